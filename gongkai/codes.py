@@ -1,0 +1,145 @@
+"""Fixed vocabularies: outcome rows, applicant types, channels, event kinds, states.
+
+The outcome rows, codes and labels are the public contract (CONTRACT section 5) and the labels are
+printed in the annual report character for character (ogi-rules.md section 6.3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One data row of table 三 that concludes an application."""
+
+    row: str
+    code: str
+    label: str
+
+    @property
+    def closes_as_abandoned(self) -> bool:
+        """Rows （六）1 and （六）2: the law deems the application abandoned."""
+        return self.row in ("3.6.1", "3.6.2")
+
+
+OUTCOMES: Final[tuple[Outcome, ...]] = (
+    Outcome("3.1", "granted", "予以公开"),
+    Outcome("3.2", "partial", "部分公开"),
+    Outcome("3.3.1", "denied_state_secret", "属于国家秘密"),
+    Outcome("3.3.2", "denied_law_prohibits", "其他法律行政法规禁止公开"),
+    Outcome("3.3.3", "denied_security_stability", "危及“三安全一稳定”"),
+    Outcome("3.3.4", "denied_third_party", "保护第三方合法权益"),
+    Outcome("3.3.5", "denied_internal_affairs", "属于三类内部事务信息"),
+    Outcome("3.3.6", "denied_process_info", "属于四类过程性信息"),
+    Outcome("3.3.7", "denied_enforcement_file", "属于行政执法案卷"),
+    Outcome("3.3.8", "denied_query_procedure", "属于行政查询事项"),
+    Outcome("3.4.1", "unavailable_not_held", "本机关不掌握相关政府信息"),
+    Outcome("3.4.2", "unavailable_needs_creation", "没有现成信息需要另行制作"),
+    Outcome("3.4.3", "unavailable_still_unclear", "补正后申请内容仍不明确"),
+    Outcome("3.5.1", "rejected_petition", "信访举报投诉类申请"),
+    Outcome("3.5.2", "rejected_duplicate", "重复申请"),
+    Outcome("3.5.3", "rejected_publication", "要求提供公开出版物"),
+    Outcome("3.5.4", "rejected_excessive", "无正当理由大量反复申请"),
+    Outcome("3.5.5", "rejected_confirmation", "要求行政机关确认或重新出具已获取信息"),
+    Outcome(
+        "3.6.1",
+        "closed_no_correction",
+        "申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+    ),
+    Outcome(
+        "3.6.2",
+        "closed_fee_unpaid",
+        "申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+    ),
+    Outcome("3.6.3", "closed_other", "其他"),
+)
+
+OUTCOME_BY_ROW: Final = {o.row: o for o in OUTCOMES}
+OUTCOME_BY_CODE: Final = {o.code: o for o in OUTCOMES}
+_OUTCOME_BY_LABEL: Final = {o.label: o for o in OUTCOMES}
+
+
+def find_outcome(text: str) -> Outcome | None:
+    """Resolve a row id (``3.3.4``), a code (``denied_third_party``) or an exact label."""
+    key = text.strip()
+    return OUTCOME_BY_ROW.get(key) or OUTCOME_BY_CODE.get(key) or _OUTCOME_BY_LABEL.get(key)
+
+
+# Applicant columns of table 三, in report order: code -> Chinese column label.
+APPLICANT_TYPES: Final[dict[str, str]] = {
+    "natural_person": "自然人",
+    "commercial": "商业企业",
+    "research": "科研机构",
+    "public_interest": "社会公益组织",
+    "legal_services": "法律服务机构",
+    "other_org": "其他",
+}
+_APPLICANT_ALIASES: Final[dict[str, str]] = {
+    **{label: code for code, label in APPLICANT_TYPES.items()},
+    "其他组织": "other_org",
+    **{code: code for code in APPLICANT_TYPES},
+}
+
+
+def find_applicant_type(text: str) -> str | None:
+    """Resolve 自然人 / natural_person … to the applicant-type code."""
+    return _APPLICANT_ALIASES.get(text.strip())
+
+
+# Art. 31 channels: code -> label.
+CHANNELS: Final[dict[str, str]] = {
+    "in_person": "当面",
+    "post": "邮寄",
+    "letter": "平常信函",
+    "online": "网络",
+    "fax": "传真",
+}
+_CHANNEL_ALIASES: Final[dict[str, str]] = {
+    **{label: code for code, label in CHANNELS.items()},
+    **{code: code for code in CHANNELS},
+}
+
+
+def find_channel(text: str) -> str | None:
+    """Resolve 当面 / in_person … to the channel code."""
+    return _CHANNEL_ALIASES.get(text.strip())
+
+
+# How the Art. 31 date of receipt is fixed for each channel (shown in explanations).
+RECEIPT_RULE: Final[dict[str, str]] = {
+    "in_person": "当面提交的，以提交之日为收到申请之日",
+    "post": "以邮政快递等需签收方式提交的，以签收之日为收到申请之日",
+    "letter": "以平常信函等无需签收方式提交的，以与申请人确认之日为收到申请之日",
+    "online": "通过互联网渠道提交的，以双方确认之日为收到申请之日",
+    "fax": "通过政府信息公开工作机构的传真提交的，以双方确认之日为收到申请之日",
+}
+
+# Event kinds (CONTRACT section 2) -> Chinese label.
+EVENT_KINDS: Final[dict[str, str]] = {
+    "correction_requested": "告知补正",
+    "correction_received": "收到补正",
+    "consultation_sent": "发出征求意见",
+    "consultation_replied": "收到征求意见答复",
+    "fee_notice_sent": "发出收费通知",
+    "fee_paid": "申请人缴费",
+    "extension_approved": "批准延期答复",
+    "delayed_reply_set": "确定延迟答复期限（第三十五条）",
+    "replied": "答复（办结）",
+    "withdrawn": "申请人撤回",
+}
+
+# States (CONTRACT section 2) -> Chinese label.
+STATES: Final[dict[str, str]] = {
+    "received": "已收到",
+    "awaiting_correction": "等待补正",
+    "in_progress": "办理中",
+    "paused": "暂停计时",
+    "replied": "已答复",
+    "abandoned": "视为放弃",
+    "withdrawn": "已撤回",
+}
+OPEN_STATES: Final = frozenset({"received", "awaiting_correction", "in_progress", "paused"})
+
+WEEKDAYS_ZH: Final = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")

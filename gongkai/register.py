@@ -1,0 +1,477 @@
+"""The request register: keyword-only data access with the session passed in.
+
+Every write recomputes the application's clock with :func:`gongkai.deadlines.compute_clock` and
+stores it in the cached columns; events are checked against the procedure before anything is
+written, so a refused event leaves the register as it was.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from gongkai.codes import APPLICANT_TYPES, CHANNELS, OPEN_STATES, find_outcome
+from gongkai.deadlines import Clock, Event, compute_clock, make_event
+from gongkai.errors import EventError, InputError, NotFound
+from gongkai.models import (
+    Application,
+    ApplicationEvent,
+    CalendarDay,
+    CalendarLog,
+    CalendarYear,
+    DeadlineChange,
+    Staff,
+    utcnow,
+)
+from gongkai.workcal import WorkCalendar, YearSchedule
+
+# -- calendar --------------------------------------------------------------------------------
+
+
+def load_calendar(session: Session) -> WorkCalendar:
+    """The working-day calendar: imported years from the database over the seeded ones."""
+    years = {y.year: y for y in session.exec(select(CalendarYear)).all()}
+    days: dict[int, list[CalendarDay]] = defaultdict(list)
+    for d in session.exec(select(CalendarDay)).all():
+        days[d.year].append(d)
+    overrides = {
+        year: YearSchedule(
+            year,
+            {d.day: d.name for d in days[year] if d.kind == "off"},
+            {d.day: d.name for d in days[year] if d.kind == "makeup_workday"},
+            announced=True,
+            source=f"{row.source}（{row.imported_by} 于 {row.imported_at:%Y-%m-%d} 导入）",
+        )
+        for year, row in years.items()
+    }
+    return WorkCalendar(overrides)
+
+
+@dataclass(frozen=True)
+class MovedDeadline:
+    """A deadline that a calendar change moved."""
+
+    ref: str
+    old_due: date | None
+    new_due: date
+    old_safe_due: date | None
+    new_safe_due: date
+    provisional: bool
+
+    @property
+    def earlier(self) -> bool:
+        """Moved earlier: staff must be alerted (ogi-rules.md 2.5)."""
+        return self.old_safe_due is not None and self.new_safe_due < self.old_safe_due
+
+
+def import_calendar_years(
+    session: Session, schedules: Sequence[YearSchedule], *, by: str, source: str, as_of: date
+) -> list[MovedDeadline]:
+    """Replace the listed years' schedules, log the change, and recompute provisional deadlines.
+
+    Returns every deadline that moved (the reminder service alerts on those stored in
+    ``deadline_change``).
+    """
+    for sched in schedules:
+        old_days = {d.day: (d.kind, d.name) for d in session.exec(
+            select(CalendarDay).where(CalendarDay.year == sched.year)).all()}
+        new_days = {d: ("off", n) for d, n in sched.days_off.items()}
+        new_days.update({d: ("makeup_workday", n) for d, n in sched.makeup_workdays.items()})
+        session.execute(sa.delete(CalendarDay).where(CalendarDay.year == sched.year))
+        existing = session.get(CalendarYear, sched.year)
+        if existing is None:
+            session.add(CalendarYear(year=sched.year, source=source, imported_by=by))
+        else:
+            existing.source, existing.imported_by, existing.imported_at = source, by, utcnow()
+            session.add(existing)
+        session.flush()
+        session.add_all(
+            CalendarDay(day=d, year=sched.year, kind=kind, name=name) for d, (kind, name) in sorted(new_days.items())
+        )
+        added = sorted(set(new_days) - set(old_days))
+        removed = sorted(set(old_days) - set(new_days))
+        detail = (
+            f"来源：{source}；放假 {len(sched.days_off)} 天，调休上班 {len(sched.makeup_workdays)} 天；"
+            f"新增 {len(added)} 条，删除 {len(removed)} 条"
+            + (f"（删除：{'、'.join(d.isoformat() for d in removed)}）" if removed else "")
+        )
+        session.add(CalendarLog(by=by, year=sched.year, action="import", detail=detail))
+    session.flush()
+    calendar = load_calendar(session)
+    years = {s.year for s in schedules}
+    return recompute_clocks(
+        session,
+        calendar=calendar,
+        as_of=as_of,
+        only=sa.or_(Application.provisional.is_(True), _window_touches(years)),  # type: ignore[attr-defined]
+        cause="calendar_import",
+    )
+
+
+def _window_touches(years: Iterable[int]) -> Any:
+    """Open applications whose clock window may reach into one of ``years`` (imported years)."""
+    lo = min(years)
+    return sa.and_(
+        Application.state.in_(sorted(OPEN_STATES)),  # type: ignore[attr-defined]
+        Application.extension_limit >= date(lo, 1, 1),  # type: ignore[operator]
+    )
+
+
+# -- staff -----------------------------------------------------------------------------------
+
+
+def sync_staff(session: Session, staff: Iterable[tuple[str, str, Sequence[str]]]) -> None:
+    """Mirror the configured staff (id, name, roles); staff no longer configured become inactive."""
+    wanted = {sid: (name, ",".join(roles)) for sid, name, roles in staff}
+    for row in session.exec(select(Staff)).all():
+        if row.id in wanted:
+            name, roles = wanted.pop(row.id)
+            if (row.name, row.roles, row.active) != (name, roles, True):
+                row.name, row.roles, row.active, row.updated_at = name, roles, True, utcnow()
+                session.add(row)
+        elif row.active:
+            row.active = False
+            row.updated_at = utcnow()
+            session.add(row)
+    for sid, (name, roles) in wanted.items():
+        session.add(Staff(id=sid, name=name, roles=roles))
+    session.flush()
+
+
+# -- applications ----------------------------------------------------------------------------
+
+
+def event_from_row(row: ApplicationEvent) -> Event:
+    """The domain event of a stored event row."""
+    return Event(row.kind, row.occurred_on, row.days, row.until, row.outcome_row)
+
+
+def events_by_application(session: Session, app_ids: Sequence[int] | None = None) -> dict[int, list[Event]]:
+    """Events grouped by application id, in one query (chunked for large id lists)."""
+    out: dict[int, list[Event]] = defaultdict(list)
+    cols = (
+        ApplicationEvent.application_id,
+        ApplicationEvent.kind,
+        ApplicationEvent.occurred_on,
+        ApplicationEvent.days,
+        ApplicationEvent.until,
+        ApplicationEvent.outcome_row,
+    )
+    if app_ids is None:
+        chunks: list[Sequence[int] | None] = [None]
+    else:
+        ids = list(app_ids)
+        chunks = [ids[i : i + 5000] for i in range(0, len(ids), 5000)]
+    for chunk in chunks:
+        stmt = sa.select(*cols).order_by(ApplicationEvent.id)  # type: ignore[arg-type]
+        if chunk is not None:
+            stmt = stmt.where(ApplicationEvent.application_id.in_(chunk))  # type: ignore[attr-defined]
+        for app_id, kind, on, days, until, outcome in session.execute(stmt):
+            out[app_id].append(Event(kind, on, days, until, outcome))
+    return out
+
+
+def clock_columns(clock: Clock) -> dict[str, Any]:
+    """The cached clock columns of ``application`` for ``clock``."""
+    return {
+        "state": clock.state,
+        "due": clock.due,
+        "safe_due": clock.safe_due,
+        "original_due": clock.original_due,
+        "extension_limit": clock.extension_limit,
+        "correction_notice_due": clock.correction_notice_due,
+        "provisional": clock.provisional,
+        "concluded_on": clock.concluded_on,
+        "outcome_row": clock.outcome,
+        "clock_as_of": clock.as_of,
+    }
+
+
+def clock_of(app: Application, events: Sequence[Event], *, calendar: WorkCalendar, as_of: date) -> Clock:
+    """The live clock of a stored application."""
+    return compute_clock(
+        app.received_on, events, calendar=calendar, as_of=as_of, channel=app.channel, outcome=app.outcome_row
+    )
+
+
+def next_ref(session: Session, year: int) -> str:
+    """The next free reference of the form ``YYYY-NNNN``."""
+    prefix = f"{year}-"
+    refs = session.exec(select(Application.ref).where(Application.ref.like(prefix + "%"))).all()  # type: ignore[attr-defined]
+    numbers = [int(r[len(prefix):]) for r in refs if r[len(prefix):].isdigit()]
+    return f"{prefix}{(max(numbers) + 1 if numbers else 1):04d}"
+
+
+@dataclass(frozen=True)
+class NewApplication:
+    """What staff give to register an application (already parsed)."""
+
+    ref: str
+    received_on: date
+    applicant_type: str
+    applicant_name: str
+    content: str
+    channel: str | None = None
+    applicant_contact: str | None = None
+    applicant_id_number: str | None = None
+    assignee_id: str | None = None
+    arrived_at: datetime | None = None
+
+
+def check_new_application(session: Session | None, data: NewApplication, *, staff_ids: set[str] | None) -> None:
+    """Validate fields that are not clocks; raises :class:`InputError` naming the field."""
+    if not data.ref.strip():
+        raise InputError("“编号”不能为空。")
+    if data.applicant_type not in APPLICANT_TYPES:
+        raise InputError(f"“申请人类型”应为以下之一：{'、'.join(APPLICANT_TYPES.values())}。")
+    if data.channel is not None and data.channel not in CHANNELS:
+        raise InputError(f"“申请方式”应为以下之一：{'、'.join(CHANNELS.values())}。")
+    if not data.applicant_name.strip():
+        raise InputError("“申请人”不能为空。")
+    if not data.content.strip():
+        raise InputError("“申请内容”不能为空。")
+    if data.assignee_id is not None and staff_ids is not None and data.assignee_id not in staff_ids:
+        raise InputError(f"“承办人”应为配置文件中的工作人员编号，没有“{data.assignee_id}”。")
+
+
+def add_application(
+    session: Session,
+    data: NewApplication,
+    *,
+    calendar: WorkCalendar,
+    as_of: date,
+    recorded_by: str,
+    events: Sequence[Event] = (),
+    source: str = "cli",
+) -> tuple[Application, Clock]:
+    """Register an application (and any events already known); refuses a duplicate ref."""
+    staff_ids = set(session.exec(select(Staff.id)).all())
+    check_new_application(session, data, staff_ids=staff_ids)
+    if session.exec(select(Application.id).where(Application.ref == data.ref)).first() is not None:
+        raise InputError(f"编号“{data.ref}”已登记，编号在本单位内应唯一。")
+    if data.received_on > as_of:
+        raise InputError(f"“收到日期” {data.received_on.isoformat()} 晚于今天（{as_of.isoformat()}）。")
+    clock = compute_clock(
+        data.received_on, events, calendar=calendar, as_of=as_of, channel=data.channel, reject_future=True
+    )
+    _require_outcome(clock, events)
+    app = Application(**data.__dict__, source=source, **clock_columns(clock))
+    session.add(app)
+    session.flush()
+    assert app.id is not None
+    session.add_all(
+        ApplicationEvent(
+            application_id=app.id,
+            kind=e.kind,
+            occurred_on=e.on,
+            days=e.days,
+            until=e.until,
+            outcome_row=e.outcome,
+            recorded_by=recorded_by,
+        )
+        for e in events
+    )
+    session.flush()
+    return app, clock
+
+
+def _require_outcome(clock: Clock, events: Sequence[Event]) -> None:
+    replied = [e for e in events if e.kind == "replied"]
+    if replied and not replied[0].outcome:
+        raise EventError("登记答复时必须写明办理结果（行号、代码或标准名称，如 3.1 / granted / 予以公开）。")
+
+
+def get_application(session: Session, ref: str) -> Application:
+    """The application with reference ``ref``; :class:`NotFound` otherwise."""
+    app = session.exec(select(Application).where(Application.ref == ref)).first()
+    if app is None:
+        raise NotFound(f"没有编号为“{ref}”的申请。")
+    return app
+
+
+def record_event(
+    session: Session,
+    ref: str,
+    event: Event,
+    *,
+    calendar: WorkCalendar,
+    as_of: date,
+    recorded_by: str,
+    note: str | None = None,
+) -> tuple[Application, Clock]:
+    """Append an event after checking it against the application's procedure."""
+    app = get_application(session, ref)
+    assert app.id is not None
+    if event.kind == "replied":
+        if not event.outcome:
+            raise EventError("登记答复时必须写明办理结果（行号、代码或标准名称，如 3.1 / granted / 予以公开）。")
+        if find_outcome(event.outcome) is None:
+            raise InputError(f"办理结果“{event.outcome}”无效。")
+    events = events_by_application(session, [app.id]).get(app.id, [])
+    clock = compute_clock(
+        app.received_on,
+        [*events, event],
+        calendar=calendar,
+        as_of=as_of,
+        channel=app.channel,
+        reject_future=True,
+    )
+    session.add(
+        ApplicationEvent(
+            application_id=app.id,
+            kind=event.kind,
+            occurred_on=event.on,
+            days=event.days,
+            until=event.until,
+            outcome_row=event.outcome,
+            note=note,
+            recorded_by=recorded_by,
+        )
+    )
+    _store_clock(session, app, clock, cause=f"event:{event.kind}")
+    session.flush()
+    return app, clock
+
+
+def _store_clock(session: Session, app: Application, clock: Clock, *, cause: str) -> None:
+    if app.due is not None and clock.due != app.due:
+        app.clock_version += 1
+    for key, value in clock_columns(clock).items():
+        setattr(app, key, value)
+    app.updated_at = utcnow()
+    session.add(app)
+
+
+def recompute_clocks(
+    session: Session, *, calendar: WorkCalendar, as_of: date, only: Any = None, cause: str
+) -> list[MovedDeadline]:
+    """Recompute cached clocks (of the applications matching ``only``), in SQL batches.
+
+    Every application whose ``due`` or ``safe_due`` moved gets its ``clock_version`` raised and a
+    ``deadline_change`` row; the moves are returned.
+    """
+    stmt = sa.select(
+        Application.id,
+        Application.ref,
+        Application.received_on,
+        Application.channel,
+        Application.outcome_row,
+        Application.due,
+        Application.safe_due,
+        Application.clock_version,
+    )
+    if only is not None:
+        stmt = stmt.where(only)
+    rows = session.execute(stmt).all()
+    events = events_by_application(session, [r.id for r in rows])
+    moved: list[MovedDeadline] = []
+    updates: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
+    now = utcnow()
+    for r in rows:
+        clock = compute_clock(
+            r.received_on, events.get(r.id, []), calendar=calendar, as_of=as_of, channel=r.channel, outcome=r.outcome_row
+        )
+        version = r.clock_version
+        if (clock.due, clock.safe_due) != (r.due, r.safe_due):
+            version += 1
+            moved.append(MovedDeadline(r.ref, r.due, clock.due, r.safe_due, clock.safe_due, clock.provisional))
+            changes.append(
+                {
+                    "application_id": r.id,
+                    "changed_at": now,
+                    "cause": cause,
+                    "old_due": r.due,
+                    "new_due": clock.due,
+                    "old_safe_due": r.safe_due,
+                    "new_safe_due": clock.safe_due,
+                    "clock_version": version,
+                }
+            )
+        updates.append({"b_id": r.id, **clock_columns(clock), "clock_version": version, "updated_at": now})
+    if updates:
+        table = Application.__table__  # type: ignore[attr-defined]
+        values = {k: sa.bindparam(k) for k in updates[0] if k != "b_id"}
+        session.execute(
+            sa.update(table).where(table.c.id == sa.bindparam("b_id")).values(values),
+            updates,
+            execution_options={"synchronize_session": False},
+        )
+    if changes:
+        session.execute(sa.insert(DeadlineChange.__table__), changes)  # type: ignore[attr-defined]
+    session.flush()
+    return moved
+
+
+def list_applications(
+    session: Session,
+    *,
+    calendar: WorkCalendar,
+    as_of: date,
+    include_closed: bool = False,
+    state: str | None = None,
+    due_within: int | None = None,
+    year: int | None = None,
+) -> list[tuple[Application, Clock]]:
+    """Applications with their live clocks as of ``as_of``, soonest ``safe_due`` first.
+
+    ``due_within``: only open applications with at most that many working days left before their
+    ``safe_due`` (overdue ones included).
+    """
+    stmt = select(Application)
+    if not include_closed and state is None:
+        stmt = stmt.where(Application.concluded_on.is_(None))  # type: ignore[union-attr]
+    if year is not None:
+        stmt = stmt.where(
+            Application.received_on >= date(year, 1, 1), Application.received_on <= date(year, 12, 31)
+        )
+    apps = session.exec(stmt).all()
+    events = events_by_application(session, [a.id for a in apps if a.id is not None])
+    out: list[tuple[Application, Clock]] = []
+    for app in apps:
+        assert app.id is not None
+        clock = clock_of(app, events.get(app.id, []), calendar=calendar, as_of=as_of)
+        if state is not None and clock.state != state:
+            continue
+        if due_within is not None and (clock.working_days_left is None or clock.working_days_left > due_within):
+            continue
+        out.append((app, clock))
+    out.sort(key=lambda ac: (ac[1].concluded_on is not None, ac[1].safe_due, ac[0].ref))
+    return out
+
+
+def application_events(session: Session, app: Application) -> list[ApplicationEvent]:
+    """The stored event rows of one application, oldest first."""
+    return list(
+        session.exec(
+            select(ApplicationEvent).where(ApplicationEvent.application_id == app.id).order_by(ApplicationEvent.id)  # type: ignore[arg-type]
+        ).all()
+    )
+
+
+__all__ = [
+    "MovedDeadline",
+    "NewApplication",
+    "add_application",
+    "application_events",
+    "check_new_application",
+    "clock_columns",
+    "clock_of",
+    "event_from_row",
+    "events_by_application",
+    "get_application",
+    "import_calendar_years",
+    "list_applications",
+    "load_calendar",
+    "make_event",
+    "next_ref",
+    "record_event",
+    "recompute_clocks",
+    "sync_staff",
+]

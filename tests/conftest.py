@@ -1,0 +1,84 @@
+"""Shared pytest fixtures: an isolated GONGKAI_HOME and database URLs.
+
+``db_url`` runs a test twice, against SQLite and PostgreSQL. The PostgreSQL
+case needs ``GONGKAI_TEST_POSTGRES_URL`` (``.ci/run`` starts a server and sets
+it); without it the case is skipped locally and fails under CI.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# No telemetry from Prefect or anything else during tests.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+POSTGRES_URL_ENV = "GONGKAI_TEST_POSTGRES_URL"
+_GONGKAI_ENV_VARS = ("GONGKAI_HOME", "GONGKAI_DATABASE_URL", "GONGKAI_CONFIG")
+
+
+def _running_in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@pytest.fixture(autouse=True)
+def _isolated_gongkai_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Never touch the developer's real home, database or config."""
+    for name in _GONGKAI_ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    home = tmp_path_factory.mktemp("gongkai-home")
+    monkeypatch.setenv("GONGKAI_HOME", str(home))
+    return home
+
+
+def _sqlite_url(directory: Path) -> str:
+    return f"sqlite:///{directory}/gongkai.db"
+
+
+def _postgres_database() -> Iterator[str]:
+    """Create a fresh database on the configured server, yield its URL, drop it."""
+    admin_url = os.environ.get(POSTGRES_URL_ENV, "").strip()
+    if not admin_url:
+        if _running_in_ci():
+            pytest.fail(f"{POSTGRES_URL_ENV} is not set, but CI must run the PostgreSQL tests", pytrace=False)
+        pytest.skip(f"PostgreSQL not configured: set {POSTGRES_URL_ENV}")
+
+    import sqlalchemy as sa  # imported here so that collecting tests stays fast
+
+    name = f"gk_test_{uuid.uuid4().hex}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+    ]
+)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL to an empty database: SQLite in tmp_path, or a throwaway PostgreSQL database."""
+    if request.param == "sqlite":
+        yield _sqlite_url(tmp_path)
+    else:
+        yield from _postgres_database()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A URL to an empty SQLite database in tmp_path (for tests that need no PostgreSQL)."""
+    return _sqlite_url(tmp_path)

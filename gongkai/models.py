@@ -11,7 +11,7 @@ The clock columns of ``application`` (``due``, ``safe_due``, …) are a cache of
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -19,7 +19,7 @@ from sqlmodel import Field, SQLModel
 
 def utcnow() -> datetime:
     """Timezone-aware current time in UTC (stored timestamps are always aware)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _ts(nullable: bool = False) -> sa.Column:  # type: ignore[type-arg]

@@ -212,3 +212,76 @@ class WorkCalendar:
     def unannounced_years(self, first: date, last: date) -> list[int]:
         """Years in ``[first, last]`` whose schedule has not been announced."""
         return [y for y in range(first.year, last.year + 1) if not self.is_announced(y)]
+
+
+_KIND_ALIASES: Final = {
+    "off": "off",
+    "放假": "off",
+    "休息": "off",
+    "休息日": "off",
+    "makeup_workday": "makeup_workday",
+    "上班": "makeup_workday",
+    "调休上班": "makeup_workday",
+    "补班": "makeup_workday",
+}
+CALENDAR_COLUMNS: Final = {"日期": "date", "date": "date", "类型": "kind", "kind": "kind", "名称": "name",
+                           "节日": "name", "holiday": "name", "name": "name"}
+
+
+def schedules_from_rows(
+    name: str, header: list[str], rows: Iterable[tuple[int, list[object]]]
+) -> list[YearSchedule]:
+    """Build the year schedules of a calendar file (columns 日期/date, 类型/kind, 名称/name).
+
+    Each year that appears in the file is taken as that year's complete schedule. Every bad row is
+    reported at once (:class:`InputError`), with its row number.
+    """
+    from gongkai.dates import parse_date
+
+    cols: dict[str, int] = {}
+    for i, h in enumerate(header):
+        key = CALENDAR_COLUMNS.get(h.strip()) or CALENDAR_COLUMNS.get(h.strip().lower())
+        if key is None and h.strip():
+            raise InputError(f"文件 {name} 的列“{h}”无法识别：应为 日期(date)、类型(kind)、名称(name)。")
+        if key is not None:
+            cols[key] = i
+    missing = [k for k in ("date", "kind") if k not in cols]
+    if missing:
+        raise InputError(f"文件 {name} 缺少列：{'、'.join(missing)}（应有 日期(date)、类型(kind)、名称(name)）。")
+    problems: list[str] = []
+    by_year: dict[int, list[tuple[date, str, str]]] = {}
+    seen: dict[date, int] = {}
+    for row_no, cells in rows:
+
+        def cell(key: str, cells: list[object] = cells) -> object:
+            i = cols.get(key)
+            return cells[i] if i is not None and i < len(cells) else None
+
+        where = f"第 {row_no} 行："
+        raw_date, raw_kind = cell("date"), cell("kind")
+        try:
+            d = parse_date(raw_date if raw_date is not None else "", field="日期")
+        except InputError as exc:
+            problems.append(where + str(exc))
+            continue
+        kind = _KIND_ALIASES.get(str(raw_kind or "").strip())
+        if kind is None:
+            problems.append(where + f"“类型”应为 off（放假）或 makeup_workday（调休上班），实际为“{raw_kind or ''}”。")
+            continue
+        if d in seen:
+            problems.append(where + f"{d.isoformat()} 与第 {seen[d]} 行重复。")
+            continue
+        seen[d] = row_no
+        holiday = str(cell("name") or ("调休上班" if kind == "makeup_workday" else "放假")).strip()
+        by_year.setdefault(d.year, []).append((d, kind, holiday))
+    schedules: list[YearSchedule] = []
+    for year in sorted(by_year):
+        try:
+            schedules.append(validate_year_entries(year, by_year[year]))
+        except InputError as exc:
+            problems.append(f"{year} 年：{exc}")
+    if problems:
+        raise InputError(f"文件 {name} 有误，未导入任何数据：\n" + "\n".join(problems))
+    if not schedules:
+        raise InputError(f"文件 {name} 没有任何日期行。")
+    return schedules

@@ -1,0 +1,578 @@
+"""The ``gongkai`` command line (CONTRACT section 1).
+
+Messages for staff are in Chinese. Domain code raises :class:`gongkai.errors.GongkaiError`; only
+this module turns it into a message and an exit status (0 ok, 1 problems found, 2 bad input or
+configuration). Heavy modules (SQLAlchemy, pydantic, openpyxl, Prefect) are imported inside the
+commands that need them, so ``gongkai --help`` and ``gongkai deadline`` start fast.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from gongkai.errors import GongkaiError, ImportRejected, InputError
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from gongkai.deadlines import Clock
+    from gongkai.models import Application
+    from gongkai.settings import Settings
+    from gongkai.workcal import WorkCalendar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _echo(text: str = "") -> None:
+    click.echo(text)
+
+
+def _fail(err: GongkaiError) -> None:
+    click.echo(f"错误：{err}", err=True)
+    if isinstance(err, ImportRejected):
+        for line in err.problems:
+            click.echo(f"  - {line}", err=True)
+    sys.exit(err.exit_code)
+
+
+class _Group(click.Group):
+    """Turns domain errors raised anywhere below into a Chinese message and exit status."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GongkaiError as err:
+            _fail(err)
+
+
+def _parse_as_of(value: str | None, tz: str = "Asia/Shanghai") -> date:
+    from gongkai.clockseam import office_today
+    from gongkai.dates import parse_date
+
+    if value:
+        return parse_date(value, field="--as-of")
+    return office_today(tz)
+
+
+@dataclass
+class Ctx:
+    """What commands share: the config path given on the command line."""
+
+    config: str | None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config", metavar="PATH", help="配置文件（默认 config/gongkai.toml 或 $GONGKAI_CONFIG）。")
+@click.version_option(package_name="gongkai")
+@click.pass_context
+def main(ctx: click.Context, config: str | None) -> None:
+    """Gongkai（公开）：政府信息公开工作 —— 期限计算、申请登记、提醒、目录与年度报告。"""
+    ctx.obj = Ctx(config=config)
+
+
+# -- shared plumbing ---------------------------------------------------------------------------
+
+
+@dataclass
+class Env:
+    """An open database with the settings and the calendar."""
+
+    settings: Settings
+    session: Session
+    calendar: WorkCalendar
+    as_of: date
+
+
+@contextmanager
+def _env(ctx: click.Context, as_of: str | None = None) -> Iterator[Env]:
+    from gongkai import register
+    from gongkai.db import open_database, session_scope
+    from gongkai.settings import load_settings
+
+    settings = load_settings(ctx.find_object(Ctx).config if ctx.find_object(Ctx) else None)
+    engine = open_database()
+    try:
+        with session_scope(engine) as session:
+            register.sync_staff(session, [(s.id, s.name, s.role) for s in settings.staff])
+            calendar = register.load_calendar(session)
+            yield Env(settings, session, calendar, _parse_as_of(as_of, settings.office.timezone))
+    finally:
+        engine.dispose()
+
+
+def _who(by: str | None) -> str:
+    return by or os.environ.get("GONGKAI_USER") or getpass.getuser()
+
+
+def _as_of_option(f: F) -> F:
+    return click.option(
+        "--as-of", "as_of", metavar="YYYY-MM-DD", help="按哪一天计算（默认：本单位时区的今天）。"
+    )(f)
+
+
+def _by_option(f: F) -> F:
+    return click.option("--by", metavar="STAFF_ID", help="登记人（默认 $GONGKAI_USER 或系统用户名）。")(f)
+
+
+# -- init --------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """创建或升级数据库，并检查配置文件。"""
+    from gongkai.db import HEAD
+    from gongkai.settings import database_url, redact_url
+
+    with _env(ctx) as env:
+        n = len(env.settings.staff)
+    _echo(f"配置检查通过：{env.settings.path}（{env.settings.office.name}，工作人员 {n} 名）。")
+    _echo(f"数据库已就绪：{redact_url(database_url())}（结构版本 {HEAD}）。")
+
+
+# -- deadline ----------------------------------------------------------------------------------
+
+
+def _readonly_calendar() -> WorkCalendar:
+    """The calendar for ``gongkai deadline``: imported years from an existing database, if any.
+
+    Reads with plain SQL and never creates or migrates a database: the calculator works without one.
+    """
+    from gongkai.settings import database_url
+    from gongkai.workcal import WorkCalendar, YearSchedule
+
+    url = database_url()
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
+        return WorkCalendar()
+    import sqlalchemy as sa
+
+    overrides: dict[int, YearSchedule] = {}
+    try:
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            if not sa.inspect(conn).has_table("calendar_year"):
+                return WorkCalendar()
+            years = {y: s for y, s in conn.execute(sa.text("SELECT year, source FROM calendar_year"))}
+            days: dict[int, list[tuple[Any, str, str]]] = {}
+            for d, y, kind, name in conn.execute(sa.text("SELECT day, year, kind, name FROM calendar_day")):
+                days.setdefault(y, []).append((d if isinstance(d, date) else date.fromisoformat(str(d)), kind, name))
+        engine.dispose()
+    except sa.exc.SQLAlchemyError:
+        click.echo("提示：未能读取数据库中导入的放假安排，按内置日历计算。", err=True)
+        return WorkCalendar()
+    for y, source in years.items():
+        entries = days.get(y, [])
+        overrides[y] = YearSchedule(
+            y,
+            {d: n for d, k, n in entries if k == "off"},
+            {d: n for d, k, n in entries if k == "makeup_workday"},
+            announced=True,
+            source=source,
+        )
+    return WorkCalendar(overrides)
+
+
+@main.command()
+@click.option("--received", required=True, metavar="YYYY-MM-DD", help="收到申请之日（《条例》第三十一条）。")
+@click.option("--channel", metavar="CH", help="申请方式：in_person|post|letter|online|fax（或中文）。")
+@click.option(
+    "--event",
+    "events",
+    multiple=True,
+    metavar="KIND:DATE[:N]",
+    help="事件，可重复，如 correction_requested:2025-02-05、extension_approved:2025-02-20:10。",
+)
+@_as_of_option
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON（CONTRACT 第2节）。")
+def deadline(received: str, channel: str | None, events: tuple[str, ...], as_of: str | None, as_json: bool) -> None:
+    """期限计算器：一件申请的各项期限（无需数据库）。"""
+    from gongkai.codes import find_channel
+    from gongkai.dates import parse_date
+    from gongkai.deadlines import compute_clock, parse_event_spec
+
+    received_on = parse_date(received, field="--received")
+    ch = None
+    if channel:
+        ch = find_channel(channel)
+        if ch is None:
+            raise InputError(f"--channel “{channel}”无效，应为 in_person、post、letter、online、fax 或 当面、邮寄、平常信函、网络、传真。")
+    evs = [parse_event_spec(e) for e in events]
+    clock = compute_clock(
+        received_on, evs, calendar=_readonly_calendar(), as_of=_parse_as_of(as_of), channel=ch
+    )
+    if as_json:
+        _echo(json.dumps(clock.to_json(), ensure_ascii=False, indent=2))
+        return
+    _print_clock(clock)
+
+
+def _print_clock(clock: Clock) -> None:
+    from gongkai.codes import STATES
+
+    flag = "（暂定）" if clock.provisional else ""
+    _echo(f"状态：{STATES[clock.state]}")
+    _echo(f"法定答复期限：{clock.due}{flag}")
+    _echo(f"从严提醒期限：{clock.safe_due}{flag}")
+    _echo(f"补正告知期限：{clock.correction_notice_due}")
+    _echo(f"延期最迟可至：{clock.extension_limit}")
+    if clock.paused_working_days:
+        _echo(f"暂停计时：{clock.paused_working_days} 个工作日")
+    _echo("计算过程：")
+    for line in clock.explain:
+        _echo(f"  {line}")
+    for w in clock.warnings:
+        _echo(f"  注意：{w}")
+
+
+# -- request -----------------------------------------------------------------------------------
+
+
+@main.group(cls=_Group)
+def request() -> None:
+    """依申请公开：申请登记、事件、列表、详情、导入。"""
+
+
+@request.command("add")
+@click.option("--ref", metavar="REF", help="编号（默认按年份自动编号，如 2026-0042）。")
+@click.option("--received", required=True, metavar="YYYY-MM-DD", help="收到申请之日（第三十一条）。")
+@click.option("--channel", metavar="CH", help="申请方式：当面|邮寄|平常信函|网络|传真（或英文代码）。")
+@click.option("--applicant-type", required=True, metavar="TYPE", help="申请人类型：自然人|商业企业|科研机构|社会公益组织|法律服务机构|其他。")
+@click.option("--applicant-name", required=True, metavar="NAME", help="申请人姓名或名称（个人信息）。")
+@click.option("--contact", metavar="TEXT", help="联系方式（个人信息）。")
+@click.option("--id-number", metavar="ID", help="证件号码（个人信息）。")
+@click.option("--content", required=True, metavar="TEXT", help="申请内容。")
+@click.option("--assignee", metavar="STAFF_ID", help="承办人（配置文件中的工作人员编号）。")
+@_as_of_option
+@_by_option
+@click.pass_context
+def request_add(
+    ctx: click.Context,
+    ref: str | None,
+    received: str,
+    channel: str | None,
+    applicant_type: str,
+    applicant_name: str,
+    contact: str | None,
+    id_number: str | None,
+    content: str,
+    assignee: str | None,
+    as_of: str | None,
+    by: str | None,
+) -> None:
+    """登记一件新申请。"""
+    from gongkai import register
+    from gongkai.codes import find_applicant_type, find_channel
+    from gongkai.dates import parse_date
+    from gongkai.idnumber import check_id_number
+
+    received_on = parse_date(received, field="--received")
+    atype = find_applicant_type(applicant_type)
+    if atype is None:
+        raise InputError("--applicant-type 应为 自然人、商业企业、科研机构、社会公益组织、法律服务机构 或 其他。")
+    ch = None
+    if channel:
+        ch = find_channel(channel)
+        if ch is None:
+            raise InputError("--channel 应为 当面、邮寄、平常信函、网络 或 传真。")
+    if id_number:
+        check_id_number(id_number, field="--id-number")
+    with _env(ctx, as_of) as env:
+        data = register.NewApplication(
+            ref=ref or register.next_ref(env.session, received_on.year),
+            received_on=received_on,
+            applicant_type=atype,
+            applicant_name=applicant_name,
+            content=content,
+            channel=ch,
+            applicant_contact=contact,
+            applicant_id_number=id_number,
+            assignee_id=assignee,
+        )
+        app, clock = register.add_application(
+            env.session, data, calendar=env.calendar, as_of=env.as_of, recorded_by=_who(by)
+        )
+    flag = "（暂定）" if clock.provisional else ""
+    _echo(f"已登记申请 {app.ref}：从严提醒期限 {clock.safe_due}{flag}，法定答复期限 {clock.due}{flag}。")
+
+
+@request.command("event")
+@click.argument("ref")
+@click.argument("event_spec", metavar="KIND:DATE[:PARAM]")
+@click.option("--note", metavar="TEXT", help="备注。")
+@_as_of_option
+@_by_option
+@click.pass_context
+def request_event(
+    ctx: click.Context, ref: str, event_spec: str, note: str | None, as_of: str | None, by: str | None
+) -> None:
+    """为申请登记一个事件，如 correction_requested:2025-02-05 或 replied:2025-03-01:granted。"""
+    from gongkai import register
+    from gongkai.codes import EVENT_KINDS, STATES
+    from gongkai.deadlines import parse_event_spec
+
+    event = parse_event_spec(event_spec)
+    with _env(ctx, as_of) as env:
+        _app, clock = register.record_event(
+            env.session, ref, event, calendar=env.calendar, as_of=env.as_of, recorded_by=_who(by), note=note
+        )
+    flag = "（暂定）" if clock.provisional else ""
+    _echo(
+        f"已登记 {ref}：{EVENT_KINDS[event.kind]}（{event.on}）。当前状态：{STATES[clock.state]}；"
+        f"法定答复期限 {clock.due}{flag}。"
+    )
+    for w in clock.warnings:
+        _echo(f"注意：{w}")
+
+
+def _clock_json(app: Application, clock: Clock) -> dict[str, Any]:
+    return {"ref": app.ref, **clock.to_json(), "assignee": app.assignee_id, "channel": app.channel,
+            "applicant_type": app.applicant_type}
+
+
+@request.command("list")
+@click.option("--due-within", type=int, metavar="N", help="只列出距从严期限不超过 N 个工作日（含已超期）的未办结申请。")
+@click.option("--state", type=click.Choice(["received", "awaiting_correction", "in_progress", "paused", "replied",
+                                             "abandoned", "withdrawn"]), help="只列出该状态。")
+@click.option("--all", "include_closed", is_flag=True, help="包括已办结的申请。")
+@click.option("--year", type=int, metavar="YYYY", help="只列出该年收到的申请。")
+@_as_of_option
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON 数组。")
+@click.pass_context
+def request_list(
+    ctx: click.Context,
+    due_within: int | None,
+    state: str | None,
+    include_closed: bool,
+    year: int | None,
+    as_of: str | None,
+    as_json: bool,
+) -> None:
+    """列出申请及其期限（默认：未办结的，最急的在前）。"""
+    from gongkai import register
+
+    with _env(ctx, as_of) as env:
+        items = register.list_applications(
+            env.session,
+            calendar=env.calendar,
+            as_of=env.as_of,
+            include_closed=include_closed,
+            state=state,
+            due_within=due_within,
+            year=year,
+        )
+        as_of_day = env.as_of
+    if as_json:
+        _echo(json.dumps([_clock_json(a, c) for a, c in items], ensure_ascii=False, indent=2))
+        return
+    _echo(_list_table(items, as_of_day))
+
+
+def _list_table(items: list[tuple[Application, Clock]], as_of: date) -> str:
+    from gongkai.codes import STATES
+    from gongkai.display import table
+
+    rows = []
+    for app, c in items:
+        notes = []
+        if c.overdue:
+            notes.append("已超期")
+        if c.provisional:
+            notes.append("暂定")
+        if c.extended:
+            notes.append("已延期")
+        left = "" if c.working_days_left is None else str(c.working_days_left)
+        rows.append([app.ref, STATES[c.state], str(app.received_on), str(c.safe_due), str(c.due), left,
+                     app.assignee_id or "", "、".join(notes)])
+    head = ["编号", "状态", "收到日期", "从严期限", "法定期限", "剩余工作日", "承办人", "备注"]
+    summary = f"截至 {as_of}：共 {len(items)} 件"
+    return (table(head, rows) + "\n" + summary) if rows else summary + "。"
+
+
+def _mask_id(value: str | None) -> str:
+    if not value:
+        return ""
+    return value[:4] + "*" * max(0, len(value) - 8) + value[-4:]
+
+
+@request.command("show")
+@click.argument("ref")
+@_as_of_option
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON（期限字段同 CONTRACT 第2节，不含个人信息）。")
+@click.pass_context
+def request_show(ctx: click.Context, ref: str, as_of: str | None, as_json: bool) -> None:
+    """显示一件申请：登记信息、事件记录和期限计算过程。"""
+    from gongkai import register
+    from gongkai.codes import APPLICANT_TYPES, CHANNELS, EVENT_KINDS, OUTCOME_BY_ROW
+
+    with _env(ctx, as_of) as env:
+        app = register.get_application(env.session, ref)
+        rows = register.application_events(env.session, app)
+        clock = register.clock_of(app, [register.event_from_row(r) for r in rows], calendar=env.calendar,
+                                  as_of=env.as_of)
+    if as_json:
+        out = _clock_json(app, clock)
+        out["events"] = [
+            {"kind": r.kind, "date": r.occurred_on.isoformat(), "days": r.days,
+             "until": r.until.isoformat() if r.until else None, "outcome": r.outcome_row,
+             "recorded_by": r.recorded_by, "recorded_at": r.recorded_at.isoformat()}
+            for r in rows
+        ]
+        _echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    _echo(f"编号：{app.ref}")
+    _echo(f"收到日期：{app.received_on}（{CHANNELS.get(app.channel or '', '申请方式未登记')}）")
+    _echo(f"申请人类型：{APPLICANT_TYPES[app.applicant_type]}")
+    _echo(f"申请人：{app.applicant_name}    联系方式：{app.applicant_contact or ''}    "
+          f"证件号码：{_mask_id(app.applicant_id_number)}")
+    _echo(f"申请内容：{app.content}")
+    _echo(f"承办人：{app.assignee_id or '未指定'}")
+    if app.outcome_row:
+        _echo(f"办理结果：{app.outcome_row} {OUTCOME_BY_ROW[app.outcome_row].label}")
+    _echo("事件记录：")
+    if not rows:
+        _echo("  （无）")
+    for r in rows:
+        extra = f" {r.days}个工作日" if r.days else (f" 至 {r.until}" if r.until else "")
+        outcome = f" {r.outcome_row}" if r.outcome_row else ""
+        _echo(f"  {r.occurred_on}  {EVENT_KINDS.get(r.kind, r.kind)}{extra}{outcome}"
+              f"（{r.recorded_by} 登记于 {r.recorded_at:%Y-%m-%d %H:%M}）")
+    _print_clock(clock)
+
+
+@request.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@_as_of_option
+@_by_option
+@click.pass_context
+def request_import(ctx: click.Context, file: Path, as_of: str | None, by: str | None) -> None:
+    """导入申请登记簿（CSV 或 XLSX；全部正确才写入，有误则一行也不写入并列出每个错误行）。"""
+    from gongkai.importer import import_register
+
+    with _env(ctx, as_of) as env:
+        result = import_register(
+            env.session,
+            file,
+            calendar=env.calendar,
+            as_of=env.as_of,
+            recorded_by=_who(by),
+            staff_ids={s.id for s in env.settings.staff},
+        )
+    _echo(
+        f"已导入 {file.name}（{result.encoding}）：共 {result.rows} 行，新登记 {result.inserted} 件，"
+        f"追加事件 {result.events_added} 条，未变化 {result.unchanged} 件。"
+    )
+
+
+# -- calendar ----------------------------------------------------------------------------------
+
+
+@main.group(cls=_Group)
+def calendar() -> None:
+    """工作日日历：查看某年安排，导入国务院办公厅公布的放假安排。"""
+
+
+@calendar.command("show")
+@click.argument("year", type=int)
+@click.pass_context
+def calendar_show(ctx: click.Context, year: int) -> None:
+    """显示某年的放假和调休上班安排、来源以及每月工作日数。"""
+    from gongkai.codes import WEEKDAYS_ZH
+    from gongkai.db import open_database, session_scope
+    from gongkai.register import load_calendar
+
+    engine = open_database()
+    try:
+        with session_scope(engine) as session:
+            cal = load_calendar(session)
+    finally:
+        engine.dispose()
+    s = cal.schedule(year)
+    _echo(f"{year} 年：{'已公布' if s.announced else '未公布（暂定）'}；来源：{s.source}")
+    _echo("放假：")
+    for d, n in sorted(s.days_off.items()):
+        _echo(f"  {d} {WEEKDAYS_ZH[d.weekday()]}  {n}")
+    _echo("调休上班：" + ("" if s.makeup_workdays else "无"))
+    for d, n in sorted(s.makeup_workdays.items()):
+        _echo(f"  {d} {WEEKDAYS_ZH[d.weekday()]}  {n}")
+    counts = []
+    for m in range(1, 13):
+        first = date(year, m, 1)
+        last = date(year + (m == 12), m % 12 + 1, 1)
+        counts.append(f"{m}月 {cal.workdays_between(first - timedelta(days=1), last)}")
+    _echo("每月工作日：" + "，".join(counts))
+
+
+@calendar.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--source", metavar="TEXT", help="来源，如“国务院办公厅关于2027年部分节假日安排的通知”。")
+@_as_of_option
+@_by_option
+@click.pass_context
+def calendar_import(ctx: click.Context, file: Path, source: str | None, as_of: str | None, by: str | None) -> None:
+    """导入放假安排（列：日期、类型 off|makeup_workday、名称）；文件中出现的每一年按完整安排替换，
+    并重新计算所有暂定期限，列出发生变化的期限。"""
+    from gongkai import register
+    from gongkai.tablefile import header_problem, read_table
+    from gongkai.workcal import CALENDAR_COLUMNS, schedules_from_rows
+
+    table = read_table(file)
+    problem = header_problem(table, set(CALENDAR_COLUMNS))
+    if problem:
+        raise InputError(problem)
+    schedules = schedules_from_rows(table.name, table.header, table.rows)  # type: ignore[arg-type]
+    with _env(ctx, as_of) as env:
+        moved = register.import_calendar_years(
+            env.session, schedules, by=_who(by), source=source or f"本单位导入（{file.name}）", as_of=env.as_of
+        )
+    for s in schedules:
+        _echo(f"已导入 {s.year} 年放假安排：放假 {len(s.days_off)} 天，调休上班 {len(s.makeup_workdays)} 天。")
+    if not moved:
+        _echo("没有期限因此变化。")
+        return
+    _echo(f"{len(moved)} 件申请的期限发生变化：")
+    for m in moved:
+        tag = "提前，请注意" if m.earlier else "推后"
+        _echo(f"  {m.ref}：从严期限 {m.old_safe_due} → {m.new_safe_due}，法定期限 {m.old_due} → {m.new_due}（{tag}）")
+
+
+# -- demo --------------------------------------------------------------------------------------
+
+
+@main.command()
+@_as_of_option
+@click.pass_context
+def demo(ctx: click.Context, as_of: str | None) -> None:
+    """演示：登记簿为空时载入演示单位一年的数据，然后列出未办结申请及其期限。"""
+    from sqlmodel import select
+
+    from gongkai import register
+    from gongkai.demo import load_demo
+    from gongkai.models import Application
+
+    with _env(ctx, as_of) as env:
+        if env.session.exec(select(Application.id).limit(1)).first() is None:
+            handlers = [s.id for s in env.settings.staff if s.has_role("handler")] or [env.settings.staff[0].id]
+            summary = load_demo(env.session, calendar=env.calendar, as_of=env.as_of, handlers=handlers)
+            _echo(
+                f"已载入演示数据：{env.settings.office.name}，申请 {summary.applications} 件"
+                f"（未办结 {summary.open} 件），主动公开信息 {summary.items} 条，复议诉讼 {summary.appeals} 件。"
+            )
+        items = register.list_applications(env.session, calendar=env.calendar, as_of=env.as_of)
+        as_of_day = env.as_of
+    _echo(_list_table(items, as_of_day))
+
+
+def run() -> None:  # pragma: no cover - console entry point alias
+    """Entry point used by ``python -m gongkai``."""
+    main()

@@ -22,7 +22,7 @@ Readings implemented (UNCONFIRMED points of the spec, safe readings chosen as it
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Final
@@ -230,26 +230,35 @@ def compute_clock(
     channel: str | None = None,
     outcome: str | None = None,
     reject_future: bool = False,
+    explain: bool = True,
 ) -> Clock:
     """Compute the clocks of one application.
 
     ``outcome`` (a row id) is the recorded outcome of a concluded application; when the outcome is
     （六）1 or （六）2 the state is ``abandoned``. ``reject_future`` refuses events dated after
-    ``as_of`` (the register does; the calculator allows what-if dates).
+    ``as_of`` (the register does; the calculator allows what-if dates). ``explain=False`` skips the
+    explanation text (batch recomputation: the dates and the state are the same).
 
     Raises :class:`EventError` when the events break the procedure (reply before receipt, second
     extension, extension after the deadline, …): the message names the event and the rule.
     """
     cal = calendar
     evs = sort_events(events)
-    explain: list[str] = []
+    lines: list[str] = []
     warnings: list[str] = []
+
+    def say(line: Callable[[], str]) -> None:
+        # Explanations are formatted only when wanted: batch recomputation skips the text.
+        if explain:
+            lines.append(line())
 
     if channel is not None and channel not in CHANNELS:
         raise InputError(f"申请方式“{channel}”无效，应为以下之一：{', '.join(CHANNELS)}。")
     rule = RECEIPT_RULE.get(channel or "", "收到申请之日按《条例》第三十一条确定")
-    workday_note = "工作日" if cal.is_workday(received) else "非工作日，期限自其后第一个工作日起算"
-    explain.append(f"收到申请：{_d(received)}，{workday_note}（{rule}）。")
+    say(
+        lambda: f"收到申请：{_d(received)}，"
+        f"{'工作日' if cal.is_workday(received) else '非工作日，期限自其后第一个工作日起算'}（{rule}）。"
+    )
 
     # -- walk the events in order, checking the procedure --------------------------------------
     correction_requested: Event | None = None
@@ -338,6 +347,8 @@ def compute_clock(
     def nth(first: int, n: int) -> tuple[date, int]:
         """The n-th counted working day from index ``first``, skipping paused days."""
         target = first + n - 1
+        if not merged:
+            return cal.day(target), 0
         skipped = 0
         for lo, hi in merged:
             lo = max(lo, first)
@@ -353,7 +364,7 @@ def compute_clock(
     limit, _ = nth(first_std, REPLY_DAYS + MAX_EXTENSION_DAYS)
     correction_notice_due = cal.add_workdays(received, CORRECTION_NOTICE_DAYS)
 
-    explain.append(
+    say(lambda:
         f"补正告知期限：收到申请之日起 {CORRECTION_NOTICE_DAYS} 个工作日内一次性告知（第三十条），"
         f"至 {_d(correction_notice_due)}。"
     )
@@ -361,54 +372,54 @@ def compute_clock(
         cr = correction_requested
         if cr.on > correction_notice_due:
             warnings.append(f"补正告知日期 {cr.on.isoformat()} 晚于法定期限 {correction_notice_due.isoformat()}。")
-        line = f"{_d(cr.on)} 告知申请人补正"
-        if cr.days:
-            line += f"，补正期限 {cr.days} 个工作日"
-        explain.append(line + "。")
+        say(lambda: f"{_d(cr.on)} 告知申请人补正" + (f"，补正期限 {cr.days} 个工作日" if cr.days else "") + "。")
         if correction_received is None:
-            explain.append("等待申请人补正：答复期限自收到补正之日起重新计算（第三十条）。")
+            say(lambda: "等待申请人补正：答复期限自收到补正之日起重新计算（第三十条）。")
         else:
-            explain.append(
+            say(lambda:
                 f"{_d(correction_received.on)} 收到补正，答复期限自该日起重新计算 {REPLY_DAYS} 个工作日。"
             )
     elif correction_received is None:
         pass
 
     base_std = cal.add_workdays(start, REPLY_DAYS)
-    explain.append(
+    say(lambda:
         f"答复期限：自{'收到补正' if correction_received else '收到申请'}之次日起算第 {REPLY_DAYS} 个工作日，"
         f"即 {_d(base_std)}（第三十三条）。"
     )
 
     consultation_due: date | None = None
-    for lo, hi, p in intervals:
-        n_days = hi - lo + 1
-        what = "征求第三方或其他机关意见" if p.kind == "consultation" else "收费通知至缴费"
-        if p.end is None:
-            until_txt = f"尚未{'答复' if p.kind == 'consultation' else '缴费'}，暂计至 {_d(cal.day(hi + 1))}"
-        else:
-            until_txt = f"至 {_d(p.end)}"
-        explain.append(
-            f"{what}：{_d(p.start)} 发出，{until_txt}，其间 {n_days} 个工作日不计入答复期限（第三十三条第三款）。"
-        )
     for p in pauses:
         if p.kind == "consultation" and p.end is None and p.cap is not None:
             consultation_due = p.cap if consultation_due is None else min(consultation_due, p.cap)
-            if as_of > p.cap:
-                explain.append(
+    if explain:
+        for lo, hi, p in intervals:
+            what = "征求第三方或其他机关意见" if p.kind == "consultation" else "收费通知至缴费"
+            if p.end is None:
+                until_txt = f"尚未{'答复' if p.kind == 'consultation' else '缴费'}，暂计至 {_d(cal.day(hi + 1))}"
+            else:
+                until_txt = f"至 {_d(p.end)}"
+            lines.append(
+                f"{what}：{_d(p.start)} 发出，{until_txt}，其间 {hi - lo + 1} 个工作日不计入答复期限（第三十三条第三款）。"
+            )
+        for p in pauses:
+            if p.kind != "consultation" or p.cap is None:
+                continue
+            if p.end is None and as_of > p.cap:
+                lines.append(
                     f"被征求意见方的 {CONSULTATION_DAYS} 个工作日已于 {_d(p.cap)} 届满，"
                     "本机关依法自行决定（第三十二条）；暂停计时到此为止。"
                 )
-        if p.kind == "consultation" and p.end is not None and p.cap is not None and p.end > p.cap:
-            explain.append(f"意见答复晚于 {CONSULTATION_DAYS} 个工作日期限，暂停计时只计到 {_d(p.cap)}。")
+            if p.end is not None and p.end > p.cap:
+                lines.append(f"意见答复晚于 {CONSULTATION_DAYS} 个工作日期限，暂停计时只计到 {_d(p.cap)}。")
     if paused_days:
-        explain.append(f"暂停合计 {paused_days} 个工作日，答复期限顺延至 {_d(original_due)}。")
+        say(lambda: f"暂停合计 {paused_days} 个工作日，答复期限顺延至 {_d(original_due)}。")
 
     fee_payment_due: date | None = None
     if fee is not None:
         fee_payment_due = cal.add_workdays(fee.start, FEE_PAYMENT_DAYS)
         if fee.end is None:
-            explain.append(
+            say(lambda:
                 f"申请人应在收到收费通知次日起 {FEE_PAYMENT_DAYS} 个工作日内缴费，按发出日计至 {_d(fee_payment_due)}；"
                 "逾期未缴的视为放弃申请（第六项2）。"
             )
@@ -424,20 +435,19 @@ def compute_clock(
         due, _ = nth(first_std, REPLY_DAYS + n)
         safe_due, _ = nth(first_safe, REPLY_DAYS + n)
         extended = True
-        explain.append(
+        say(lambda:
             f"{_d(extension.on)} 经政府信息公开工作机构负责人同意延期 {n} 个工作日，答复期限延至 {_d(due)}。"
         )
     else:
-        explain.append(f"如需延期，应在 {_d(original_due)} 前经负责人同意并告知申请人，最迟可延至 {_d(limit)}。")
+        say(lambda: f"如需延期，应在 {_d(original_due)} 前经负责人同意并告知申请人，最迟可延至 {_d(limit)}。")
 
     if delayed is not None and delayed.until is not None:
-        due = safe_due = delayed.until
-        explain.append(
-            f"{_d(delayed.on)} 依第三十五条告知申请人延迟答复，答复期限为本机关确定的 {_d(delayed.until)}。"
-        )
+        set_on, due = delayed.on, delayed.until
+        safe_due = due
+        say(lambda: f"{_d(set_on)} 依第三十五条告知申请人延迟答复，答复期限为本机关确定的 {_d(due)}。")
 
     if safe_due != due:
-        explain.append(f"从严掌握：收到当日计为第 1 个工作日，提醒按 {_d(safe_due)} 办结。")
+        say(lambda: f"从严掌握：收到当日计为第 1 个工作日，提醒按 {_d(safe_due)} 办结。")
 
     # -- provisional -------------------------------------------------------------------------
     last = max(due, correction_notice_due)
@@ -445,7 +455,7 @@ def compute_clock(
     provisional = bool(missing)
     if provisional:
         years = "、".join(str(y) for y in missing)
-        explain.append(f"{years}年放假安排尚未录入，期限按法定节假日估算，为暂定日期；录入后自动重算。")
+        say(lambda: f"{years}年放假安排尚未录入，期限按法定节假日估算，为暂定日期；录入后自动重算。")
 
     # -- state ---------------------------------------------------------------------------------
     correction_due: date | None = None
@@ -460,17 +470,17 @@ def compute_clock(
             recorded_outcome = conclusion.outcome
         if conclusion.kind == "withdrawn":
             state = "withdrawn"
-            explain.append(f"{_d(conclusion.on)} 申请人撤回申请，办结。")
+            say(lambda: f"{_d(conclusion.on)} 申请人撤回申请，办结。")
         else:
             found = find_outcome(recorded_outcome) if recorded_outcome else None
             state = "abandoned" if found is not None and found.closes_as_abandoned else "replied"
             what = f"（{found.label}）" if found else ""
             timely = "在期限内" if conclusion.on <= due else f"超过期限 {cal.workdays_until(due, conclusion.on)} 个工作日"
-            explain.append(f"{_d(conclusion.on)} 答复办结{what}，{timely}。")
+            say(lambda: f"{_d(conclusion.on)} 答复办结{what}，{timely}。")
     elif correction_requested is not None and correction_received is None:
         state = "awaiting_correction"
         if correction_due is not None and as_of > correction_due:
-            explain.append(
+            say(lambda:
                 f"补正期限已于 {_d(correction_due)} 届满，申请人无正当理由逾期不补正的视为放弃申请，可按第六项1办结。"
             )
     elif as_of <= start and not evs:
@@ -486,8 +496,8 @@ def compute_clock(
     if concluded_on is None:
         working_days_left = cal.workdays_until(as_of, safe_due)
         if as_of > due:
-            explain.append(f"截至 {_d(as_of)} 已超过答复期限 {cal.workdays_until(due, as_of)} 个工作日。")
-    explain.append(f"状态：{STATES[state]}。")
+            say(lambda: f"截至 {_d(as_of)} 已超过答复期限 {cal.workdays_until(due, as_of)} 个工作日。")
+    say(lambda: f"状态：{STATES[state]}。")
 
     return Clock(
         received=received,
@@ -499,7 +509,7 @@ def compute_clock(
         extended=extended,
         provisional=provisional,
         state=state,
-        explain=tuple(explain),
+        explain=tuple(lines),
         as_of=as_of,
         original_due=original_due,
         concluded_on=concluded_on,

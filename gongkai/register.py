@@ -193,10 +193,18 @@ def clock_columns(clock: Clock) -> dict[str, Any]:
     }
 
 
-def clock_of(app: Application, events: Sequence[Event], *, calendar: WorkCalendar, as_of: date) -> Clock:
+def clock_of(
+    app: Application, events: Sequence[Event], *, calendar: WorkCalendar, as_of: date, explain: bool = True
+) -> Clock:
     """The live clock of a stored application."""
     return compute_clock(
-        app.received_on, events, calendar=calendar, as_of=as_of, channel=app.channel, outcome=app.outcome_row
+        app.received_on,
+        events,
+        calendar=calendar,
+        as_of=as_of,
+        channel=app.channel,
+        outcome=app.outcome_row,
+        explain=explain,
     )
 
 
@@ -376,7 +384,13 @@ def recompute_clocks(
     now = utcnow()
     for r in rows:
         clock = compute_clock(
-            r.received_on, events.get(r.id, []), calendar=calendar, as_of=as_of, channel=r.channel, outcome=r.outcome_row
+            r.received_on,
+            events.get(r.id, []),
+            calendar=calendar,
+            as_of=as_of,
+            channel=r.channel,
+            outcome=r.outcome_row,
+            explain=False,
         )
         version = r.clock_version
         if (clock.due, clock.safe_due) != (r.due, r.safe_due):
@@ -436,7 +450,7 @@ def list_applications(
     out: list[tuple[Application, Clock]] = []
     for app in apps:
         assert app.id is not None
-        clock = clock_of(app, events.get(app.id, []), calendar=calendar, as_of=as_of)
+        clock = clock_of(app, events.get(app.id, []), calendar=calendar, as_of=as_of, explain=False)
         if state is not None and clock.state != state:
             continue
         if due_within is not None and (clock.working_days_left is None or clock.working_days_left > due_within):

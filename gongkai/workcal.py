@@ -122,6 +122,7 @@ class WorkCalendar:
         self._lo = 0
         self._hi = -1
         self._ords: list[int] = []
+        self._announced: dict[int, bool] = {}
 
     # -- schedules ---------------------------------------------------------------------------
     def schedule(self, year: int) -> YearSchedule:
@@ -132,7 +133,10 @@ class WorkCalendar:
 
     def is_announced(self, year: int) -> bool:
         """True when ``year``'s holiday schedule is known (imported or seeded)."""
-        return self.schedule(year).announced
+        known = self._announced.get(year)
+        if known is None:
+            known = self._announced[year] = self.schedule(year).announced
+        return known
 
     def is_workday(self, d: date) -> bool:
         """Whether the office works on ``d``."""
@@ -165,16 +169,20 @@ class WorkCalendar:
 
     def index_after(self, d: date) -> int:
         """Index of the first working day strictly after ``d``."""
-        self._cover(d, 1)
+        if not self._lo <= d.year < self._hi:
+            self._cover(d, 1)
         return bisect_right(self._ords, d.toordinal())
 
     def index_on_or_after(self, d: date) -> int:
         """Index of the first working day on or after ``d``."""
-        self._cover(d, 1)
+        if not self._lo <= d.year < self._hi:
+            self._cover(d, 1)
         return bisect_left(self._ords, d.toordinal())
 
     def day(self, index: int) -> date:
         """The working day at ``index`` (extending the index forward as needed)."""
+        if 0 <= index < len(self._ords):
+            return date.fromordinal(self._ords[index])
         while index >= len(self._ords):
             if self._hi >= MAX_YEAR:
                 raise InputError(f"日期超出支持范围：期限超过 {MAX_YEAR} 年。")
@@ -212,6 +220,10 @@ class WorkCalendar:
     def unannounced_years(self, first: date, last: date) -> list[int]:
         """Years in ``[first, last]`` whose schedule has not been announced."""
         return [y for y in range(first.year, last.year + 1) if not self.is_announced(y)]
+
+    def prepare(self, first_year: int, last_year: int) -> None:
+        """Build the index for a span of years up front (batch work over many dates)."""
+        self._ensure(first_year, last_year)
 
 
 _KIND_ALIASES: Final = {

@@ -323,7 +323,15 @@ def compute_clock(
     # -- the reply period ----------------------------------------------------------------------
     start = correction_received.on if correction_received else received
     first_std = cal.index_after(start)
-    first_safe = cal.index_on_or_after(start)
+    # Protecting reading (U1): counting the start day as day 1 (when it is a working day) ends the
+    # period one working day earlier. ``safe_due`` is that: the working day before ``due``. It is
+    # derived from ``due`` rather than counted separately so that a pause the office may lawfully
+    # start on the day before ``due`` moves both dates alike (a separate count would leave the
+    # reminder weeks before the legal date).
+    safe_shift = 1 if cal.is_workday(start) else 0
+
+    def safe_before(legal: date) -> date:
+        return cal.day(cal.index_on_or_after(legal) - 1) if safe_shift else legal
 
     intervals: list[tuple[int, int, _Pause]] = []
     for p in pauses:
@@ -360,7 +368,7 @@ def compute_clock(
         return cal.day(target), skipped
 
     original_due, paused_days = nth(first_std, REPLY_DAYS)
-    original_safe, _ = nth(first_safe, REPLY_DAYS)
+    original_safe = safe_before(original_due)
     limit, _ = nth(first_std, REPLY_DAYS + MAX_EXTENSION_DAYS)
     correction_notice_due = cal.add_workdays(received, CORRECTION_NOTICE_DAYS)
 
@@ -433,7 +441,7 @@ def compute_clock(
             )
         n = extension.days or MAX_EXTENSION_DAYS
         due, _ = nth(first_std, REPLY_DAYS + n)
-        safe_due, _ = nth(first_safe, REPLY_DAYS + n)
+        safe_due = safe_before(due)
         extended = True
         say(lambda:
             f"{_d(extension.on)} 经政府信息公开工作机构负责人同意延期 {n} 个工作日，答复期限延至 {_d(due)}。"
@@ -450,7 +458,11 @@ def compute_clock(
         say(lambda: f"从严掌握：收到当日计为第 1 个工作日，提醒按 {_d(safe_due)} 办结。")
 
     # -- provisional -------------------------------------------------------------------------
+    # Every date shown that counts a day of an unannounced year is provisional: the reply deadline,
+    # the correction-notice deadline and, while an extension is still possible, its limit.
     last = max(due, correction_notice_due)
+    if conclusion is None and extension is None and delayed is None:
+        last = max(last, limit)
     missing = cal.unannounced_years(received, last)
     provisional = bool(missing)
     if provisional:

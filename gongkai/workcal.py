@@ -122,6 +122,8 @@ class WorkCalendar:
         self._lo = 0
         self._hi = -1
         self._ords: list[int] = []
+        self._anchor = 0  # ordinal of the day that index 0 always names
+        self._origin = 0  # position of that day in ``_ords``
         self._announced: dict[int, bool] = {}
 
     # -- schedules ---------------------------------------------------------------------------
@@ -152,15 +154,22 @@ class WorkCalendar:
         if self._ords and lo == self._lo and hi == self._hi:
             return
         ords: list[int] = []
+        one = timedelta(days=1)
         for year in range(lo, hi + 1):
             s = self.schedule(year)
             d = date(year, 1, 1)
             end = date(year, 12, 31)
-            one = timedelta(days=1)
             while d <= end:
                 if d in s.makeup_workdays or (d.weekday() < 5 and d not in s.days_off):
                     ords.append(d.toordinal())
                 d += one
+        # Indices handed out earlier must stay valid: keep them relative to a fixed anchor day, so
+        # prepending earlier years only moves the anchor's position in the list.
+        if self._ords:
+            self._origin = bisect_left(ords, self._anchor)
+        else:
+            self._anchor = ords[0] if ords else 0
+            self._origin = 0
         self._lo, self._hi, self._ords = lo, hi, ords
 
     def _cover(self, d: date, extra_years: int = 0) -> None:
@@ -168,28 +177,34 @@ class WorkCalendar:
             self._ensure(d.year, min(MAX_YEAR, d.year + extra_years))
 
     def index_after(self, d: date) -> int:
-        """Index of the first working day strictly after ``d``."""
+        """Index of the first working day strictly after ``d``.
+
+        Indices are stable for the life of the calendar (extending it to other years does not
+        change them), so they can be kept and compared while a clock is computed.
+        """
         if not self._lo <= d.year < self._hi:
             self._cover(d, 1)
-        return bisect_right(self._ords, d.toordinal())
+        return bisect_right(self._ords, d.toordinal()) - self._origin
 
     def index_on_or_after(self, d: date) -> int:
-        """Index of the first working day on or after ``d``."""
+        """Index of the first working day on or after ``d`` (stable, see :meth:`index_after`)."""
         if not self._lo <= d.year < self._hi:
             self._cover(d, 1)
-        return bisect_left(self._ords, d.toordinal())
+        return bisect_left(self._ords, d.toordinal()) - self._origin
 
     def day(self, index: int) -> date:
         """The working day at ``index`` (extending the index forward as needed)."""
-        if 0 <= index < len(self._ords):
-            return date.fromordinal(self._ords[index])
-        while index >= len(self._ords):
+        pos = index + self._origin
+        if 0 <= pos < len(self._ords):
+            return date.fromordinal(self._ords[pos])
+        while index + self._origin >= len(self._ords):
             if self._hi >= MAX_YEAR:
                 raise InputError(f"日期超出支持范围：期限超过 {MAX_YEAR} 年。")
             self._ensure(self._lo, self._hi + 1)
-        if index < 0:
+        pos = index + self._origin
+        if pos < 0:
             raise InputError("日期超出支持范围。")
-        return date.fromordinal(self._ords[index])
+        return date.fromordinal(self._ords[pos])
 
     def add_workdays(self, d: date, n: int) -> date:
         """The ``n``-th working day after ``d`` (``d`` itself not counted; ``n`` >= 1).
@@ -213,7 +228,9 @@ class WorkCalendar:
 
         Negative when ``b`` is before ``a`` (the number of working days overdue, as a negative count).
         """
-        if b >= a:
+        if b == a:
+            return 0
+        if b > a:
             return self.workdays_between(a, b) + (1 if self.is_workday(b) else 0)
         return -self.workdays_until(b, a)
 

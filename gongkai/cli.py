@@ -370,6 +370,7 @@ def request_list(
             state=state,
             due_within=due_within,
             year=year,
+            explain=as_json,
         )
         as_of_day = env.as_of
     if as_json:

@@ -61,8 +61,8 @@ def make_engine(url: str) -> Engine:
 
     try:
         parsed = sa.make_url(url)
-    except sa.exc.ArgumentError as exc:
-        raise DatabaseError(f"数据库地址格式不正确：{redact_url(url)}。") from exc
+    except sa.exc.ArgumentError:
+        raise DatabaseError(f"数据库地址格式不正确：{redact_url(url)}。") from None
     path = _sqlite_path(parsed)
     if path is not None:
         _prepare_sqlite_file(path)
@@ -78,7 +78,12 @@ def make_engine(url: str) -> Engine:
     except ModuleNotFoundError as exc:
         raise DatabaseError(
             f"缺少数据库驱动（{exc.name}）：PostgreSQL 请安装 gongkai[postgres]。地址：{redact_url(url)}。"
-        ) from exc
+        ) from None
+    except sa.exc.NoSuchModuleError:
+        hint = "PostgreSQL 应写作 postgresql+psycopg://…" if parsed.drivername.startswith("postgres") else (
+            "应为 sqlite:///路径 或 postgresql+psycopg://用户:密码@主机/库名"
+        )
+        raise DatabaseError(f"不支持的数据库地址类型“{parsed.drivername}”：{hint}（{redact_url(url)}）。") from None
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -6,7 +6,8 @@ database triggers): a correction is a new event, not an edit.
 
 The clock columns of ``application`` (``due``, ``safe_due``, …) are a cache of
 :func:`gongkai.deadlines.compute_clock` written whenever an event or the calendar changes, so that
-"which applications are due" is one SQL query; ``clock_version`` counts how often ``due`` moved.
+"which applications are due" is one SQL query; ``clock_version`` counts how often ``due`` or
+``safe_due`` moved (a reminder's key includes it, so a moved deadline is reminded afresh).
 """
 
 from __future__ import annotations

@@ -66,8 +66,10 @@ class MovedDeadline:
 
     @property
     def earlier(self) -> bool:
-        """Moved earlier: staff must be alerted (ogi-rules.md 2.5)."""
-        return self.old_safe_due is not None and self.new_safe_due < self.old_safe_due
+        """The legal or the safe date moved earlier: staff must be alerted (ogi-rules.md 2.5)."""
+        return (self.old_due is not None and self.new_due < self.old_due) or (
+            self.old_safe_due is not None and self.new_safe_due < self.old_safe_due
+        )
 
 
 def import_calendar_years(
@@ -76,8 +78,11 @@ def import_calendar_years(
     """Replace the listed years' schedules, log the change, and recompute provisional deadlines.
 
     Returns every deadline that moved (the reminder service alerts on those stored in
-    ``deadline_change``).
+    ``deadline_change``). A move is judged by the same application's clock under the calendar
+    before and after the import on ``as_of``, so a date that moved only because days passed (an open
+    consultation) is not reported as moved by the calendar.
     """
+    before = load_calendar(session)
     for sched in schedules:
         old_days = {d.day: (d.kind, d.name) for d in session.exec(
             select(CalendarDay).where(CalendarDay.year == sched.year)).all()}
@@ -111,6 +116,7 @@ def import_calendar_years(
         as_of=as_of,
         only=sa.or_(Application.provisional.is_(True), _window_touches(years)),  # type: ignore[attr-defined]
         cause="calendar_import",
+        before=before,
     )
 
 
@@ -342,13 +348,13 @@ def record_event(
             recorded_by=recorded_by,
         )
     )
-    _store_clock(session, app, clock, cause=f"event:{event.kind}")
+    _store_clock(session, app, clock)
     session.flush()
     return app, clock
 
 
-def _store_clock(session: Session, app: Application, clock: Clock, *, cause: str) -> None:
-    if app.due is not None and clock.due != app.due:
+def _store_clock(session: Session, app: Application, clock: Clock) -> None:
+    if app.due is not None and (clock.due, clock.safe_due) != (app.due, app.safe_due):
         app.clock_version += 1
     for key, value in clock_columns(clock).items():
         setattr(app, key, value)
@@ -357,12 +363,19 @@ def _store_clock(session: Session, app: Application, clock: Clock, *, cause: str
 
 
 def recompute_clocks(
-    session: Session, *, calendar: WorkCalendar, as_of: date, only: Any = None, cause: str
+    session: Session,
+    *,
+    calendar: WorkCalendar,
+    as_of: date,
+    only: Any = None,
+    cause: str,
+    before: WorkCalendar | None = None,
 ) -> list[MovedDeadline]:
     """Recompute cached clocks (of the applications matching ``only``), in SQL batches.
 
-    Every application whose ``due`` or ``safe_due`` moved gets its ``clock_version`` raised and a
-    ``deadline_change`` row; the moves are returned.
+    A deadline has moved when ``due`` or ``safe_due`` differs from the cached value or, when
+    ``before`` (the calendar before a change) is given, from the clock under ``before`` on the same
+    ``as_of``. Each move raises ``clock_version``, writes a ``deadline_change`` row and is returned.
     """
     stmt = sa.select(
         Application.id,
@@ -383,27 +396,27 @@ def recompute_clocks(
     changes: list[dict[str, Any]] = []
     now = utcnow()
     for r in rows:
-        clock = compute_clock(
-            r.received_on,
-            events.get(r.id, []),
-            calendar=calendar,
-            as_of=as_of,
-            channel=r.channel,
-            outcome=r.outcome_row,
-            explain=False,
-        )
+        evs = events.get(r.id, [])
+        kwargs: dict[str, Any] = {"as_of": as_of, "channel": r.channel, "outcome": r.outcome_row, "explain": False}
+        clock = compute_clock(r.received_on, evs, calendar=calendar, **kwargs)
+        if before is not None:
+            old = compute_clock(r.received_on, evs, calendar=before, **kwargs)
+            old_due, old_safe = old.due, old.safe_due
+        else:
+            old_due, old_safe = r.due, r.safe_due
         version = r.clock_version
         if (clock.due, clock.safe_due) != (r.due, r.safe_due):
             version += 1
-            moved.append(MovedDeadline(r.ref, r.due, clock.due, r.safe_due, clock.safe_due, clock.provisional))
+        if (clock.due, clock.safe_due) != (old_due, old_safe):
+            moved.append(MovedDeadline(r.ref, old_due, clock.due, old_safe, clock.safe_due, clock.provisional))
             changes.append(
                 {
                     "application_id": r.id,
                     "changed_at": now,
                     "cause": cause,
-                    "old_due": r.due,
+                    "old_due": old_due,
                     "new_due": clock.due,
-                    "old_safe_due": r.safe_due,
+                    "old_safe_due": old_safe,
                     "new_safe_due": clock.safe_due,
                     "clock_version": version,
                 }
@@ -432,6 +445,7 @@ def list_applications(
     state: str | None = None,
     due_within: int | None = None,
     year: int | None = None,
+    explain: bool = False,
 ) -> list[tuple[Application, Clock]]:
     """Applications with their live clocks as of ``as_of``, soonest ``safe_due`` first.
 
@@ -450,7 +464,7 @@ def list_applications(
     out: list[tuple[Application, Clock]] = []
     for app in apps:
         assert app.id is not None
-        clock = clock_of(app, events.get(app.id, []), calendar=calendar, as_of=as_of, explain=False)
+        clock = clock_of(app, events.get(app.id, []), calendar=calendar, as_of=as_of, explain=explain)
         if state is not None and clock.state != state:
             continue
         if due_within is not None and (clock.working_days_left is None or clock.working_days_left > due_within):

@@ -82,17 +82,19 @@ def seed_schedule(year: int) -> YearSchedule:
 
 
 def validate_year_entries(
-    year: int, entries: Iterable[tuple[date, str, str]], *, where: str = ""
+    year: int, entries: Iterable[tuple[date, str, str]], *, rows: Mapping[date, int] | None = None
 ) -> YearSchedule:
     """Check one year's imported rows (date, kind, holiday name) and build its schedule.
 
     Rules of ogi-rules.md 2.5: dates inside the year, no date both off and make-up, make-up days
-    are Saturdays or Sundays. Raises :class:`InputError` listing every problem.
+    are Saturdays or Sundays. Raises :class:`InputError` listing every problem (with the file's row
+    number when ``rows`` maps dates to rows).
     """
     off: dict[date, str] = {}
     makeup: dict[date, str] = {}
     problems: list[str] = []
     for d, kind, name in entries:
+        where = f"第 {rows[d]} 行：" if rows and d in rows else ""
         if d.year != year:
             problems.append(f"{where}{d.isoformat()} 不在 {year} 年内")
             continue
@@ -105,6 +107,7 @@ def validate_year_entries(
         else:
             problems.append(f"{where}{d.isoformat()} 的类型“{kind}”无效，应为 off 或 makeup_workday")
     for d in sorted(set(off) & set(makeup)):
+        where = f"第 {rows[d]} 行：" if rows and d in rows else ""
         problems.append(f"{where}{d.isoformat()} 不能既是放假日又是调休上班日")
     if problems:
         raise InputError("；".join(problems) + "。")
@@ -306,7 +309,7 @@ def schedules_from_rows(
     schedules: list[YearSchedule] = []
     for year in sorted(by_year):
         try:
-            schedules.append(validate_year_entries(year, by_year[year]))
+            schedules.append(validate_year_entries(year, by_year[year], rows=seen))
         except InputError as exc:
             problems.append(f"{year} 年：{exc}")
     if problems:

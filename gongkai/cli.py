@@ -225,7 +225,7 @@ def _print_clock(clock: Clock) -> None:
     _echo(f"法定答复期限：{clock.due}{flag}")
     _echo(f"从严提醒期限：{clock.safe_due}{flag}")
     _echo(f"补正告知期限：{clock.correction_notice_due}")
-    _echo(f"延期最迟可至：{clock.extension_limit}")
+    _echo(f"延期最迟可至：{clock.extension_limit}{'（暂定）' if clock.extension_limit_provisional else ''}")
     if clock.paused_working_days:
         _echo(f"暂停计时：{clock.paused_working_days} 个工作日")
     _echo("计算过程：")
@@ -524,14 +524,9 @@ def calendar_import(ctx: click.Context, file: Path, source: str | None, as_of: s
     """导入放假安排（列：日期、类型 off|makeup_workday、名称）；文件中出现的每一年按完整安排替换，
     并重新计算所有暂定期限，列出发生变化的期限。"""
     from gongkai import register
-    from gongkai.tablefile import header_problem, read_table
-    from gongkai.workcal import CALENDAR_COLUMNS, schedules_from_rows
+    from gongkai.workcal import read_calendar_file
 
-    table = read_table(file)
-    problem = header_problem(table, set(CALENDAR_COLUMNS))
-    if problem:
-        raise InputError(problem)
-    schedules = schedules_from_rows(table.name, table.header, table.rows)  # type: ignore[arg-type]
+    schedules = read_calendar_file(file)
     with _env(ctx, as_of) as env:
         moved = register.import_calendar_years(
             env.session, schedules, by=_who(by), source=source or f"本单位导入（{file.name}）", as_of=env.as_of

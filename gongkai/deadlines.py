@@ -151,6 +151,7 @@ class Clock:
     correction_due: date | None = None
     working_days_left: int | None = None
     warnings: tuple[str, ...] = field(default=())
+    extension_limit_provisional: bool = False
 
     @property
     def is_open(self) -> bool:
@@ -159,8 +160,12 @@ class Clock:
 
     @property
     def overdue(self) -> bool:
-        """Open and past the legal deadline on ``as_of``."""
-        return self.is_open and self.as_of > self.due
+        """Open and past the legal deadline on ``as_of``.
+
+        Never while awaiting a correction: the reply period restarts in full when the corrected
+        application arrives (Art. 30), so the applicant's wait does not make the office late.
+        """
+        return self.is_open and self.state != "awaiting_correction" and self.as_of > self.due
 
     @property
     def on_time(self) -> bool | None:
@@ -195,6 +200,7 @@ class Clock:
             "fee_payment_due": iso(self.fee_payment_due),
             "correction_due": iso(self.correction_due),
             "warnings": list(self.warnings),
+            "extension_limit_provisional": self.extension_limit_provisional,
         }
 
 
@@ -316,6 +322,8 @@ def compute_clock(
         elif ev.kind == "delayed_reply_set":
             if delayed is not None:
                 raise EventError("已登记过第三十五条确定的答复期限。")
+            if ev.until is not None and not cal.is_workday(ev.until):
+                raise EventError(f"第三十五条确定的答复日期 {ev.until.isoformat()} 不是工作日，应定在工作日。")
             delayed = ev
         elif ev.kind in _CONCLUSIONS:
             conclusion = ev
@@ -458,13 +466,13 @@ def compute_clock(
         say(lambda: f"从严掌握：收到当日计为第 1 个工作日，提醒按 {_d(safe_due)} 办结。")
 
     # -- provisional -------------------------------------------------------------------------
-    # Every date shown that counts a day of an unannounced year is provisional: the reply deadline,
-    # the correction-notice deadline and, while an extension is still possible, its limit.
-    last = max(due, correction_notice_due)
-    if conclusion is None and extension is None and delayed is None:
-        last = max(last, limit)
-    missing = cal.unannounced_years(received, last)
+    # A date that counts a day of an unannounced year is provisional. ``provisional`` covers the
+    # dates staff work to (the reply and correction-notice deadlines); the extension limit, which
+    # reaches 20 working days further, has its own flag so a December date is not shown as
+    # "暂定" only because a possible extension would run into January.
+    missing = cal.unannounced_years(received, max(due, correction_notice_due))
     provisional = bool(missing)
+    extension_limit_provisional = bool(cal.unannounced_years(received, limit))
     if provisional:
         years = "、".join(str(y) for y in missing)
         say(lambda: f"{years}年放假安排尚未录入，期限按法定节假日估算，为暂定日期；录入后自动重算。")
@@ -505,7 +513,7 @@ def compute_clock(
         state = "in_progress"
 
     working_days_left: int | None = None
-    if concluded_on is None:
+    if concluded_on is None and state != "awaiting_correction":
         working_days_left = cal.workdays_until(as_of, safe_due)
         if as_of > due:
             say(lambda: f"截至 {_d(as_of)} 已超过答复期限 {cal.workdays_until(due, as_of)} 个工作日。")
@@ -531,4 +539,5 @@ def compute_clock(
         correction_due=correction_due,
         working_days_left=working_days_left,
         warnings=tuple(warnings),
+        extension_limit_provisional=extension_limit_provisional,
     )

@@ -1,116 +1,156 @@
 """Reading a table that staff prepared: CSV (UTF-8, UTF-8 with BOM, GB18030) or XLSX.
 
-The text encoding is decided by the byte-order mark and strict decoding, never guessed: a UTF-8 BOM
-means UTF-8; otherwise the bytes must decode strictly as UTF-8, else strictly as GB18030; anything
-else is refused. GB18030 decodes almost any byte string, so a Big5 file "decodes" into nonsense:
-callers must check the header row against the column names they know and refuse the file when no
-known column is found (:func:`header_problem`).
+Shared by the register import and the calendar import. The text encoding is decided by the
+byte-order mark and strict decoding, never guessed: a wrong guess (Big5 read as GB18030, say) gives
+plausible-looking garbage that would be stored for good. GB18030 decodes almost any byte string, so
+callers check the header row against the column names they know and refuse a file whose header
+matches none (the usual sign of a wrong encoding).
+
+Rows are numbered as a spreadsheet shows them: the header is row 1; one CSV record is one row even
+with a line break inside a cell.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
-from dataclasses import dataclass
+import zipfile
+from collections.abc import Generator
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any, Final
 
 from gongkai.errors import InputError
 
-ENCODING_HINT = "请在 Excel 或 WPS 中“另存为”CSV UTF-8 或 GB18030（GBK）编码，或直接使用 .xlsx 文件；Big5 等繁体编码不受支持"
+ACCEPTED_FORMS: Final = "CSV（UTF-8、带 BOM 的 UTF-8 或 GB18030 编码）或 XLSX"
+ENCODING_HINT: Final = (
+    "CSV 文件应为 UTF-8（可带 BOM）或 GB18030 编码，不支持 Big5 等繁体编码和 UTF-16；"
+    "请在 Excel 或 WPS 中另存为“CSV UTF-8”或 XLSX 后重新导入"
+)
+
+Records = Generator[tuple[int, list[object]], None, None]
 
 
-@dataclass(frozen=True)
-class Table:
-    """The cells of a table file: the header row and the data rows with their row numbers.
-
-    Row numbers are spreadsheet numbers: the header is row 1, the first data row is row 2.
-    Cell values are ``str`` (stripped), ``date`` (XLSX date cells) or ``None`` (empty).
-    """
-
-    name: str
-    encoding: str
-    header: list[str]
-    rows: list[tuple[int, list[str | date | None]]]
+def read_records(path: Path) -> tuple[Records, str]:
+    """Numbered raw records of a .csv or .xlsx file and its encoding (``utf-8``, ``utf-8-sig``,
+    ``gb18030`` or ``xlsx``). Close the generator when stopping early (it holds the workbook)."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return read_csv(path)
+    if suffix == ".xlsx":
+        return read_xlsx(path), "xlsx"
+    raise InputError(f"文件 {path.name} 的格式无法导入：只接受 .csv 或 .xlsx 文件，即 {ACCEPTED_FORMS}。")
 
 
-def decode_csv_bytes(data: bytes, name: str) -> tuple[str, str]:
-    """Decode by BOM and strict decoding; returns (text, encoding label)."""
-    if data.startswith(codecs.BOM_UTF8):
+def read_csv(path: Path) -> tuple[Generator[tuple[int, list[object]], None, None], str]:
+    """Decode by BOM or strictly (UTF-8, then GB18030); then yield numbered records."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"文件 {path.name} 不存在。") from None
+    except OSError as exc:
+        raise InputError(f"无法读取文件 {path.name}：{exc.strerror or type(exc).__name__}。") from None
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        raise InputError(f"文件 {path.name} 是 UTF-32 编码，无法导入。{ENCODING_HINT}。")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(f"文件 {path.name} 是 UTF-16（Unicode）编码，无法导入。{ENCODING_HINT}。")
+    if data.startswith(b"\xef\xbb\xbf"):
         try:
-            return data[len(codecs.BOM_UTF8):].decode("utf-8"), "UTF-8（带 BOM）"
+            text, encoding = data.decode("utf-8-sig"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"文件 {path.name} 以 UTF-8 的 BOM 开头，但第 {exc.start} 个字节起不是有效的 UTF-8。{ENCODING_HINT}。"
+            ) from None
+    else:
+        try:
+            text, encoding = data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
-            raise InputError(f"文件 {name} 以 UTF-8 BOM 开头，但内容不是有效的 UTF-8。{ENCODING_HINT}。") from None
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        raise InputError(f"文件 {name} 是 UTF-16/UTF-32 编码，不受支持。{ENCODING_HINT}。")
-    try:
-        return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "GB18030"
-    except UnicodeDecodeError:
-        raise InputError(f"文件 {name} 既不是 UTF-8 也不是 GB18030 编码。{ENCODING_HINT}。") from None
+            try:
+                text, encoding = data.decode("gb18030"), "gb18030"
+            except UnicodeDecodeError:
+                raise InputError(
+                    f"文件 {path.name} 既不是有效的 UTF-8 也不是有效的 GB18030 编码，无法导入。{ENCODING_HINT}。"
+                ) from None
+    if "\x00" in text:
+        raise InputError(f"文件 {path.name} 含有空字符（NUL），不是文本格式的 CSV。{ENCODING_HINT}。")
+    return csv_records(path.name, text), encoding
 
 
-def _cell(value: object) -> str | date | None:
+def csv_records(name: str, text: str) -> Generator[tuple[int, list[object]], None, None]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    number = 0
+    try:
+        for record in reader:
+            # Spreadsheet numbering: one record is one row, even with a line break inside a cell.
+            number += 1
+            yield number, list(record)
+    except csv.Error as exc:
+        raise InputError(f"文件 {name} 第 {number + 1} 行不是有效的 CSV：{exc}。") from None
+
+
+def read_xlsx(path: Path) -> Generator[tuple[int, list[object]], None, None]:
+    """The first worksheet's rows (values; formulas as their cached results)."""
+    import openpyxl  # deferred: only XLSX imports need it
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    if not path.exists():
+        raise InputError(f"文件 {path.name} 不存在。")
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
+        raise InputError(
+            f"文件 {path.name} 不是有效的 XLSX 文件（可能已损坏、加密，或是改了扩展名的其他格式）。"
+        ) from None
+    return xlsx_records(wb)
+
+
+def xlsx_records(wb: Any) -> Generator[tuple[int, list[object]], None, None]:
+    try:
+        if not wb.worksheets:
+            return
+        ws = wb.worksheets[0]
+        # Some programs write wrong sheet dimensions; read every row the sheet really has.
+        ws.reset_dimensions()
+        # openpyxl fills missing rows with empty ones, so enumerate() gives the sheet's numbers.
+        for number, values in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
+            yield number, list(values)
+    finally:
+        wb.close()
+
+
+def cell_text(value: object) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def clean_value(value: object) -> object:
+    """A cell's value as a stripped string, a date, or None when empty."""
     if value is None:
         return None
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))  # 2025001.0 from a spreadsheet is the ref 2025001
+        return repr(value)
+    if isinstance(value, int):
+        return str(value)
     text = str(value).strip()
     return text or None
 
 
-def read_table(path: Path) -> Table:
-    """Read a CSV or XLSX file; raises :class:`InputError` for unreadable files."""
-    name = path.name
-    suffix = path.suffix.lower()
-    if not path.is_file():
-        raise InputError(f"找不到文件 {path}。")
-    if suffix == ".csv":
-        text, encoding = decode_csv_bytes(path.read_bytes(), name)
-        reader = csv.reader(io.StringIO(text, newline=""))
-        try:
-            raw = list(reader)
-        except csv.Error as exc:
-            raise InputError(f"文件 {name} 不是有效的 CSV：{exc}。") from None
-        records: list[list[object]] = [list(r) for r in raw]
-    elif suffix == ".xlsx":
-        from openpyxl import load_workbook  # deferred: only imports of spreadsheets need it
-
-        encoding = "XLSX"
-        try:
-            wb = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many unrelated types for a damaged file
-            raise InputError(f"文件 {name} 不是有效的 XLSX 工作簿（{type(exc).__name__}）。") from None
-        try:
-            ws = wb.worksheets[0]
-            records = [list(r) for r in ws.iter_rows(values_only=True)]
-        finally:
-            wb.close()
-    else:
-        raise InputError(f"文件 {name} 的类型不受支持：应为 .csv 或 .xlsx。")
-    # Skip trailing and leading empty records but keep row numbering of the sheet.
-    numbered = [(i + 1, [_cell(v) for v in rec]) for i, rec in enumerate(records)]
-    numbered = [(n, cells) for n, cells in numbered if any(c is not None for c in cells)]
-    if not numbered:
-        raise InputError(f"文件 {name} 是空的：第 1 行应为表头。")
-    header_cells = numbered[0][1]
-    header = [str(c).lstrip("\ufeff").strip() if c is not None else "" for c in header_cells]
-    return Table(name, encoding, header, numbered[1:])
+def clean_header(value: object) -> str:
+    return cell_text(value).replace("\ufeff", "").strip()
 
 
-def header_problem(table: Table, known: set[str]) -> str | None:
-    """A message when none of the header cells is a known column (e.g. a Big5 file), else None."""
-    if any(h.lower() in known or h in known for h in table.header if h):
-        return None
-    return (
-        f"文件 {table.name}（按 {table.encoding} 读取）的表头无法识别，没有找到任何预期的列名。"
-        f"可能是文件编码不对：{ENCODING_HINT}。"
-    )
+def column_letter(pos: int) -> str:
+    letters = ""
+    while pos:
+        pos, rem = divmod(pos - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
+from pathlib import Path
 from typing import Final
 
 from gongkai.errors import InputError
@@ -317,3 +318,24 @@ def schedules_from_rows(
     if not schedules:
         raise InputError(f"文件 {name} 没有任何日期行。")
     return schedules
+
+
+def read_calendar_file(path: Path) -> list[YearSchedule]:
+    """Read a calendar file (.csv or .xlsx; columns 日期/date, 类型/kind, 名称/name) into schedules."""
+    from gongkai.tablefile import ENCODING_HINT, clean_header, clean_value, read_records
+
+    records, encoding = read_records(path)
+    try:
+        numbered = [(n, [clean_value(v) for v in cells]) for n, cells in records]
+    finally:
+        records.close()
+    numbered = [(n, cells) for n, cells in numbered if any(c is not None for c in cells)]
+    if not numbered or numbered[0][0] != 1:
+        raise InputError(f"文件 {path.name} 的第 1 行应为表头：日期(date)、类型(kind)、名称(name)。")
+    header = [clean_header(c) for c in numbered[0][1]]
+    if not any(CALENDAR_COLUMNS.get(h) or CALENDAR_COLUMNS.get(h.lower()) for h in header):
+        raise InputError(
+            f"文件 {path.name} 的表头无法识别，应为 日期(date)、类型(kind)、名称(name)；"
+            f"如果列名显示为乱码，说明编码不对：{ENCODING_HINT}。"
+        )
+    return schedules_from_rows(path.name, header, numbered[1:])

@@ -10,11 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from spec_calendar import OutsideSpec, naive_add, spec_is_workday
 
 from gongkai.deadlines import Clock, Event, compute_clock, make_event, sort_events
+from gongkai.errors import EventError
 from gongkai.workcal import WorkCalendar
 
 SETTINGS = settings(
@@ -314,5 +316,9 @@ def test_due_matches_independent_oracle(s: Scenario) -> None:
 def test_art35_date_overrides(s: Scenario, later: int) -> None:
     on = max([e.on for e in s.events] + [s.received])
     until = on + timedelta(days=later)
+    if not WorkCalendar().is_workday(until):
+        with pytest.raises(EventError):
+            run(s.plus(make_event("delayed_reply_set", on, until=until)))
+        return
     c = run(s.plus(make_event("delayed_reply_set", on, until=until)))
     assert c.due == c.safe_due == until

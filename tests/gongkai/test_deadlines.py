@@ -728,13 +728,16 @@ def test_not_provisional_inside_2026() -> None:
 def test_provisional_when_extension_limit_reaches_2027() -> None:
     """Spec 2.5: any deadline whose counting window reaches an unannounced year MUST be provisional.
 
-    Received Wed 25 Nov 2026: due Wed 23 Dec 2026, but extension_limit (shown as "最迟可延至") is in
-    January 2027 and is computed from the 2027 estimate.
+    Received Wed 25 Nov 2026: due Wed 23 Dec 2026 (announced, not provisional), but extension_limit
+    (shown as "最迟可延至") is in January 2027 and is computed from the 2027 estimate: it carries its
+    own flag, so the December reply date is not shown as provisional.
     """
     c = clock("2026-11-25", as_of="2026-11-25")
     assert c.due == naive_add(D("2026-11-25"), 20)
     assert c.extension_limit.year == 2027
-    assert c.provisional
+    assert not c.provisional
+    assert c.extension_limit_provisional
+    assert c.to_json()["extension_limit_provisional"] is True
 
 
 def test_provisional_clears_when_2027_is_imported() -> None:

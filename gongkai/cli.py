@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -253,6 +253,11 @@ def request() -> None:
 @click.option("--id-number", metavar="ID", help="证件号码（个人信息）。")
 @click.option("--content", required=True, metavar="TEXT", help="申请内容。")
 @click.option("--assignee", metavar="STAFF_ID", help="承办人（配置文件中的工作人员编号）。")
+@click.option(
+    "--arrived-at",
+    metavar="'YYYY-MM-DD HH:MM'",
+    help="技术到达时间（网上、传真、平常信函到达本机关的时间，本单位时区）；与 --received 不同时填写。",
+)
 @_as_of_option
 @_by_option
 @click.pass_context
@@ -267,6 +272,7 @@ def request_add(
     id_number: str | None,
     content: str,
     assignee: str | None,
+    arrived_at: str | None,
     as_of: str | None,
     by: str | None,
 ) -> None:
@@ -288,6 +294,7 @@ def request_add(
     if id_number:
         check_id_number(id_number, field="--id-number")
     with _env(ctx, as_of) as env:
+        arrived = _parse_arrival(arrived_at, env.settings.tz) if arrived_at else None
         data = register.NewApplication(
             ref=ref or register.next_ref(env.session, received_on.year),
             received_on=received_on,
@@ -298,12 +305,22 @@ def request_add(
             applicant_contact=contact,
             applicant_id_number=id_number,
             assignee_id=assignee,
+            arrived_at=arrived,
         )
         app, clock = register.add_application(
             env.session, data, calendar=env.calendar, as_of=env.as_of, recorded_by=_who(by)
         )
     flag = "（暂定）" if clock.provisional else ""
     _echo(f"已登记申请 {app.ref}：从严提醒期限 {clock.safe_due}{flag}，法定答复期限 {clock.due}{flag}。")
+
+
+def _parse_arrival(text: str, tz: Any) -> datetime:
+    """``YYYY-MM-DD HH:MM`` in the office's time zone, as an aware datetime."""
+    try:
+        naive = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M")
+    except ValueError:
+        raise InputError(f"--arrived-at 应为“YYYY-MM-DD HH:MM”格式的时间，实际为“{text}”。") from None
+    return naive.replace(tzinfo=tz)
 
 
 @request.command("event")
@@ -433,6 +450,8 @@ def request_show(ctx: click.Context, ref: str, as_of: str | None, as_json: bool)
         return
     _echo(f"编号：{app.ref}")
     _echo(f"收到日期：{app.received_on}（{CHANNELS.get(app.channel or '', '申请方式未登记')}）")
+    if app.arrived_at is not None:
+        _echo(f"到达时间：{app.arrived_at.astimezone(env.settings.tz):%Y-%m-%d %H:%M}")
     _echo(f"申请人类型：{APPLICANT_TYPES[app.applicant_type]}")
     _echo(f"申请人：{app.applicant_name}    联系方式：{app.applicant_contact or ''}    "
           f"证件号码：{_mask_id(app.applicant_id_number)}")

@@ -738,6 +738,8 @@ class _Generator:
         add(back(24), [ev("extension_approved", back(6), days=20)], "open_extended")
         on = back(12)
         until = self.as_of + timedelta(days=self.rng.randint(30, 50))
+        while not self.cal.is_workday(until):  # the office sets a working day
+            until += timedelta(days=1)
         add(
             back(17),
             [ev("delayed_reply_set", on, until=until)],

@@ -23,8 +23,32 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class AwareDateTime(sa.types.TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware.
+
+    PostgreSQL keeps the zone (``timestamptz``); SQLite stores text without one, and a naive value
+    read back would later be taken for server-local time. So values are converted to UTC on the way
+    in and marked UTC on the way out, on every backend alike.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def _ts(nullable: bool = False) -> sa.Column:  # type: ignore[type-arg]
-    return sa.Column(sa.DateTime(timezone=True), nullable=nullable)
+    return sa.Column(AwareDateTime(), nullable=nullable)
 
 
 class Staff(SQLModel, table=True):

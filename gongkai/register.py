@@ -271,6 +271,9 @@ def add_application(
         raise InputError(f"编号“{data.ref}”已登记，编号在本单位内应唯一。")
     if data.received_on > as_of:
         raise InputError(f"“收到日期” {data.received_on.isoformat()} 晚于今天（{as_of.isoformat()}）。")
+    if data.arrived_at is not None and data.arrived_at.date() > data.received_on:
+        # Art. 31: the receipt date is the arrival day or a later confirmation, never earlier.
+        raise InputError("“到达时间”晚于“收到日期”：收到申请之日是到达当日或其后的确认日，不会早于到达。")
     clock = compute_clock(
         data.received_on, events, calendar=calendar, as_of=as_of, channel=data.channel, reject_future=True
     )

@@ -514,3 +514,37 @@ def test_cli_import_does_not_load_heavy_modules() -> None:
     assert "gongkai.cli" in imported
     heavy = {m for m in imported if m.split(".")[0] in {"prefect", "sqlalchemy", "pydantic", "openpyxl"}}
     assert heavy == set()
+
+
+def test_demo_loads_once_and_lists_open_applications(home: Path) -> None:
+    """The README's first command: on an empty register the demo office is loaded and the open
+    applications are listed with their clocks; a second run lists without loading again."""
+    first = ok("demo", "--as-of", "2026-11-27")
+    assert "已载入演示数据" in first.output
+    assert "从严期限" in first.output and "已超期" in first.output
+    second = ok("demo", "--as-of", "2026-11-27")
+    assert "已载入演示数据" not in second.output
+    rows = json.loads(ok("request", "list", "--all", "--json", "--as-of", "2026-11-27").output)
+    assert len(rows) > 100
+    # the listing never carries applicants' personal data
+    assert all("applicant_name" not in r and "contact" not in r for r in rows)
+
+
+def test_demo_does_not_mix_with_a_real_register(home: Path) -> None:
+    ok("request", "add", "--received", "2026-11-20", "--applicant-type", "自然人", "--applicant-name", "张三",
+       "--content", "测试", "--as-of", "2026-11-27")
+    out = ok("demo", "--as-of", "2026-11-27").output
+    assert "已载入演示数据" not in out
+    assert "2026-0001" in out
+
+
+def test_request_add_with_arrival_time(home: Path) -> None:
+    ok("request", "add", "--received", "2026-11-23", "--arrived-at", "2026-11-21 22:10", "--channel", "网络",
+       "--applicant-type", "自然人", "--applicant-name", "李四", "--content", "x", "--as-of", "2026-11-27")
+    shown = ok("request", "show", "2026-0001", "--as-of", "2026-11-27").output
+    assert "到达时间：2026-11-21 22:10" in shown
+    line = refused("request", "add", "--received", "2026-11-20", "--arrived-at", "2026-11-21 22:10",
+                   "--applicant-type", "自然人", "--applicant-name", "李四", "--content", "x", "--as-of", "2026-11-27")
+    assert "到达时间" in line
+    assert "--arrived-at" in refused("request", "add", "--received", "2026-11-20", "--arrived-at", "昨天",
+                                     "--applicant-type", "自然人", "--applicant-name", "李四", "--content", "x")

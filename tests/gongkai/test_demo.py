@@ -426,3 +426,19 @@ def test_loading_is_fast(engine: Engine) -> None:
     elapsed = time.perf_counter() - started
     assert summary.applications >= 140
     assert elapsed < 5.0, f"loading the demo took {elapsed:.2f} s"
+
+
+@pytest.mark.parametrize("offset", range(0, 364, 13))
+def test_loads_on_any_day_of_the_year(offset: int, tmp_path: Path) -> None:
+    """`gongkai demo` runs as of today, whatever today is: every date-dependent choice must hold."""
+    as_of = date(2026, 1, 2) + timedelta(days=offset)
+    engine = open_database(f"sqlite:///{tmp_path}/demo.db")
+    try:
+        with session_scope(engine) as session:
+            sync_staff(session, [("wang", "王丽", ["handler"]), ("li", "李强", ["handler"]),
+                                 ("zhao", "赵建国", ["unit_head"])])
+            summary = load_demo(session, calendar=load_calendar(session), as_of=as_of)
+        assert summary.open > 0
+        assert set(summary.outcomes) == {o.row for o in OUTCOMES}
+    finally:
+        engine.dispose()

@@ -100,7 +100,8 @@ def _env(ctx: click.Context, as_of: str | None = None) -> Iterator[Env]:
     from gongkai.db import open_database, session_scope
     from gongkai.settings import load_settings
 
-    settings = load_settings(ctx.find_object(Ctx).config if ctx.find_object(Ctx) else None)
+    shared = ctx.find_object(Ctx)
+    settings = load_settings(shared.config if shared is not None else None)
     engine = open_database()
     try:
         with session_scope(engine) as session:

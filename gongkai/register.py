@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -30,6 +30,11 @@ from gongkai.models import (
     utcnow,
 )
 from gongkai.workcal import WorkCalendar, YearSchedule
+
+# Core views of the tables, for set-based statements (typed for mypy, unlike the model attributes).
+APP = cast(sa.Table, Application.__table__)  # type: ignore[attr-defined]
+EV = cast(sa.Table, ApplicationEvent.__table__)  # type: ignore[attr-defined]
+DAY = cast(sa.Table, CalendarDay.__table__)  # type: ignore[attr-defined]
 
 # -- calendar --------------------------------------------------------------------------------
 
@@ -84,11 +89,13 @@ def import_calendar_years(
     """
     before = load_calendar(session)
     for sched in schedules:
-        old_days = {d.day: (d.kind, d.name) for d in session.exec(
-            select(CalendarDay).where(CalendarDay.year == sched.year)).all()}
+        old_days = {
+            d.day: (d.kind, d.name)
+            for d in session.exec(select(CalendarDay).where(DAY.c.year == sched.year)).all()
+        }
         new_days = {d: ("off", n) for d, n in sched.days_off.items()}
         new_days.update({d: ("makeup_workday", n) for d, n in sched.makeup_workdays.items()})
-        session.execute(sa.delete(CalendarDay).where(CalendarDay.year == sched.year))
+        session.execute(sa.delete(DAY).where(DAY.c.year == sched.year))
         existing = session.get(CalendarYear, sched.year)
         if existing is None:
             session.add(CalendarYear(year=sched.year, source=source, imported_by=by))
@@ -123,10 +130,7 @@ def import_calendar_years(
 def _window_touches(years: Iterable[int]) -> Any:
     """Open applications whose clock window may reach into one of ``years`` (imported years)."""
     lo = min(years)
-    return sa.and_(
-        Application.state.in_(sorted(OPEN_STATES)),  # type: ignore[attr-defined]
-        Application.extension_limit >= date(lo, 1, 1),  # type: ignore[operator]
-    )
+    return sa.and_(APP.c.state.in_(sorted(OPEN_STATES)), APP.c.extension_limit >= date(lo, 1, 1))
 
 
 # -- staff -----------------------------------------------------------------------------------
@@ -161,23 +165,16 @@ def event_from_row(row: ApplicationEvent) -> Event:
 def events_by_application(session: Session, app_ids: Sequence[int] | None = None) -> dict[int, list[Event]]:
     """Events grouped by application id, in one query (chunked for large id lists)."""
     out: dict[int, list[Event]] = defaultdict(list)
-    cols = (
-        ApplicationEvent.application_id,
-        ApplicationEvent.kind,
-        ApplicationEvent.occurred_on,
-        ApplicationEvent.days,
-        ApplicationEvent.until,
-        ApplicationEvent.outcome_row,
-    )
+    cols = (EV.c.application_id, EV.c.kind, EV.c.occurred_on, EV.c.days, EV.c.until, EV.c.outcome_row)
     if app_ids is None:
         chunks: list[Sequence[int] | None] = [None]
     else:
         ids = list(app_ids)
         chunks = [ids[i : i + 5000] for i in range(0, len(ids), 5000)]
     for chunk in chunks:
-        stmt = sa.select(*cols).order_by(ApplicationEvent.id)  # type: ignore[arg-type]
+        stmt = sa.select(*cols).order_by(EV.c.id)
         if chunk is not None:
-            stmt = stmt.where(ApplicationEvent.application_id.in_(chunk))  # type: ignore[attr-defined]
+            stmt = stmt.where(EV.c.application_id.in_(chunk))
         for app_id, kind, on, days, until, outcome in session.execute(stmt):
             out[app_id].append(Event(kind, on, days, until, outcome))
     return out
@@ -380,15 +377,9 @@ def recompute_clocks(
     ``before`` (the calendar before a change) is given, from the clock under ``before`` on the same
     ``as_of``. Each move raises ``clock_version``, writes a ``deadline_change`` row and is returned.
     """
+    c = APP.c
     stmt = sa.select(
-        Application.id,
-        Application.ref,
-        Application.received_on,
-        Application.channel,
-        Application.outcome_row,
-        Application.due,
-        Application.safe_due,
-        Application.clock_version,
+        c.id, c.ref, c.received_on, c.channel, c.outcome_row, c.due, c.safe_due, c.clock_version
     )
     if only is not None:
         stmt = stmt.where(only)
@@ -426,15 +417,14 @@ def recompute_clocks(
             )
         updates.append({"b_id": r.id, **clock_columns(clock), "clock_version": version, "updated_at": now})
     if updates:
-        table = Application.__table__  # type: ignore[attr-defined]
-        values = {k: sa.bindparam(k) for k in updates[0] if k != "b_id"}
+        values: dict[str, Any] = {k: sa.bindparam(k) for k in updates[0] if k != "b_id"}
         session.execute(
-            sa.update(table).where(table.c.id == sa.bindparam("b_id")).values(values),
+            sa.update(APP).where(APP.c.id == sa.bindparam("b_id")).values(values),
             updates,
             execution_options={"synchronize_session": False},
         )
     if changes:
-        session.execute(sa.insert(DeadlineChange.__table__), changes)  # type: ignore[attr-defined]
+        session.execute(sa.insert(cast(sa.Table, DeadlineChange.__table__))  # type: ignore[attr-defined], changes)
     session.flush()
     return moved
 

@@ -61,7 +61,7 @@ def seed_schedule(year: int) -> YearSchedule:
     import holidays  # deferred: about 45 ms, and not every command counts days
 
     if year in SEED_ANNOUNCED_YEARS:
-        cn = holidays.China(years=year, language="zh_CN")
+        cn = holidays.China(years=year, language="zh_CN")  # type: ignore[attr-defined]
         off = {d: str(n) for d, n in cn.items() if d.year == year}
         makeup = {d: "调休上班" for d in cn.weekend_workdays if d.year == year}
         return YearSchedule(
@@ -69,9 +69,9 @@ def seed_schedule(year: int) -> YearSchedule:
             off,
             makeup,
             announced=True,
-            source=f"国务院办公厅{year}年部分节假日安排（python-holidays {holidays.__version__} 收录）",
+            source=f"国务院办公厅{year}年部分节假日安排（python-holidays {holidays.__version__} 收录）",  # type: ignore[attr-defined]
         )
-    cn = holidays.China(years=year, language="zh_CN", observed=False)
+    cn = holidays.China(years=year, language="zh_CN", observed=False)  # type: ignore[attr-defined]
     off = {d: str(n) for d, n in cn.items() if d.year == year}
     return YearSchedule(
         year,

@@ -7,8 +7,9 @@ the URL never passes through Alembic's config, so it cannot end up in Alembic's 
 from __future__ import annotations
 
 from alembic import context
+from sqlmodel import SQLModel
 
-from gongkai.models import SQLModel
+import gongkai.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only when someone runs the alembic CLI directly

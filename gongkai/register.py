@@ -424,7 +424,8 @@ def recompute_clocks(
             execution_options={"synchronize_session": False},
         )
     if changes:
-        session.execute(sa.insert(cast(sa.Table, DeadlineChange.__table__))  # type: ignore[attr-defined], changes)
+        change_table = cast(sa.Table, DeadlineChange.__table__)  # type: ignore[attr-defined]
+        session.execute(sa.insert(change_table), changes)
     session.flush()
     return moved
 

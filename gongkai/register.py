@@ -274,31 +274,37 @@ def add_application(
     clock = compute_clock(
         data.received_on, events, calendar=calendar, as_of=as_of, channel=data.channel, reject_future=True
     )
-    _require_outcome(clock, events)
+    _require_outcome(events)
     app = Application(**data.__dict__, source=source, **clock_columns(clock))
     session.add(app)
     session.flush()
     assert app.id is not None
-    session.add_all(
-        ApplicationEvent(
-            application_id=app.id,
-            kind=e.kind,
-            occurred_on=e.on,
-            days=e.days,
-            until=e.until,
-            outcome_row=e.outcome,
-            recorded_by=recorded_by,
-        )
-        for e in events
-    )
+    session.add_all(_event_row(app.id, e, recorded_by=recorded_by) for e in events)
     session.flush()
     return app, clock
 
 
-def _require_outcome(clock: Clock, events: Sequence[Event]) -> None:
-    replied = [e for e in events if e.kind == "replied"]
-    if replied and not replied[0].outcome:
-        raise EventError("登记答复时必须写明办理结果（行号、代码或标准名称，如 3.1 / granted / 予以公开）。")
+def _event_row(app_id: int, event: Event, *, recorded_by: str, note: str | None = None) -> ApplicationEvent:
+    return ApplicationEvent(
+        application_id=app_id,
+        kind=event.kind,
+        occurred_on=event.on,
+        days=event.days,
+        until=event.until,
+        outcome_row=event.outcome,
+        note=note,
+        recorded_by=recorded_by,
+    )
+
+
+def _require_outcome(events: Sequence[Event]) -> None:
+    """A reply in the register needs its outcome row (the annual report counts it)."""
+    for e in events:
+        if e.kind == "replied":
+            if not e.outcome:
+                raise EventError("登记答复时必须写明办理结果（行号、代码或标准名称，如 3.1 / granted / 予以公开）。")
+            if find_outcome(e.outcome) is None:
+                raise InputError(f"办理结果“{e.outcome}”无效。")
 
 
 def get_application(session: Session, ref: str) -> Application:
@@ -322,11 +328,7 @@ def record_event(
     """Append an event after checking it against the application's procedure."""
     app = get_application(session, ref)
     assert app.id is not None
-    if event.kind == "replied":
-        if not event.outcome:
-            raise EventError("登记答复时必须写明办理结果（行号、代码或标准名称，如 3.1 / granted / 予以公开）。")
-        if find_outcome(event.outcome) is None:
-            raise InputError(f"办理结果“{event.outcome}”无效。")
+    _require_outcome([event])
     events = events_by_application(session, [app.id]).get(app.id, [])
     clock = compute_clock(
         app.received_on,
@@ -336,18 +338,7 @@ def record_event(
         channel=app.channel,
         reject_future=True,
     )
-    session.add(
-        ApplicationEvent(
-            application_id=app.id,
-            kind=event.kind,
-            occurred_on=event.on,
-            days=event.days,
-            until=event.until,
-            outcome_row=event.outcome,
-            note=note,
-            recorded_by=recorded_by,
-        )
-    )
+    session.add(_event_row(app.id, event, recorded_by=recorded_by, note=note))
     _store_clock(session, app, clock)
     session.flush()
     return app, clock

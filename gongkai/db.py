@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from gongkai.errors import GongkaiError
 
-HEAD = "0002"
+HEAD = "0003"
 
 
 class DatabaseError(GongkaiError):

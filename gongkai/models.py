@@ -225,3 +225,68 @@ class Appeal(SQLModel, table=True):
     concluded_on: date | None = None
     result: str = Field(default="pending", max_length=16, description="upheld | corrected | other | pending")
     note: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+
+
+class ReminderOutbox(SQLModel, table=True):
+    """A reminder to deliver to one staff member on one channel: written before sending.
+
+    ``(key, recipient, target)`` is unique in the database, so overlapping runs cannot plan the same
+    reminder twice; a row is claimed (``status='sending'`` with a token) before it is sent and marked
+    ``sent`` only after the channel confirmed. A row still ``sending`` after its lease (the process
+    died between the server accepting and the mark) is sent again once, labelled a possible repeat.
+    ``target`` is the configured target *name* (``env:…``/``secret:…``), never the URL.
+    """
+
+    __tablename__ = "reminder_outbox"
+    __table_args__ = (
+        sa.UniqueConstraint("key", "recipient", "target", name="uq_reminder_outbox_key_recipient_target"),
+        sa.Index("ix_reminder_outbox_status", "status", "recipient"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, description="subject:kind:threshold:deadline-version")
+    recipient: str = Field(max_length=32, description="staff id")
+    target: str = Field(max_length=100, description="notification target name from the configuration")
+    kind: str = Field(max_length=32)
+    ref: str | None = Field(default=None, max_length=64, description="application ref or item index number")
+    deadline: date | None = None
+    urgency: int = 0
+    text: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    planned_on: date = Field(description="business date of the run that planned it")
+    status: str = Field(default="pending", max_length=16, description="pending|sending|sent|superseded")
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    claim_token: str | None = Field(default=None, max_length=40)
+    claimed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    possible_repeat: bool = False
+    sent_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    last_error: str | None = Field(default=None, max_length=500, description="redacted")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class ReminderRun(SQLModel, table=True):
+    """One run of the reminder flow: its business date and what it did."""
+
+    __tablename__ = "reminder_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    as_of: date = Field(index=True)
+    started_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    finished_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    due: int = 0
+    sent: int = 0
+    failed: int = 0
+    escalated: int = 0
+    already_sent: int = 0
+    superseded: int = 0
+    flow_run_id: str | None = Field(default=None, max_length=64)
+
+
+class ScheduleProgress(SQLModel, table=True):
+    """The last business period each scheduled flow completed (catch-up after downtime)."""
+
+    __tablename__ = "schedule_progress"
+
+    flow: str = Field(primary_key=True, max_length=40)
+    period: str = Field(max_length=20, description="e.g. 2026-11-27, 2026-W48, 2026-Q4, 2026")
+    completed_at: datetime = Field(default_factory=utcnow, sa_column=_ts())

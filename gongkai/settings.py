@@ -140,7 +140,7 @@ def _valid_staff_id(value: str) -> str:
 
 def _valid_notify_target(value: str) -> str:
     expected = (
-        '应为 "env:环境变量名" 或 "secret:Secret块名"（例如 "env:GONGKAI_NOTIFY_WANG" 或 '
+        '应为 "env:环境变量名"、"secret:Secret块名" 或 "console"（例如 "env:GONGKAI_NOTIFY_WANG"、'
         '"secret:notify-wang"）'
     )
     if "://" in value:
@@ -148,6 +148,8 @@ def _valid_notify_target(value: str) -> str:
             "不能直接写通知网址（网址里可能含有密码或令牌，不得写入配置文件）；请把网址放进环境变量或 Prefect "
             'Secret 块，这里写 "env:环境变量名" 或 "secret:Secret块名"（为防泄露，此处不显示所填内容）'
         )
+    if value == "console":
+        return value
     kind, colon, name = value.partition(":")
     if colon and kind == "env":
         if not _ENV_NAME_RE.fullmatch(name):
@@ -164,7 +166,7 @@ def _valid_notify_target(value: str) -> str:
             )
         return value
     # Anything else may be a pasted token or password: say what is expected, never what came.
-    raise ValueError(f"{expected}，所填内容不是这两种写法（为防泄露，此处不显示所填内容）")
+    raise ValueError(f"{expected}，所填内容不是这几种写法（为防泄露，此处不显示所填内容）")
 
 
 def _safe_name(name: str) -> str:
@@ -348,6 +350,22 @@ class Schedules(_Section):
     report_readiness: Cron = Field(default="0 9 2 1 *", description="年度报告准备情况")
 
 
+class Notifications(_Section):
+    """``[notifications]``: how reminders are delivered when a channel fails. All keys have defaults."""
+
+    fallback: tuple[NotifyTarget, ...] = Field(
+        default=(),
+        description='发送失败时提醒管理员的另一渠道，"env:环境变量名" 或 "secret:Secret块名"（为空则用管理员自己的其他渠道）',
+    )
+    retry_delays: Annotated[tuple[Annotated[StrictInt, Field(ge=0, le=3600)], ...], Field(max_length=10)] = Field(
+        default=(5, 30, 120), description="同一次运行中发送失败后的重试间隔（秒）"
+    )
+    lease_minutes: Annotated[StrictInt, Field(ge=1, le=1440)] = Field(
+        default=30, description="正在发送的提醒超过多少分钟没有结果，视为中断，下次重发并标明“可能重复”"
+    )
+    console: StrictBool = Field(default=False, description="同时把提醒打印到控制台日志（演示用）")
+
+
 class ConfigFile(_Section):
     """The schema of the whole TOML file, before it is tied to the path it came from (see :class:`Settings`)."""
 
@@ -355,6 +373,7 @@ class ConfigFile(_Section):
     staff: Annotated[tuple[Staff, ...], Field(min_length=1)] = Field(description="至少一段 [[staff]]")
     reminders: Reminders = Field(default_factory=Reminders, description="[reminders] 段")
     schedules: Schedules = Field(default_factory=Schedules, description="[schedules] 段")
+    notifications: Notifications = Field(default_factory=Notifications, description="[notifications] 段")
 
     @model_validator(mode="after")
     def _check_staff_as_a_whole(self) -> ConfigFile:
@@ -502,6 +521,7 @@ _SECTION_LABELS: Final[dict[str, tuple[type[BaseModel], str]]] = {
     "office": (Office, "[office]"),
     "reminders": (Reminders, "[reminders]"),
     "schedules": (Schedules, "[schedules]"),
+    "notifications": (Notifications, "[notifications]"),
 }
 
 _EXPECTED_TYPES: Final = {
@@ -631,12 +651,15 @@ def load_settings(path: str | Path | None = None) -> Settings:
     return Settings.model_validate({**dict(parsed), "path": config_path.resolve()})
 
 
-def parse_notify_target(target: str) -> tuple[Literal["env", "secret"], str]:
-    """Split a validated ``notify`` entry into its kind and name: ``"env:X"`` → ``("env", "X")``."""
+def parse_notify_target(target: str) -> tuple[Literal["env", "secret", "console"], str]:
+    """Split a validated ``notify`` entry into its kind and name: ``"env:X"`` → ``("env", "X")``;
+    ``"console"`` → ``("console", "")`` (the message goes to Gongkai's log: for demos and tests)."""
     try:
         _valid_notify_target(target)
     except ValueError as exc:
         raise ConfigError(f"通知目标 {exc}。") from None
+    if target == "console":
+        return "console", ""
     kind, _, name = target.partition(":")
     return ("env" if kind == "env" else "secret"), name
 

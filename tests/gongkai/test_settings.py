@@ -79,7 +79,7 @@ def test_shipped_config_loads() -> None:
     assert [person.id for person in settings.staff_with_role("handler")] == ["wang", "li"]
     assert [person.id for person in settings.staff_with_role("unit_head")] == ["zhao"]
     assert [person.id for person in settings.staff_with_role("administrator")] == ["wang"]
-    assert all(target.startswith("env:") for person in settings.staff for target in person.notify)
+    assert all(target == "console" or target.startswith("env:") for person in settings.staff for target in person.notify)
 
 
 def test_shipped_config_writes_out_every_default() -> None:
@@ -510,3 +510,10 @@ def test_parse_notify_target() -> None:
     with pytest.raises(ConfigError) as info:
         parse_notify_target("mailto://wang:s3cret@smtp.example")
     assert "s3cret" not in str(info.value)
+
+
+def test_console_target_is_accepted_and_parsed(tmp_path: Path) -> None:
+    from gongkai.settings import parse_notify_target
+
+    assert parse_notify_target("console") == ("console", "")
+    assert parse_notify_target("env:GONGKAI_X") == ("env", "GONGKAI_X")

@@ -562,6 +562,94 @@ def calendar_import(ctx: click.Context, file: Path, source: str | None, as_of: s
         _echo(f"  {m.ref}：从严期限 {m.old_safe_due} → {m.new_safe_due}，法定期限 {m.old_due} → {m.new_due}（{tag}）")
 
 
+# -- scheduled processes ---------------------------------------------------------------------
+
+
+def _prefect_for_cli() -> None:
+    """Prefect's environment for a one-off run: files under GONGKAI_HOME, telemetry off, and the
+    API of a running ``gongkai serve`` when there is one (so the run shows in its UI)."""
+    import urllib.request
+
+    from gongkai.prefect_env import configure
+    from gongkai.settings import gongkai_home
+
+    prefect_home = configure(gongkai_home())
+    url_file = prefect_home / "api-url"
+    if "PREFECT_API_URL" not in os.environ and url_file.exists():
+        url = url_file.read_text(encoding="utf-8").strip()
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2):  # noqa: S310 - loopback
+                os.environ["PREFECT_API_URL"] = url
+        except OSError:
+            pass
+
+
+@main.command("run")
+@click.argument("process", type=click.Choice(["reminders"]))
+@_as_of_option
+@click.option("--json", "as_json", is_flag=True, help="以一个 JSON 对象输出本次运行的汇总。")
+@click.pass_context
+def run_process(ctx: click.Context, process: str, as_of: str | None, as_json: bool) -> None:
+    """立即运行一个流程（reminders：期限提醒），按某一业务日期（默认今天）。"""
+    from gongkai.settings import load_settings
+
+    shared = ctx.find_object(Ctx)
+    settings = load_settings(shared.config if shared is not None else None)
+    os.environ["GONGKAI_CONFIG"] = str(settings.path)
+    day = _parse_as_of(as_of, settings.office.timezone)
+    _prefect_for_cli()
+    from flows.registry import FLOWS
+
+    summary = FLOWS[process](as_of=day)
+    if as_json:
+        _echo(json.dumps(summary, ensure_ascii=False))
+        return
+    _echo(
+        f"{day} 期限提醒：应提醒 {summary.get('due', 0)} 条，已发送 {summary.get('sent', 0)} 条，"
+        f"失败 {summary.get('failed', 0)} 条（下次重试），此前已发送 {summary.get('already_sent', 0)} 条。"
+    )
+    if summary.get("failed"):
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--port", type=int, metavar="PORT", help="本地 Prefect 服务端口（默认自动选择空闲端口）。")
+@click.pass_context
+def serve(ctx: click.Context, port: int | None) -> None:
+    """无人值守运行全部定时流程（启动本地 Prefect 服务，补做停机期间错过的一期）；SIGTERM 停止。"""
+    import logging
+
+    from gongkai.settings import load_settings
+
+    shared = ctx.find_object(Ctx)
+    settings = load_settings(shared.config if shared is not None else None)
+    os.environ["GONGKAI_CONFIG"] = str(settings.path)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    with _env(ctx) as env:
+        _load_demo_if_empty(env)
+    from flows.serve import run as serve_forever
+
+    serve_forever(settings, port=port)
+
+
+def _load_demo_if_empty(env: Env) -> bool:
+    """Load the demo office into an empty register (a newcomer sees results at once)."""
+    from sqlmodel import select
+
+    from gongkai.demo import load_demo
+    from gongkai.models import Application
+
+    if env.session.exec(select(Application.id).limit(1)).first() is not None:
+        return False
+    handlers = [s.id for s in env.settings.staff if s.has_role("handler")] or [env.settings.staff[0].id]
+    summary = load_demo(env.session, calendar=env.calendar, as_of=env.as_of, handlers=handlers)
+    _echo(
+        f"已载入演示数据：{env.settings.office.name}，申请 {summary.applications} 件"
+        f"（未办结 {summary.open} 件），主动公开信息 {summary.items} 条，复议诉讼 {summary.appeals} 件。"
+    )
+    return True
+
+
 # -- demo --------------------------------------------------------------------------------------
 
 
@@ -570,20 +658,10 @@ def calendar_import(ctx: click.Context, file: Path, source: str | None, as_of: s
 @click.pass_context
 def demo(ctx: click.Context, as_of: str | None) -> None:
     """演示：登记簿为空时载入演示单位一年的数据，然后列出未办结申请及其期限。"""
-    from sqlmodel import select
-
     from gongkai import register
-    from gongkai.demo import load_demo
-    from gongkai.models import Application
 
     with _env(ctx, as_of) as env:
-        if env.session.exec(select(Application.id).limit(1)).first() is None:
-            handlers = [s.id for s in env.settings.staff if s.has_role("handler")] or [env.settings.staff[0].id]
-            summary = load_demo(env.session, calendar=env.calendar, as_of=env.as_of, handlers=handlers)
-            _echo(
-                f"已载入演示数据：{env.settings.office.name}，申请 {summary.applications} 件"
-                f"（未办结 {summary.open} 件），主动公开信息 {summary.items} 条，复议诉讼 {summary.appeals} 件。"
-            )
+        _load_demo_if_empty(env)
         items = register.list_applications(env.session, calendar=env.calendar, as_of=env.as_of)
         as_of_day = env.as_of
     _echo(_list_table(items, as_of_day))

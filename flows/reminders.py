@@ -1,0 +1,47 @@
+"""The ``deadline-reminders`` flow: every working morning, the right reminder to the right person.
+
+Runs daily from ``[schedules] reminders`` (default 08:30 in the office's time zone) and on demand
+with ``gongkai run reminders --as-of DATE``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+
+from gongkai.schedule import is_done
+from tasks.common import business_date, database, settings
+from tasks.reminders import plan_reminders_into_outbox, record_run, send_reminders
+
+FLOW_NAME = "deadline-reminders"
+
+
+def _run_name() -> str:
+    as_of = flow_run.parameters.get("as_of")
+    if as_of is None:
+        as_of = business_date(None, settings())
+    return f"{FLOW_NAME}-{as_of}"
+
+
+@flow(name=FLOW_NAME, flow_run_name=_run_name)
+def deadline_reminders(as_of: date | None = None, scheduled: bool = False) -> dict[str, Any]:
+    """每日期限提醒：按业务日期计算每件未办结申请和待公开事项应发的提醒，写入待发队列后按人汇总发送，
+    每条提醒只发一次；发送失败的留待重试，并提醒管理员。
+
+    as_of: 业务日期（默认：本单位时区的今天）。scheduled: 定时运行时为 True —— 当天已完成则跳过。
+    """
+    logger = get_run_logger()
+    day = business_date(as_of, settings())
+    if scheduled:
+        from gongkai.db import session_scope
+
+        with database() as engine, session_scope(engine) as session:
+            if is_done(session, FLOW_NAME, day.isoformat()):
+                logger.info("Reminders for %s were already done: nothing to do.", day.isoformat())
+                return {"as_of": day.isoformat(), "skipped": True}
+    planned = plan_reminders_into_outbox(day)
+    delivered = send_reminders(day)
+    return record_run(day, planned, delivered, FLOW_NAME, str(flow_run.id) if flow_run.id else None)

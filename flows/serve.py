@@ -1,0 +1,188 @@
+"""``gongkai serve``: every schedule, unattended, on a bare server.
+
+Prefect's in-process (ephemeral) API does not schedule anything, so Gongkai starts and supervises a
+local Prefect server on 127.0.0.1 (SQLite under ``$GONGKAI_HOME/prefect``), serves one deployment per
+scheduled process built from ``[schedules]`` (one source of truth, explicit time zone, stable names
+so a restart neither duplicates nor drops schedules), and keeps its own record of the last completed
+period per process: on start it runs exactly the period that was missed, once.
+
+A clean stop (SIGTERM, as systemd sends) pauses the deployments and deletes their future runs
+(Prefect's ``pause_on_shutdown``); the next start re-activates them and catches up from Gongkai's
+record, so nothing is replayed in a burst and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from gongkai.errors import GongkaiError
+from gongkai.prefect_env import configure
+from gongkai.settings import Settings, gongkai_home
+
+log = logging.getLogger("gongkai.serve")
+
+
+class ServeError(GongkaiError):
+    """The local Prefect server could not be started (message in Chinese)."""
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class PrefectServer:
+    """A ``prefect server start`` child process on 127.0.0.1, restarted if it dies."""
+
+    def __init__(self, port: int, log_path: Path) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}/api"
+        self.log_path = log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._stopping = threading.Event()
+        self._watchdog: threading.Thread | None = None
+
+    def _spawn(self) -> None:
+        env = {**os.environ, "PREFECT_SERVER_API_HOST": "127.0.0.1", "PREFECT_SERVER_API_PORT": str(self.port)}
+        env.pop("PREFECT_API_URL", None)
+        with self.log_path.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(self.port)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,  # a Ctrl-C in the terminal reaches us, and we stop it in order
+            )
+
+    def healthy(self) -> bool:
+        """Whether the API answers its health check."""
+        try:
+            with urllib.request.urlopen(f"{self.url}/health", timeout=2) as resp:  # noqa: S310 - loopback
+                return bool(resp.status == 200)
+        except OSError:
+            return False
+
+    def start(self, timeout: float = 90.0) -> None:
+        """Start the server and wait until it answers; then watch it."""
+        self._spawn()
+        deadline = time.monotonic() + timeout
+        while not self.healthy():
+            if self.proc is not None and self.proc.poll() is not None:
+                raise ServeError(f"本地 Prefect 服务启动失败（退出码 {self.proc.returncode}），详见 {self.log_path}。")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise ServeError(f"本地 Prefect 服务在 {timeout:.0f} 秒内没有就绪，详见 {self.log_path}。")
+            time.sleep(0.5)
+        self._watchdog = threading.Thread(target=self._watch, name="prefect-server-watchdog", daemon=True)
+        self._watchdog.start()
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(5):
+            if self.proc is not None and self.proc.poll() is not None:
+                log.error("Prefect server exited with %s; restarting it", self.proc.returncode)
+                self._spawn()
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL after 15 s)."""
+        self._stopping.set()
+        proc = self.proc
+        if proc is None or proc.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+
+
+def catch_up(cfg: Settings, now: datetime | None = None) -> list[str]:
+    """Run, once each, the scheduled processes whose current period is not done yet."""
+    from flows.registry import FLOWS
+    from gongkai.db import open_database, session_scope
+    from gongkai.schedule import PROCESSES, missed
+
+    now = now or datetime.now(UTC)
+    done: list[str] = []
+    engine = open_database()
+    try:
+        for process in PROCESSES:
+            cron = getattr(cfg.schedules, process.name)
+            with session_scope(engine) as session:
+                day = missed(session, process, cron, cfg.tz, now)
+            if day is None:
+                continue
+            log.info("Catching up %s for %s", process.flow_name, day.isoformat())
+            FLOWS[process.name](as_of=day, scheduled=True)
+            done.append(f"{process.name}:{day.isoformat()}")
+    finally:
+        engine.dispose()
+    return done
+
+
+def deployments(cfg: Settings) -> list[Any]:
+    """One deployment per scheduled process, from ``[schedules]`` in the office's time zone."""
+    from prefect.schedules import Cron
+
+    from flows.registry import FLOWS
+    from gongkai.schedule import PROCESSES
+
+    out = []
+    for process in PROCESSES:
+        cron = getattr(cfg.schedules, process.name)
+        out.append(
+            FLOWS[process.name].to_deployment(
+                name=f"gongkai-{process.name}",
+                schedules=[Cron(cron, timezone=cfg.office.timezone, slug=f"gongkai-{process.name}")],
+                parameters={"scheduled": True},
+                paused=False,  # a clean stop paused it; serving again re-activates it
+                description=f"Gongkai: {process.flow_name} ({cron}, {cfg.office.timezone})",
+            )
+        )
+    return out
+
+
+def run(cfg: Settings, *, port: int | None = None) -> None:
+    """Start the local server, catch up, and serve every schedule until SIGTERM/SIGINT."""
+    # Until Prefect's runner takes over SIGTERM, stop through the `finally` below (never leave the
+    # server child behind).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    home = gongkai_home()
+    prefect_home = configure(home)
+    port = port or int(os.environ.get("GONGKAI_PREFECT_PORT", "0")) or free_port()
+    server = PrefectServer(port, prefect_home / "server.log")
+    log.info("Starting the local Prefect server on 127.0.0.1:%s", port)
+    server.start()
+    os.environ["PREFECT_API_URL"] = server.url
+    (prefect_home / "api-url").write_text(server.url + "\n", encoding="utf-8")
+    try:
+        from prefect import serve
+
+        for item in catch_up(cfg):
+            log.info("Caught up: %s", item)
+        deps = deployments(cfg)
+        log.info("Serving %d schedule(s); Prefect UI at http://127.0.0.1:%s", len(deps), port)
+        # SIGTERM (systemd) arrives as Prefect's TerminationSignal inside serve(): it returns cleanly.
+        serve(*deps, pause_on_shutdown=True, print_starting_message=False)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            (prefect_home / "api-url").unlink()
+        server.stop()
+        log.info("Stopped.")

@@ -1,0 +1,45 @@
+"""What every Gongkai task needs: the settings, the database, the office's date, secrets.
+
+Tasks receive and return plain values (dates, ids, dicts), never live ORM rows: each opens the
+database itself, so a task can run in another process or be retried on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+from sqlalchemy.engine import Engine
+
+from gongkai.clockseam import office_today
+from gongkai.db import open_database
+from gongkai.settings import Settings, load_settings
+
+
+def settings() -> Settings:
+    """The configuration (``GONGKAI_CONFIG`` or ./config/gongkai.toml), loaded when used."""
+    return load_settings(None)
+
+
+def business_date(as_of: date | None, cfg: Settings) -> date:
+    """``as_of`` or today in the office's time zone (never the server's)."""
+    return as_of if as_of is not None else office_today(cfg.tz)
+
+
+@contextmanager
+def database() -> Iterator[Engine]:
+    """The configured database, upgraded if needed, disposed afterwards."""
+    engine = open_database()
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def load_secret(block_name: str) -> str:
+    """The value of a Prefect Secret block (notification URLs with tokens live there or in env)."""
+    from prefect.blocks.system import Secret
+
+    value = Secret.load(block_name).get()
+    return str(value)

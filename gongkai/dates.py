@@ -45,3 +45,8 @@ def fmt(d: date | None) -> str:
 def fmt_zh(d: date) -> str:
     """``2025年2月27日（星期四）`` for explanations and documents."""
     return f"{d.year}年{d.month}月{d.day}日（{WEEKDAYS_ZH[d.weekday()]}）"
+
+
+def fmt_day(d: date) -> str:
+    """``2025-02-27（星期四）``: the short form for reminders and lists (:func:`fmt_zh` is for documents)."""
+    return f"{d.isoformat()}（{WEEKDAYS_ZH[d.weekday()]}）"

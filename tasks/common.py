@@ -41,5 +41,5 @@ def load_secret(block_name: str) -> str:
     """The value of a Prefect Secret block (notification URLs with tokens live there or in env)."""
     from prefect.blocks.system import Secret
 
-    value = Secret.load(block_name).get()
-    return str(value)
+    block = Secret.load(block_name, _sync=True)  # type: ignore[call-arg]
+    return str(block.get())  # type: ignore[union-attr]

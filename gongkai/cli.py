@@ -603,11 +603,12 @@ def run_process(ctx: click.Context, process: str, as_of: str | None, as_json: bo
     summary = FLOWS[process](as_of=day)
     if as_json:
         _echo(json.dumps(summary, ensure_ascii=False))
-        return
-    _echo(
-        f"{day} 期限提醒：应提醒 {summary.get('due', 0)} 条，已发送 {summary.get('sent', 0)} 条，"
-        f"失败 {summary.get('failed', 0)} 条（下次重试），此前已发送 {summary.get('already_sent', 0)} 条。"
-    )
+    else:
+        _echo(
+            f"{day} 期限提醒：应提醒 {summary.get('due', 0)} 条，已发送 {summary.get('sent', 0)} 条，"
+            f"失败 {summary.get('failed', 0)} 条（留在待发队列，下次运行重试），"
+            f"此前已发送 {summary.get('already_sent', 0)} 条。"
+        )
     if summary.get("failed"):
         sys.exit(1)
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
 from gongkai.clockseam import office_today
 from gongkai.db import open_database
-from gongkai.settings import Settings, load_settings
+from gongkai.settings import Settings, gongkai_home, load_settings
 
 
 def settings() -> Settings:
@@ -43,3 +44,21 @@ def load_secret(block_name: str) -> str:
 
     block = Secret.load(block_name, _sync=True)  # type: ignore[call-arg]
     return str(block.get())  # type: ignore[union-attr]
+
+
+def console_file() -> Path:
+    """Where the ``console`` channel also writes each message (``$GONGKAI_HOME/messages/console.log``),
+    and make sure those messages reach the process's standard output (the newcomer's terminal)."""
+    import logging
+    import sys
+
+    logger = logging.getLogger("gongkai.notify")
+    if not any(getattr(h, "_gongkai_console", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler._gongkai_console = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+    folder = gongkai_home() / "messages"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder / "console.log"

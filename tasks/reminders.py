@@ -9,17 +9,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from gongkai.notifier import Notifier
-from gongkai.outbox import deliver, write_outbox
-from gongkai.reminders import plan_reminders
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
 from gongkai import register
 from gongkai.db import session_scope
 from gongkai.models import ReminderRun, utcnow
+from gongkai.notifier import Notifier
+from gongkai.outbox import deliver, write_outbox
+from gongkai.reminders import plan_reminders
 from gongkai.schedule import record_completed
-from tasks.common import database, load_secret, settings
+from tasks.common import console_file, database, load_secret, settings
 
 
 @task(name="plan-reminders", retries=2, retry_delay_seconds=10)
@@ -33,13 +33,14 @@ def plan_reminders_into_outbox(as_of: date) -> dict[str, int]:
     with database() as engine, session_scope(engine) as session:
         calendar = register.load_calendar(session)
         planned = plan_reminders(session, settings=cfg, calendar=calendar, as_of=as_of)
-        counts = write_outbox(session, planned, settings=cfg, as_of=as_of)
+        counts = write_outbox(session, planned, settings=cfg, as_of=as_of, now=datetime.now(UTC))
     result = {
         "due": counts.due,
         "new": counts.new,
         "already_sent": counts.already_sent,
         "superseded": counts.superseded,
-        "escalated": sum(len(p.recipients) for p in planned if p.escalation),
+        "escalated": counts.escalated,
+        "unroutable": counts.unroutable,
     }
     get_run_logger().info("Planned reminders for %s: %s", as_of.isoformat(), result)
     return result
@@ -51,11 +52,12 @@ def plan_reminders_into_outbox(as_of: date) -> dict[str, int]:
 def send_reminders(as_of: date) -> dict[str, int]:
     """Send one digest per recipient and channel from the outbox; mark each sent only on success."""
     cfg = settings()
-    notifier = Notifier(secret_loader=load_secret)
+    notifier = Notifier(secret_loader=load_secret, console_file=console_file())
     with database() as engine:
         counts = deliver(engine, settings=cfg, as_of=as_of, notifier=notifier, now=lambda: datetime.now(UTC))
     result = {
         "sent": counts.sent,
+        "messages": counts.messages,
         "failed": counts.failed,
         "possible_repeats": counts.possible_repeats,
         "alerts": counts.alerts,
@@ -103,6 +105,8 @@ def summary_markdown(summary: dict[str, Any]) -> str:
         ("already_sent", "此前已发送"),
         ("superseded", "被更新的提醒取代"),
         ("escalated", "升级给负责人/管理员"),
+        ("unroutable", "收件人未配置通知渠道"),
+        ("messages", "发出的汇总消息"),
         ("possible_repeats", "可能重复的重发"),
         ("alerts", "发给管理员的送达告警"),
     ]

@@ -7,12 +7,16 @@ it); without it the case is skipped locally and fails under CI.
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.servers import HookServer, SmtpSink
 
 # No telemetry from Prefect or anything else during tests.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -82,3 +86,25 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 def sqlite_url(tmp_path: Path) -> str:
     """A URL to an empty SQLite database in tmp_path (for tests that need no PostgreSQL)."""
     return _sqlite_url(tmp_path)
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpSink]:
+    """A real SMTP server on 127.0.0.1 collecting what it receives (stop()/start() simulate an outage)."""
+    # aiosmtpd's own DEBUG log is the test server's, not Gongkai's: keep it out of the secrets assertions.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def hook() -> Iterator[HookServer]:
+    """A real HTTP server on 127.0.0.1 collecting JSON posts (Apprise's json:// channel)."""
+    server = HookServer()
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()

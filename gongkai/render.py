@@ -1,0 +1,90 @@
+"""The one Jinja2 environment of Gongkai (STYLE point 7).
+
+Every document, page, notification and report is rendered through :func:`render`, so escaping, undefined
+values and filters behave the same everywhere:
+
+- templates are looked up first in the folder named by ``GONGKAI_TEMPLATES`` (when set: the office edits copies
+  there without touching the installation), then in the repository's ``templates/`` folder;
+- autoescape is on for ``.html``, ``.xml`` and ``.html.j2`` templates (every value escaped) and off for plain-text
+  ones (``.txt.j2``: chat messages, email text, subjects);
+- ``StrictUndefined``: a missing value is an error, never an empty cell in an official document;
+- filters are registered here and nowhere else (:data:`FILTERS`).
+
+Templates receive prepared view data (plain values, dates, lists), never live database rows.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Final
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from gongkai.dates import fmt_zh
+
+TEMPLATES_ENV: Final = "GONGKAI_TEMPLATES"
+"""Environment variable naming a folder of templates searched before the shipped ones."""
+
+TEMPLATES_DIR: Final = Path(__file__).resolve().parent.parent / "templates"
+"""The templates shipped with Gongkai (the repository's ``templates/`` folder)."""
+
+
+def _zhdate(value: date) -> str:
+    """``2025年2月27日（星期四）``."""
+    return fmt_zh(value)
+
+
+def _isodate(value: date | None) -> str:
+    """``2025-02-27``; an empty string only for ``None`` (an optional date, e.g. no deadline)."""
+    return value.isoformat() if value is not None else ""
+
+
+FILTERS: Final[dict[str, Callable[..., Any]]] = {
+    "zhdate": _zhdate,
+    "isodate": _isodate,
+}
+"""Every filter available to templates, by name."""
+
+
+def search_path() -> tuple[Path, ...]:
+    """The folders searched for templates, in order: ``GONGKAI_TEMPLATES`` (if set), then the shipped ones."""
+    override = os.environ.get(TEMPLATES_ENV, "").strip()
+    if override:
+        return (Path(override).expanduser().resolve(), TEMPLATES_DIR)
+    return (TEMPLATES_DIR,)
+
+
+@lru_cache(maxsize=4)
+def _environment_for(path: tuple[Path, ...]) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader([str(p) for p in path]),
+        autoescape=select_autoescape(["html", "xml", "html.j2"], default_for_string=True),
+        undefined=StrictUndefined,
+        # Block tags on their own line leave no blank line behind: plain-text templates stay readable.
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+def environment() -> Environment:
+    """The Jinja2 environment for the current template search path (built on first use, then reused)."""
+    return _environment_for(search_path())
+
+
+def render(name: str, **context: Any) -> str:
+    """Render the template ``name`` (e.g. ``"notifications/digest.txt.j2"``) with ``context``.
+
+    Raises ``jinja2.TemplateNotFound`` for an unknown name and ``jinja2.UndefinedError`` for a value the template
+    uses but ``context`` does not give.
+    """
+    return environment().get_template(name).render(**context)
+
+
+__all__ = ["FILTERS", "TEMPLATES_DIR", "TEMPLATES_ENV", "environment", "render", "search_path"]

@@ -625,7 +625,8 @@ def serve(ctx: click.Context, port: int | None) -> None:
     shared = ctx.find_object(Ctx)
     settings = load_settings(shared.config if shared is not None else None)
     os.environ["GONGKAI_CONFIG"] = str(settings.path)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("gongkai").setLevel(logging.INFO)
     with _env(ctx) as env:
         _load_demo_if_empty(env)
     from flows.serve import run as serve_forever

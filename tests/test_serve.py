@@ -1,0 +1,99 @@
+"""``gongkai serve`` for real: a subprocess that starts its own Prefect server on 127.0.0.1, catches up
+the missed day once, serves the schedules, and stops cleanly on SIGTERM; a restart does not redo the
+day. (Slow: two Prefect server starts, about 30 s.)"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _runs(db: Path) -> int:
+    if not db.exists():
+        return 0
+    with sqlite3.connect(db) as conn:
+        try:
+            return int(conn.execute("SELECT count(*) FROM reminder_run").fetchone()[0])
+        except sqlite3.OperationalError:
+            return 0
+
+
+def _wait(predicate: object, timeout: float, what: str, proc: subprocess.Popen[bytes], err: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return
+        if proc.poll() is not None:
+            pytest.fail(f"serve exited early ({proc.returncode}) waiting for {what}:\n{err.read_text()[-3000:]}")
+        time.sleep(0.5)
+    pytest.fail(f"timed out waiting for {what}:\n{err.read_text()[-3000:]}")
+
+
+def _start(tmp_path: Path, name: str) -> tuple[subprocess.Popen[bytes], Path, Path]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "GONGKAI_"))}
+    env.update(GONGKAI_HOME=str(tmp_path / "home"), GONGKAI_CONFIG=str(tmp_path / "gongkai.toml"))
+    out, err = tmp_path / f"{name}.out", tmp_path / f"{name}.err"
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gongkai"), "serve"],
+        stdout=out.open("wb"),
+        stderr=err.open("wb"),
+        stdin=subprocess.DEVNULL,
+        env=env,
+        cwd=tmp_path,
+    )
+    return proc, out, err
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> int:
+    proc.send_signal(signal.SIGTERM)
+    return proc.wait(timeout=60)
+
+
+def _port_closed(url_file_text: str) -> bool:
+    port = int(url_file_text.rsplit(":", 1)[1].split("/")[0])
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_serve_catches_up_once_serves_and_stops_cleanly(tmp_path: Path) -> None:
+    config = (REPO / "config" / "gongkai.toml").read_text(encoding="utf-8")
+    (tmp_path / "gongkai.toml").write_text(config, encoding="utf-8")
+    db = tmp_path / "home" / "gongkai.db"
+    api_url = tmp_path / "home" / "prefect" / "api-url"
+
+    proc, out, err = _start(tmp_path, "first")
+    try:
+        # the demo office is loaded and today's reminders are caught up at once (08:30 has passed or
+        # yesterday's run is missing: either way exactly one period is done)
+        _wait(lambda: _runs(db) >= 1, 150, "the catch-up run", proc, err)
+        _wait(lambda: api_url.exists(), 10, "the Prefect API address", proc, err)
+        url = api_url.read_text(encoding="utf-8").strip()
+        assert url.startswith("http://127.0.0.1:")
+        _wait(lambda: "Serving" in err.read_text(), 60, "serving", proc, err)
+    finally:
+        code = _stop(proc)
+    assert code == 0, err.read_text()[-2000:]
+    assert _port_closed(url), "the Prefect server child must stop with serve"
+    assert "待办" in out.read_text(encoding="utf-8")  # the console channel showed the digests
+    assert _runs(db) == 1
+    log = err.read_text(encoding="utf-8")
+    assert "Traceback" not in log
+
+    proc, out, err = _start(tmp_path, "second")
+    try:
+        _wait(lambda: "Serving" in err.read_text(), 120, "serving after restart", proc, err)
+    finally:
+        code = _stop(proc)
+    assert code == 0
+    assert _runs(db) == 1, "a restart on the same day must not redo the day"
+    assert "Catching up" not in err.read_text(encoding="utf-8")

@@ -45,6 +45,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def port_free(port: int) -> bool:
+    """Whether nothing listens on 127.0.0.1:``port`` (Prefect's usual 4200 is preferred for the UI)."""
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
 class PrefectServer:
     """A ``prefect server start`` child process on 127.0.0.1, restarted if it dies."""
 
@@ -166,7 +172,7 @@ def run(cfg: Settings, *, port: int | None = None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     home = gongkai_home()
     prefect_home = configure(home)
-    port = port or int(os.environ.get("GONGKAI_PREFECT_PORT", "0")) or free_port()
+    port = port or int(os.environ.get("GONGKAI_PREFECT_PORT", "0")) or (4200 if port_free(4200) else free_port())
     server = PrefectServer(port, prefect_home / "server.log")
     log.info("Starting the local Prefect server on 127.0.0.1:%s", port)
     server.start()

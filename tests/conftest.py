@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import uuid
 from collections.abc import Iterator
@@ -108,3 +109,43 @@ def hook() -> Iterator[HookServer]:
     yield server
     server.shutdown()
     server.server_close()
+
+
+# -- no secret or personal number in any log line, in any test ------------------------------------
+
+SECRETS_IN_TESTS = ("S3cretPw", "Tok3nSecret", "SECRETKEY")
+"""Passwords and tokens the tests put into notification URLs: they must never reach a log line."""
+_PHONE = re.compile(r"(?<![\dA-Za-z])1[3-9]\d{9}(?![\dA-Za-z])")
+_ID18 = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.lines: list[tuple[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name.startswith("mail.log"):  # the test SMTP server's own log, not Gongkai's
+            return
+        try:
+            self.lines.append((record.name, record.getMessage()))
+        except Exception:  # a malformed record is not this check's business
+            pass
+
+
+@pytest.fixture(autouse=True)
+def _no_secrets_in_logs() -> Iterator[None]:
+    handler = _Collect()
+    loggers = [logging.getLogger(), logging.getLogger("prefect"), logging.getLogger("apprise"),
+               logging.getLogger("gongkai")]
+    for lg in loggers:
+        lg.addHandler(handler)
+    yield
+    for lg in loggers:
+        lg.removeHandler(handler)
+    leaks = [
+        (name, line)
+        for name, line in handler.lines
+        if any(s in line for s in SECRETS_IN_TESTS) or _PHONE.search(line) or _ID18.search(line)
+    ]
+    assert not leaks, f"secret or personal number in a log line: {leaks[:3]}"

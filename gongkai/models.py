@@ -241,6 +241,7 @@ class ReminderOutbox(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("key", "recipient", "target", name="uq_reminder_outbox_key_recipient_target"),
         sa.Index("ix_reminder_outbox_status", "status", "recipient"),
+        sa.Index("ix_reminder_outbox_claim_token", "claim_token"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("key", "recipient", "target", name="uq_reminder_outbox_key_recipient_target"),
     )
     op.create_index("ix_reminder_outbox_status", "reminder_outbox", ["status", "recipient"])
+    op.create_index("ix_reminder_outbox_claim_token", "reminder_outbox", ["claim_token"])
     op.create_table(
         "reminder_run",
         sa.Column("id", sa.Integer, primary_key=True),

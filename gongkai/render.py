@@ -15,9 +15,11 @@ Templates receive prepared view data (plain values, dates, lists), never live da
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
@@ -25,6 +27,7 @@ from typing import Any, Final
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from gongkai.dates import fmt_zh
+from gongkai.errors import InputError
 
 TEMPLATES_ENV: Final = "GONGKAI_TEMPLATES"
 """Environment variable naming a folder of templates searched before the shipped ones."""
@@ -43,9 +46,34 @@ def _isodate(value: date | None) -> str:
     return value.isoformat() if value is not None else ""
 
 
+def _figure(value: object, where: str = "") -> str:
+    """A count printed in an official table: a non-negative integer, else an error (never an empty cell).
+
+    ``where`` names the cell in the error message (e.g. ``requests.3.1.total``).
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        cell = f"“{where}”" if where else ""
+        raise InputError(f"报告数据{cell}应为非负整数，实际为 {value!r}：表格中不能有空白或无效的数字。")
+    return str(value)
+
+
+def _amount(value: object, where: str = "") -> str:
+    """An amount in 万元 (table 二, fees): a non-negative finite number, printed with at most 4 decimals
+    (4 decimals of 万元 is one yuan) and no trailing zeros: ``0``, ``1.5``, ``12.3456``."""
+    is_number = isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+    if not is_number or not math.isfinite(value) or value < 0:  # type: ignore[arg-type,operator]
+        cell = f"“{where}”" if where else ""
+        raise InputError(f"报告数据{cell}应为非负的金额（万元），实际为 {value!r}：表格中不能有空白或无效的数字。")
+    text = f"{value:.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
 FILTERS: Final[dict[str, Callable[..., Any]]] = {
     "zhdate": _zhdate,
     "isodate": _isodate,
+    # Official report figures: a blank or invalid figure is an error, never an empty cell (STYLE point 7).
+    "figure": _figure,
+    "amount": _amount,
 }
 """Every filter available to templates, by name."""
 

@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from gongkai.errors import GongkaiError
 
-HEAD = "0003"
+HEAD = "0004"
 
 
 class DatabaseError(GongkaiError):

@@ -13,6 +13,8 @@ The clock columns of ``application`` (``due``, ``safe_due``, …) are a cache of
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, Final, cast
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -291,3 +293,127 @@ class ScheduleProgress(SQLModel, table=True):
     flow: str = Field(primary_key=True, max_length=40)
     period: str = Field(max_length=20, description="e.g. 2026-11-27, 2026-W48, 2026-Q4, 2026")
     completed_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+# -- annual report (table 二 figures held elsewhere, stored report versions, reopening log) --------
+
+
+_FOUR_PLACES: Final = Decimal("0.0001")
+
+
+class Decimal4(sa.types.TypeDecorator[Decimal]):
+    """``NUMERIC(14, 4)`` read back as :class:`~decimal.Decimal` on every backend.
+
+    PostgreSQL keeps exact decimals. SQLite has no decimal type: it stores the value as a float,
+    which SQLAlchemy would convert back with a warning; 14 significant digits survive a double
+    exactly, so the value is read as a float and quantized to 4 places here, without the warning.
+    """
+
+    impl = sa.Numeric(14, 4)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.Numeric(14, 4, asdecimal=False))
+        return dialect.type_descriptor(sa.Numeric(14, 4))
+
+    def process_bind_param(self, value: Decimal | None, dialect: sa.Dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        return float(value)
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(str(value)).quantize(_FOUR_PLACES)
+
+
+class YearlyFigure(SQLModel, table=True):
+    """A figure of table 二 that other systems hold (licences, penalties, coercion, fees), per year.
+
+    ``key`` is ``licensing_decisions`` | ``penalty_decisions`` | ``coercion_decisions`` (counts) or
+    ``fees_10k_yuan`` (amount in 万元); ``source`` says where the figure came from.
+    """
+
+    __tablename__ = "yearly_figure"
+
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    key: str = Field(primary_key=True, max_length=32)
+    value: Decimal = Field(sa_column=sa.Column(Decimal4(), nullable=False))
+    source: str = Field(max_length=200)
+    entered_by: str = Field(max_length=64)
+    entered_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class AnnualReport(SQLModel, table=True):
+    """One stored build of a year's annual report: the CONTRACT section 4 JSON and the narrative.
+
+    Versions count up per year; ``status`` is ``draft`` or ``final``. A final report locks its
+    year's data; reopening sets it back to ``draft`` (``finalized_at``/``finalized_by`` stay as the
+    record that it was once final) and writes ``report_reopen_log``.
+    """
+
+    __tablename__ = "annual_report"
+    __table_args__ = (sa.UniqueConstraint("year", "version", name="uq_annual_report_year_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    year: int
+    version: int
+    status: str = Field(default="draft", max_length=8, description="draft | final")
+    data: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    narrative: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    created_by: str = Field(max_length=64)
+    finalized_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    finalized_by: str | None = Field(default=None, max_length=64)
+
+
+class ReportReopenLog(SQLModel, table=True):
+    """Who reopened a finalized year, when and why (append-only, enforced by database triggers)."""
+
+    __tablename__ = "report_reopen_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    year: int = Field(index=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    by: str = Field(max_length=64)
+    reason: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+
+
+# Indexes for the annual-report statistics (gongkai.report_stats); each statement reads one index
+# range and never the table. Declared here rather than in ``Application.__table_args__`` so that the
+# report's schema additions stay together.
+# * received: row 1 of table 三 and the year's receipts still open at year end;
+# * concluded: the outcome rows, and the part of row 2 concluded in the year;
+# * long-running (partial): applications open, or concluded more than 365 days after receipt. An
+#   application received before 1 January and still open after 31 December was open for more than
+#   365 days, so rows 2 and 4 find those in this small index instead of scanning every later year.
+#   The predicate is written per dialect (date arithmetic differs) and repeated word for word in the
+#   query, which is what lets SQLite use a partial index.
+LONG_RUNNING_DAYS: Final = 365
+LONG_RUNNING_WHERE: Final[dict[str, str]] = {
+    "sqlite": f"concluded_on IS NULL OR julianday(concluded_on) - julianday(received_on) > {LONG_RUNNING_DAYS}",
+    "postgresql": f"concluded_on IS NULL OR concluded_on - received_on > {LONG_RUNNING_DAYS}",
+}
+_APPLICATION_TABLE = cast(sa.Table, Application.__table__)  # type: ignore[attr-defined]
+sa.Index(
+    "ix_application_report_received",
+    _APPLICATION_TABLE.c.received_on,
+    _APPLICATION_TABLE.c.applicant_type,
+    _APPLICATION_TABLE.c.concluded_on,
+)
+sa.Index(
+    "ix_application_report_concluded",
+    _APPLICATION_TABLE.c.concluded_on,
+    _APPLICATION_TABLE.c.outcome_row,
+    _APPLICATION_TABLE.c.applicant_type,
+    _APPLICATION_TABLE.c.received_on,
+)
+sa.Index(
+    "ix_application_report_long_running",
+    _APPLICATION_TABLE.c.received_on,
+    _APPLICATION_TABLE.c.applicant_type,
+    _APPLICATION_TABLE.c.concluded_on,
+    sqlite_where=sa.text(LONG_RUNNING_WHERE["sqlite"]),
+    postgresql_where=sa.text(LONG_RUNNING_WHERE["postgresql"]),
+)

@@ -1,0 +1,234 @@
+"""Annual-report statistics over 1,000,000 applications on SQLite, against one hand-written GROUP BY.
+
+Run: ``python bench/bench_report.py [N] [YEAR]`` (default 1,000,000 applications, year 2025). Builds a
+register spread over 2015–2026 with SQLAlchemy Core bulk inserts (realistic applicant types, outcomes,
+processing times, a few long-running and never-concluded applications, withdrawals, catalogue items and
+appeals), then measures in a *fresh subprocess* — so that building the data does not count towards its
+memory — within the same run:
+
+* the baseline: one hand-written ``SELECT outcome_row, applicant_type, count(*) … WHERE concluded_on
+  in the year GROUP BY outcome_row, applicant_type`` (the cheapest query that gives table 三's outcome
+  rows, over the same database and its covering index);
+* :func:`gongkai.report_stats.compute_statistics` for the year (tables 二, 三, 四 and the checks);
+
+each the median of several runs after one warm-up, and the subprocess's peak memory
+(``ru_maxrss``). Required: statistics ≤ 3 × baseline and < 5 s; peak memory < 300 MB. Exits 1 when a
+requirement is missed.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+FIRST_DAY = date(2015, 1, 1)
+LAST_DAY = date(2026, 12, 31)  # the register as of the end of 2026
+RUNS = 7
+MAX_RATIO = 3.0
+MAX_SECONDS = 5.0
+MAX_RSS_MB = 300.0
+
+TYPES = (["natural_person"] * 78 + ["commercial"] * 8 + ["research"] * 2 + ["public_interest"] * 2
+         + ["legal_services"] * 7 + ["other_org"] * 3)
+# Outcome rows by frequency (None: withdrawn, counted in 3.6.3).
+OUTCOMES: list[str | None] = (
+    ["3.1"] * 35 + ["3.2"] * 10 + ["3.3.1", "3.3.2", "3.3.3", "3.3.5", "3.3.8"] + ["3.3.4"] * 2 + ["3.3.6"] * 2
+    + ["3.3.7"] * 2 + ["3.4.1"] * 18 + ["3.4.2"] * 2 + ["3.4.3"] * 2 + ["3.5.1"] * 4
+    + ["3.5.2", "3.5.3", "3.5.4", "3.5.5"] + ["3.6.1"] * 3 + ["3.6.2"] + ["3.6.3"] * 2 + [None] * 4
+)
+CHANNELS = ["in_person", "post", "letter", "online", "online", "online", "fax"]
+
+BASELINE_SQL = (
+    "SELECT outcome_row, applicant_type, count(*) FROM application "
+    "WHERE concluded_on >= :jan1 AND concluded_on <= :dec31 GROUP BY outcome_row, applicant_type"
+)
+
+
+def _lag(rng: random.Random) -> int | None:
+    """Days from receipt to conclusion: mostly within the statutory 20 working days, a long tail."""
+    p = rng.random()
+    if p < 0.001:
+        return None  # never concluded (e.g. still waiting for a correction)
+    if p < 0.86:
+        return rng.randint(1, 30)
+    if p < 0.98:
+        return rng.randint(31, 90)
+    return rng.randint(91, 400)
+
+
+def build(url: str, n: int) -> dict[str, int]:
+    """Write ``n`` applications, catalogue items, appeals and yearly figures with Core bulk inserts."""
+    import sqlalchemy as sa
+
+    from gongkai.db import open_database
+    from gongkai.models import utcnow
+    from gongkai.report_stats import APP, APPEAL, FIGURE, ITEM
+
+    engine = open_database(url)
+    rng = random.Random(2021)
+    now = utcnow()
+    span = (LAST_DAY - FIRST_DAY).days + 1
+    open_count = 0
+    with engine.begin() as conn:
+        batch: list[dict[str, Any]] = []
+        for i in range(n):
+            received = FIRST_DAY + timedelta(days=rng.randrange(span))
+            lag = _lag(rng)
+            concluded = None if lag is None else received + timedelta(days=lag)
+            if concluded is not None and concluded > LAST_DAY:
+                concluded = None
+            outcome = None if concluded is None else rng.choice(OUTCOMES)
+            if concluded is None:
+                open_count += 1
+                state = "in_progress"
+            else:
+                state = "withdrawn" if outcome is None else "replied"
+            batch.append({
+                "ref": f"B{i:07d}", "received_on": received, "channel": rng.choice(CHANNELS),
+                "applicant_type": rng.choice(TYPES), "applicant_name": f"申请人{i}", "content": "申请公开某事项",
+                "outcome_row": outcome, "concluded_on": concluded, "state": state, "provisional": False,
+                "clock_version": 1, "source": "bench", "created_at": now, "updated_at": now,
+            })
+            if len(batch) == 20_000:
+                conn.execute(sa.insert(APP), batch)
+                batch = []
+        if batch:
+            conn.execute(sa.insert(APP), batch)
+        items = []
+        for i in range(400):
+            generated = FIRST_DAY + timedelta(days=rng.randrange(span))
+            normative = rng.random() < 0.3
+            repealed = generated + timedelta(days=rng.randint(200, 2000)) if normative and rng.random() < 0.3 else None
+            items.append({
+                "index_no": f"IDX-{i:05d}", "title": f"文件{i}", "summary": "", "generated_on": generated,
+                "category": "规范性文件" if normative else "其他", "doc_type": "normative_document" if normative else "other",
+                "attribute": "proactive", "validity": "repealed" if repealed and repealed <= LAST_DAY else "in_force",
+                "repealed_on": repealed if repealed and repealed <= LAST_DAY else None,
+                "published_on": generated + timedelta(days=5), "created_at": now, "updated_at": now,
+            })
+        conn.execute(sa.insert(ITEM), items)
+        appeals = []
+        for _ in range(300):
+            filed = FIRST_DAY + timedelta(days=rng.randrange(span))
+            decided = filed + timedelta(days=rng.randint(30, 200))
+            kind = rng.choice(["reconsideration", "reconsideration", "litigation"])
+            appeals.append({
+                "kind": kind, "route": None if kind == "reconsideration" else rng.choice(["direct", "after_reconsideration"]),
+                "filed_on": filed, "concluded_on": decided if decided <= LAST_DAY else None,
+                "result": rng.choice(["upheld", "corrected", "other"]) if decided <= LAST_DAY else "pending",
+            })
+        conn.execute(sa.insert(APPEAL), appeals)
+        conn.execute(sa.insert(FIGURE), [
+            {"year": y, "key": k, "value": v, "source": "bench", "entered_by": "bench", "entered_at": now}
+            for y in range(2015, 2027)
+            for k, v in (("licensing_decisions", 120), ("penalty_decisions", 35), ("coercion_decisions", 4),
+                         ("fees_10k_yuan", 12.5))
+        ])
+    engine.dispose()
+    return {"applications": n, "open": open_count}
+
+
+def measure(url: str, year: int) -> dict[str, Any]:
+    """Runs in the fresh subprocess: baseline and statistics timings, and this process's peak memory."""
+    import sqlalchemy as sa
+    from sqlmodel import Session
+
+    from gongkai.db import open_database
+    from gongkai.report_stats import compute_statistics
+
+    rss_imports = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    engine = open_database(url)
+    params = {"jan1": date(year, 1, 1), "dec31": date(year, 12, 31)}
+    baseline: list[float] = []
+    stats: list[float] = []
+    with Session(engine) as session:
+        session.execute(sa.text(BASELINE_SQL), params).all()  # warm-up: pages into SQLite's cache
+        data = compute_statistics(session, year=year, office_name="基准测试街道办事处")
+        for _ in range(RUNS):
+            t0 = time.perf_counter()
+            rows = session.execute(sa.text(BASELINE_SQL), params).all()
+            baseline.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            data = compute_statistics(session, year=year, office_name="基准测试街道办事处")
+            stats.append(time.perf_counter() - t0)
+    engine.dispose()
+    return {
+        "baseline_s": statistics.median(baseline),
+        "stats_s": statistics.median(stats),
+        "stats_max_s": max(stats),
+        "baseline_groups": len(rows),
+        "row1_total": data.requests["1"]["total"],
+        "row2_total": data.requests["2"]["total"],
+        "row37_total": data.requests["3.7"]["total"],
+        "row4_total": data.requests["4"]["total"],
+        "hard_checks_ok": not data.failed_hard_checks,
+        "rss_after_imports_mb": rss_imports,
+        "rss_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "vm_hwm_mb": _vm_hwm_mb(),
+    }
+
+
+def _vm_hwm_mb() -> float | None:
+    """Peak RSS of this process's own address space (Linux ``VmHWM``), as a cross-check of ru_maxrss."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def _run(*args: str) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True, text=True)
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def main() -> int:
+    # Linux carries a parent's RSS high-water mark into a forked child's ru_maxrss, so this process
+    # stays small (standard library only) and both building and measuring run in subprocesses.
+    if len(sys.argv) > 1 and sys.argv[1] == "--build":
+        print(json.dumps(build(sys.argv[2], int(sys.argv[3]))))
+        return 0
+    if len(sys.argv) > 1 and sys.argv[1] == "--measure":
+        print(json.dumps(measure(sys.argv[2], int(sys.argv[3]))))
+        return 0
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    year = int(sys.argv[2]) if len(sys.argv) > 2 else 2025
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench.db"
+        t0 = time.perf_counter()
+        built = _run("--build", url, str(n))
+        build_s = time.perf_counter() - t0
+        m = _run("--measure", url, str(year))
+    ratio = m["stats_s"] / m["baseline_s"]
+    hwm = f"; VmHWM {m['vm_hwm_mb']:.0f} MB" if m.get("vm_hwm_mb") else ""
+    print(f"register:               {built['applications']:,} applications 2015–2026 "
+          f"({built['open']:,} open at the end), built in {build_s:.1f} s")
+    print(f"report year:            {year}: row 1 {m['row1_total']:,}, row 2 {m['row2_total']:,}, "
+          f"row 3.7 {m['row37_total']:,}, row 4 {m['row4_total']:,}; hard identities "
+          f"{'pass' if m['hard_checks_ok'] else 'FAIL'}")
+    print(f"baseline GROUP BY:      {m['baseline_s'] * 1000:.1f} ms (median of {RUNS}; {m['baseline_groups']} groups)")
+    print(f"compute_statistics:     {m['stats_s'] * 1000:.1f} ms (median of {RUNS}; slowest {m['stats_max_s'] * 1000:.1f} ms)")
+    print(f"ratio:                  {ratio:.2f} × baseline (limit {MAX_RATIO:.0f} ×)")
+    print(f"peak memory (RSS):      {m['rss_peak_mb']:.0f} MB ru_maxrss of the measuring process "
+          f"({m['rss_after_imports_mb']:.0f} MB after its imports{hwm}; limit {MAX_RSS_MB:.0f} MB)")
+    ok = ratio <= MAX_RATIO and m["stats_s"] < MAX_SECONDS and m["rss_peak_mb"] < MAX_RSS_MB and m["hard_checks_ok"]
+    print("result:                 " + ("within limits" if ok else "LIMIT MISSED"))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

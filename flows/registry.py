@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any, Final
 
 from flows.reminders import deadline_reminders
+from flows.report import annual_report, annual_report_readiness
 
 FLOWS: Final[dict[str, Any]] = {
     "reminders": deadline_reminders,
+    "report": annual_report,
+    "report_readiness": annual_report_readiness,
 }

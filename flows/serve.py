@@ -119,20 +119,27 @@ class PrefectServer:
             proc.wait(timeout=5)
 
 
-def catch_up(cfg: Settings, now: datetime | None = None) -> list[str]:
-    """Run, once each, the scheduled processes whose current period is not done yet."""
+def catch_up(cfg: Settings, now: datetime | None = None, stop: threading.Event | None = None) -> list[str]:
+    """Run, once each, the scheduled processes whose current period is not done yet (and still
+    worth doing: a period older than the process's ``stale_after_days`` is only recorded)."""
     from flows.registry import FLOWS
     from gongkai.db import open_database, session_scope
-    from gongkai.schedule import PROCESSES, missed
+    from gongkai.schedule import PROCESSES, is_stale, missed, period_of, record_completed
 
     now = now or datetime.now(UTC)
     done: list[str] = []
     engine = open_database()
     try:
         for process in PROCESSES:
+            if stop is not None and stop.is_set():
+                break
             cron = getattr(cfg.schedules, process.name)
             with session_scope(engine) as session:
                 day = missed(session, process, cron, cfg.tz, now)
+                if day is not None and is_stale(process, day, now.astimezone(cfg.tz).date()):
+                    log.info("Skipping %s for %s: too old to be useful now", process.flow_name, day.isoformat())
+                    record_completed(session, process.flow_name, period_of(process.period, day))
+                    continue
             if day is None:
                 continue
             log.info("Catching up %s for %s", process.flow_name, day.isoformat())
@@ -167,9 +174,12 @@ def deployments(cfg: Settings) -> list[Any]:
 
 def run(cfg: Settings, *, port: int | None = None) -> None:
     """Start the local server, catch up, and serve every schedule until SIGTERM/SIGINT."""
-    # Until Prefect's runner takes over SIGTERM, stop through the `finally` below (never leave the
-    # server child behind).
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # A stop request can come at any moment (systemd sends SIGTERM). Until Prefect's runner has
+    # installed its own handler, only note it: the catch-up finishes its current flow, and a request
+    # that arrives while the runner is starting is handed on to it once it can take it (a SIGTERM in
+    # that window would otherwise be lost and the service would not stop).
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     home = gongkai_home()
     prefect_home = configure(home)
     port = port or int(os.environ.get("GONGKAI_PREFECT_PORT", "0")) or (4200 if port_free(4200) else free_port())
@@ -179,16 +189,43 @@ def run(cfg: Settings, *, port: int | None = None) -> None:
     os.environ["PREFECT_API_URL"] = server.url
     (prefect_home / "api-url").write_text(server.url + "\n", encoding="utf-8")
     try:
-        from prefect import serve
-
-        for item in catch_up(cfg):
-            log.info("Caught up: %s", item)
-        deps = deployments(cfg)
-        log.info("Serving %d schedule(s); Prefect UI at http://127.0.0.1:%s", len(deps), port)
-        # SIGTERM (systemd) arrives as Prefect's TerminationSignal inside serve(): it returns cleanly.
-        serve(*deps, pause_on_shutdown=True, print_starting_message=False)
+        if not stop.is_set():
+            for item in catch_up(cfg, stop=stop):
+                log.info("Caught up: %s", item)
+        if stop.is_set():
+            return
+        _serve(deployments(cfg), stop, port)
     finally:
         with contextlib.suppress(FileNotFoundError):
             (prefect_home / "api-url").unlink()
         server.stop()
         log.info("Stopped.")
+
+
+def _serve(deps: list[Any], stop: threading.Event, port: int) -> None:
+    """Prefect's runner over ``deps``; SIGTERM pauses the deployments and returns."""
+    import asyncio
+
+    from prefect.exceptions import TerminationSignal
+    from prefect.runner import Runner
+
+    runner = Runner(pause_on_shutdown=True)
+    for deployment in deps:
+        runner.add_deployment(deployment)
+    finished = threading.Event()
+
+    def relay() -> None:
+        stop.wait()
+        while not runner.started and not finished.is_set():
+            time.sleep(0.1)
+        if not finished.is_set():
+            os.kill(os.getpid(), signal.SIGTERM)  # now the runner's own handler takes it
+
+    threading.Thread(target=relay, name="sigterm-relay", daemon=True).start()
+    log.info("Serving %d schedule(s); Prefect UI at http://127.0.0.1:%s", len(deps), port)
+    try:
+        asyncio.run(runner.start())
+    except (KeyboardInterrupt, TerminationSignal):
+        log.info("Stop requested, shutting down")
+    finally:
+        finished.set()

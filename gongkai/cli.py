@@ -585,12 +585,13 @@ def _prefect_for_cli() -> None:
 
 
 @main.command("run")
-@click.argument("process", type=click.Choice(["reminders"]))
+@click.argument("process", type=click.Choice(["reminders", "report"]))
 @_as_of_option
+@click.option("--year", type=int, metavar="YYYY", help="report：报告年度（默认上一年）。")
 @click.option("--json", "as_json", is_flag=True, help="以一个 JSON 对象输出本次运行的汇总。")
 @click.pass_context
-def run_process(ctx: click.Context, process: str, as_of: str | None, as_json: bool) -> None:
-    """立即运行一个流程（reminders：期限提醒），按某一业务日期（默认今天）。"""
+def run_process(ctx: click.Context, process: str, as_of: str | None, year: int | None, as_json: bool) -> None:
+    """立即运行一个流程（reminders：期限提醒；report：年度报告），按某一业务日期（默认今天）。"""
     from gongkai.settings import load_settings
 
     shared = ctx.find_object(Ctx)
@@ -600,6 +601,15 @@ def run_process(ctx: click.Context, process: str, as_of: str | None, as_json: bo
     _prefect_for_cli()
     from flows.registry import FLOWS
 
+    if process == "report":
+        summary = FLOWS["report"](year=year or day.year - 1, as_of=day)
+        if as_json:
+            _echo(json.dumps(summary, ensure_ascii=False))
+        else:
+            _echo(f"{summary['year']} 年度报告第 {summary['version']} 版：" + "，".join(summary["files"].values()))
+        if summary["failed_identities"] or summary["missing"]:
+            sys.exit(1)
+        return
     summary = FLOWS[process](as_of=day)
     if as_json:
         _echo(json.dumps(summary, ensure_ascii=False))
@@ -650,6 +660,162 @@ def _load_demo_if_empty(env: Env) -> bool:
         f"（未办结 {summary.open} 件），主动公开信息 {summary.items} 条，复议诉讼 {summary.appeals} 件。"
     )
     return True
+
+
+# -- annual report ------------------------------------------------------------------------------
+
+
+@main.group(cls=_Group)
+def report() -> None:
+    """年度报告：生成（JSON/HTML/Markdown/DOCX/PDF）、录入其他系统的年度数据、定稿与重新开启。"""
+
+
+def _print_checks(result: Any) -> None:
+    for c in result.checks:
+        mark = "通过" if c.ok else ("错误" if c.hard else "提示")
+        _echo(f"  {c.id} {mark}：{c.message}")
+
+
+@report.command("build")
+@click.option("--year", type=int, metavar="YYYY", help="报告年度（默认：本单位时区今天的上一年）。")
+@click.option("--format", "fmt", type=click.Choice(["json", "html", "md", "docx", "pdf"]), default="json",
+              show_default=True, help="输出格式。")
+@click.option("--template", type=click.Choice(["2021", "pre2019"]), default="2021", show_default=True,
+              help="版式：2021 国家标准格式，或 2019 年以前的旧版式（仅 HTML）。")
+@click.option("--output", type=click.Path(path_type=Path), help="输出文件（默认：$GONGKAI_HOME/report/年度/ 下按版本命名；JSON 不指定时打印到屏幕）。")
+@_by_option
+@click.pass_context
+def report_build(ctx: click.Context, year: int | None, fmt: str, template: str, output: Path | None,
+                 by: str | None) -> None:
+    """生成年度报告：统计、勾稽关系检查，保存为新版本并输出文件；勾稽关系 I1–I5 不成立时退出码为 1。"""
+    from gongkai.report_build import build_report
+    from gongkai.settings import gongkai_home
+
+    with _env(ctx) as env:
+        year = year or env.as_of.year - 1
+        result = build_report(env.session, settings=env.settings, year=year, home=gongkai_home(), by=_who(by),
+                              formats=[fmt], template=template)
+    made = result.files.get(fmt)
+    if fmt == "json" and output is None:
+        _echo(json.dumps(result.data, ensure_ascii=False, indent=2))
+    elif made is not None:
+        if output is not None:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_bytes(made.read_bytes())
+            made = output
+        _echo(f"已生成 {year} 年度报告第 {result.version} 版：{made}")
+    err = sys.stderr if fmt == "json" and output is None else None
+    lines = [f"{year} 年度报告第 {result.version} 版（草稿）勾稽关系检查："]
+    lines += [f"  {c.id} {'通过' if c.ok else ('错误' if c.hard else '提示')}：{c.message}" for c in result.checks]
+    if result.missing:
+        lines.append("尚缺数据（补齐前不能输出 HTML/DOCX/PDF，也不能定稿）：")
+        lines += [f"  - {m}" for m in result.missing]
+    if result.unfinished:
+        lines.append(f"叙述部分待填写：{'、'.join(result.unfinished)}（编辑 {result.narrative_file}）")
+    for line in lines:
+        click.echo(line, err=err is not None)
+    if result.hard_failures:
+        sys.exit(1)
+    if fmt != "json" and made is None:
+        sys.exit(1)
+
+
+@report.group("figures", cls=_Group)
+def report_figures() -> None:
+    """其他系统掌握的年度数据（行政许可、行政处罚、行政强制决定数，行政事业性收费万元）。"""
+
+
+@report_figures.command("set")
+@click.option("--year", type=int, required=True, metavar="YYYY")
+@click.option("--key", required=True, metavar="KEY", help="行政许可|行政处罚|行政强制|行政事业性收费（或英文代码）。")
+@click.option("--value", required=True, metavar="N", help="数量；收费为万元，可带小数。")
+@click.option("--source", required=True, metavar="TEXT", help="数据来源，如“县行政审批服务局统计”。")
+@_by_option
+@click.pass_context
+def report_figures_set(ctx: click.Context, year: int, key: str, value: str, source: str, by: str | None) -> None:
+    """录入或更正一项年度数据。"""
+    from decimal import Decimal, InvalidOperation
+
+    from gongkai.report_stats import figure_key, set_yearly_figure
+
+    code = figure_key(key)
+    if code is None:
+        raise InputError(f"--key “{key}”无效，应为 行政许可、行政处罚、行政强制 或 行政事业性收费。")
+    try:
+        number = Decimal(value.strip())
+    except InvalidOperation:
+        raise InputError(f"--value 应为数字，实际为“{value}”。") from None
+    with _env(ctx) as env:
+        fig = set_yearly_figure(env.session, year=year, key=code, value=number, source=source, by=_who(by))
+    _echo(f"已录入 {year} 年 {fig.label}：{fig.value}（来源：{fig.source}）。")
+
+
+@report_figures.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@_by_option
+@click.pass_context
+def report_figures_import(ctx: click.Context, file: Path, by: str | None) -> None:
+    """从 CSV/XLSX 导入年度数据（列：年度、项目、数值、来源）；全部正确才写入。"""
+    from gongkai.report_stats import import_yearly_figures
+
+    with _env(ctx) as env:
+        figures = import_yearly_figures(env.session, file, by=_who(by))
+    _echo(f"已导入 {len(figures)} 项年度数据。")
+
+
+@report_figures.command("show")
+@click.option("--year", type=int, required=True, metavar="YYYY")
+@click.pass_context
+def report_figures_show(ctx: click.Context, year: int) -> None:
+    """显示某年已录入的年度数据。"""
+    from gongkai.report_stats import yearly_figures
+
+    with _env(ctx) as env:
+        figures = yearly_figures(env.session, year)
+    if not figures:
+        _echo(f"{year} 年尚未录入年度数据。")
+    for fig in figures.values():
+        _echo(f"{fig.label}：{fig.value}（来源：{fig.source}）")
+
+
+@report.command("finalize")
+@click.option("--year", type=int, required=True, metavar="YYYY")
+@_by_option
+@click.pass_context
+def report_finalize(ctx: click.Context, year: int, by: str | None) -> None:
+    """定稿最新版本并锁定该年度数据；勾稽关系不成立、数据缺失或叙述未完成时拒绝（退出码 1）。"""
+    from gongkai.report_narrative import narrative_path, parse_narrative, unfinished_sections
+    from gongkai.report_stats import ReportBlocked, finalize_report
+    from gongkai.settings import gongkai_home
+
+    path = narrative_path(gongkai_home(), year)
+    sections = parse_narrative(path.read_text(encoding="utf-8")) if path.exists() else {}
+    unfinished = unfinished_sections(sections)
+    if unfinished:
+        click.echo(f"错误：{year} 年度报告不能定稿：叙述部分待填写：{'、'.join(unfinished)}（编辑 {path} 后重新生成）。",
+                   err=True)
+        sys.exit(1)
+    with _env(ctx) as env:
+        try:
+            _, version = finalize_report(env.session, year, by=_who(by))
+        except ReportBlocked as exc:
+            click.echo(f"错误：{exc}", err=True)
+            sys.exit(1)
+    _echo(f"{year} 年度报告第 {version} 版已定稿，该年度数据已锁定。")
+
+
+@report.command("reopen")
+@click.option("--year", type=int, required=True, metavar="YYYY")
+@click.option("--reason", required=True, metavar="TEXT", help="重新开启的原因（记入日志）。")
+@_by_option
+@click.pass_context
+def report_reopen(ctx: click.Context, year: int, reason: str, by: str | None) -> None:
+    """重新开启已定稿的年度（原因记入日志），以便更正数据后重新生成。"""
+    from gongkai.report_stats import reopen_year
+
+    with _env(ctx) as env:
+        reopen_year(env.session, year, by=_who(by), reason=reason)
+    _echo(f"已重新开启 {year} 年度，原因已记录。更正后请重新生成并定稿。")
 
 
 # -- demo --------------------------------------------------------------------------------------

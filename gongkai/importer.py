@@ -40,6 +40,7 @@ from gongkai.errors import ImportRejected, InputError
 from gongkai.idnumber import id_number_problem, resident_id_problem
 from gongkai.models import Application, ApplicationEvent, utcnow
 from gongkai.register import clock_columns, events_by_application
+from gongkai.report_stats import final_years, locked_years_touched
 from gongkai.tablefile import (
     ACCEPTED_FORMS,
     ENCODING_HINT,
@@ -625,6 +626,19 @@ def import_register(
             unchanged += 1
         else:
             appended.append((row, old, new_events, clock))
+
+    locked = final_years(session)
+    if locked:
+        # A row may not change the figures of a year whose annual report is final.
+        for row, changed_from, until in [
+            *((r, r.fields["received_on"], r.clock.get("concluded_on")) for r in fresh),
+            *((r, min(e.on for e in evs), c.concluded_on) for r, _old, evs, c in appended),
+        ]:
+            years = locked_years_touched(locked, since=changed_from, until=until)
+            if years:
+                problems[row.number].append(
+                    f"会改变已定稿的 {'、'.join(map(str, years))} 年度报告的数据（该年度已锁定，须由管理员重新开启）"
+                )
 
     if problems:
         lines = [

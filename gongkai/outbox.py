@@ -199,8 +199,12 @@ def write_outbox(
     settings: Settings,
     as_of: date,
     now: datetime | None = None,
+    supersede: bool = True,
 ) -> OutboxCounts:
     """Record the day's plan in the outbox and supersede what it no longer contains.
+
+    ``supersede=False`` adds messages without touching other rows (a one-off notice, e.g. "the annual
+    report was built", is not the day's whole plan).
 
     Each planned reminder becomes one row per recipient and per target in that person's ``notify`` (plus
     ``console`` when ``notifications.console`` is on); a person without any target is skipped and counted as
@@ -261,7 +265,9 @@ def write_outbox(
             1 for key, recipient, target, status in found if status == SENT and (key, recipient, target) in rows
         )
 
-    superseded = _supersede(session, planned=rows.keys(), settings=settings, as_of=as_of, now=created)
+    superseded = (
+        _supersede(session, planned=rows.keys(), settings=settings, as_of=as_of, now=created) if supersede else 0
+    )
     session.flush()
     return OutboxCounts(
         due=len(rows),

@@ -31,6 +31,14 @@ from gongkai.models import (
 )
 from gongkai.workcal import WorkCalendar, YearSchedule
 
+
+def ensure_unlocked(session: Session, *, since: date, until: date | None) -> None:
+    """Refuse a change to the figures of a year whose annual report is final (see report_stats)."""
+    from gongkai.report_stats import ensure_unlocked as check  # the report module imports this one
+
+    check(session, since=since, until=until)
+
+
 # Core views of the tables, for set-based statements (typed for mypy, unlike the model attributes).
 APP = cast(sa.Table, Application.__table__)  # type: ignore[attr-defined]
 EV = cast(sa.Table, ApplicationEvent.__table__)  # type: ignore[attr-defined]
@@ -275,6 +283,7 @@ def add_application(
         data.received_on, events, calendar=calendar, as_of=as_of, channel=data.channel, reject_future=True
     )
     _require_outcome(events)
+    ensure_unlocked(session, since=data.received_on, until=clock.concluded_on)
     app = Application(**data.__dict__, source=source, **clock_columns(clock))
     session.add(app)
     session.flush()
@@ -338,6 +347,7 @@ def record_event(
         channel=app.channel,
         reject_future=True,
     )
+    ensure_unlocked(session, since=event.on, until=clock.concluded_on)
     session.add(_event_row(app.id, event, recorded_by=recorded_by, note=note))
     _store_clock(session, app, clock)
     session.flush()

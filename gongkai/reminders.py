@@ -71,6 +71,8 @@ KINDS: Final[dict[str, str]] = {
     "calendar_missing": "放假安排未录入",
     "item": "主动公开期限",
     "clock_error": "办理记录需核查",
+    "report": "年度报告",
+    "report_readiness": "年度报告准备",
 }
 """Every reminder kind with its Chinese label (for digests and summaries)."""
 

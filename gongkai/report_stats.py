@@ -1001,6 +1001,18 @@ def is_year_final(session: Session, year: int) -> bool:
     return bool(_final_years(session, [year]))
 
 
+def final_years(session: Session) -> set[int]:
+    """The years whose annual report is final (their data is locked)."""
+    stmt = sa.select(REPORT.c.year).where(REPORT.c.status == "final").distinct()
+    return set(session.execute(stmt).scalars().all())
+
+
+def locked_years_touched(final: set[int], *, since: date, until: date | None) -> list[int]:
+    """Which of the ``final`` years a change from ``since`` until ``until`` (None: open) would alter."""
+    last = None if until is None else max(until, since).year
+    return sorted(y for y in final if y >= since.year and (last is None or y <= last))
+
+
 def ensure_unlocked(session: Session, *, since: date, until: date | None = None) -> None:
     """Refuse a change whose effect on the statistics starts on ``since`` and lasts until ``until``.
 

@@ -27,12 +27,15 @@ class ScheduledProcess:
     name: str  # the key in [schedules] and the CLI name (`gongkai run NAME`)
     flow_name: str  # the Prefect flow / deployment name
     period: str  # day | week | quarter | year
+    stale_after_days: int | None = None  # a missed run older than this is not worth doing any more
 
 
-# Only processes whose flow exists are listed; the catalogue, review and report-readiness flows
-# join this table when they are built (issues 4-6).
+# Only processes whose flow exists are listed; the catalogue and review flows join this table when
+# they are built (issues 5-6).
 PROCESSES: Final[tuple[ScheduledProcess, ...]] = (
     ScheduledProcess("reminders", "deadline-reminders", "day"),
+    # "Publish before 31 January": a January reminder caught up in March would only confuse.
+    ScheduledProcess("report_readiness", "annual-report-readiness", "day", stale_after_days=6),
 )
 
 
@@ -90,6 +93,11 @@ def record_completed(session: Session, flow: str, period: str) -> None:
     session.flush()
 
 
+def is_stale(process: ScheduledProcess, business_date: date, today: date) -> bool:
+    """Whether a missed run of ``process`` for ``business_date`` is too old to do ``today``."""
+    return process.stale_after_days is not None and (today - business_date).days > process.stale_after_days
+
+
 def missed(session: Session, process: ScheduledProcess, cron: str, tz: ZoneInfo, now: datetime) -> date | None:
     """The business date to run ``process`` for now, when its current period is not done yet."""
     period, business_date = due_period(process, cron, tz, now)
@@ -104,6 +112,7 @@ __all__ = [
     "completed_period",
     "due_period",
     "is_done",
+    "is_stale",
     "last_occurrence",
     "missed",
     "period_of",

@@ -347,7 +347,7 @@ class Schedules(_Section):
     reminders: Cron = Field(default="30 8 * * *", description="每日期限提醒")
     catalogue: Cron = Field(default="0 9 1 1,4,7,10 *", description="每季度公开目录")
     review: Cron = Field(default="0 9 * * 1", description="定期检查")
-    report_readiness: Cron = Field(default="0 9 2 1 *", description="年度报告准备情况")
+    report_readiness: Cron = Field(default="0 9 2,9,16,23,30 1 *", description="年度报告准备情况（1月每周）")
 
 
 class Notifications(_Section):

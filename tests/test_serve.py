@@ -97,3 +97,19 @@ def test_serve_catches_up_once_serves_and_stops_cleanly(tmp_path: Path) -> None:
     assert code == 0
     assert _runs(db) == 1, "a restart on the same day must not redo the day"
     assert "Catching up" not in err.read_text(encoding="utf-8")
+
+
+def test_serve_stops_cleanly_when_sigterm_arrives_during_startup(tmp_path: Path) -> None:
+    """systemd may stop the service while it is still starting: it must still stop, and cleanly."""
+    config = (REPO / "config" / "gongkai.toml").read_text(encoding="utf-8")
+    (tmp_path / "gongkai.toml").write_text(config, encoding="utf-8")
+    api_url = tmp_path / "home" / "prefect" / "api-url"
+    proc, _out, err = _start(tmp_path, "early")
+    try:
+        _wait(lambda: api_url.exists(), 120, "the Prefect server", proc, err)
+        url = api_url.read_text(encoding="utf-8").strip()
+    finally:
+        code = _stop(proc)
+    assert code == 0, err.read_text()[-2000:]
+    assert _port_closed(url)
+    assert "Stopped." in err.read_text(encoding="utf-8")

@@ -104,7 +104,7 @@ def test_defaults_apply(tmp_path: Path) -> None:
     assert settings.schedules.reminders == "30 8 * * *"
     assert settings.schedules.catalogue == "0 9 1 1,4,7,10 *"
     assert settings.schedules.review == "0 9 * * 1"
-    assert settings.schedules.report_readiness == "0 9 2 1 *"
+    assert settings.schedules.report_readiness == "0 9 2,9,16,23,30 1 *"
     assert settings.staff[0].notify == ()
 
 

@@ -1,0 +1,71 @@
+"""The annual-report flows: ``annual-report`` (the administrator triggers it each January) and
+``annual-report-readiness`` (scheduled in January: what is still missing before 31 January)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from prefect import flow
+from prefect.runtime import flow_run
+
+from tasks.common import business_date, settings
+from tasks.report import artifact, build_annual_report, check_readiness, notify_administrators
+
+
+def _report_year(year: int | None) -> int:
+    return year if year is not None else business_date(None, settings()).year - 1
+
+
+def _report_run_name() -> str:
+    return f"annual-report-{_report_year(flow_run.parameters.get('year'))}"
+
+
+@flow(name="annual-report", flow_run_name=_report_run_name)
+def annual_report(year: int | None = None, as_of: date | None = None, scheduled: bool = False) -> dict[str, Any]:
+    """年度报告：按登记簿统计表二、表三、表四，检查勾稽关系 I1–I8，保存新版本并生成 JSON、HTML、Markdown、DOCX、PDF，
+    在 Prefect 界面列出文件并通知管理员。year：报告年度（默认上一年）。"""
+    day = business_date(as_of, settings())
+    report_year = year if year is not None else day.year - 1
+    summary = build_annual_report(report_year)
+    lines = [f"## {report_year} 年度报告第 {summary['version']} 版", "", "| 格式 | 文件 |", "| --- | --- |"]
+    lines += [f"| {fmt} | `{path}` |" for fmt, path in summary["files"].items()]
+    lines += ["", f"勾稽关系不成立：{'、'.join(summary['failed_identities']) or '无'}"]
+    lines += [f"- 提示 {w}" for w in summary["warnings"]]
+    lines += [f"- 缺数据：{m}" for m in summary["missing"]]
+    if summary["unfinished"]:
+        lines.append(f"- 叙述待填写：{'、'.join(summary['unfinished'])}（{summary['narrative_file']}）")
+    artifact("annual-report", "\n".join(lines) + "\n", f"{report_year} 年度报告第 {summary['version']} 版")
+    text = (
+        f"{report_year} 年度报告第 {summary['version']} 版已生成（{'、'.join(summary['files'])}），"
+        + (f"勾稽关系不成立：{'、'.join(summary['failed_identities'])}；" if summary["failed_identities"] else "勾稽关系检查通过；")
+        + (f"尚缺：{'；'.join(summary['missing'])}；" if summary["missing"] else "")
+        + (f"叙述待填写：{'、'.join(summary['unfinished'])}。" if summary["unfinished"] else "")
+        + f"文件目录：{summary['files'].get('json', '')}"
+    )
+    notify_administrators(day, f"report:{report_year}:v{summary['version']}", "report", text, ref=str(report_year))
+    return summary
+
+
+def _readiness_run_name() -> str:
+    as_of = flow_run.parameters.get("as_of") or business_date(None, settings())
+    return f"annual-report-readiness-{as_of}"
+
+
+@flow(name="annual-report-readiness", flow_run_name=_readiness_run_name)
+def annual_report_readiness(as_of: date | None = None, scheduled: bool = False) -> dict[str, Any]:
+    """年度报告准备情况（每年1月定时运行）：提醒管理员上一年度报告在1月31日前须发布，并列出尚缺的内容
+    （未办结申请、其他系统的年度数据、叙述部分）。"""
+    from gongkai.db import session_scope
+    from gongkai.report_build import readiness_text
+    from gongkai.schedule import record_completed
+    from tasks.common import database
+
+    day = business_date(as_of, settings())
+    state = check_readiness(day.year - 1)
+    if not state["final"]:
+        notify_administrators(day, f"report-readiness:{day.year - 1}:{day.isoformat()}", "report_readiness",
+                              readiness_text(state), ref=str(day.year - 1))
+    with database() as engine, session_scope(engine) as session:
+        record_completed(session, "annual-report-readiness", day.isoformat())
+    return state

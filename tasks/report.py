@@ -1,0 +1,82 @@
+"""Tasks of the annual-report flows: build the documents, check readiness, tell the administrator."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+
+from gongkai.db import session_scope
+from gongkai.notifier import Notifier
+from gongkai.outbox import deliver, write_outbox
+from gongkai.reminders import PlannedReminder
+from gongkai.settings import gongkai_home
+from tasks.common import console_file, database, load_secret, settings
+
+
+@task(name="build-annual-report")
+def build_annual_report(year: int, by: str = "annual-report") -> dict[str, Any]:
+    """Compute the statistics, check the identities, store a new version and write every format."""
+    from gongkai.report_build import build_report
+
+    cfg = settings()
+    with database() as engine, session_scope(engine) as session:
+        result = build_report(
+            session,
+            settings=cfg,
+            year=year,
+            home=gongkai_home(),
+            by=by,
+            formats=("json", "html", "md", "docx", "pdf"),
+        )
+    summary = {
+        "year": year,
+        "version": result.version,
+        "files": {fmt: str(path) for fmt, path in result.files.items()},
+        "failed_identities": [c.id for c in result.hard_failures],
+        "warnings": [f"{c.id}：{c.message}" for c in result.warnings],
+        "missing": result.missing,
+        "unfinished": result.unfinished,
+        "narrative_file": str(result.narrative_file),
+    }
+    get_run_logger().info(
+        "Annual report %s v%s: %d file(s), failed identities %s", year, result.version, len(result.files),
+        summary["failed_identities"] or "none",
+    )
+    return summary
+
+
+@task(name="report-readiness")
+def check_readiness(year: int) -> dict[str, Any]:
+    """What is still missing before the report of ``year`` can be made final."""
+    from gongkai.report_build import readiness
+
+    with database() as engine, session_scope(engine) as session:
+        return readiness(session, year=year, home=gongkai_home())
+
+
+@task(name="notify-administrators")
+def notify_administrators(as_of: date, key: str, kind: str, text: str, ref: str | None = None) -> dict[str, int]:
+    """One message to the administrators through the outbox (once per key, retried like reminders)."""
+    cfg = settings()
+    admins = tuple(s.id for s in cfg.staff if s.has_role("administrator"))
+    planned = [PlannedReminder(key=key, recipients=admins, kind=kind, ref=ref, deadline=None, urgency=1, text=text)]
+    with database() as engine:
+        with session_scope(engine) as session:
+            # Only this key: an empty plan for everything else must not supersede today's reminders.
+            counts = write_outbox(session, planned, settings=cfg, as_of=as_of, now=datetime.now(UTC), supersede=False)
+        sent = deliver(
+            engine,
+            settings=cfg,
+            as_of=as_of,
+            notifier=Notifier(secret_loader=load_secret, console_file=console_file()),
+            now=lambda: datetime.now(UTC),
+        )
+    return {"due": counts.due, "sent": sent.sent, "failed": sent.failed}
+
+
+def artifact(key: str, markdown: str, description: str) -> None:
+    """Publish a markdown artifact (keys: lowercase letters, digits and dashes)."""
+    create_markdown_artifact(key=key, markdown=markdown, description=description)

@@ -111,6 +111,13 @@ def build_report(
     data = compute_statistics(session, year=year, office_name=settings.office.name)
     doc = data.to_json()
     narrative, narrative_file = load_or_draft_narrative(session, settings=settings, home=home, year=year, doc=doc)
+    if template == "pre2019":
+        from gongkai.report_narrative import format_narrative, with_pre2019_sections
+
+        fuller = with_pre2019_sections(narrative)
+        if fuller != narrative:  # show the office where the older layout's own sections go
+            narrative_file.write_text(format_narrative(fuller), encoding="utf-8")
+        narrative = fuller
     _, version = store_report(session, data, narrative=narrative, by=by)
     from gongkai.report_stats import stored_report
 

@@ -22,7 +22,11 @@ from typing import Any, Final
 
 TODO: Final = "【待填写】"
 SECTIONS: Final = {"一": "一、总体情况", "五": "五、存在的主要问题及改进情况", "六": "六、其他需要报告的事项"}
-_HEADING = re.compile(r"^##\s*([一二三四五六七八九十]+)[、.．]?.*$")
+_HEADING = re.compile(r"^##\s*(.+?)\s*$")
+_NUMBERED = re.compile(r"^([一二三四五六七八九十]+)[、.．]")
+PRE2019_ONLY: Final = ("组织领导和制度建设", "保密审查和监督检查", "推进公开情况")
+"""Sections of the older (pre-2019) layout with no counterpart in 一、五、六: written under
+``## 组织领导和制度建设`` etc. in the same file when that layout is used."""
 
 
 def narrative_path(home: Path, year: int) -> Path:
@@ -39,8 +43,11 @@ def parse_narrative(text: str) -> dict[str, str]:
     key = "前言"
     for line in text.splitlines():
         m = _HEADING.match(line.strip())
-        if m:
-            key = m.group(1)
+        if m and line.lstrip().startswith("## "):
+            title = m.group(1)
+            numbered = _NUMBERED.match(title)
+            # "## 五、存在的主要问题…" is section 五 of the 2021 format; "## 推进公开情况" a named section.
+            key = numbered.group(1) if numbered and numbered.group(1) in SECTIONS else title
             out.setdefault(key, [])
             continue
         out.setdefault(key, []).append(line)
@@ -48,13 +55,26 @@ def parse_narrative(text: str) -> dict[str, str]:
 
 
 def format_narrative(sections: Mapping[str, str]) -> str:
-    """The Markdown file for ``sections``."""
+    """The Markdown file for ``sections`` (the 2021 sections, then any named ones)."""
     parts = []
     if sections.get("前言"):
         parts.append(sections["前言"].strip() + "\n")
     for key, heading in SECTIONS.items():
         parts.append(f"## {heading}\n\n{sections.get(key, TODO).strip()}\n")
+    for key, text in sections.items():
+        if key not in SECTIONS and key != "前言":
+            parts.append(f"## {key}\n\n{text.strip()}\n")
     return "\n".join(parts)
+
+
+def with_pre2019_sections(sections: Mapping[str, str]) -> dict[str, str]:
+    """``sections`` plus the older layout's own sections, marked to be filled where missing; the 收费及减免
+    section says what section 六 says about fees."""
+    out = dict(sections)
+    for key in PRE2019_ONLY:
+        out.setdefault(key, TODO)
+    out.setdefault("收费及减免情况", sections.get("六", TODO))
+    return out
 
 
 def unfinished_sections(sections: Mapping[str, str]) -> list[str]:

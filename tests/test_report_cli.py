@@ -1,0 +1,131 @@
+"""The annual report from the command line on the demo office: build in every format, the readiness of
+the narrative and the figures, finalize, the year lock on the register and the import, reopen."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from gongkai.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+AS_OF = "2026-01-10"
+
+
+def gk(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=True)
+
+
+@pytest.fixture
+def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    monkeypatch.setenv("GONGKAI_HOME", str(home))
+    monkeypatch.setenv("GONGKAI_CONFIG", str(REPO / "config" / "gongkai.toml"))
+    monkeypatch.setenv("GONGKAI_USER", "wang")
+    assert gk("demo", "--as-of", AS_OF).exit_code == 0
+    return home
+
+
+def _figures() -> None:
+    for key, value in (("行政许可", "12"), ("行政处罚", "3"), ("行政强制", "0"), ("行政事业性收费", "0.35")):
+        result = gk("report", "figures", "set", "--year", "2025", "--key", key, "--value", value, "--source", "演示")
+        assert result.exit_code == 0, result.output
+
+
+def _finish_narrative(home: Path) -> Path:
+    path = home / "report" / "narrative-2025.md"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("【待填写】（请补充主动公开的主要内容、平台建设和监督保障情况）", "主动公开工作平稳开展。")
+    text = text.replace("【待填写】", "已整改。")
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_build_json_prints_the_contract_form(office: Path) -> None:
+    result = gk("report", "build", "--year", "2025", "--format", "json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["format"] == "2021" and doc["year"] == 2025
+    assert len(doc["requests"]) == 25
+    assert all(len(row) == 7 for row in doc["requests"].values())
+    assert [c["id"] for c in doc["checks"]] == [f"I{i}" for i in range(1, 9)]
+    assert all(c["ok"] for c in doc["checks"] if c["id"] in {"I1", "I2", "I3", "I4", "I5"})
+    assert "尚未录入" in result.stderr  # the missing yearly figures are named
+
+
+def test_documents_wait_for_the_yearly_figures(office: Path) -> None:
+    result = gk("report", "build", "--year", "2025", "--format", "html")
+    assert result.exit_code == 1
+    assert "尚缺数据" in result.output
+    _figures()
+    for fmt in ("html", "md", "docx", "pdf"):
+        out = office / f"report.{fmt}"
+        result = gk("report", "build", "--year", "2025", "--format", fmt, "--output", str(out))
+        assert result.exit_code == 0, result.output
+        assert out.stat().st_size > 1000
+    assert (office / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert "本年新收政府信息公开申请数量" in (office / "report.html").read_text(encoding="utf-8")
+
+
+def test_finalize_needs_the_narrative_then_locks_the_year(office: Path) -> None:
+    _figures()
+    assert gk("report", "build", "--year", "2025", "--format", "json").exit_code == 0
+    refused = gk("report", "finalize", "--year", "2025")
+    assert refused.exit_code == 1 and "待填写" in refused.stderr
+
+    _finish_narrative(office)
+    assert gk("report", "build", "--year", "2025", "--format", "md").exit_code == 0
+    done = gk("report", "finalize", "--year", "2025")
+    assert done.exit_code == 0, done.output
+    assert "已定稿" in done.output
+
+    # The year's data is locked: a late event on a 2025 application is refused, with the way out named.
+    rows = json.loads(gk("request", "list", "--all", "--year", "2025", "--json", "--as-of", AS_OF).stdout)
+    open_2025 = [r for r in rows if r["concluded_on"] is None]
+    concluded_2025 = [r for r in rows if r["concluded_on"] and r["concluded_on"] < "2026-01-01"]
+    assert concluded_2025
+    late = gk("request", "add", "--received", "2025-12-30", "--applicant-type", "自然人", "--applicant-name", "补录",
+              "--content", "补录的申请", "--as-of", AS_OF)
+    assert late.exit_code == 2 and "已定稿" in late.stderr and "reopen" in late.stderr
+    # ... but an event in 2026 on an application carried over from 2025 only changes 2026: allowed.
+    if open_2025:
+        ref = open_2025[0]["ref"]
+        ok = gk("request", "event", ref, "withdrawn:2026-01-09", "--as-of", AS_OF)
+        assert ok.exit_code == 0, ok.output
+
+    reopened = gk("report", "reopen", "--year", "2025", "--reason", "补录一件漏登的申请")
+    assert reopened.exit_code == 0, reopened.output
+    again = gk("request", "add", "--received", "2025-12-30", "--applicant-type", "自然人", "--applicant-name", "补录",
+               "--content", "补录的申请", "--as-of", AS_OF)
+    assert again.exit_code == 0, again.output
+
+
+def test_import_into_a_final_year_is_refused_row_by_row(office: Path, tmp_path: Path) -> None:
+    _figures()
+    assert gk("report", "build", "--year", "2025", "--format", "json").exit_code == 0
+    _finish_narrative(office)
+    assert gk("report", "build", "--year", "2025", "--format", "json").exit_code == 0
+    assert gk("report", "finalize", "--year", "2025").exit_code == 0
+    register = tmp_path / "late.csv"
+    register.write_text(
+        "编号,收到日期,申请人类型,申请人,申请内容\n"
+        "L-1,2025-12-29,自然人,某某,补登申请\n"
+        "L-2,2026-01-05,自然人,某某,新年申请\n",
+        encoding="utf-8",
+    )
+    result = gk("request", "import", str(register), "--as-of", AS_OF)
+    assert result.exit_code == 2
+    assert "第 2 行" in result.stderr and "已定稿" in result.stderr
+    assert "第 3 行" not in result.stderr
+
+
+def test_pre2019_template_renders_the_old_sections(office: Path) -> None:
+    _figures()
+    out = office / "old.html"
+    result = gk("report", "build", "--year", "2025", "--format", "html", "--template", "pre2019", "--output", str(out))
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert "存在的主要问题及改进措施" in html and "依申请公开" in html

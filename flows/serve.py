@@ -151,7 +151,8 @@ def catch_up(cfg: Settings, now: datetime | None = None, stop: threading.Event |
 
 
 def deployments(cfg: Settings) -> list[Any]:
-    """One deployment per scheduled process, from ``[schedules]`` in the office's time zone."""
+    """One deployment per scheduled process, from ``[schedules]`` in the office's time zone, and the
+    annual report's deployment without a schedule."""
     from prefect.schedules import Cron
 
     from flows.registry import FLOWS
@@ -169,6 +170,13 @@ def deployments(cfg: Settings) -> list[Any]:
                 description=f"Gongkai: {process.flow_name} ({cron}, {cfg.office.timezone})",
             )
         )
+    # Triggered by hand each January (from the Prefect UI or `gongkai run report`): no schedule.
+    out.append(
+        FLOWS["report"].to_deployment(
+            name="gongkai-annual-report",
+            description="Gongkai: annual-report (run from the UI; parameter year, default last year)",
+        )
+    )
     return out
 
 

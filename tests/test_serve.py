@@ -59,6 +59,15 @@ def _stop(proc: subprocess.Popen[bytes]) -> int:
     return proc.wait(timeout=60)
 
 
+def _deployment_names(api_url: str) -> set[str]:
+    import json
+    import urllib.request
+
+    req = urllib.request.Request(f"{api_url}/deployments/filter", data=b"{}", headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - loopback
+        return {d["name"] for d in json.loads(resp.read())}
+
+
 def _port_closed(url_file_text: str) -> bool:
     port = int(url_file_text.rsplit(":", 1)[1].split("/")[0])
     with socket.socket() as s:
@@ -80,6 +89,8 @@ def test_serve_catches_up_once_serves_and_stops_cleanly(tmp_path: Path) -> None:
         url = api_url.read_text(encoding="utf-8").strip()
         assert url.startswith("http://127.0.0.1:")
         _wait(lambda: "Serving" in err.read_text(), 60, "serving", proc, err)
+        deployments = _deployment_names(url)
+        assert {"gongkai-reminders", "gongkai-report_readiness", "gongkai-annual-report"} <= deployments
     finally:
         code = _stop(proc)
     assert code == 0, err.read_text()[-2000:]

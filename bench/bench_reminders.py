@@ -133,7 +133,7 @@ def bench_email(n: int = 1000) -> dict[str, float]:
     try:
         from gongkai.notifier import Notifier
 
-        os.environ["GONGKAI_BENCH_MAIL"] = f"mailto://127.0.0.1:{port}?from=gk@example.com&to=a@example.com"
+        os.environ["GONGKAI_BENCH_MAIL"] = f"mailto://127.0.0.1:{port}/?from=gk@example.com&to=a@example.com"
         notifier = Notifier()
         sample = 200
         t0 = time.perf_counter()
@@ -143,7 +143,7 @@ def bench_email(n: int = 1000) -> dict[str, float]:
         to = ",".join(f"u{i}@example.com" for i in range(n))
         t0 = time.perf_counter()
         ap = apprise.Apprise()
-        ap.add(f"mailto://127.0.0.1:{port}?from=gk@example.com&to={to}")
+        ap.add(f"mailto://127.0.0.1:{port}/?from=gk@example.com&to={to}")
         ok = ap.notify(body="x", title="batched")
         batched = (time.perf_counter() - t0) / n
         assert ok

@@ -230,7 +230,7 @@ def _serve(deps: list[Any], stop: threading.Event, port: int) -> None:
             os.kill(os.getpid(), signal.SIGTERM)  # now the runner's own handler takes it
 
     threading.Thread(target=relay, name="sigterm-relay", daemon=True).start()
-    log.info("Serving %d schedule(s); Prefect UI at http://127.0.0.1:%s", len(deps), port)
+    log.info("Serving %d deployment(s); Prefect UI at http://127.0.0.1:%s", len(deps), port)
     try:
         asyncio.run(runner.start())
     except (KeyboardInterrupt, TerminationSignal):

@@ -206,8 +206,22 @@ def run(cfg: Settings, *, port: int | None = None) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             (prefect_home / "api-url").unlink()
+        _drain_prefect_workers()
         server.stop()
         log.info("Stopped.")
+
+
+def _drain_prefect_workers() -> None:
+    """Send the logs and events still queued for the API before the server stops (otherwise Prefect's
+    workers retry against a closed port while the process exits)."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        try:
+            worker.drain_all(timeout=10)
+        except Exception as exc:  # best effort on the way out; never block the stop
+            log.warning("Could not flush %s: %s", worker.__name__, type(exc).__name__)
 
 
 def _serve(deps: list[Any], stop: threading.Event, port: int) -> None:

@@ -495,6 +495,237 @@ def request_import(ctx: click.Context, file: Path, as_of: str | None, by: str | 
     )
 
 
+# -- item (proactive disclosure) ---------------------------------------------------------------
+
+
+@main.group(cls=_Group)
+def item() -> None:
+    """主动公开信息（公开目录条目）：登记、列表、详情、导入、审核记录、变更记录。"""
+
+
+@item.command("add")
+@click.option("--index-no", required=True, metavar="NO", help="索引号（本单位内唯一）。")
+@click.option("--title", required=True, metavar="TEXT", help="名称。")
+@click.option("--summary", default="", metavar="TEXT", help="内容概述。")
+@click.option("--generated", required=True, metavar="YYYY-MM-DD", help="生成（形成）日期，第二十六条期限由此起算。")
+@click.option("--category", required=True, metavar="C", help="类别：第二十条的类别（如 规范性文件、机构职能）或配置中的类别。")
+@click.option("--doc-number", metavar="TEXT", help="文号。")
+@click.option("--issuing-body", metavar="TEXT", help="发布机构。")
+@click.option("--five-publics", metavar="X", help="五公开：决策|执行|管理|服务|结果。")
+@click.option("--attribute", default="主动公开", show_default=True, metavar="A", help="公开属性：主动公开|依申请公开|不予公开。")
+@click.option("--reason", metavar="TEXT", help="不予公开的法律依据（公开属性为不予公开时必填）。")
+@click.option("--valid-from", metavar="YYYY-MM-DD", help="生效日期。")
+@click.option("--published", metavar="YYYY-MM-DD", help="公开日期。")
+@click.option("--channel", metavar="TEXT", help="公开渠道。")
+@click.option("--url", metavar="URL", help="网址。")
+@click.option("--owner", metavar="STAFF_ID", help="负责人（配置文件中的工作人员编号）。")
+@_as_of_option
+@_by_option
+@click.pass_context
+def item_add(
+    ctx: click.Context,
+    index_no: str,
+    title: str,
+    summary: str,
+    generated: str,
+    category: str,
+    doc_number: str | None,
+    issuing_body: str | None,
+    five_publics: str | None,
+    attribute: str,
+    reason: str | None,
+    valid_from: str | None,
+    published: str | None,
+    channel: str | None,
+    url: str | None,
+    owner: str | None,
+    as_of: str | None,
+    by: str | None,
+) -> None:
+    """登记一条主动公开信息。"""
+    from gongkai import items
+    from gongkai.dates import parse_date
+
+    attr = items.find_attribute(attribute)
+    if attr is None:
+        raise InputError("--attribute 应为 主动公开、依申请公开 或 不予公开。")
+    five = None
+    if five_publics:
+        five = items.find_five_publics(five_publics)
+        if five is None:
+            raise InputError("--five-publics 应为 决策、执行、管理、服务 或 结果。")
+    data = items.ItemData(
+        index_no=index_no.strip(),
+        title=title.strip(),
+        summary=summary.strip(),
+        generated_on=parse_date(generated, field="--generated"),
+        category=category.strip(),
+        doc_number=doc_number,
+        issuing_body=issuing_body,
+        five_publics=five,
+        attribute=attr,
+        attribute_reason=reason,
+        valid_from=parse_date(valid_from, field="--valid-from") if valid_from else None,
+        published_on=parse_date(published, field="--published") if published else None,
+        channel=channel,
+        url=url,
+        owner_id=owner,
+    )
+    with _env(ctx, as_of) as env:
+        new = items.add_item(
+            env.session,
+            data,
+            by=_who(by),
+            staff_ids={s.id for s in env.settings.staff},
+            categories=env.settings.catalogue.categories,
+            as_of=env.as_of,
+        )
+        due = items.publication_due(new, env.calendar)
+    tail = f"第二十六条公开期限 {due}。" if due else "无待公开期限。"
+    _echo(f"已登记主动公开信息 {new.index_no}：{tail}")
+
+
+@item.command("list")
+@click.option("--unpublished", is_flag=True, help="只列出待公开的（未公开，或公开后又有变更）。")
+@click.option("--category", metavar="C", help="只列出该类别。")
+@_as_of_option
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON 数组。")
+@click.pass_context
+def item_list(ctx: click.Context, unpublished: bool, category: str | None, as_of: str | None, as_json: bool) -> None:
+    """列出主动公开信息及其第二十六条公开期限。"""
+    from gongkai import items
+    from gongkai.display import table
+
+    with _env(ctx, as_of) as env:
+        found = items.list_items(env.session, unpublished=unpublished, category=category)
+        rows = [(it, items.publication_due(it, env.calendar)) for it in found]
+        day = env.as_of
+    if as_json:
+        _echo(json.dumps([{**items.item_json(it), "publication_due": d.isoformat() if d else None}
+                          for it, d in rows], ensure_ascii=False, indent=2))
+        return
+    body = [
+        [it.index_no, it.title[:30], it.category, str(it.generated_on), str(it.published_on or ""),
+         str(d or ""), "已逾期" if d is not None and d < day else ""]
+        for it, d in rows
+    ]
+    head = ["索引号", "名称", "类别", "生成日期", "公开日期", "公开期限", "备注"]
+    summary = f"截至 {day}：共 {len(rows)} 条"
+    _echo((table(head, body) + "\n" + summary) if body else summary + "。")
+
+
+@item.command("show")
+@click.argument("index_no")
+@_as_of_option
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON（含审核记录、变更记录和公开期限）。")
+@click.pass_context
+def item_show(ctx: click.Context, index_no: str, as_of: str | None, as_json: bool) -> None:
+    """显示一条主动公开信息：登记信息、审核记录、变更记录和第二十六条公开期限。"""
+    from gongkai import items
+
+    with _env(ctx, as_of) as env:
+        it = items.get_item(env.session, index_no)
+        reviews = items.item_reviews(env.session, it)
+        changes = items.item_changes(env.session, it)
+        out = items.item_json(it, calendar=env.calendar, reviews=reviews, changes=changes)
+    if as_json:
+        out.setdefault("reviews", [])
+        out.setdefault("changes", [])
+        _echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    _echo(f"索引号：{it.index_no}")
+    _echo(f"名称：{it.title}")
+    _echo(f"内容概述：{it.summary or '（空）'}")
+    _echo(f"类别：{it.category}{'（第二十条第' + out['art20_item'] + '项）' if out['art20_item'] else ''}    "
+          f"五公开：{it.five_publics or '未标注'}")
+    _echo(f"生成日期：{it.generated_on}    变更日期：{it.changed_on or '无'}")
+    _echo(f"文号：{it.doc_number or ''}    发布机构：{it.issuing_body or ''}")
+    reason = f"（{it.attribute_reason}）" if it.attribute_reason else ""
+    _echo(f"公开属性：{items.ATTRIBUTES.get(it.attribute, it.attribute)}{reason}    "
+          f"有效性：{items.VALIDITIES.get(it.validity, it.validity)}")
+    _echo(f"公开日期：{it.published_on or '未公开'}    渠道：{it.channel or ''}    网址：{it.url or ''}")
+    if it.withdrawn_on:
+        _echo(f"撤下日期：{it.withdrawn_on}")
+    _echo(f"第二十六条公开期限：{out['publication_due'] or '无（已公开且其后无变更，或非主动公开）'}")
+    _echo("审核记录：" if reviews else "审核记录：（无）")
+    for r in reviews:
+        extra = f"，依据：{r.legal_ground}" if r.legal_ground else ""
+        referral = "，已移送" if r.referral else ""
+        _echo(f"  {r.reviewed_on}  {r.reviewer}：{items.REVIEW_RESULTS.get(r.result, r.result)}{extra}{referral}"
+              f"（{r.recorded_by} 登记）")
+    _echo("变更记录：" if changes else "变更记录：（无）")
+    for ch in changes:
+        _echo(f"  {ch.changed_on}  {ch.what}（{ch.recorded_by} 登记）")
+
+
+@item.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@_as_of_option
+@_by_option
+@click.pass_context
+def item_import(ctx: click.Context, file: Path, as_of: str | None, by: str | None) -> None:
+    """导入主动公开信息（CSV 或 XLSX；全部正确才写入，有误则一行也不写入并列出每个错误行）。"""
+    from gongkai.items import import_items
+
+    with _env(ctx, as_of) as env:
+        result = import_items(
+            env.session,
+            file,
+            by=_who(by),
+            staff_ids={s.id for s in env.settings.staff},
+            categories=env.settings.catalogue.categories,
+            as_of=env.as_of,
+        )
+    _echo(
+        f"已导入 {file.name}（{result.encoding}）：共 {result.rows} 行，新登记 {result.inserted} 条，"
+        f"更新 {result.updated} 条，未变化 {result.unchanged} 条；变更记录 {result.changes} 条，审核记录 {result.reviews} 条。"
+    )
+
+
+@item.command("review")
+@click.argument("index_no")
+@click.option("--reviewer", required=True, metavar="NAME", help="审核人。")
+@click.option("--date", "on", required=True, metavar="YYYY-MM-DD", help="审核日期。")
+@click.option("--result", required=True, metavar="R", help="审核结果：同意公开|删除（处理）后公开|不予公开（或 publish|publish_redacted|withhold）。")
+@click.option("--legal-ground", metavar="TEXT", help="不予公开的法律依据（不予公开时必填）。")
+@click.option("--referral", is_flag=True, help="已报请有关主管部门或保密行政管理部门确定。")
+@click.option("--note", metavar="TEXT", help="备注。")
+@_by_option
+@click.pass_context
+def item_review(ctx: click.Context, index_no: str, reviewer: str, on: str, result: str, legal_ground: str | None,
+                referral: bool, note: str | None, by: str | None) -> None:
+    """登记公开前审查记录（条例第十七条）。"""
+    from gongkai import items
+    from gongkai.dates import parse_date
+
+    day = parse_date(on, field="--date")
+    with _env(ctx) as env:
+        review = items.record_review(env.session, index_no, reviewer, day, result, legal_ground, referral, note,
+                                     _who(by))
+    _echo(f"已登记 {index_no} 的审核记录：{review.reviewed_on} {review.reviewer} {items.REVIEW_RESULTS[review.result]}。")
+
+
+@item.command("change")
+@click.argument("index_no")
+@click.option("--date", "on", required=True, metavar="YYYY-MM-DD", help="变更日期（新的 20 个工作日公开期限由此起算）。")
+@click.option("--what", required=True, metavar="TEXT", help="变更了什么，例如“办公时间调整”。")
+@_as_of_option
+@_by_option
+@click.pass_context
+def item_change(ctx: click.Context, index_no: str, on: str, what: str, as_of: str | None, by: str | None) -> None:
+    """登记信息变更（第二十六条：自变更之日起 20 个工作日内公开）。"""
+    from gongkai import items
+    from gongkai.dates import parse_date
+
+    day = parse_date(on, field="--date")
+    with _env(ctx, as_of) as env:
+        items.record_change(env.session, index_no, day, what, _who(by), as_of=env.as_of)
+        it = items.get_item(env.session, index_no)
+        due = items.publication_due(it, env.calendar)
+    tail = f"变更后的信息应于 {due} 前公开。" if due else "该信息目前无待公开期限。"
+    _echo(f"已登记 {index_no} 的变更（{day}）：{tail}")
+
+
 # -- calendar ----------------------------------------------------------------------------------
 
 
@@ -585,13 +816,13 @@ def _prefect_for_cli() -> None:
 
 
 @main.command("run")
-@click.argument("process", type=click.Choice(["reminders", "report"]))
+@click.argument("process", type=click.Choice(["reminders", "catalogue", "report"]))
 @_as_of_option
 @click.option("--year", type=int, metavar="YYYY", help="report：报告年度（默认上一年）。")
 @click.option("--json", "as_json", is_flag=True, help="以一个 JSON 对象输出本次运行的汇总。")
 @click.pass_context
 def run_process(ctx: click.Context, process: str, as_of: str | None, year: int | None, as_json: bool) -> None:
-    """立即运行一个流程（reminders：期限提醒；report：年度报告），按某一业务日期（默认今天）。"""
+    """立即运行一个流程（reminders：期限提醒；catalogue：公开目录和指南；report：年度报告），按某一业务日期（默认今天）。"""
     from gongkai.settings import load_settings
 
     shared = ctx.find_object(Ctx)
@@ -608,6 +839,20 @@ def run_process(ctx: click.Context, process: str, as_of: str | None, year: int |
         else:
             _echo(f"{summary['year']} 年度报告第 {summary['version']} 版：" + "，".join(summary["files"].values()))
         if summary["failed_identities"] or summary["missing"]:
+            sys.exit(1)
+        return
+    if process == "catalogue":
+        summary = FLOWS["catalogue"](as_of=day)
+        if as_json:
+            _echo(json.dumps(summary, ensure_ascii=False))
+        else:
+            d = summary["diff"]
+            _echo(
+                f"{summary['period']} 公开目录 {summary['entries']} 条：新增 {d['added']}、变更 {d['changed']}、"
+                f"废止 {d['repealed']}、撤下 {d['withdrawn']}；完整性问题 {summary['findings']} 项。"
+                f"文件：{summary['files'].get('catalogue.html', '')} 等"
+            )
+        if summary["findings"]:
             sys.exit(1)
         return
     summary = FLOWS[process](as_of=day)

@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from gongkai.errors import GongkaiError
 
-HEAD = "0004"
+HEAD = "0005"
 
 
 class DatabaseError(GongkaiError):

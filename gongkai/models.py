@@ -210,6 +210,12 @@ class ProactiveItem(SQLModel, table=True):
     owner_id: str | None = Field(default=None, foreign_key="staff.id", max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    withdrawn_on: date | None = Field(default=None, description="withdrawn from publication (revision 0005)")
+    review_required: bool = Field(
+        default=True,
+        sa_column_kwargs={"server_default": sa.true()},
+        description="publication needs a review record (revision 0005)",
+    )
 
 
 class Appeal(SQLModel, table=True):
@@ -417,3 +423,57 @@ sa.Index(
     sqlite_where=sa.text(LONG_RUNNING_WHERE["sqlite"]),
     postgresql_where=sa.text(LONG_RUNNING_WHERE["postgresql"]),
 )
+
+
+# -- catalogue (issue 5): the review and change logs of items, and the quarterly snapshots -----------
+
+class ItemReview(SQLModel, table=True):
+    """A pre-publication review of an item (Art. 17; append-only, enforced by database triggers).
+
+    ``result`` is ``publish`` | ``publish_redacted`` | ``withhold``; ``legal_ground`` is required
+    when withholding; ``referral`` says whether the question was referred to the competent or the
+    secrecy administration department.
+    """
+
+    __tablename__ = "item_review"
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="proactive_item.id", index=True)
+    reviewer: str = Field(max_length=100)
+    reviewed_on: date
+    result: str = Field(max_length=24, description="publish | publish_redacted | withhold")
+    legal_ground: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    referral: bool = False
+    note: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    recorded_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    recorded_by: str = Field(max_length=64)
+
+
+class ItemChange(SQLModel, table=True):
+    """A change of an item's information (Art. 26: it starts a new 20-working-day period; append-only)."""
+
+    __tablename__ = "item_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="proactive_item.id", index=True)
+    changed_on: date
+    what: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    recorded_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    recorded_by: str = Field(max_length=64)
+
+
+class CatalogueSnapshot(SQLModel, table=True):
+    """The catalogue and guide as built for one quarter and business date, with its diff and checks (JSON)."""
+
+    __tablename__ = "catalogue_snapshot"
+    __table_args__ = (sa.UniqueConstraint("period", "as_of", name="uq_catalogue_snapshot_period_as_of"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    period: str = Field(max_length=20, description="e.g. 2026-Q4")
+    as_of: date
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    items: str = Field(sa_column=sa.Column(sa.Text, nullable=False), description="JSON list of entries")
+    guide: str = Field(sa_column=sa.Column(sa.Text, nullable=False), description="JSON")
+    diff: str = Field(sa_column=sa.Column(sa.Text, nullable=False), description="JSON")
+    checks: str = Field(sa_column=sa.Column(sa.Text, nullable=False), description="JSON")
+    files: str = Field(sa_column=sa.Column(sa.Text, nullable=False), description="JSON")

@@ -73,6 +73,7 @@ KINDS: Final[dict[str, str]] = {
     "clock_error": "办理记录需核查",
     "report": "年度报告",
     "report_readiness": "年度报告准备",
+    "catalogue": "公开目录",
 }
 """Every reminder kind with its Chinese label (for digests and summaries)."""
 

@@ -366,6 +366,82 @@ class Notifications(_Section):
     console: StrictBool = Field(default=False, description="同时把提醒打印到控制台日志（演示用）")
 
 
+Frequency = Literal["event", "monthly", "quarterly", "yearly"]
+"""How often a matter of the standard catalogue produces information (what the completeness check uses)."""
+
+FREQUENCY_LABELS: Final[dict[str, str]] = {
+    "event": "随时（信息形成或变更时）",
+    "monthly": "每月",
+    "quarterly": "每季度",
+    "yearly": "每年",
+}
+
+
+def _art20_and_configured(categories: tuple[str, ...]) -> tuple[str, ...]:
+    """The Art. 20 categories followed by the office's own (imported late: the domain module is heavier)."""
+    from gongkai.items import ART20_CATEGORIES
+
+    return (*ART20_CATEGORIES, *(c for c in categories if c not in ART20_CATEGORIES))
+
+
+class CatalogueMatter(_Section):
+    """One ``[[catalogue.matters]]`` entry: a matter of the standard catalogue (公开事项标准目录)."""
+
+    item: NonBlankStr = Field(description="公开事项（一级事项）")
+    subitem: StrictStr | None = Field(default=None, description="二级事项（选填）")
+    content: NonBlankStr = Field(description="公开内容（要素）")
+    basis: NonBlankStr = Field(description="公开依据")
+    time_limit: NonBlankStr = Field(description="公开时限，例如 信息形成或者变更之日起20个工作日内")
+    frequency: Frequency = Field(description="信息形成的频率：event|monthly|quarterly|yearly（完整性检查用）")
+    category: NonBlankStr = Field(description="由哪一类别的主动公开信息落实（第二十条类别或 categories 中的类别）")
+    responsible: NonBlankStr = Field(description="公开主体")
+    channels: Annotated[tuple[NonBlankStr, ...], Field(min_length=1)] = Field(description="公开渠道和载体（列表）")
+    audience: Literal["全社会", "特定群体"] = Field(description="公开对象：全社会 或 特定群体")
+    method: Literal["主动", "依申请"] = Field(description="公开方式：主动 或 依申请")
+    level: Literal["县级", "乡级"] = Field(description="公开层级：县级 或 乡级")
+
+
+class Catalogue(_Section):
+    """``[catalogue]``: who receives the catalogue digest, the office's own categories, the standard catalogue."""
+
+    owner: Annotated[StrictStr, AfterValidator(_valid_staff_id)] | None = Field(
+        default=None, description="接收公开目录摘要的人员标识（默认：第一位管理员）"
+    )
+    categories: tuple[NonBlankStr, ...] = Field(
+        default=(), description="本单位自定的信息类别（第二十条各项之外）"
+    )
+    matters: tuple[CatalogueMatter, ...] = Field(default=(), description="[[catalogue.matters]] 公开事项标准目录")
+
+    @model_validator(mode="after")
+    def _check_categories(self) -> Catalogue:
+        from gongkai.items import ART20_CATEGORIES
+
+        problems: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for index, name in enumerate(self.categories):
+            if name in seen:
+                problems.append((f"categories[{index}]", f"重复（{_quote(name)} 已写过）"))
+            seen.add(name)
+        allowed = _art20_and_configured(self.categories)
+        for index, matter in enumerate(self.matters):
+            if matter.category not in allowed:
+                problems.append(
+                    (
+                        f"matters[{index}].category",
+                        f"应为第二十条的类别（{'、'.join(ART20_CATEGORIES)}）或 categories 中的类别"
+                        f"（{'、'.join(self.categories) or '未配置'}），实际为 {_quote(matter.category)}",
+                    )
+                )
+        if problems:
+            raise _KeyedProblems(problems)
+        return self
+
+    @property
+    def all_categories(self) -> tuple[str, ...]:
+        """Every category an item may have: the Art. 20 ones, then the office's own."""
+        return _art20_and_configured(self.categories)
+
+
 class ConfigFile(_Section):
     """The schema of the whole TOML file, before it is tied to the path it came from (see :class:`Settings`)."""
 
@@ -374,10 +450,15 @@ class ConfigFile(_Section):
     reminders: Reminders = Field(default_factory=Reminders, description="[reminders] 段")
     schedules: Schedules = Field(default_factory=Schedules, description="[schedules] 段")
     notifications: Notifications = Field(default_factory=Notifications, description="[notifications] 段")
+    catalogue: Catalogue = Field(default_factory=Catalogue, description="[catalogue] 段")
 
     @model_validator(mode="after")
     def _check_staff_as_a_whole(self) -> ConfigFile:
         problems: list[tuple[str, str]] = []
+        owner = self.catalogue.owner
+        if owner is not None and not any(person.id == owner for person in self.staff):
+            known = "、".join(person.id for person in self.staff)
+            problems.append(("catalogue.owner", f"应为 [[staff]] 中的人员标识（{known}），实际为 {_quote(owner)}"))
         first_index: dict[str, int] = {}
         for index, person in enumerate(self.staff):
             if person.id in first_index:
@@ -417,6 +498,15 @@ class Settings(ConfigFile):
     def tz(self) -> ZoneInfo:
         """The office's time zone (``office.timezone``): every "today" and every schedule is in it."""
         return ZoneInfo(self.office.timezone)
+
+    @property
+    def catalogue_owner(self) -> Staff:
+        """Who receives the catalogue digest: ``[catalogue] owner``, else the first administrator."""
+        if self.catalogue.owner is not None:
+            person = self.staff_by_id(self.catalogue.owner)
+            if person is not None:
+                return person
+        return self.staff_with_role("administrator")[0]
 
     def staff_by_id(self, staff_id: str) -> Staff | None:
         """The staff member with this id, or ``None``."""
@@ -522,6 +612,7 @@ _SECTION_LABELS: Final[dict[str, tuple[type[BaseModel], str]]] = {
     "reminders": (Reminders, "[reminders]"),
     "schedules": (Schedules, "[schedules]"),
     "notifications": (Notifications, "[notifications]"),
+    "catalogue": (Catalogue, "[catalogue]"),
 }
 
 _EXPECTED_TYPES: Final = {
@@ -562,6 +653,8 @@ def _section(loc: tuple[int | str, ...]) -> tuple[type[BaseModel], str] | None:
         return ConfigFile, "文件顶层"
     if loc[0] == "staff" and len(loc) == 2:
         return Staff, "[[staff]]"
+    if loc[:2] == ("catalogue", "matters") and len(loc) == 3:
+        return CatalogueMatter, "[[catalogue.matters]]"
     if len(loc) == 1 and isinstance(loc[0], str):
         return _SECTION_LABELS.get(loc[0])
     return None

@@ -58,10 +58,13 @@ def check_readiness(year: int) -> dict[str, Any]:
 
 
 @task(name="notify-administrators")
-def notify_administrators(as_of: date, key: str, kind: str, text: str, ref: str | None = None) -> dict[str, int]:
-    """One message to the administrators through the outbox (once per key, retried like reminders)."""
+def notify_administrators(
+    as_of: date, key: str, kind: str, text: str, ref: str | None = None, recipients: tuple[str, ...] = ()
+) -> dict[str, int]:
+    """One message to the administrators (or ``recipients``) through the outbox: once per key, retried
+    like reminders."""
     cfg = settings()
-    admins = tuple(s.id for s in cfg.staff if s.has_role("administrator"))
+    admins = recipients or tuple(s.id for s in cfg.staff if s.has_role("administrator"))
     planned = [PlannedReminder(key=key, recipients=admins, kind=kind, ref=ref, deadline=None, urgency=1, text=text)]
     with database() as engine:
         with session_scope(engine) as session:

@@ -56,7 +56,13 @@ def _start(tmp_path: Path, name: str) -> tuple[subprocess.Popen[bytes], Path, Pa
 
 def _stop(proc: subprocess.Popen[bytes]) -> int:
     proc.send_signal(signal.SIGTERM)
-    return proc.wait(timeout=60)
+    try:
+        return proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+        err = Path(proc.args[0]).name  # type: ignore[index]
+        pytest.fail(f"serve did not stop within 60 s of SIGTERM ({err})")
 
 
 def _deployment_names(api_url: str) -> set[str]:

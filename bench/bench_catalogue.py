@@ -1,0 +1,197 @@
+"""The quarterly catalogue build over 50,000 items: snapshot, diff, checks, HTML, XLSX, CSV, Markdown.
+
+Run: ``python bench/bench_catalogue.py [N]``. Two runs, each printed step by step with its total (target: under
+20 s): one from plain data, one reading the entries from a SQLite ``proactive_item`` table filled with Core
+inserts (``load_entries``: one query). The previous quarter's snapshot differs from the current one by additions,
+title changes, repeals and withdrawals, so the diff has work to do.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from gongkai import catalogue as cat  # noqa: E402
+from gongkai.catalogue import CatalogueEntry  # noqa: E402
+from gongkai.workcal import WorkCalendar  # noqa: E402
+
+AS_OF = date(2026, 12, 31)
+QUARTER = (date(2026, 10, 1), date(2026, 12, 31))
+CATEGORIES = [f"分类{k:02d}" for k in range(30)]
+OFFICE = {
+    "name": "嘉祥街道办事处", "disclosure_unit": "嘉祥街道党政办公室", "address": "嘉祥路1号",
+    "office_hours": "工作日 9:00-17:30", "phone": "020-12345678", "fax": "020-12345679",
+    "email": "gk@example.gov.cn", "website": "https://www.example.gov.cn", "postcode": "510000",
+}  # fmt: skip
+MATTERS = [
+    {"item": f"事项{k}", "subitem": "", "category": c, "frequency": f, "method": "主动"}
+    for k, (c, f) in enumerate(zip(CATEGORIES, ["quarterly", "monthly", "yearly", "event"] * 8, strict=False))
+]
+T = TypeVar("T")
+
+
+def make_rows(n: int) -> list[dict[str, Any]]:
+    """``n`` item rows over three years; most published and reviewed, some late, repealed or withdrawn."""
+    rng = random.Random(5)
+    rows = []
+    for i in range(n):
+        generated = AS_OF - timedelta(days=rng.randint(0, 1100))
+        published = generated + timedelta(days=rng.randint(1, 40)) if rng.random() < 0.95 else None
+        if published is not None and published > AS_OF:
+            published = None
+        rows.append({
+            "index_no": f"11440100-{i // 1000:03d}-{i:07d}", "title": f"关于第{i}号事项的通知（{rng.random():.6f}）",
+            "summary": "按照有关规定，现将有关事项通知如下" * rng.randint(1, 4), "generated_on": generated,
+            "doc_number": f"嘉街〔{generated.year}〕{i % 300}号", "issuing_body": "嘉祥街道办事处",
+            "category": rng.choice(CATEGORIES), "five_publics": rng.choice(["decision", "result", None]),
+            "attribute": "proactive" if rng.random() < 0.97 else "on_request",
+            "validity": "in_force", "repealed_on": generated + timedelta(days=400) if rng.random() < 0.02 else None,
+            "published_on": published, "withdrawn_on": AS_OF - timedelta(days=5) if rng.random() < 0.005 else None,
+            "channel": "政府网站", "url": f"https://www.example.gov.cn/gk/{i}.html",
+            "reviewed": rng.random() < 0.99,
+        })  # fmt: skip
+    return rows
+
+
+def previous_quarter(entries: list[CatalogueEntry]) -> list[dict[str, Any]]:
+    """Last quarter's snapshot: without this quarter's publications and repeals, older titles for 1 in 50."""
+    rng = random.Random(7)
+    old = []
+    for e in entries:
+        if e.published_on is not None and e.published_on >= QUARTER[0]:
+            continue
+        if rng.random() < 0.02:
+            e = replace(e, title=e.title + "（旧）")
+        if e.repealed_on is not None and e.repealed_on >= QUARTER[0]:
+            e = replace(e, repealed_on=None)  # repealed this quarter
+        old.append(replace(e, withdrawn_on=None))
+    return cat.snapshot(old)
+
+
+def step(figures: list[tuple[str, float]], name: str, fn: Callable[[], T]) -> T:
+    start = time.perf_counter()
+    out = fn()
+    figures.append((name, time.perf_counter() - start))
+    return out
+
+
+def build(
+    entries: list[CatalogueEntry], previous: list[dict[str, Any]], figures: list[tuple[str, float]]
+) -> None:
+    calendar = WorkCalendar()
+    calendar.prepare(AS_OF.year - 4, AS_OF.year + 1)
+    snap = step(figures, "snapshot", lambda: cat.snapshot(entries))
+    d = step(figures, "diff", lambda: cat.diff(previous, snap))
+    findings = step(
+        figures,
+        "checks",
+        lambda: cat.completeness_checks(
+            entries, matters=MATTERS, office=OFFICE, as_of=AS_OF, quarter_start=QUARTER[0],
+            quarter_end=QUARTER[1], calendar=calendar,
+        ),
+    )  # fmt: skip
+    html = step(figures, "HTML", lambda: cat.render_catalogue_html(entries, OFFICE, AS_OF))
+    xlsx = step(figures, "XLSX", lambda: cat.catalogue_xlsx(entries))
+    csv_bytes = step(figures, "CSV", lambda: cat.catalogue_csv(entries))
+    md = step(figures, "Markdown", lambda: cat.render_catalogue_markdown(entries, OFFICE, AS_OF))
+    guide = step(figures, "guide HTML+MD", lambda: (
+        cat.render_guide_html(OFFICE, CATEGORIES, MATTERS, []), cat.render_guide_markdown(OFFICE, CATEGORIES, MATTERS, [])
+    ))  # fmt: skip
+    kinds: dict[str, int] = {}
+    for f in findings:
+        kinds[f.kind] = kinds.get(f.kind, 0) + 1
+    sys.stdout.write(
+        f"  catalogue {len(snap)} entries; diff +{len(d.added)} ~{len(d.changed)} repealed {len(d.repealed)} "
+        f"withdrawn {len(d.withdrawn)}; findings {kinds}\n"
+        f"  sizes: HTML {len(html) / 1e6:.1f} MB, XLSX {len(xlsx) / 1e6:.1f} MB, CSV {len(csv_bytes) / 1e6:.1f} MB, "
+        f"Markdown {len(md) / 1e6:.1f} MB, guide {len(guide[0]) / 1e3:.0f} kB\n"
+    )
+
+
+def report(title: str, figures: list[tuple[str, float]]) -> float:
+    total = sum(s for _, s in figures)
+    sys.stdout.write(f"{title}\n")
+    for name, seconds in figures:
+        sys.stdout.write(f"  {name:<16} {seconds:7.2f} s\n")
+    sys.stdout.write(
+        f"  {'total':<16} {total:7.2f} s  ({'under' if total < 20 else 'OVER'} the 20 s target)\n"
+    )
+    return total
+
+
+def fill_sqlite(url: str, rows: list[dict[str, Any]]) -> None:
+    """The rows in a migrated SQLite database: ``proactive_item`` by Core inserts, and a review for each reviewed
+    item (when the ``item_review`` table exists)."""
+    import sqlalchemy as sa
+
+    from gongkai.db import open_database
+    from gongkai.models import ProactiveItem, utcnow
+
+    engine = open_database(url)
+    table: sa.Table = ProactiveItem.__table__  # type: ignore[attr-defined]
+    now = utcnow()
+    columns = set(table.c.keys())
+    items = [
+        {"id": i + 1, **{k: v for k, v in r.items() if k in columns}, "created_at": now, "updated_at": now}
+        for i, r in enumerate(rows)
+    ]
+    with engine.begin() as conn:
+        for k in range(0, len(items), 5000):
+            conn.execute(sa.insert(table), items[k : k + 5000])
+        if sa.inspect(conn).has_table("item_review"):
+            review = sa.Table("item_review", sa.MetaData(), autoload_with=conn)
+            reviews = [
+                {"item_id": i + 1, "reviewer": "王丽", "reviewed_on": r["generated_on"], "result": "publish",
+                 "referral": False, "recorded_at": now, "recorded_by": "bench"}
+                for i, r in enumerate(rows) if r["reviewed"]
+            ]  # fmt: skip
+            for k in range(0, len(reviews), 5000):
+                conn.execute(sa.insert(review), reviews[k : k + 5000])
+    engine.dispose()
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
+    rows = make_rows(n)
+
+    figures: list[tuple[str, float]] = []
+    entries = step(figures, "entries (plain)", lambda: cat.entries_from_rows(rows))
+    previous = previous_quarter(entries)
+    build(entries, previous, figures)
+    plain = report(f"{n} entries from plain data", figures)
+
+    from gongkai.db import session_scope
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        start = time.perf_counter()
+        fill_sqlite(url, rows)
+        sys.stdout.write(
+            f"(filling SQLite with {n} items by Core inserts: {time.perf_counter() - start:.2f} s, not timed)\n"
+        )
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(url)
+        figures = []
+        with session_scope(engine) as session:
+            loaded = step(figures, "load_entries", lambda: cat.load_entries(session))
+        engine.dispose()
+        assert len(loaded) == n
+        build(loaded, previous, figures)
+        from_db = report(f"{n} entries read from SQLite (one query)", figures)
+    if max(plain, from_db) >= 20:
+        raise SystemExit("the 50,000-item catalogue took 20 s or more")
+
+
+if __name__ == "__main__":
+    main()

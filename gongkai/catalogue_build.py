@@ -1,0 +1,154 @@
+"""One catalogue update: entries → snapshot and diff against the last one → checks → documents.
+
+Used by the ``catalogue-update`` flow (quarterly and on demand). The quarter checked is the one that
+contains the day before ``as_of``: the run on 1 October reconciles the third quarter; a run in the
+middle of a quarter checks that quarter so far.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from gongkai.catalogue import (
+    Diff,
+    Finding,
+    catalogue_csv,
+    catalogue_xlsx,
+    completeness_checks,
+    diff,
+    load_entries,
+    render_catalogue_html,
+    render_catalogue_markdown,
+    render_guide_html,
+    render_guide_markdown,
+    snapshot,
+)
+from gongkai.models import CatalogueSnapshot
+from gongkai.settings import Settings
+from gongkai.workcal import WorkCalendar
+
+
+def quarter_of(as_of: date) -> tuple[str, date, date]:
+    """``("2026-Q3", first day, last day)`` of the quarter containing the day before ``as_of``."""
+    d = as_of - timedelta(days=1)
+    q = (d.month - 1) // 3
+    start = date(d.year, 3 * q + 1, 1)
+    end = date(d.year + (q == 3), (3 * q + 3) % 12 + 1, 1) - timedelta(days=1)
+    return f"{d.year}-Q{q + 1}", start, end
+
+
+def application_channels(settings: Settings) -> list[dict[str, str]]:
+    """The channels the guide announces (in person and post always; fax and e-mail when configured)."""
+    office = settings.office
+    channels = [
+        {"name": "当面提交", "how": f"工作时间到{office.disclosure_unit}提交书面申请：{office.address or '（未填写）'}"},
+        {"name": "邮政寄送", "how": f"邮寄至{office.address or '（未填写）'}，信封注明“政府信息公开申请”"},
+    ]
+    if office.fax:
+        channels.append({"name": "传真", "how": f"传真至 {office.fax}，并电话确认"})
+    if office.email:
+        channels.append({"name": "电子邮件", "how": f"发送至 {office.email}，以双方确认之日为收到申请之日"})
+    return channels
+
+
+@dataclass
+class CatalogueUpdate:
+    """What one update produced."""
+
+    period: str
+    as_of: date
+    entries: int
+    diff: Diff
+    findings: list[Finding]
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+def previous_snapshot(session: Session, as_of: date) -> list[dict[str, Any]]:
+    """The items of the latest stored snapshot before ``as_of`` (empty for the first update)."""
+    t = CatalogueSnapshot.__table__  # type: ignore[attr-defined]
+    row = session.execute(
+        sa.select(t.c["items"]).where(t.c.as_of < as_of).order_by(t.c.as_of.desc(), t.c.id.desc()).limit(1)
+    ).first()
+    return [] if row is None else list(json.loads(row[0]))
+
+
+def update_catalogue(
+    session: Session, *, settings: Settings, calendar: WorkCalendar, as_of: date, out_dir: Path
+) -> CatalogueUpdate:
+    """Build the catalogue and guide for ``as_of``, store the snapshot with its diff and checks."""
+    period, q_start, q_end = quarter_of(as_of)
+    entries = load_entries(session)
+    current = snapshot(entries)
+    changes = diff(previous_snapshot(session, as_of), current)
+    office = settings.office.model_dump()
+    matters = [m.model_dump() for m in settings.catalogue.matters]
+    categories = list(settings.catalogue.all_categories)
+    findings = completeness_checks(
+        entries, matters=matters, office=office, as_of=as_of, quarter_start=q_start, quarter_end=q_end,
+        calendar=calendar,
+    )
+    channels = application_channels(settings)
+    out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    documents: dict[str, bytes] = {
+        "catalogue.html": render_catalogue_html(entries, office, as_of).encode("utf-8"),
+        "catalogue.md": render_catalogue_markdown(entries, office, as_of).encode("utf-8"),
+        "catalogue.xlsx": catalogue_xlsx(entries),
+        "catalogue.csv": catalogue_csv(entries),
+        "guide.html": render_guide_html(office, categories, matters, channels).encode("utf-8"),
+        "guide.md": render_guide_markdown(office, categories, matters, channels).encode("utf-8"),
+    }
+    files: dict[str, Path] = {}
+    for name, data in documents.items():
+        path = out_dir / name
+        path.write_bytes(data)
+        files[name] = path
+    guide = {"office": office, "categories": categories, "matters": matters, "channels": channels}
+    t = CatalogueSnapshot.__table__  # type: ignore[attr-defined]
+    session.execute(sa.delete(t).where(t.c.period == period, t.c.as_of == as_of))  # a re-run replaces its own day
+    session.add(
+        CatalogueSnapshot(
+            period=period,
+            as_of=as_of,
+            items=json.dumps(current, ensure_ascii=False),
+            guide=json.dumps(guide, ensure_ascii=False, default=str),
+            diff=json.dumps(changes.as_dict(), ensure_ascii=False, default=str),
+            checks=json.dumps([asdict(f) for f in findings], ensure_ascii=False, default=str),
+            files=json.dumps({k: str(v) for k, v in files.items()}, ensure_ascii=False),
+        )
+    )
+    session.flush()
+    return CatalogueUpdate(period, as_of, len(current), changes, findings, files)
+
+
+def summary_markdown(update: CatalogueUpdate, *, limit: int = 50) -> str:
+    """The Prefect artifact: what changed since the last update and what is incomplete."""
+    d = update.diff.as_dict()
+    lines = [f"## 政府信息公开目录 {update.period}（{update.as_of.isoformat()}）", "",
+             f"目录条目 {update.entries} 条。", "", "| 变化 | 数量 |", "| --- | ---: |"]
+    labels = {"added": "新增", "changed": "变更", "repealed": "废止", "withdrawn": "撤下"}
+    lines += [f"| {labels[k]} | {len(d.get(k, []))} |" for k in labels]
+    lines += ["", f"### 完整性检查：{len(update.findings)} 项问题", ""]
+    lines += [f"- {f.message}" for f in update.findings[:limit]]
+    if len(update.findings) > limit:
+        lines.append(f"- ……另有 {len(update.findings) - limit} 项")
+    lines += ["", "### 文件", ""] + [f"- `{p}`" for p in update.files.values()]
+    return "\n".join(lines) + "\n"
+
+
+def digest_text(update: CatalogueUpdate) -> str:
+    """One line for the catalogue owner's digest."""
+    d = update.diff.as_dict()
+    return (
+        f"{update.period} 政府信息公开目录和指南已更新：目录 {update.entries} 条，新增 {len(d.get('added', []))}、"
+        f"变更 {len(d.get('changed', []))}、废止 {len(d.get('repealed', []))}、撤下 {len(d.get('withdrawn', []))}；"
+        f"完整性检查发现 {len(update.findings)} 项问题"
+        + (f"（如：{update.findings[0].message}）" if update.findings else "")
+        + "。请在 Prefect 界面或文件目录中查看并处理。"
+    )

@@ -47,7 +47,7 @@ from gongkai.codes import OPEN_STATES, OUTCOMES
 from gongkai.deadlines import Event, compute_clock, make_event
 from gongkai.errors import EventError, InputError
 from gongkai.idnumber import id_check_digit, uscc_check_char
-from gongkai.models import Appeal, Application, ProactiveItem, Staff
+from gongkai.models import Appeal, Application, ItemReview, ProactiveItem, Staff
 from gongkai.register import NewApplication, add_application
 from gongkai.workcal import WorkCalendar
 
@@ -1274,6 +1274,30 @@ def demo_is_loaded(session: Session) -> bool:
     return session.exec(stmt).first() is not None
 
 
+def _reviews(gen: _Generator, items: Sequence[ProactiveItem], recorded_by: str) -> list[ItemReview]:
+    """Pre-publication review records (Art. 17): the head of the unit reviews each item a day or two
+    before publication, as the seed office does; one published item is left without a record so the
+    catalogue check has something to find."""
+    published = [i for i in items if i.published_on is not None and i.attribute == "proactive"]
+    reviews = []
+    for n, item in enumerate(published):
+        if n == len(published) // 2:
+            continue
+        assert item.id is not None and item.published_on is not None
+        reviewed_on = max(item.generated_on, item.published_on - timedelta(days=gen.rng.randint(0, 2)))
+        reviews.append(
+            ItemReview(
+                item_id=item.id,
+                reviewer="赵建国",
+                reviewed_on=reviewed_on,
+                result="publish",
+                referral=False,
+                recorded_by=recorded_by,
+            )
+        )
+    return reviews
+
+
 def load_demo(
     session: Session,
     *,
@@ -1343,6 +1367,8 @@ def load_demo(
 
     items = _catalogue(gen)
     session.add_all(items)
+    session.flush()
+    session.add_all(_reviews(gen, items, recorded_by))
     concluded = [a for a in apps if a.concluded_on is not None and a.outcome_row is not None]
     appeals = _appeals(gen, concluded)
     session.add_all(appeals)

@@ -501,6 +501,7 @@ def _plan_items(
         sa.select(c.id, c.index_no, c.generated_on, c.changed_on, c.published_on, c.owner_id)
         .where(
             c.attribute == "proactive",
+            c.withdrawn_on.is_(None),  # withdrawn from publication: nothing to publish any more
             sa.or_(c.published_on.is_(None), c.changed_on > c.published_on),
         )
         .order_by(c.id)

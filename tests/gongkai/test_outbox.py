@@ -625,3 +625,21 @@ def test_console_channel_for_demos(engine: Engine, office: Settings, smtp: SmtpS
     assert written.due == 10 and delivered.messages == 6 and len(smtp.messages) == 3
     shown = sink.read_text("utf-8")
     assert shown.count("=== 【政务公开提醒】2026-11-23") == 3 and "李强，您好" in shown
+
+
+def test_digest_footer_only_when_applications_are_concerned(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from gongkai.outbox import render_digest
+
+    settings = make_settings(tmp_path, fallback=False)
+
+    def row(key: str, kind: str) -> SimpleNamespace:
+        return SimpleNamespace(key=key, kind=kind, ref="X", deadline=None, urgency=1, text="说明", possible_repeat=False)
+
+    _, app_text, app_html = render_digest([row("app:1:reply:3:v1", "reply")], settings=settings, recipient="wang",
+                                          as_of=date(2026, 11, 27))
+    _, cat_text, cat_html = render_digest([row("catalogue:2026-Q3:2026-10-01", "catalogue")], settings=settings,
+                                          recipient="wang", as_of=date(2026, 11, 27))
+    assert "gongkai request event" in app_text and "gongkai request event" in app_html
+    assert "gongkai request event" not in cat_text and "gongkai request event" not in cat_html

@@ -45,7 +45,7 @@ from gongkai.tablefile import (
     ACCEPTED_FORMS,
     ENCODING_HINT,
     cell_text,
-    clean_header,
+    classify_header,
     clean_value,
     column_letter,
     read_csv,
@@ -214,27 +214,13 @@ def _records(
 
 def _map_header(name: str, header: Sequence[object], encoding: str) -> list[str | None]:
     """Field key per column position (None for an empty header cell); refuses bad headers."""
-    keys: list[str | None] = []
-    first_text: dict[str, str] = {}
-    unknown: list[str] = []
-    duplicates: list[str] = []
-    for cell in header:
-        text = clean_header(cell)
-        if not text:
-            keys.append(None)
-            continue
-        key = _BY_ZH.get(text) or _BY_ALIAS.get(text.casefold())
-        if key is None:
-            unknown.append(text)
-            keys.append(None)
-        elif key in first_text:
-            duplicates.append(f"“{first_text[key]}”与“{text}”都是“{COLUMN_BY_KEY[key].zh}”")
-            keys.append(None)
-        else:
-            first_text[key] = text
-            keys.append(key)
+    keys, unknown, repeats = classify_header(
+        header, lambda text: _BY_ZH.get(text) or _BY_ALIAS.get(text.casefold())
+    )
+    seen = {k for k in keys if k is not None}
+    duplicates = [f"“{first}”与“{text}”都是“{COLUMN_BY_KEY[key].zh}”" for first, text, key in repeats]
 
-    if not any(k in first_text for k in REQUIRED_KEYS):
+    if not seen & set(REQUIRED_KEYS):
         if encoding == "xlsx":
             raise InputError(
                 f"文件 {name} 第 1 行的表头无法识别，没有找到任何必填列（{_names(REQUIRED_KEYS)}）；"
@@ -260,7 +246,7 @@ def _map_header(name: str, header: Sequence[object], encoding: str) -> list[str 
         )
     if duplicates:
         problems.append("列名重复：" + "，".join(duplicates))
-    missing = [k for k in REQUIRED_KEYS if k not in first_text]
+    missing = [k for k in REQUIRED_KEYS if k not in seen]
     if missing:
         problems.append(f"缺少必填列 {_names(missing)}")
     if problems:

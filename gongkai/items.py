@@ -37,7 +37,13 @@ from gongkai.errors import ImportRejected, InputError, NotFound
 from gongkai.models import ItemChange, ItemReview, ProactiveItem, utcnow
 from gongkai.register import ensure_unlocked
 from gongkai.report_stats import final_years, locked_years_touched
-from gongkai.tablefile import ENCODING_HINT, cell_text, clean_header, clean_value, read_records
+from gongkai.tablefile import (
+    ENCODING_HINT,
+    cell_text,
+    classify_header,
+    clean_value,
+    read_records,
+)
 from gongkai.workcal import WorkCalendar
 
 # -- codes -----------------------------------------------------------------------------------
@@ -645,25 +651,9 @@ class _Row:
 
 
 def _map_header(name: str, header: Sequence[object], encoding: str) -> list[str | None]:
-    keys: list[str | None] = []
-    unknown: list[str] = []
-    dup: list[str] = []
-    seen: set[str] = set()
-    for cell in header:
-        text = clean_header(cell)
-        if not text:
-            keys.append(None)
-            continue
-        key = _HEADERS.get(text) or _HEADERS.get(text.casefold())
-        if key is None:
-            unknown.append(text)
-            keys.append(None)
-        elif key in seen:
-            dup.append(f"“{text}”（即“{COLUMN_BY_KEY[key].zh}”）")
-            keys.append(None)
-        else:
-            seen.add(key)
-            keys.append(key)
+    keys, unknown, repeats = classify_header(header, lambda text: _HEADERS.get(text) or _HEADERS.get(text.casefold()))
+    seen = {k for k in keys if k is not None}
+    dup = [f"“{text}”（即“{COLUMN_BY_KEY[key].zh}”）" for _first, text, key in repeats]
     required = "、".join(f"“{COLUMN_BY_KEY[k].zh}”" for k in REQUIRED_KEYS)
     if not seen & set(REQUIRED_KEYS):
         hint = f"；如果列名显示为乱码，说明编码不对：{ENCODING_HINT}" if encoding != "xlsx" else ""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -154,3 +154,32 @@ def column_letter(pos: int) -> str:
     return letters
 
 
+
+
+def classify_header(
+    header: Sequence[object], lookup: Callable[[str], str | None]
+) -> tuple[list[str | None], list[str], list[tuple[str, str, str]]]:
+    """Map header cells to field keys with ``lookup`` (Chinese name or alias → key).
+
+    Returns the key per column position (None for an empty, unknown or repeated cell), the unknown
+    header texts, and the repeats as ``(first text, repeated text, key)``. Callers word the errors.
+    """
+    keys: list[str | None] = []
+    unknown: list[str] = []
+    repeats: list[tuple[str, str, str]] = []
+    first_text: dict[str, str] = {}
+    for cell in header:
+        text = clean_header(cell)
+        key = lookup(text) if text else None
+        if not text:
+            keys.append(None)
+        elif key is None:
+            unknown.append(text)
+            keys.append(None)
+        elif key in first_text:
+            repeats.append((first_text[key], text, key))
+            keys.append(None)
+        else:
+            first_text[key] = text
+            keys.append(key)
+    return keys, unknown, repeats

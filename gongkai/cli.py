@@ -515,6 +515,7 @@ def item() -> None:
 @click.option("--attribute", default="主动公开", show_default=True, metavar="A", help="公开属性：主动公开|依申请公开|不予公开。")
 @click.option("--reason", metavar="TEXT", help="不予公开的法律依据（公开属性为不予公开时必填）。")
 @click.option("--valid-from", metavar="YYYY-MM-DD", help="生效日期。")
+@click.option("--valid-until", metavar="YYYY-MM-DD", help="有效期至（最后一天有效；定期检查据此提示有效期届满）。")
 @click.option("--published", metavar="YYYY-MM-DD", help="公开日期。")
 @click.option("--channel", metavar="TEXT", help="公开渠道。")
 @click.option("--url", metavar="URL", help="网址。")
@@ -535,6 +536,7 @@ def item_add(
     attribute: str,
     reason: str | None,
     valid_from: str | None,
+    valid_until: str | None,
     published: str | None,
     channel: str | None,
     url: str | None,
@@ -566,6 +568,7 @@ def item_add(
         attribute=attr,
         attribute_reason=reason,
         valid_from=parse_date(valid_from, field="--valid-from") if valid_from else None,
+        valid_until=parse_date(valid_until, field="--valid-until") if valid_until else None,
         published_on=parse_date(published, field="--published") if published else None,
         channel=channel,
         url=url,
@@ -620,17 +623,19 @@ def item_list(ctx: click.Context, unpublished: bool, category: str | None, as_of
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON（含审核记录、变更记录和公开期限）。")
 @click.pass_context
 def item_show(ctx: click.Context, index_no: str, as_of: str | None, as_json: bool) -> None:
-    """显示一条主动公开信息：登记信息、审核记录、变更记录和第二十六条公开期限。"""
-    from gongkai import items
+    """显示一条主动公开信息：登记信息、审核记录、变更记录、定期检查记录和第二十六条公开期限。"""
+    from gongkai import items, review
 
     with _env(ctx, as_of) as env:
         it = items.get_item(env.session, index_no)
         reviews = items.item_reviews(env.session, it)
         changes = items.item_changes(env.session, it)
         out = items.item_json(it, calendar=env.calendar, reviews=reviews, changes=changes)
+        checks = review.history(env.session, item_id=it.id)
     if as_json:
         out.setdefault("reviews", [])
         out.setdefault("changes", [])
+        out["content_reviews"] = [_review_record_json(rec) for rec in checks]
         _echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
     _echo(f"索引号：{it.index_no}")
@@ -643,6 +648,9 @@ def item_show(ctx: click.Context, index_no: str, as_of: str | None, as_json: boo
     reason = f"（{it.attribute_reason}）" if it.attribute_reason else ""
     _echo(f"公开属性：{items.ATTRIBUTES.get(it.attribute, it.attribute)}{reason}    "
           f"有效性：{items.VALIDITIES.get(it.validity, it.validity)}")
+    if it.valid_from or it.valid_until or it.repealed_on:
+        _echo(f"生效日期：{it.valid_from or '未填'}    有效期至：{it.valid_until or '未填'}    "
+              f"废止日期：{it.repealed_on or '无'}")
     _echo(f"公开日期：{it.published_on or '未公开'}    渠道：{it.channel or ''}    网址：{it.url or ''}")
     if it.withdrawn_on:
         _echo(f"撤下日期：{it.withdrawn_on}")
@@ -656,6 +664,10 @@ def item_show(ctx: click.Context, index_no: str, as_of: str | None, as_json: boo
     _echo("变更记录：" if changes else "变更记录：（无）")
     for ch in changes:
         _echo(f"  {ch.changed_on}  {ch.what}（{ch.recorded_by} 登记）")
+    _echo("定期检查记录：" if checks else "定期检查记录：（无）")
+    for rec in checks:
+        _echo(f"  {rec['reviewed_on']}  任务 #{rec['task_id']}【{rec['kind_label']}】{rec['reviewer']}："
+              f"{rec['outcome_label']}，{rec['reason']}（{rec['recorded_by']} 登记）")
 
 
 @item.command("import")
@@ -816,13 +828,14 @@ def _prefect_for_cli() -> None:
 
 
 @main.command("run")
-@click.argument("process", type=click.Choice(["reminders", "catalogue", "report"]))
+@click.argument("process", type=click.Choice(["reminders", "catalogue", "review", "report"]))
 @_as_of_option
 @click.option("--year", type=int, metavar="YYYY", help="report：报告年度（默认上一年）。")
 @click.option("--json", "as_json", is_flag=True, help="以一个 JSON 对象输出本次运行的汇总。")
 @click.pass_context
 def run_process(ctx: click.Context, process: str, as_of: str | None, year: int | None, as_json: bool) -> None:
-    """立即运行一个流程（reminders：期限提醒；catalogue：公开目录和指南；report：年度报告），按某一业务日期（默认今天）。"""
+    """立即运行一个流程（reminders：期限提醒；catalogue：公开目录和指南；review：定期内容检查；report：年度报告），
+    按某一业务日期（默认今天）。"""
     from gongkai.settings import load_settings
 
     shared = ctx.find_object(Ctx)
@@ -853,6 +866,20 @@ def run_process(ctx: click.Context, process: str, as_of: str | None, year: int |
                 f"文件：{summary['files'].get('catalogue.html', '')} 等"
             )
         if summary["findings"]:
+            sys.exit(1)
+        return
+    if process == "review":
+        summary = FLOWS["review"](as_of=day)
+        if as_json:
+            _echo(json.dumps(summary, ensure_ascii=False))
+        else:
+            _echo(
+                f"{day} 定期内容检查：发现 {summary['found']} 项，新任务 {summary['new']} 个，"
+                f"待处理 {summary['open']} 个（紧急 {summary['urgent']}、逾期 {summary['overdue']}），"
+                f"自动关闭 {summary['closed']} 个；通知已发送 {summary['sent']} 条、失败 {summary['failed']} 条。"
+                "用 gongkai review list 查看任务。"
+            )
+        if summary["open"] or summary["failed"]:
             sys.exit(1)
         return
     summary = FLOWS[process](as_of=day)
@@ -905,6 +932,182 @@ def _load_demo_if_empty(env: Env) -> bool:
         f"（未办结 {summary.open} 件），主动公开信息 {summary.items} 条，复议诉讼 {summary.appeals} 件。"
     )
     return True
+
+
+# -- content review ---------------------------------------------------------------------------
+
+
+def _review_record_json(rec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": rec["id"],
+        "task_id": rec["task_id"],
+        "kind": rec["kind"],
+        "ref": rec["ref"],
+        "outcome": rec["outcome"],
+        "reviewer": rec["reviewer"],
+        "reviewed_on": rec["reviewed_on"].isoformat(),
+        "reason": rec["reason"],
+        "recorded_by": rec["recorded_by"],
+        "recorded_at": rec["recorded_at"].isoformat(),
+    }
+
+
+def _review_task_json(t: dict[str, Any]) -> dict[str, Any]:
+    out = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in t.items() if k != "key"}
+    return out
+
+
+@main.group(cls=_Group)
+def review() -> None:
+    """定期内容检查任务：列表、详情、登记处理结果、年度检查记录。"""
+
+
+@review.command("list")
+@click.option(
+    "--status",
+    type=click.Choice(["open", "done", "closed", "all"]),
+    default="open",
+    show_default=True,
+    help="open：待处理；done：已登记结果；closed：情况已消除自动关闭；all：全部。",
+)
+@click.option("--kind", metavar="KIND", help="只列某一检查项（pii、rereview、draft、withheld……）。")
+@click.option("--owner", metavar="STAFF_ID", help="只列某人负责的任务。")
+@_as_of_option
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@click.pass_context
+def review_list(
+    ctx: click.Context, status: str, kind: str | None, owner: str | None, as_of: str | None, as_json: bool
+) -> None:
+    """列出定期内容检查发现的任务，紧急的和快到期的在前。"""
+    from gongkai import review as rv
+
+    if kind is not None and kind not in rv.KINDS:
+        raise InputError(f"检查项“{kind}”无效，应为 {'、'.join(f'{k}（{v}）' for k, v in rv.KINDS.items())} 之一。")
+    with _env(ctx, as_of) as env:
+        tasks = rv.open_tasks(env.session, as_of=env.as_of, status=None if status == "all" else status, kind=kind,
+                              owner=owner)  # fmt: skip
+        names = {s.id: s.name for s in env.settings.staff}
+        default_owner = env.settings.review_owner.name
+    if as_json:
+        _echo(json.dumps([_review_task_json(t) for t in tasks], ensure_ascii=False, indent=2))
+        return
+    if not tasks:
+        _echo("没有符合条件的检查任务。")
+        return
+    labels = {"open": "待处理", "done": "已处理", "closed": "已自动关闭"}
+    for t in tasks:
+        flags = ("【紧急】" if t["urgent"] else "") + ("【已逾期】" if t["overdue"] else "")
+        who = names.get(t["owner_id"] or "", default_owner)
+        _echo(f"#{t['id']} {flags}【{t['kind_label']}】{t['ref']}  负责人：{who}  "
+              f"处理期限：{t['due_on']}  状态：{labels.get(t['status'], t['status'])}")  # fmt: skip
+        _echo(f"    {t['detail']}")
+    _echo(f"共 {len(tasks)} 个。登记处理结果：gongkai review record 任务号 --outcome 结果 --reviewer 审查人 --reason 理由")
+
+
+@review.command("show")
+@click.argument("task_id", type=int)
+@_as_of_option
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@click.pass_context
+def review_show(ctx: click.Context, task_id: int, as_of: str | None, as_json: bool) -> None:
+    """显示一个检查任务、可登记的处理结果和已登记的结果。"""
+    from gongkai import review as rv
+
+    with _env(ctx, as_of) as env:
+        found = rv.open_tasks(env.session, as_of=env.as_of, ids=[task_id], status=None)
+        if not found:
+            raise InputError(f"没有编号为 {task_id} 的检查任务（可用 gongkai review list 查看）。")
+        t = found[0]
+        records = rv.history(env.session, task_id=task_id)
+        names = {s.id: s.name for s in env.settings.staff}
+        default_owner = env.settings.review_owner.name
+    allowed = [{"outcome": o, "label": rv.outcome_label(t["kind"], o)} for o in rv.ALLOWED[t["kind"]]]
+    if as_json:
+        out = _review_task_json(t)
+        out["allowed_outcomes"] = allowed
+        out["records"] = [_review_record_json(r) for r in records]
+        _echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    labels = {"open": "待处理", "done": "已登记处理结果", "closed": "情况已消除，自动关闭"}
+    _echo(f"检查任务 #{t['id']}【{t['kind_label']}】{t['ref']}" + ("（紧急）" if t["urgent"] else ""))
+    _echo(f"说明：{t['detail']}")
+    _echo(f"负责人：{names.get(t['owner_id'] or '', default_owner)}    发现日期：{t['found_on']}    "
+          f"最近一次发现：{t['last_found_on']}    处理期限：{t['due_on']}" + ("（已逾期）" if t["overdue"] else ""))
+    if t["deadline"]:
+        _echo(f"第二十六条公开期限：{t['deadline']}")
+    _echo(f"状态：{labels.get(t['status'], t['status'])}" + (f"（{t['closed_on']}）" if t["closed_on"] else ""))
+    _echo("可登记的处理结果：" + "；".join(f"{a['outcome']}（{a['label']}）" for a in allowed))
+    _echo("处理记录：" if records else "处理记录：（无）")
+    for r in records:
+        _echo(f"  {r['reviewed_on']}  {r['reviewer']}：{r['outcome_label']}，{r['reason']}（{r['recorded_by']} 登记）")
+
+
+@review.command("record")
+@click.argument("task_id", type=int)
+@click.option("--outcome", required=True, metavar="OUTCOME",
+              help="处理结果：keep（保留）| update（已更新）| withdraw（撤下）| repealed（标注废止）| "
+                   "publish（予以公开）| withhold（继续不予公开）；也可写中文。")  # fmt: skip
+@click.option("--reviewer", required=True, metavar="NAME", help="审查人姓名。")
+@click.option("--reason", required=True, metavar="TEXT", help="理由或所做的处理；继续不予公开时写明法律依据。")
+@click.option("--on", "on", metavar="YYYY-MM-DD", help="审查日期（默认今天）。")
+@click.option("--repealed-on", metavar="YYYY-MM-DD", help="标注废止时的废止日期（默认：已登记的废止日期或审查日期）。")
+@_as_of_option
+@_by_option
+@click.pass_context
+def review_record(
+    ctx: click.Context,
+    task_id: int,
+    outcome: str,
+    reviewer: str,
+    reason: str,
+    on: str | None,
+    repealed_on: str | None,
+    as_of: str | None,
+    by: str | None,
+) -> None:
+    """登记一个检查任务的处理结果（审查人、日期、理由），并据此更新该条信息；登记后不再提示。"""
+    from gongkai import review as rv
+    from gongkai.dates import parse_date
+
+    with _env(ctx, as_of) as env:
+        reviewed_on = parse_date(on, field="--on") if on else env.as_of
+        done = rv.record_outcome(
+            env.session,
+            task_id,
+            outcome=outcome,
+            reviewer=reviewer,
+            reviewed_on=reviewed_on,
+            reason=reason,
+            by=_who(by),
+            as_of=env.as_of,
+            repealed_on=parse_date(repealed_on, field="--repealed-on") if repealed_on else None,
+        )
+    _echo(f"已登记检查任务 #{done.task_id}（{rv.KINDS[done.kind]}，{done.ref}）的处理结果："
+          f"{rv.outcome_label(done.kind, done.outcome)}。对该条信息的处理：{done.effect}。")  # fmt: skip
+
+
+@review.command("history")
+@click.option("--year", type=int, metavar="YYYY", help="年度（默认今年）。")
+@_as_of_option
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（records 与 figures）。")
+@click.pass_context
+def review_history(ctx: click.Context, year: int | None, as_of: str | None, as_json: bool) -> None:
+    """某一年度登记的检查处理结果和汇总数字（年度报告正文可引用）。"""
+    from gongkai import review as rv
+
+    with _env(ctx, as_of) as env:
+        y = year or env.as_of.year
+        records = rv.history(env.session, year=y)
+        figures = rv.year_figures(env.session, y)
+    if as_json:
+        _echo(json.dumps({"year": y, "figures": figures, "records": [_review_record_json(r) for r in records]},
+                         ensure_ascii=False, indent=2))  # fmt: skip
+        return
+    sentence = rv.narrative_sentence(figures, y)
+    _echo(sentence or f"{y} 年尚无定期内容检查记录。")
+    for r in records:
+        _echo(f"  {r['reviewed_on']}  #{r['task_id']}【{r['kind_label']}】{r['ref']}  {r['reviewer']}："
+              f"{r['outcome_label']}，{r['reason']}")  # fmt: skip
 
 
 # -- annual report ------------------------------------------------------------------------------

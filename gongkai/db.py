@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from gongkai.errors import GongkaiError
 
-HEAD = "0005"
+HEAD = "0006"
 
 
 class DatabaseError(GongkaiError):

@@ -173,18 +173,19 @@ _URL_RE: Final = re.compile(r"https?://\S+", re.IGNORECASE)
 # -- deadline --------------------------------------------------------------------------------
 
 
-def publication_start(item: ProactiveItem) -> date | None:
+def publication_start(item: ProactiveItem | Any) -> date | None:
     """The day the Art. 26 period runs from, or None when nothing is to be published.
 
-    Only proactive items not withdrawn count: unpublished -> the generation date (or the change date
-    if a change came before publication); published and changed afterwards -> the change date.
+    Only proactive items not withdrawn count: unpublished -> the generation date; published and
+    changed afterwards -> the change date. ``item`` is an item or any row with the same attributes
+    (the content review passes result rows).
     """
     if item.attribute != "proactive" or item.withdrawn_on is not None:
         return None
     if item.published_on is None:
-        return item.generated_on
+        return cast(date, item.generated_on)
     if item.changed_on is not None and item.changed_on > item.published_on:
-        return item.changed_on
+        return cast(date, item.changed_on)
     return None
 
 
@@ -222,6 +223,7 @@ class ItemData:
     valid_from: date | None = None
     repealed_on: date | None = None
     published_on: date | None = None
+    valid_until: date | None = None
     channel: str | None = None
     url: str | None = None
     owner_id: str | None = None
@@ -244,6 +246,7 @@ class ItemData:
             "attribute_reason": self.attribute_reason,
             "validity": validity,
             "valid_from": self.valid_from,
+            "valid_until": self.valid_until,
             "repealed_on": self.repealed_on,
             "published_on": self.published_on,
             "channel": self.channel,
@@ -292,6 +295,11 @@ def check_item(
             problems.append(
                 f"“{COLUMN_BY_KEY[key].zh}” {value.isoformat()} 早于“生成日期” {gen.isoformat()}"
             )
+    if data.valid_until is not None and data.valid_until < (data.valid_from or gen):
+        problems.append(
+            f"“有效期至” {data.valid_until.isoformat()} 早于"
+            + (f"“生效日期” {data.valid_from.isoformat()}" if data.valid_from else f"“生成日期” {gen.isoformat()}")
+        )
     if data.valid_from is not None and data.repealed_on is not None and data.repealed_on < data.valid_from:
         problems.append(
             f"“废止日期” {data.repealed_on.isoformat()} 早于“生效日期” {data.valid_from.isoformat()}"
@@ -527,6 +535,7 @@ def item_json(
         "attribute_reason": item.attribute_reason,
         "validity": item.validity,
         "valid_from": iso(item.valid_from),
+        "valid_until": iso(item.valid_until),
         "repealed_on": iso(item.repealed_on),
         "published_on": iso(item.published_on),
         "withdrawn_on": iso(item.withdrawn_on),
@@ -592,6 +601,7 @@ COLUMNS: Final[tuple[Column, ...]] = (
     Column("attribute_reason", "不公开理由", ("不公开依据",)),
     Column("validity", "有效性"),
     Column("valid_from", "生效日期"),
+    Column("valid_until", "有效期至", ("失效日期",)),
     Column("repealed_on", "废止日期"),
     Column("published_on", "公开日期", ("发布日期",)),
     Column("channel", "公开渠道"),
@@ -613,15 +623,17 @@ _HEADERS: Final[dict[str, str]] = {
     **{o: c.key for c in COLUMNS for o in c.others},
 }
 REQUIRED_KEYS: Final = tuple(c.key for c in COLUMNS if c.required)
-_DATE_KEYS: Final = ("generated_on", "changed_on", "valid_from", "repealed_on", "published_on", "reviewed_on")
+_DATE_KEYS: Final = (
+    "generated_on", "changed_on", "valid_from", "valid_until", "repealed_on", "published_on", "reviewed_on",
+)  # fmt: skip
 _CHUNK: Final = 500
 _WHOLE_TABLE: Final = 2000
 _BATCH: Final = 5000
 # Item columns the import compares with a registered item (changed_on is handled apart: it only moves on).
 _COMPARED: Final = (
     "title", "summary", "generated_on", "doc_number", "issuing_body", "category", "doc_type", "five_publics",
-    "attribute", "attribute_reason", "validity", "valid_from", "repealed_on", "published_on", "channel", "url",
-    "owner_id",
+    "attribute", "attribute_reason", "validity", "valid_from", "valid_until", "repealed_on", "published_on",
+    "channel", "url", "owner_id",
 )  # fmt: skip
 
 
@@ -783,6 +795,7 @@ def _parse_row(
         attribute_reason=text("attribute_reason"),
         validity=validity,
         valid_from=dates["valid_from"],
+        valid_until=dates["valid_until"],
         repealed_on=dates["repealed_on"],
         published_on=dates["published_on"],
         channel=text("channel"),

@@ -216,6 +216,7 @@ class ProactiveItem(SQLModel, table=True):
         sa_column_kwargs={"server_default": sa.true()},
         description="publication needs a review record (revision 0005)",
     )
+    valid_until: date | None = Field(default=None, description="有效期至: last day in force (revision 0006)")
 
 
 class Appeal(SQLModel, table=True):
@@ -477,3 +478,71 @@ class CatalogueSnapshot(SQLModel, table=True):
     diff: str = Field(sa_column=sa.Column(sa.Text, nullable=False), description="JSON")
     checks: str = Field(sa_column=sa.Column(sa.Text, nullable=False), description="JSON")
     files: str = Field(sa_column=sa.Column(sa.Text, nullable=False), description="JSON")
+
+
+# -- content review (issue 6): tasks raised by the periodic review, their outcomes, the runs ------------
+
+
+class ReviewTask(SQLModel, table=True):
+    """Something the periodic content review found, to be dealt with by a person.
+
+    ``key`` identifies the finding across runs (the database keeps it unique): a task recorded as done
+    is never raised again under the same key, and the keys are made so that a new situation (a later
+    review due date, other personal data in the text, a column stale since a later date) gets a new key.
+    ``detail`` is Chinese text without personal data (items by index number, never their text).
+    ``status``: ``open`` | ``done`` (an outcome was recorded) | ``closed`` (no longer found: resolved
+    by other means, e.g. the item was published or reviewed through ``gongkai item review``).
+    """
+
+    __tablename__ = "review_task"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)
+    kind: str = Field(max_length=24)
+    item_id: int | None = Field(default=None, foreign_key="proactive_item.id", index=True)
+    column_name: str | None = Field(default=None, max_length=100)
+    owner_id: str | None = Field(default=None, max_length=32)
+    urgent: bool = False
+    found_on: date
+    due_on: date = Field(description="an outcome is expected by this day; escalated after it")
+    last_found_on: date
+    deadline: date | None = Field(default=None, description="the legal date at stake (Art. 26 for a draft)")
+    detail: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    status: str = Field(default="open", max_length=12)
+    closed_on: date | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+sa.Index("ix_review_task_status_due", ReviewTask.__table__.c.status, ReviewTask.__table__.c.due_on)  # type: ignore[attr-defined]
+
+
+class ReviewRecord(SQLModel, table=True):
+    """An outcome recorded for a review task, or a column update (append-only, enforced by triggers)."""
+
+    __tablename__ = "review_record"
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int | None = Field(default=None, foreign_key="review_task.id", index=True)
+    kind: str = Field(max_length=24, description="the task's kind")
+    item_id: int | None = Field(default=None, foreign_key="proactive_item.id", index=True)
+    column_name: str | None = Field(default=None, max_length=100)
+    outcome: str = Field(max_length=16, description="keep | update | withdraw | repealed | publish | withhold")
+    reviewer: str = Field(max_length=100)
+    reviewed_on: date = Field(index=True)
+    reason: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    recorded_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    recorded_by: str = Field(max_length=64)
+
+
+class ReviewRun(SQLModel, table=True):
+    """One run of the content review: its business date, counts and findings (JSON, no personal data)."""
+
+    __tablename__ = "review_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    as_of: date = Field(index=True)
+    period: str = Field(max_length=20, description="e.g. 2026-W48")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    counts: str = Field(sa_column=sa.Column(sa.Text, nullable=False), description="JSON")
+    findings: str = Field(sa_column=sa.Column(sa.Text, nullable=False), description="JSON")
+    flow_run_id: str | None = Field(default=None, max_length=64)

@@ -483,6 +483,7 @@ def render_digest(
         "possible_repeat": any(bool(getattr(r, "possible_repeat", False)) for r in rows),
         # The "record it in Gongkai" footer only where there is an application to act on.
         "about_applications": any(str(getattr(r, "key", "")).startswith("app:") for r in rows),
+        "about_reviews": any(str(getattr(r, "key", "")).startswith("review:") for r in rows),
     }
     subject = _one_line(render("notifications/digest_subject.txt.j2", **context))
     text = render("notifications/digest.txt.j2", **context)

@@ -47,13 +47,14 @@ from sqlmodel import Session
 from gongkai.dates import fmt_day
 from gongkai.deadlines import Clock, Event, compute_clock
 from gongkai.errors import InputError
-from gongkai.models import DeadlineChange, ProactiveItem
+from gongkai.models import DeadlineChange, ProactiveItem, ReviewTask
 from gongkai.register import APP, events_by_application
 from gongkai.settings import Role, Settings
 from gongkai.workcal import WorkCalendar
 
 ITEM: Final = cast(sa.Table, ProactiveItem.__table__)  # type: ignore[attr-defined]
 CHANGE: Final = cast(sa.Table, DeadlineChange.__table__)  # type: ignore[attr-defined]
+REVIEW_TASK: Final = cast(sa.Table, ReviewTask.__table__)  # type: ignore[attr-defined]
 
 ITEM_PUBLICATION_DAYS: Final = 20
 """Art. 26: proactive information is published within 20 working days of its formation or change."""
@@ -74,6 +75,7 @@ KINDS: Final[dict[str, str]] = {
     "report": "年度报告",
     "report_readiness": "年度报告准备",
     "catalogue": "公开目录",
+    "review": "内容检查",
 }
 """Every reminder kind with its Chinese label (for digests and summaries)."""
 
@@ -192,6 +194,7 @@ def plan_reminders(
     _plan_deadline_changes(session, calendar, as_of, people, plan)
     _plan_calendar(settings, calendar, as_of, people, plan, provisional_years)
     _plan_items(session, settings, calendar, as_of, people, plan)
+    _plan_review_tasks(session, settings, calendar, as_of, people, plan)
     return sorted(plan.items, key=lambda p: (p.urgency, p.deadline or date.max, p.ref or "", p.key))
 
 
@@ -543,6 +546,45 @@ def _plan_items(
             f"{r.index_no}：须在 {fmt_day(due)} 前{'公开变更后的信息' if changed else '主动公开'}（形成或变更之日起 "
             f"{ITEM_PUBLICATION_DAYS} 个工作日内，第二十六条），{when}",
         )
+
+
+# -- content-review tasks left undone (issue 6) ------------------------------------------------------
+
+
+def _plan_review_tasks(
+    session: Session, settings: Settings, calendar: WorkCalendar, as_of: date, people: _People, plan: _Plan
+) -> None:
+    """Review tasks past their day without a recorded outcome: the owner every working day, escalated
+    like an overdue application (urgent ones also to the administrators). The weekly review itself
+    announces new and open tasks; this is what keeps a forgotten one from going quiet."""
+    t, i = REVIEW_TASK.c, ITEM.c
+    rows = session.execute(
+        sa.select(t.id, t.kind, t.owner_id, t.urgent, t.due_on, t.column_name, i.index_no)
+        .select_from(REVIEW_TASK.outerjoin(ITEM, i.id == t.item_id))
+        .where(t.status == "open", t.due_on < as_of)
+        .order_by(t.id)
+    ).all()
+    if not rows:
+        return
+    from gongkai.review import KINDS as REVIEW_KINDS
+
+    every_day = settings.reminders.overdue_every_working_day
+    if every_day and not calendar.is_workday(as_of):
+        return
+    default_owner = settings.review_owner.id
+    for r in rows:
+        ref = r.index_no or r.column_name or ""
+        owner = (r.owner_id,) if r.owner_id in people.configured else (default_owner,)
+        if r.urgent:
+            owner = tuple(dict.fromkeys((*owner, *people.administrators)))
+        stamp = as_of.isoformat() if every_day else "once"
+        late = calendar.workdays_until(r.due_on, as_of)
+        what = (f"{ref}：检查任务 #{r.id}（{REVIEW_KINDS.get(r.kind, r.kind)}）应于 {fmt_day(r.due_on)} 前登记"
+                f"处理结果，已超过 {late} 个工作日")  # fmt: skip
+        plan.add(f"review:{r.id}:overdue:{stamp}", owner, "review", ref, r.due_on, 0,
+                 f"{what}，请处理后登记（gongkai review record {r.id}）")
+        plan.add(f"review:{r.id}:escalation:{stamp}", people.escalate(owner), "review", ref, r.due_on, 0,
+                 f"{what}（负责人：{people.name(owner[0])}），请督办", escalation=True)
 
 
 __all__ = ["KINDS", "PlannedReminder", "fmt_day", "ladder_rung", "plan_reminders"]

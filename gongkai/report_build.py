@@ -82,9 +82,12 @@ def load_or_draft_narrative(
     prev_file = narrative_path(home, year - 1)
     if prev_file.exists():
         previous = parse_narrative(prev_file.read_text(encoding="utf-8"))
+    from gongkai.review import narrative_sentence, year_figures
+
     notices, paid = fee_event_counts(session, year)
     sections = default_narrative(
-        doc, office=settings.office.name, previous_sections=previous, fee_notices=notices, fees_paid=paid
+        doc, office=settings.office.name, previous_sections=previous, fee_notices=notices, fees_paid=paid,
+        review_sentence=narrative_sentence(year_figures(session, year), year),
     )
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     path.write_text(format_narrative(sections), encoding="utf-8")

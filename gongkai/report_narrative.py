@@ -93,8 +93,13 @@ def default_narrative(
     previous_sections: Mapping[str, str] | None,
     fee_notices: int,
     fees_paid: int,
+    review_sentence: str = "",
 ) -> dict[str, str]:
-    """Data-driven first drafts of 一、五、六 for the year of ``doc`` (the CONTRACT-4 JSON)."""
+    """Data-driven first drafts of 一、五、六 for the year of ``doc`` (the CONTRACT-4 JSON).
+
+    ``review_sentence`` (from :func:`gongkai.review.narrative_sentence`) quotes the year's content
+    review figures in 一, after the proactive-disclosure paragraph.
+    """
     year = doc["year"]
     r = doc["requests"]
     denied = sum(int(v["total"]) for k, v in r.items() if k.startswith("3.3."))
@@ -110,7 +115,8 @@ def default_narrative(
         "推进主动公开，依法办理政府信息公开申请。\n\n"
         f"主动公开方面，本年制发行政规范性文件{norm['issued']}件，废止{norm['repealed']}件，"
         f"现行有效{norm['in_force']}件。{TODO}（请补充主动公开的主要内容、平台建设和监督保障情况）\n\n"
-        f"依申请公开方面，本年新收政府信息公开申请{_total(doc, '1')}件，上年结转{_total(doc, '2')}件，"
+        + (f"{review_sentence}\n\n" if review_sentence else "")
+        + f"依申请公开方面，本年新收政府信息公开申请{_total(doc, '1')}件，上年结转{_total(doc, '2')}件，"
         f"办结{_total(doc, '3.7')}件，其中予以公开{_total(doc, '3.1')}件，部分公开{_total(doc, '3.2')}件，"
         f"不予公开{denied}件，无法提供{unavailable}件，不予处理{not_processed}件，其他处理{other}件；"
         f"结转下年度继续办理{_total(doc, '4')}件。"

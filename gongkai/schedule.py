@@ -30,11 +30,10 @@ class ScheduledProcess:
     stale_after_days: int | None = None  # a missed run older than this is not worth doing any more
 
 
-# Only processes whose flow exists are listed; the content-review flow joins this table when it is
-# built (issue 6).
 PROCESSES: Final[tuple[ScheduledProcess, ...]] = (
     ScheduledProcess("reminders", "deadline-reminders", "day"),
     ScheduledProcess("catalogue", "catalogue-update", "quarter"),
+    ScheduledProcess("review", "content-review", "week"),
     # "Publish before 31 January": a January reminder caught up in March would only confuse.
     ScheduledProcess("report_readiness", "annual-report-readiness", "day", stale_after_days=6),
 )

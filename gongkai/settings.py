@@ -442,6 +442,68 @@ class Catalogue(_Section):
         return _art20_and_configured(self.categories)
 
 
+ColumnKind = Literal["news", "policy", "other"]
+"""The kind of a website column, which decides how long it may go without an update (U12)."""
+
+COLUMN_KIND_LABELS: Final[dict[str, str]] = {"news": "动态类", "policy": "政策文件类", "other": "其他"}
+
+
+class ReviewColumn(_Section):
+    """One ``[[review.columns]]`` entry: a column of the office's website checked for updates (U12)."""
+
+    name: NonBlankStr = Field(description="栏目名称，例如 工作动态")
+    kind: ColumnKind = Field(description="栏目类型：news（动态类）| policy（政策文件类）| other（其他）")
+    categories: Annotated[tuple[NonBlankStr, ...], Field(min_length=1)] = Field(
+        description="哪些类别的主动公开信息发布在该栏目（第二十条类别或 [catalogue] categories 中的类别）"
+    )
+    stale_days: Annotated[StrictInt, Field(ge=1, le=3660)] | None = Field(
+        default=None, description="超过多少天未更新即提示（不写则按栏目类型的默认值）"
+    )
+
+
+class Review(_Section):
+    """``[review]``: the periodic content review (Art. 17, 18; ogi-rules 3.3). All keys have defaults."""
+
+    owner: Annotated[StrictStr, AfterValidator(_valid_staff_id)] | None = Field(
+        default=None, description="接收没有负责人的事项和网站栏目检查任务的人员标识（默认：公开目录负责人）"
+    )
+    interval_days: Annotated[StrictInt, Field(ge=7, le=3660)] = Field(
+        default=365, description="已公开信息每隔多少天复查一次（各类别未单独设定时）"
+    )
+    category_intervals: dict[str, Annotated[StrictInt, Field(ge=7, le=3660)]] = Field(
+        default_factory=dict, description="按类别设定的复查间隔（天），例如 { \"规范性文件\" = 180 }"
+    )
+    withheld_interval_days: Annotated[StrictInt, Field(ge=7, le=3660)] = Field(
+        default=180, description="不予公开的信息每隔多少天评估一次能否公开（条例第十八条）"
+    )
+    task_days: Annotated[StrictInt, Field(ge=1, le=60)] = Field(
+        default=10, description="检查任务须在多少个工作日内登记处理结果，逾期即升级督办"
+    )
+    urgent_task_days: Annotated[StrictInt, Field(ge=0, le=10)] = Field(
+        default=1, description="紧急任务（公开内容中发现个人信息）须在多少个工作日内处理"
+    )
+    news_stale_days: Annotated[StrictInt, Field(ge=1, le=3660)] = Field(
+        default=14, description="动态类栏目超过多少天未更新即提示（国办秘函〔2019〕19号所见：2 周）"
+    )
+    policy_stale_days: Annotated[StrictInt, Field(ge=1, le=3660)] = Field(
+        default=183, description="政策文件类栏目超过多少天未更新即提示（6 个月）"
+    )
+    other_stale_days: Annotated[StrictInt, Field(ge=1, le=3660)] = Field(
+        default=365, description="其他栏目超过多少天未更新即提示（1 年）"
+    )
+    columns: tuple[ReviewColumn, ...] = Field(default=(), description="[[review.columns]] 要检查的网站栏目")
+
+    def interval_for(self, category: str) -> int:
+        """The re-review interval in days for items of ``category``."""
+        return self.category_intervals.get(category, self.interval_days)
+
+    def stale_days_for(self, column: ReviewColumn) -> int:
+        """How many days ``column`` may go without an update."""
+        if column.stale_days is not None:
+            return column.stale_days
+        return {"news": self.news_stale_days, "policy": self.policy_stale_days}.get(column.kind, self.other_stale_days)
+
+
 class ConfigFile(_Section):
     """The schema of the whole TOML file, before it is tied to the path it came from (see :class:`Settings`)."""
 
@@ -451,14 +513,39 @@ class ConfigFile(_Section):
     schedules: Schedules = Field(default_factory=Schedules, description="[schedules] 段")
     notifications: Notifications = Field(default_factory=Notifications, description="[notifications] 段")
     catalogue: Catalogue = Field(default_factory=Catalogue, description="[catalogue] 段")
+    review: Review = Field(default_factory=Review, description="[review] 段")
 
     @model_validator(mode="after")
     def _check_staff_as_a_whole(self) -> ConfigFile:
         problems: list[tuple[str, str]] = []
-        owner = self.catalogue.owner
-        if owner is not None and not any(person.id == owner for person in self.staff):
-            known = "、".join(person.id for person in self.staff)
-            problems.append(("catalogue.owner", f"应为 [[staff]] 中的人员标识（{known}），实际为 {_quote(owner)}"))
+        known = "、".join(person.id for person in self.staff)
+        for key, owner in (("catalogue.owner", self.catalogue.owner), ("review.owner", self.review.owner)):
+            if owner is not None and not any(person.id == owner for person in self.staff):
+                problems.append((key, f"应为 [[staff]] 中的人员标识（{known}），实际为 {_quote(owner)}"))
+        allowed = self.catalogue.all_categories
+        expected = f"应为第二十条的类别或 [catalogue] categories 中的类别（{'、'.join(allowed)}）"
+        for category in self.review.category_intervals:
+            if category not in allowed:
+                problems.append(
+                    (
+                        "review.category_intervals",
+                        f"中的类别 {_quote(category)} 不是第二十条的类别，也不在 [catalogue] categories 中"
+                        f"（可用：{'、'.join(allowed)}）",
+                    )
+                )
+        seen_columns: dict[str, int] = {}
+        for index, column in enumerate(self.review.columns):
+            if column.name in seen_columns:
+                first = seen_columns[column.name]
+                problems.append(
+                    (f"review.columns[{index}].name", f"与 review.columns[{first}].name 重复（{_quote(column.name)}）")
+                )
+            seen_columns.setdefault(column.name, index)
+            for c_index, category in enumerate(column.categories):
+                if category not in allowed:
+                    problems.append(
+                        (f"review.columns[{index}].categories[{c_index}]", f"{expected}，实际为 {_quote(category)}")
+                    )
         first_index: dict[str, int] = {}
         for index, person in enumerate(self.staff):
             if person.id in first_index:
@@ -507,6 +594,15 @@ class Settings(ConfigFile):
             if person is not None:
                 return person
         return self.staff_with_role("administrator")[0]
+
+    @property
+    def review_owner(self) -> Staff:
+        """Who takes review tasks without an item owner: ``[review] owner``, else the catalogue owner."""
+        if self.review.owner is not None:
+            person = self.staff_by_id(self.review.owner)
+            if person is not None:
+                return person
+        return self.catalogue_owner
 
     def staff_by_id(self, staff_id: str) -> Staff | None:
         """The staff member with this id, or ``None``."""
@@ -613,6 +709,7 @@ _SECTION_LABELS: Final[dict[str, tuple[type[BaseModel], str]]] = {
     "schedules": (Schedules, "[schedules]"),
     "notifications": (Notifications, "[notifications]"),
     "catalogue": (Catalogue, "[catalogue]"),
+    "review": (Review, "[review]"),
 }
 
 _EXPECTED_TYPES: Final = {
@@ -655,6 +752,8 @@ def _section(loc: tuple[int | str, ...]) -> tuple[type[BaseModel], str] | None:
         return Staff, "[[staff]]"
     if loc[:2] == ("catalogue", "matters") and len(loc) == 3:
         return CatalogueMatter, "[[catalogue.matters]]"
+    if loc[:2] == ("review", "columns") and len(loc) == 3:
+        return ReviewColumn, "[[review.columns]]"
     if len(loc) == 1 and isinstance(loc[0], str):
         return _SECTION_LABELS.get(loc[0])
     return None

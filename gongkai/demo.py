@@ -1146,6 +1146,72 @@ def _catalogue(gen: _Generator) -> list[ProactiveItem]:
     return items
 
 
+def _review_examples(gen: _Generator) -> list[ProactiveItem]:
+    """Three items that show what the weekly content review finds (no random draws: the rest of the
+    demo stays as it was): a published notice whose text exposes an ID number and a mobile number
+    (fictional: region 990101 does not exist), withheld information due for its Art. 18 assessment,
+    and a normative document still marked in force after its validity ended."""
+    from gongkai.idnumber import id_check_digit
+
+    as_of = gen.as_of
+    first17 = "99010119800101001"
+    fake_id = first17 + id_check_digit(first17)
+    published = gen.back(3)
+    made = gen.before(published, 2)
+    old = gen.back(150)
+    expired = as_of - timedelta(days=40)
+    issued = date(expired.year - 5, expired.month, 1)
+    owner = gen.handlers[0] if gen.handlers else None
+
+    def number(d: date, n: int) -> str:
+        return f"{ORG_CODE}/{d.year}-9{n:04d}"
+
+    return [
+        ProactiveItem(
+            index_no=number(made, 1),
+            title=f"{made.year}年第{(made.month - 1) // 3 + 1}季度临时救助对象公示",
+            summary=f"拟救助对象：张某某，身份证号 {fake_id}，联系电话 139 0537 0000；公示期 5 个工作日。",
+            generated_on=made,
+            issuing_body=OFFICE_NAME,
+            category="社会救助",
+            five_publics="结果",
+            published_on=published,
+            channel="政府网站、政务公开栏",
+            url=f"https://jiaxiang-demo.example/xxgk/{made.year}/90001.html",
+            owner_id=owner,
+        ),
+        ProactiveItem(
+            index_no=number(old, 2),
+            title=f"{old.year}年信访形势研判材料",
+            summary="信访形势分析和下一步工作安排（内部研究材料）。",
+            generated_on=old,
+            issuing_body=OFFICE_NAME,
+            category="监督检查",
+            five_publics="管理",
+            attribute="not_public",
+            attribute_reason="属于内部事务信息（《政府信息公开条例》第十六条第一款）",
+            owner_id=owner,
+        ),
+        ProactiveItem(
+            index_no=number(issued, 3),
+            title="嘉祥街道门前三包责任制管理办法",
+            summary="沿街单位和个体工商户门前市容环境卫生、绿化、秩序责任（有效期五年）。",
+            generated_on=issued,
+            doc_number=f"嘉街发〔{issued.year}〕9号",
+            issuing_body=OFFICE_NAME,
+            category="规范性文件",
+            doc_type="normative_document",
+            five_publics="决策",
+            valid_from=issued + timedelta(days=30),
+            valid_until=expired,
+            published_on=issued + timedelta(days=7),
+            channel="政府网站",
+            url=f"https://jiaxiang-demo.example/xxgk/{issued.year}/90003.html",
+            owner_id=owner,
+        ),
+    ]
+
+
 # -- appeals ----------------------------------------------------------------------------------
 
 
@@ -1369,6 +1435,9 @@ def load_demo(
     session.add_all(items)
     session.flush()
     session.add_all(_reviews(gen, items, recorded_by))
+    examples = _review_examples(gen)
+    session.add_all(examples)
+    items += examples
     concluded = [a for a in apps if a.concluded_on is not None and a.outcome_row is not None]
     appeals = _appeals(gen, concluded)
     session.add_all(appeals)

@@ -527,7 +527,7 @@ def notices(settings: Settings, calendar: WorkCalendar, as_of: date, tasks: Sequ
         left = calendar.workdays_until(as_of, t["due_on"])
         urgency = 0 if t["urgent"] else 1 + max(0, left)
         head = "【新】" if is_new else "【待处理】"
-        text = (f"{head}检查任务 #{t['id']}：{t['detail']}。请于 {fmt_day(t['due_on'])} 前处理并登记结果"
+        text = (f"{head}检查任务 #{t['id']}（{t['kind_label']}）：{t['detail']}。请于 {fmt_day(t['due_on'])} 前处理并登记结果"
                 f"（gongkai review record {t['id']} --outcome …）")  # fmt: skip
         key = f"review:{t['id']}:{period}"
         out.append(

@@ -82,7 +82,12 @@ def test_weekly_run_opens_tasks_notifies_owners_and_keeps_numbers_out(office: Pa
 
 def test_artifact_and_two_task_runs(office: Path, smtp: SmtpSink) -> None:
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, FlowRunFilter, FlowRunFilterId
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterKey,
+        FlowRunFilter,
+        FlowRunFilterId,
+    )
 
     from flows.review import content_review
 

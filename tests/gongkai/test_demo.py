@@ -285,9 +285,20 @@ def test_catalogue_items(loaded: tuple[Engine, DemoSummary]) -> None:
     assert repealed and all(i.repealed_on is not None and i.repealed_on <= AS_OF for i in repealed)
     assert any(i.validity == "in_force" for i in normative)
 
-    unpublished = [i for i in items if i.published_on is None]
+    unpublished = [i for i in items if i.published_on is None and i.attribute == "proactive"]
     assert len(unpublished) >= 2 and all(i.generated_on >= AS_OF - timedelta(days=14) for i in unpublished)
     assert all(i.generated_on <= i.published_on <= AS_OF for i in items if i.published_on)
+
+    # What the weekly content review is shown finding in the demo.
+    from gongkai.pii import find_pii
+
+    withheld = [i for i in items if i.attribute == "not_public"]
+    assert len(withheld) == 1 and withheld[0].attribute_reason and withheld[0].published_on is None
+    expired = [i for i in items if i.valid_until is not None and i.valid_until < AS_OF and i.validity == "in_force"]
+    assert len(expired) == 1 and expired[0].doc_type == "normative_document"
+    exposed = [i for i in items if i.published_on and find_pii([("概述", i.summary)], today=AS_OF)]
+    assert len(exposed) == 1
+    assert {m.kind for m in find_pii([("概述", exposed[0].summary)], today=AS_OF)} == {"id_number", "mobile"}
 
 
 def test_appeals(loaded: tuple[Engine, DemoSummary]) -> None:

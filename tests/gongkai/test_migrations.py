@@ -278,3 +278,63 @@ def test_unreachable_postgres_error_hides_password() -> None:
     # Nothing chained that a traceback would print with the password in it.
     assert info.value.__cause__ is None
     assert info.value.__suppress_context__
+
+
+# -- 0005 -> 0006 (content review) keeps the catalogue and adds the review tables ----------------------
+
+
+def test_upgrade_from_0005_keeps_items_and_reviews(db_url: str) -> None:
+    old = make_engine(db_url)
+    try:
+        upgrade(old, "0005")
+        with old.begin() as conn:
+            _insert_staff(conn)
+            conn.execute(
+                sa.text(
+                    "INSERT INTO proactive_item (index_no, title, summary, generated_on, category, doc_type, "
+                    "attribute, validity, published_on, owner_id, created_at, updated_at, review_required) "
+                    "VALUES ('X/2025-00001', '通知', '概述', '2025-03-03', '机构职能', 'other', 'proactive', "
+                    "'in_force', '2025-03-10', 'wang', :t, :t, TRUE)"
+                ),
+                {"t": T0},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO item_review (item_id, reviewer, reviewed_on, result, referral, recorded_at, "
+                    "recorded_by) SELECT id, '赵建国', '2025-03-05', 'publish', FALSE, :t, 'wang' FROM proactive_item"
+                ),
+                {"t": T0},
+            )
+        with old.connect() as conn:
+            before = {t: _rows(conn, f"SELECT * FROM {t} ORDER BY 1") for t in ("proactive_item", "item_review")}
+    finally:
+        old.dispose()
+    new = open_database(db_url)
+    try:
+        assert current_revision(new) == HEAD
+        with new.connect() as conn:
+            tables = set(sa.inspect(conn).get_table_names())
+            assert {"review_task", "review_record", "review_run"} <= tables
+            items = _rows(conn, "SELECT * FROM proactive_item ORDER BY 1")
+            assert [row[: len(before["proactive_item"][0])] for row in items] == before["proactive_item"]
+            assert _rows(conn, "SELECT valid_until FROM proactive_item") == [(None,)]
+            assert _rows(conn, "SELECT * FROM item_review ORDER BY 1") == before["item_review"]
+    finally:
+        new.dispose()
+
+
+def test_review_record_is_append_only(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO review_record (kind, column_name, outcome, reviewer, reviewed_on, reason, recorded_at, "
+                "recorded_by) VALUES ('column_stale', '工作动态', 'update', '王丽', '2026-11-30', '已更新', :t, 'wang')"
+            ),
+            {"t": T0},
+        )
+    for sql in ("UPDATE review_record SET reason = 'changed'", "DELETE FROM review_record"):
+        with pytest.raises(sa.exc.DBAPIError) as info, engine.begin() as conn:
+            conn.execute(sa.text(sql))
+        assert "append-only" in str(info.value.orig)
+    with engine.connect() as conn:
+        assert _rows(conn, "SELECT reason FROM review_record") == [("已更新",)]

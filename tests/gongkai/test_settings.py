@@ -517,3 +517,67 @@ def test_console_target_is_accepted_and_parsed(tmp_path: Path) -> None:
 
     assert parse_notify_target("console") == ("console", "")
     assert parse_notify_target("env:GONGKAI_X") == ("env", "GONGKAI_X")
+
+
+# --- [review] ------------------------------------------------------------------------------------------------
+
+
+def test_review_defaults_and_shipped_values(tmp_path: Path) -> None:
+    from gongkai.settings import Review
+
+    defaults = load_settings(write(tmp_path, MINIMAL)).review
+    assert defaults == Review()
+    assert (defaults.interval_days, defaults.withheld_interval_days, defaults.task_days) == (365, 180, 10)
+    assert (defaults.news_stale_days, defaults.policy_stale_days, defaults.other_stale_days) == (14, 183, 365)
+    assert defaults.columns == ()
+    shipped = load_settings(SHIPPED)
+    assert shipped.review.interval_for("规范性文件") == 180
+    assert shipped.review.interval_for("行政许可") == 365
+    assert shipped.review_owner.id == "wang"
+    news = next(c for c in shipped.review.columns if c.kind == "news")
+    assert shipped.review.stale_days_for(news) == 14
+
+
+@pytest.mark.parametrize(
+    ("extra", "key", "expected"),
+    [
+        pytest.param('[review]\ninterval_days = 3\n', "review.interval_days", ["应不小于 7"], id="interval-too-short"),
+        pytest.param('[review]\nowner = "qian"\n', "review.owner", ["[[staff]] 中的人员标识", "qian"], id="unknown-owner"),
+        pytest.param(
+            '[review]\ncategory_intervals = { "天气预报" = 30 }\n',
+            "review.category_intervals",
+            ["天气预报", "不是第二十条的类别"],
+            id="unknown-category",
+        ),
+        pytest.param(
+            '[[review.columns]]\nname = "工作动态"\nkind = "blog"\ncategories = ["监督检查"]\n',
+            "review.columns[0].kind",
+            ["news", "policy", "other", "blog"],
+            id="bad-column-kind",
+        ),
+        pytest.param(
+            '[[review.columns]]\nname = "工作动态"\nkind = "news"\ncategories = ["天气"]\n',
+            "review.columns[0].categories[0]",
+            ["第二十条的类别", "天气"],
+            id="bad-column-category",
+        ),
+        pytest.param(
+            '[[review.columns]]\nname = "A"\nkind = "news"\ncategories = ["监督检查"]\n'
+            '[[review.columns]]\nname = "A"\nkind = "other"\ncategories = ["应急管理"]\n',
+            "review.columns[1].name",
+            ["review.columns[0].name 重复"],
+            id="duplicate-column",
+        ),
+        pytest.param(
+            '[[review.columns]]\nname = "A"\nkind = "news"\ncategory = ["监督检查"]\n',
+            "review.columns[0].category",
+            ["未知的配置项", "是不是想写 categories"],
+            id="unknown-column-key",
+        ),
+    ],
+)
+def test_review_mistakes_are_named(tmp_path: Path, extra: str, key: str, expected: list[str]) -> None:
+    path, message = config_error(tmp_path, MINIMAL + "\n" + extra)
+    assert str(path) in message and key in message, message
+    for part in expected:
+        assert part in message, message

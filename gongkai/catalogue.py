@@ -328,19 +328,11 @@ def _label(entry: CatalogueEntry) -> str:
 
 
 def publication_due(entry: CatalogueEntry, calendar: WorkCalendar) -> date | None:
-    """The Art. 26 due date of an item still to publish, or ``None`` when nothing is owed.
+    """The Art. 26 due date of an item still to publish, or ``None`` when nothing is owed: the one reading
+    of :func:`gongkai.items.publication_start` (shared with the reminders and the content review)."""
+    from gongkai.items import publication_start
 
-    Same rule as the reminder service: the 20th working day after the formation date while unpublished, or
-    after the change date when the item changed after publication.
-    """
-    if entry.attribute != "proactive" or entry.withdrawn_on is not None:
-        return None
-    if entry.published_on is None:
-        start = entry.generated_on
-    elif entry.changed_on is not None and entry.changed_on > entry.published_on:
-        start = entry.changed_on
-    else:
-        return None
+    start = publication_start(entry)  # None for an entry missing its generation date, too
     return None if start is None else calendar.add_workdays(start, PUBLICATION_WORKDAYS)
 
 

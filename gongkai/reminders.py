@@ -500,8 +500,11 @@ def _plan_items(
     session: Session, settings: Settings, calendar: WorkCalendar, as_of: date, people: _People, plan: _Plan
 ) -> None:
     c = ITEM.c
+    from gongkai.items import publication_start
+
     rows = session.execute(
-        sa.select(c.id, c.index_no, c.generated_on, c.changed_on, c.published_on, c.owner_id)
+        sa.select(c.id, c.index_no, c.generated_on, c.changed_on, c.published_on, c.owner_id, c.attribute,
+                  c.withdrawn_on)  # fmt: skip
         .where(
             c.attribute == "proactive",
             c.withdrawn_on.is_(None),  # withdrawn from publication: nothing to publish any more
@@ -517,7 +520,9 @@ def _plan_items(
 
     for r in rows:
         changed = r.published_on is not None
-        start: date = r.changed_on if changed else r.generated_on
+        start = publication_start(r)  # the one Art. 26 reading (items, catalogue, review share it)
+        if start is None:
+            continue
         due = calendar.add_workdays(start, ITEM_PUBLICATION_DAYS)
         owner = people.handler(r.owner_id)
         what = "变更后的信息公开" if changed else "主动公开"

@@ -321,3 +321,21 @@ def test_item_commands(home: Path, tmp_path: Path) -> None:
     bad = CliRunner().invoke(main, ["item", "review", "JX/2026-00010", "--reviewer", "赵", "--date", "2026-03-03",
                                     "--result", "随便"])
     assert bad.exit_code == 2 and "审核结果" in bad.output
+
+
+def test_valid_until_is_imported_checked_and_updated(engine: Engine, tmp_path: Path) -> None:
+    header = ["索引号", "名称", "生成日期", "类别", "生效日期", "有效期至", "公开日期"]
+    rows = [["V-1", "管理办法", "2021-03-01", "规范性文件", "2021-04-01", "2026-03-31", "2021-03-05"]]
+    assert _import(engine, _csv(tmp_path / "v1.csv", rows, header=header)).inserted == 1
+    assert _snapshot(engine)[0]["valid_until"] == "2026-03-31"
+    # A later file extends the validity: the item is updated, not duplicated.
+    rows[0][5] = "2031-03-31"
+    result = _import(engine, _csv(tmp_path / "v2.csv", rows, header=header))
+    assert (result.inserted, result.updated) == (0, 1)
+    assert _snapshot(engine)[0]["valid_until"] == "2031-03-31"
+    # The end of validity cannot come before the start.
+    bad = [["V-2", "办法", "2021-03-01", "规范性文件", "2021-04-01", "2021-03-31", ""]]
+    with pytest.raises(ImportRejected) as info:
+        _import(engine, _csv(tmp_path / "bad.csv", bad, header=header))
+    assert "有效期至" in info.value.problems[0] and "生效日期" in info.value.problems[0]
+    assert _count(engine, "proactive_item") == 1

@@ -305,7 +305,6 @@ def test_rereview_category_interval_is_honoured(engine: Engine, base: Settings) 
     found = find(engine, settings, "2025-03-01")
     assert [(f.kind, f.item_id, f.since) for f in found] == [("rereview", normative, D("2025-03-01"))]
     assert "已满 180 天" in found[0].text
-    assert of(find(engine, settings, "2025-10-06"), "rereview", other)[0].since == D("2025-10-07") if False else True
     assert of(find(engine, settings, "2025-10-06"), "rereview", other) == []  # 399 days
     assert [f.key for f in of(find(engine, settings, "2025-10-07"), "rereview", other)] == [
         f"rereview:{other}:2025-10-07"
@@ -381,10 +380,11 @@ def test_column_with_a_recent_publication_is_not_stale(engine: Engine, base: Set
     own = {"name": "机构概况", "kind": "other", "categories": ["机构职能"], "stale_days": 30}
     settings = with_review(base, columns=[NEWS, policy, own])
     add_item(engine, "JX-S3", published_on=D("2025-02-20"))
-    add_item(engine, "JX-S4", category="规范性文件", published_on=D("2024-09-02"))
+    add_item(engine, "JX-S4", category="规范性文件", published_on=D("2024-10-01"))
     assert find(engine, settings, "2025-03-06") == []  # news 14 days, policy 183 days, own 30 days
     assert [f.ref for f in find(engine, settings, "2025-03-07")] == ["工作动态"]
-    assert [f.ref for f in find(engine, settings, "2025-03-22")] == ["工作动态", "机构概况"]
+    assert [f.ref for f in find(engine, settings, "2025-03-22")] == ["工作动态"]  # 30 days: still fine
+    assert [f.ref for f in find(engine, settings, "2025-03-23")] == ["工作动态", "机构概况"]
 
 
 def test_recorded_column_outcome_counts_as_a_check(engine: Engine, base: Settings) -> None:
@@ -867,11 +867,12 @@ def test_year_figures_and_narrative_sentence(engine: Engine, base: Settings) -> 
     settings = with_review(base, columns=[{"name": "法定信息", "kind": "other", "categories": ["其他法定公开信息"]}])
     # 2024: one item re-reviewed (kept).
     r0 = add_item(engine, "JX-Y0", published_on=D("2023-11-01"))
-    add_item_review(engine, r0, "2024-02-01")
+    add_item_review(engine, r0, "2023-10-30")  # rereview due 2024-10-31
     t0 = _task(engine, settings, "2024-12-02", "rereview")
     record(engine, t0, "keep", "2024-12-02")
     # 2025: one of each outcome.
     r1, r2, r3 = (add_item(engine, f"JX-Y{i}") for i in (1, 2, 3))  # rereview due 2025-03-05
+    add_item_review(engine, r1, "2024-03-04")  # a 2024 pre-publication review
     v = add_item(engine, "JX-Y4", valid_until=D("2025-03-01"))
     p = add_item(engine, "JX-Y5", published_on=D("2025-01-06"), summary=f"电话{MOBILE}")
     w1, w2 = (add_item(engine, f"JX-Y{i}", attribute="not_public", generated_on=D("2024-06-03"), published_on=None)
@@ -881,7 +882,7 @@ def test_year_figures_and_narrative_sentence(engine: Engine, base: Settings) -> 
     result = run(engine, settings, "2025-03-05")  # twice on one day: one day of review
     by_item = {t["item_id"]: t["id"] for t in result.open_tasks}
     column_task = next(t["id"] for t in result.open_tasks if t["kind"] == "column_empty")
-    assert len(result.open_tasks) == 10  # the 2024 column task was closed? no: it is still empty (same key)
+    assert len(result.open_tasks) == 10  # 9 items and the column, still empty since 2024 (same key, same task)
     for item_id, outcome in ((r1, "keep"), (r2, "withdraw"), (r3, "update"), (v, "repealed"), (p, "withdraw"),
                              (w1, "publish"), (w2, "withhold"), (dr, "publish")):  # fmt: skip
         record(engine, by_item[item_id], outcome, "2025-03-05")

@@ -11,6 +11,7 @@ What counts:
   scan date; not part of a longer run of digits. 18-digit numbers with a wrong check character
   (order numbers, account numbers) are not flagged. The old 15-digit numbers carry no check digit
   and are not looked for (too many false alarms);
+* digits, X, + and - may be written full-width (０-９): they are read as their ASCII forms;
 * a mainland mobile number: 11 digits starting 13–19, optionally written 3-4-4 with spaces or
   hyphens and optionally preceded by +86 / 86; not part of a longer run of digits. Landlines
   (0537-1234567) and service numbers (12345) are not mobile numbers.
@@ -27,8 +28,13 @@ from typing import Final
 
 from gongkai.idnumber import id_check_digit
 
-_ID_RE: Final = re.compile(r"(?<!\d)(\d{17}[\dXx])(?!\d)")
-_MOBILE_RE: Final = re.compile(r"(?<!\d)(?:\+?86[-\s]?)?(1[3-9]\d)[-\s]?(\d{4})[-\s]?(\d{4})(?!\d)")
+_ID_RE: Final = re.compile(r"(?<![0-9])([0-9]{17}[0-9Xx])(?![0-9])")
+_MOBILE_RE: Final = re.compile(r"(?<![0-9])(?:\+?86[-\s]?)?(1[3-9][0-9])[-\s]?([0-9]{4})[-\s]?([0-9]{4})(?![0-9])")
+# Full-width digits, X, plus and hyphen, and the ideographic space, as their ASCII forms: one character for
+# one, so that positions stay those of the original text (Chinese documents often use full-width digits).
+_HALF_WIDTH: Final = str.maketrans(
+    {**{chr(0xFF10 + i): str(i) for i in range(10)}, "Ｘ": "X", "ｘ": "x", "＋": "+", "－": "-", "\u3000": " "}
+)
 
 KIND_LABELS: Final[dict[str, str]] = {"id_number": "居民身份证号码", "mobile": "手机号码"}
 
@@ -58,8 +64,8 @@ def _valid_birth_date(digits: str, today: date) -> bool:
 def is_resident_id(text: str, today: date | None = None) -> bool:
     """Whether ``text`` is an 18-character resident ID number with a correct check character and a
     plausible birth date."""
-    value = text.strip().upper()
-    if not re.fullmatch(r"\d{17}[\dX]", value):
+    value = text.strip().translate(_HALF_WIDTH).upper()
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", value):
         return False
     return id_check_digit(value[:17]) == value[17] and _valid_birth_date(value, today or date.today())
 
@@ -67,18 +73,21 @@ def is_resident_id(text: str, today: date | None = None) -> bool:
 def find_pii(fields: Iterable[tuple[str, str | None]], *, today: date) -> list[PiiMatch]:
     """Every resident ID and mobile number in the ``(field label, text)`` pairs, in reading order."""
     found: list[PiiMatch] = []
-    for label, text in fields:
-        if not text or not any(ch.isdigit() for ch in text):
+    for label, raw in fields:
+        if not raw or not any(ch.isdigit() for ch in raw):
             continue
+        text = raw.translate(_HALF_WIDTH)
+        here: list[PiiMatch] = []
         ids: list[tuple[int, int]] = []
         for m in _ID_RE.finditer(text):
             if is_resident_id(m.group(1), today):
-                found.append(PiiMatch("id_number", label, m.start() + 1, m.group(1).upper()))
+                here.append(PiiMatch("id_number", label, m.start() + 1, m.group(1).upper()))
                 ids.append(m.span())
         for m in _MOBILE_RE.finditer(text):
             if any(lo <= m.start() < hi for lo, hi in ids):
                 continue
-            found.append(PiiMatch("mobile", label, m.start() + 1, "".join(m.groups())))
+            here.append(PiiMatch("mobile", label, m.start() + 1, "".join(m.groups())))
+        found.extend(sorted(here, key=lambda m: m.position))
     return found
 
 

@@ -232,18 +232,34 @@ def find(session: Session, *, settings: Settings, calendar: WorkCalendar, as_of:
         owner = r.owner_id if r.owner_id in configured else None
         out.append(Finding(key, kind, r.index_no, r.id, None, owner, urgent, since, deadline, text))
 
+    def draft(r: Any, f: _ItemFacts) -> None:
+        start = publication_start(r)
+        if start is None or not r.review_required or start > as_of:
+            return
+        if f.last_review is not None and f.last_review >= start:
+            return  # reviewed since it was formed or changed: publication is the owner's next step
+        deadline = calendar.add_workdays(start, ART26_WORKDAYS)
+        if as_of <= deadline:
+            left = f"还有 {calendar.workdays_until(as_of, deadline)} 个工作日"
+        else:
+            left = f"已过 {calendar.workdays_until(deadline, as_of)} 个工作日"
+        what = "形成" if r.published_on is None else "变更（公开后）"
+        add("draft", f"draft:{r.id}:{start.isoformat()}", r, start,
+            f"{r.index_no}：{fmt_day(start)}{what}，尚无发布前审查记录；第二十六条公开期限 {fmt_day(deadline)}"
+            f"（{left}），请先审查再公开（第十七条）", deadline=deadline)  # fmt: skip
+
     for r in rows:
         f = facts.get(r.id) or _ItemFacts()
         if _is_published(r, as_of):
             if r.published_on > last_published.get(r.category, date.min):
                 last_published[r.category] = r.published_on
             _published_item(r, f, cfg.interval_for(r.category), as_of, add)
+            draft(r, f)  # changed after publication: the change is reviewed before it is published
             continue
+        if r.withdrawn_on is not None and r.withdrawn_on <= as_of:
+            continue  # withdrawn (whatever its attribute): nothing to publish, assess or review
         withheld = r.attribute == "not_public" or (
-            r.attribute == "proactive"
-            and r.withdrawn_on is None
-            and r.published_on is None
-            and f.last_review_result == "withhold"
+            r.attribute == "proactive" and r.published_on is None and f.last_review_result == "withhold"
         )
         if withheld:
             last = _latest(r.generated_on, f.last_review, f.last_outcome)
@@ -254,20 +270,7 @@ def find(session: Session, *, settings: Settings, calendar: WorkCalendar, as_of:
                     f"{r.index_no}：不予公开的信息，上次评估 {fmt_day(last)}，已满 {cfg.withheld_interval_days} 天，"
                     "请评估是否因情势变化可以公开（第十八条）")  # fmt: skip
             continue
-        start = publication_start(r)
-        if start is None or not r.review_required or start > as_of:
-            continue
-        if f.last_review is not None and f.last_review >= start:
-            continue  # reviewed since it was formed or changed: publication is the owner's next step
-        deadline = calendar.add_workdays(start, ART26_WORKDAYS)
-        if as_of <= deadline:
-            left = f"还有 {calendar.workdays_until(as_of, deadline)} 个工作日"
-        else:
-            left = f"已过 {calendar.workdays_until(deadline, as_of)} 个工作日"
-        what = "形成" if r.published_on is None else "变更"
-        add("draft", f"draft:{r.id}:{start.isoformat()}", r, start,
-            f"{r.index_no}：{fmt_day(start)}{what}，尚无发布前审查记录；第二十六条公开期限 {fmt_day(deadline)}"
-            f"（{left}），请先审查再公开（第十七条）", deadline=deadline)  # fmt: skip
+        draft(r, f)
 
     checks = _column_checks(session) if cfg.columns else {}
     for column in cfg.columns:
@@ -433,12 +436,14 @@ def sync_tasks(
             .where(TASK.c.id.in_(seen[start : start + _BATCH]), TASK.c.last_found_on < as_of)
             .values(last_found_on=as_of)
         )
-    for start in range(0, len(result.reopened), _BATCH):
+    keys_by_id = {task_id: key for key, (task_id, _) in existing.items()}
+    for task_id in result.reopened:  # rare: one statement each, with the due day of a new task
+        f = by_key[keys_by_id[task_id]]
         session.execute(
             sa.update(TASK)
-            .where(TASK.c.id.in_(result.reopened[start : start + _BATCH]))
+            .where(TASK.c.id == task_id)
             .values(status="open", closed_on=None, last_found_on=as_of,
-                    due_on=calendar.add_workdays(as_of, settings.review.task_days))
+                    due_on=task_due(calendar, settings, as_of, urgent=f.urgent, deadline=f.deadline))
         )  # fmt: skip
     result.still_open = seen
     # Open tasks this run did not find any more were resolved another way: close them.
@@ -647,6 +652,15 @@ def record_outcome(
     if reviewed_on < task.found_on - timedelta(days=366):
         raise InputError(f"审查日期 {reviewed_on.isoformat()} 早于任务发现日期 {task.found_on} 一年以上，请核对。")
     item = session.get(ProactiveItem, task.item_id) if task.item_id is not None else None
+    if item is not None and reviewed_on < item.generated_on:
+        raise InputError(
+            f"审查日期 {reviewed_on.isoformat()} 早于该信息的生成日期 {item.generated_on.isoformat()}，请核对。"
+        )
+    if item is not None and task.kind in PUBLISHED_KINDS and item.published_on and reviewed_on < item.published_on:
+        raise InputError(
+            f"审查日期 {reviewed_on.isoformat()} 早于该信息的公开日期 {item.published_on.isoformat()}：已公开信息的检查"
+            "结果应在公开之后登记，请核对。"
+        )
     ref = item.index_no if item is not None else (task.column_name or "")
     effect = "无"
     if item is not None:
@@ -696,7 +710,9 @@ def _apply(
     if code == "withdraw":
         if item.withdrawn_on is None:
             item.withdrawn_on = on
-        effect = f"已登记于 {on.isoformat()} 撤下"
+            effect = f"已登记于 {on.isoformat()} 撤下"
+        else:
+            effect = f"该信息已于 {item.withdrawn_on.isoformat()} 撤下（未改动）"
     elif code == "repealed":
         when = repealed_on or item.repealed_on or on
         if when > as_of:

@@ -184,7 +184,12 @@ def test_not_mobile_numbers(text: str) -> None:
 
 def test_several_numbers_and_fields() -> None:
     found = find_pii(
-        [("名称", "关于张某的通知"), ("内容概述", f"身份证{ID_A}，手机{MOBILE}"), ("文号", None), ("网址", "")],
+        [
+            ("名称", "关于张某的通知"),
+            ("内容概述", f"身份证{ID_A}，手机{MOBILE}"),
+            ("文号", None),
+            ("网址", ""),
+        ],
         today=TODAY,
     )
     assert [(m.kind, m.field, m.position, m.value) for m in found] == [
@@ -243,7 +248,11 @@ def test_fingerprint_is_stable_order_independent_and_specific() -> None:
     assert fingerprint(one) == fingerprint(list(reversed(one)))
     assert fingerprint(one) == fingerprint(scan(f"手机{MOBILE}，又身份证{ID_A}"))  # other text, same numbers
     # The written form does not matter, only the number.
-    assert fingerprint(scan("138-1234-5678")) == fingerprint(scan(MOBILE)) == fingerprint(scan("+86 138 1234 5678"))
+    assert (
+        fingerprint(scan("138-1234-5678"))
+        == fingerprint(scan(MOBILE))
+        == fingerprint(scan("+86 138 1234 5678"))
+    )
     assert fingerprint(scan(ID_X)) == fingerprint(scan(ID_X[:17] + "x"))
     # Repeating a number does not change it; another number does.
     assert fingerprint(scan(f"{MOBILE}、{MOBILE}")) == fingerprint(scan(MOBILE))
@@ -258,7 +267,8 @@ def test_fingerprint_is_stable_order_independent_and_specific() -> None:
 
 # -- properties --------------------------------------------------------------------------------------
 
-CHINESE = st.text(alphabet="的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严",
+CHINESE = st.text(
+    alphabet="的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严",
     max_size=12,
 )
 
@@ -273,7 +283,9 @@ def resident_ids(draw: st.DrawFn) -> str:
 
 @PROPERTIES
 @given(value=resident_ids(), before=CHINESE, after=CHINESE, lower=st.booleans())
-def test_property_every_valid_id_in_chinese_text_is_found(value: str, before: str, after: str, lower: bool) -> None:
+def test_property_every_valid_id_in_chinese_text_is_found(
+    value: str, before: str, after: str, lower: bool
+) -> None:
     written = value.lower() if lower else value
     text = before + written + after
     assert scan(text) == [PiiMatch("id_number", "内容概述", len(before) + 1, value)]
@@ -306,3 +318,18 @@ def test_property_mobile_numbers_found_in_any_form(prefix: str, rest: str, form:
     # Glued to another digit it is part of a longer number, not a mobile number.
     assert scan(before + "7" + number + after) == []
     assert scan(before + number + "7" + after) == []
+
+
+def _full_width(text: str) -> str:
+    return text.translate(str.maketrans({str(i): chr(0xFF10 + i) for i in range(10)} | {"X": "Ｘ"}))
+
+
+def test_full_width_digits_are_read_as_digits_with_the_same_positions() -> None:
+    text = f"联系电话：{_full_width('13812345678')}，身份证：{_full_width(ID_X)}。"
+    found = scan(text)
+    assert [(m.kind, m.position, m.value) for m in found] == [
+        ("mobile", 6, "13812345678"),
+        ("id_number", 22, ID_X),
+    ]
+    assert fingerprint(found) == fingerprint(scan(f"联系电话：13812345678，身份证：{ID_X}。"))
+    assert not scan(_full_width(wrong_check(ID_A)))

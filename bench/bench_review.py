@@ -21,7 +21,8 @@ outbox and the commit (the notices are then marked sent, untimed, as the flow's 
 and the next day's reminder planning (:func:`gongkai.reminders.plan_reminders`, with the first run's tasks
 overdue) with its outbox. Prints the figures, the peak RSS, and whether every review run (calendar + review +
 outbox + commit) stayed under 10 s; exits 1 when one did not. ``--profile`` prints the top functions of a
-cProfile of the first run.
+cProfile of the first run. On PostgreSQL, ``ANALYZE`` runs (untimed) after the build and after each weekly run,
+standing in for autovacuum between runs that are days apart in real life and seconds apart here.
 """
 
 from __future__ import annotations
@@ -328,18 +329,32 @@ def review_run(engine: Any, settings: Any, as_of: date, label: str) -> dict[str,
         "total": t4 - t0, "found": c["found"], "new": c["new"], "still_open": c["still_open"],
         "already_done": c["already_done"], "closed": c["closed"], "open": c["open"], "urgent": c["urgent"],
         "overdue": c["overdue"], "notices": len(result.notices), "outbox_rows": queued.due, "outbox_new": queued.new,
-        "by_kind": c["by_kind"],
+        "by_kind": c["by_kind"], "rss": rss_mb(),
     }  # fmt: skip
 
 
 def delivered(engine: Any) -> None:
-    """Untimed: mark the queued notices sent, as the flow's next task (``send-review-notices``) would."""
+    """Untimed: mark the queued notices sent, as the flow's next task (``send-review-notices``) would; then
+    :func:`analyzed`, the week to the next run standing in for autovacuum."""
     import sqlalchemy as sa
 
     from gongkai.outbox import OUTBOX
 
     with engine.begin() as conn:
         conn.execute(sa.update(OUTBOX).where(OUTBOX.c.status == "pending").values(status="sent", sent_at=datetime.now(UTC)))
+    analyzed(engine)
+
+
+def analyzed(engine: Any) -> None:
+    """Untimed, PostgreSQL only: ``ANALYZE``, as autovacuum does within a minute of a bulk change. Runs here are
+    days apart but the script runs them seconds apart: without it the planner would see tables it never
+    analysed, and the outbox's per-500-key lookups become sequential scans (0.75 s each once psycopg prepares
+    them)."""
+    import sqlalchemy as sa
+
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("ANALYZE"))
 
 
 OUTCOME_FOR: dict[str, list[str]] = {
@@ -378,7 +393,7 @@ def record_outcomes(engine: Any, as_of: date) -> dict[str, Any]:
                            reason="经复查，按登记的处理结果办理", by="wang", as_of=as_of)  # fmt: skip
         times.append(time.perf_counter() - t0)
         outcomes[f"{t['kind']}:{outcome}"] += 1
-    return {"n": len(times), "total": sum(times), "times": times, "outcomes": outcomes}
+    return {"n": len(times), "total": sum(times), "times": times, "outcomes": outcomes, "rss": rss_mb()}
 
 
 def daily_reminders(engine: Any, settings: Any, as_of: date) -> dict[str, Any]:
@@ -404,7 +419,8 @@ def daily_reminders(engine: Any, settings: Any, as_of: date) -> dict[str, Any]:
     t3 = time.perf_counter()
     kinds = Counter(p.kind for p in planned)
     return {"plan": t1 - t0, "outbox": t2 - t1, "commit": t3 - t2, "planned": len(planned), "kinds": kinds,
-            "overdue_tasks": overdue, "outbox_rows": queued.due, "superseded": queued.superseded}  # fmt: skip
+            "overdue_tasks": overdue, "outbox_rows": queued.due, "superseded": queued.superseded,
+            "rss": rss_mb()}  # fmt: skip
 
 
 # -- the databases ---------------------------------------------------------------------------------------------
@@ -455,12 +471,13 @@ def report(db: str, built: dict[str, Any], runs: list[dict[str, Any]], rec: dict
     out("  published:     " + ", ".join(f"{k.strip()[9:]} {v:,}" for k, v in mix.items() if k.startswith(" ")) + "\n")
     out("\n")
     head = (f"{'run':<13}{'as of':<12}{'calendar':>9}{'review':>8}{'outbox':>8}{'commit':>8}{'total':>8}"
-            f"{'found':>8}{'new':>8}{'open':>8}{'done':>6}{'closed':>7}{'notices':>9}{'outbox rows':>12}")  # fmt: skip
+            f"{'found':>8}{'new':>8}{'open':>8}{'done':>6}{'closed':>7}{'notices':>9}{'outbox rows':>12}{'peak RSS':>10}")  # fmt: skip
     out(head + "\n" + "-" * len(head) + "\n")
     for r in runs:
         out(f"{r['label']:<13}{r['as_of'].isoformat():<12}{r['calendar']:>8.2f}s{r['review']:>7.2f}s"
             f"{r['outbox']:>7.2f}s{r['commit']:>7.2f}s{r['total']:>7.2f}s{r['found']:>8,}{r['new']:>8,}"
-            f"{r['open']:>8,}{r['already_done']:>6,}{r['closed']:>7,}{r['notices']:>9,}{r['outbox_new']:>12,}\n")  # fmt: skip
+            f"{r['open']:>8,}{r['already_done']:>6,}{r['closed']:>7,}{r['notices']:>9,}{r['outbox_new']:>12,}"
+            f"{r['rss']:>7.0f} MB\n")  # fmt: skip
     out("\nfindings by kind\n")
     head = f"{'kind':<18}{'':<22}" + "".join(f"{r['label']:>13}" for r in runs)
     out(head + "\n" + "-" * (len(head) + 6) + "\n")
@@ -473,17 +490,17 @@ def report(db: str, built: dict[str, Any], runs: list[dict[str, Any]], rec: dict
         p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
         out(f"\nrecord_outcome:  {rec['n']:,} tasks, one transaction each, {rec['total']:.2f} s in all: "
             f"mean {statistics.mean(times) * 1000:.1f} ms, median {statistics.median(times) * 1000:.1f} ms, "
-            f"p95 {p95 * 1000:.1f} ms, max {times[-1] * 1000:.1f} ms\n")  # fmt: skip
+            f"p95 {p95 * 1000:.1f} ms, max {times[-1] * 1000:.1f} ms (peak RSS {rec['rss']:.0f} MB)\n")  # fmt: skip
         out("  outcomes:      " + ", ".join(f"{k} {v}" for k, v in sorted(rec["outcomes"].items())) + "\n")
     out(f"plan_reminders:  {rem['plan']:.2f} s on {REMINDERS_DAY.isoformat()} with {rem['overdue_tasks']:,} overdue "
         f"review tasks: {rem['planned']:,} reminders planned ("
         + ", ".join(f"{k} {v:,}" for k, v in rem["kinds"].most_common()) + ")\n"
         f"  its outbox:    {rem['outbox']:.2f} s + commit {rem['commit']:.2f} s ({rem['outbox_rows']:,} rows, "
-        f"{rem['superseded']:,} superseded)\n")  # fmt: skip
+        f"{rem['superseded']:,} superseded; peak RSS {rem['rss']:.0f} MB)\n")  # fmt: skip
     out(f"peak memory:     {rss_peak:.0f} MB ru_maxrss ({rss_imports:.0f} MB after the imports; the catalogue "
         "was built in a subprocess)\n")  # fmt: skip
     slowest = max(runs, key=lambda r: r["total"])
-    ok = slowest["total"] < TARGET_S
+    ok = float(slowest["total"]) < TARGET_S
     out(f"result:          slowest review run {slowest['total']:.2f} s ({slowest['label']}): "
         f"{'under' if ok else 'OVER'} the {TARGET_S:.0f} s target\n")  # fmt: skip
     return ok
@@ -519,6 +536,7 @@ def main() -> int:
         )  # fmt: skip
         built = json.loads(out.stdout.strip().splitlines()[-1])
         engine = open_database(url)
+        analyzed(engine)
         try:
             runs = []
             with profiled(args.profile):

@@ -34,19 +34,19 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Final, Literal, Protocol, cast
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
+from gongkai.db import insert_ignoring_conflicts, keys_in
 from gongkai.models import ReminderOutbox, utcnow
 from gongkai.notifier import SendResult, redact
-from gongkai.reminders import KINDS, PlannedReminder
+from gongkai.reminders import KINDS, ONE_OFF_KINDS, PlannedReminder
 from gongkai.render import render
 from gongkai.settings import Settings
 
@@ -137,24 +137,11 @@ def _targets_of(settings: Settings, staff_id: str) -> tuple[str, ...]:
     return targets
 
 
-def _insert(dialect: str) -> Any:
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
-
-
 def _insert_new(conn: Connection | Session, rows: Sequence[dict[str, Any]]) -> int:
     """Insert ``rows``, skipping any whose (key, recipient, target) exists; the number actually inserted."""
-    if not rows:
-        return 0
-    bind = conn.get_bind() if isinstance(conn, Session) else conn
-    stmt = (
-        _insert(bind.dialect.name)(OUTBOX)
-        .on_conflict_do_nothing(index_elements=["key", "recipient", "target"])
-        .returning(OUTBOX.c.id)
+    return len(
+        insert_ignoring_conflicts(conn, OUTBOX, list(rows), conflict=["key", "recipient", "target"], returning=OUTBOX.c.id)
     )
-    inserted = 0
-    for start in range(0, len(rows), _BATCH):
-        inserted += len(conn.execute(stmt, list(rows[start : start + _BATCH])).all())
-    return inserted
 
 
 def _row(
@@ -199,12 +186,15 @@ def write_outbox(
     settings: Settings,
     as_of: date,
     now: datetime | None = None,
-    supersede: bool = True,
+    supersede: bool | Collection[str] = True,
 ) -> OutboxCounts:
     """Record the day's plan in the outbox and supersede what it no longer contains.
 
-    ``supersede=False`` adds messages without touching other rows (a one-off notice, e.g. "the annual
-    report was built", is not the day's whole plan).
+    ``supersede=True`` (the daily reminder plan) supersedes pending rows of the daily kinds only — every kind
+    but :data:`~gongkai.reminders.ONE_OFF_KINDS` — so a weekly or yearly notice that failed is still retried;
+    a collection of kinds supersedes pending rows of those kinds only (the weekly review replaces its own
+    notices of earlier weeks); ``supersede=False`` adds messages without touching other rows (a one-off
+    notice, e.g. "the annual report was built", is not the day's whole plan).
 
     Each planned reminder becomes one row per recipient and per target in that person's ``notify`` (plus
     ``console`` when ``notifications.console`` is on); a person without any target is skipped and counted as
@@ -253,20 +243,29 @@ def write_outbox(
 
     already_sent = 0
     keys = sorted({triple[0] for triple in rows})
+    dialect = session.get_bind().dialect.name
     for start in range(0, len(keys), _BATCH):
         # No condition on status in SQL: SQLite would then pick the (status, recipient) index and scan
-        # every sent row per batch (10 s for 130,000 reminders) instead of the unique key's index.
+        # every sent row per batch (10 s for 130,000 reminders) instead of the unique key's index. On
+        # PostgreSQL the keys go as one array: a prepared IN list was planned as a full scan per batch
+        # while the table had no statistics yet (100 s, bench/bench_review.py).
         found = session.execute(
             sa.select(OUTBOX.c.key, OUTBOX.c.recipient, OUTBOX.c.target, OUTBOX.c.status).where(
-                OUTBOX.c.key.in_(keys[start : start + _BATCH])
+                keys_in(OUTBOX.c.key, keys[start : start + _BATCH], dialect)
             )
         ).all()
         already_sent += sum(
             1 for key, recipient, target, status in found if status == SENT and (key, recipient, target) in rows
         )
 
+    if supersede is True:
+        kinds: Collection[str] = (set(KINDS) - ONE_OFF_KINDS) | {ALERT_KIND}
+    else:
+        kinds = supersede or ()
     superseded = (
-        _supersede(session, planned=rows.keys(), settings=settings, as_of=as_of, now=created) if supersede else 0
+        _supersede(session, planned=rows.keys(), kinds=kinds, settings=settings, as_of=as_of, now=created)
+        if kinds
+        else 0
     )
     session.flush()
     return OutboxCounts(
@@ -283,6 +282,7 @@ def _supersede(
     session: Session,
     *,
     planned: Iterable[tuple[str, str, str]],
+    kinds: Collection[str],
     settings: Settings,
     as_of: date,
     now: datetime,
@@ -294,6 +294,7 @@ def _supersede(
             OUTBOX.c.id, OUTBOX.c.key, OUTBOX.c.recipient, OUTBOX.c.target, OUTBOX.c.kind, OUTBOX.c.planned_on
         ).where(
             OUTBOX.c.planned_on <= as_of,
+            OUTBOX.c.kind.in_(sorted(kinds)),
             sa.or_(
                 OUTBOX.c.status == PENDING,
                 sa.and_(OUTBOX.c.status == SENDING, OUTBOX.c.claimed_at < cutoff),

@@ -76,8 +76,14 @@ KINDS: Final[dict[str, str]] = {
     "report_readiness": "年度报告准备",
     "catalogue": "公开目录",
     "review": "内容检查",
+    "review_overdue": "内容检查逾期",
 }
 """Every reminder kind with its Chinese label (for digests and summaries)."""
+
+ONE_OFF_KINDS: Final = frozenset({"report", "report_readiness", "catalogue", "review"})
+"""Kinds written by other flows (the annual report, the catalogue, the weekly review's notices): the daily
+plan never contains them, so it must not supersede them either (a notice that failed on Monday is still
+retried on Tuesday)."""
 
 _OPEN_FOR_CORRECTION_NOTICE: Final = frozenset({"received", "in_progress"})
 
@@ -586,10 +592,10 @@ def _plan_review_tasks(
         late = calendar.workdays_until(r.due_on, as_of)
         what = (f"{ref}：检查任务 #{r.id}（{REVIEW_KINDS.get(r.kind, r.kind)}）应于 {fmt_day(r.due_on)} 前登记"
                 f"处理结果，已超过 {late} 个工作日")  # fmt: skip
-        plan.add(f"review:{r.id}:overdue:{stamp}", owner, "review", ref, r.due_on, 0,
+        plan.add(f"review:{r.id}:overdue:{stamp}", owner, "review_overdue", ref, r.due_on, 0,
                  f"{what}，请处理后登记（gongkai review record {r.id}）")
-        plan.add(f"review:{r.id}:escalation:{stamp}", people.escalate(owner), "review", ref, r.due_on, 0,
+        plan.add(f"review:{r.id}:escalation:{stamp}", people.escalate(owner), "review_overdue", ref, r.due_on, 0,
                  f"{what}（负责人：{people.name(owner[0])}），请督办", escalation=True)
 
 
-__all__ = ["KINDS", "PlannedReminder", "fmt_day", "ladder_rung", "plan_reminders"]
+__all__ = ["ONE_OFF_KINDS", "KINDS", "PlannedReminder", "fmt_day", "ladder_rung", "plan_reminders"]

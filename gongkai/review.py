@@ -46,6 +46,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from gongkai.dates import fmt_day
+from gongkai.db import insert_ignoring_conflicts, keys_in
 from gongkai.errors import InputError
 from gongkai.items import publication_start
 from gongkai.models import (
@@ -370,12 +371,6 @@ def task_due(calendar: WorkCalendar, settings: Settings, found_on: date, *, urge
     return min(due, deadline) if deadline is not None and deadline >= found_on else due
 
 
-def _insert(dialect: str) -> Any:
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
-
-
 def sync_tasks(
     session: Session,
     findings: Sequence[Finding],
@@ -392,10 +387,12 @@ def sync_tasks(
     result.by_kind.update(f.kind for f in findings)
     existing: dict[str, tuple[int, str]] = {}
     keys = sorted(by_key)
+    dialect = session.get_bind().dialect.name
     for start in range(0, len(keys), _BATCH):
         for task_id, key, status in session.execute(
-            sa.select(TASK.c.id, TASK.c.key, TASK.c.status).where(TASK.c.key.in_(keys[start : start + _BATCH]))
-        ):
+            sa.select(TASK.c.id, TASK.c.key, TASK.c.status).where(keys_in(TASK.c.key, keys[start : start + _BATCH],
+                                                                          dialect))
+        ):  # fmt: skip
             existing[key] = (task_id, status)
     created = utcnow()
     new_rows = [
@@ -419,9 +416,7 @@ def sync_tasks(
         if key not in existing
     ]
     # Only the rows actually inserted come back: an overlapping run that opened a task first keeps it.
-    stmt = _insert(session.get_bind().dialect.name)(TASK).on_conflict_do_nothing(index_elements=["key"])
-    for start in range(0, len(new_rows), _BATCH):
-        result.new.extend(session.execute(stmt.returning(TASK.c.id), new_rows[start : start + _BATCH]).scalars())
+    result.new = insert_ignoring_conflicts(session, TASK, new_rows, conflict=["key"], returning=TASK.c.id)
     seen: list[int] = []
     for task_id, status in existing.values():
         if status == "done":

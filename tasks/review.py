@@ -29,8 +29,9 @@ def review_content(as_of: date, flow_run_id: str | None = None) -> dict[str, Any
         result = run_review(
             session, settings=cfg, calendar=register.load_calendar(session), as_of=as_of, flow_run_id=flow_run_id
         )
+        # Supersedes only this flow's notices of earlier weeks still pending (this week's plan replaces them).
         queued = write_outbox(session, result.notices, settings=cfg, as_of=as_of, now=datetime.now(UTC),
-                              supersede=False)  # fmt: skip
+                              supersede={"review"})  # fmt: skip
         figures = year_figures(session, as_of.year)
     names = {s.id: s.name for s in cfg.staff}
     get_run_logger().info("Content review %s: %s", as_of.isoformat(), {k: v for k, v in result.counts.items()

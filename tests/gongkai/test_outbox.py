@@ -643,3 +643,39 @@ def test_digest_footer_only_when_applications_are_concerned(tmp_path: Path) -> N
                                           recipient="wang", as_of=date(2026, 11, 27))
     assert "gongkai request event" in app_text and "gongkai request event" in app_html
     assert "gongkai request event" not in cat_text and "gongkai request event" not in cat_html
+
+
+def test_daily_plan_never_supersedes_a_weekly_or_yearly_notice(engine: Engine, office: Settings, smtp: SmtpSink) -> None:
+    """A review notice (or a catalogue/report notice) that failed on Monday is delivered when the channel is back,
+    although Tuesday's daily plan does not contain it; the weekly review replaces its own earlier weeks."""
+    clock = Clock(DAY)
+    notice = reminder("review:7:2026-W48", "li", "JX/2026-00001",
+                      "【新】检查任务 #7（已公开信息定期复查）：请复查", kind="review")  # fmt: skip
+    report = reminder("report:2025:2026-11-23", "li", "2025", "2025 年度报告已生成", kind="report")
+    smtp.stop()
+    with session_scope(engine) as session:
+        write_outbox(session, [notice], settings=office, as_of=DAY, now=clock(), supersede={"review"})
+        write_outbox(session, [report], settings=office, as_of=DAY, now=clock(), supersede=False)
+    deliver(engine, settings=office, as_of=DAY, notifier=Notifier(), now=clock, sleep=lambda _s: None)
+    assert statuses(engine)[("review:7:2026-W48", "li")] == "pending"
+    # Tuesday: the daily plan (one reminder for wang) leaves both pending notices alone; li gets them now.
+    smtp.start()
+    tuesday = DAY + timedelta(days=1)
+    clock.morning_of(tuesday)
+    written, delivered = run_day(engine, office, PLAN[:1], as_of=tuesday, clock=clock)
+    assert written.superseded == 0
+    assert times_received(smtp, "【新】检查任务 #7") == 1 and times_received(smtp, "2025 年度报告已生成") == 1
+    # A pending review notice of an earlier week is replaced by the next week's plan (not sent twice).
+    smtp.stop()
+    week2 = reminder("review:8:2026-W49", "li", "JX/2026-00002", "【新】检查任务 #8：请复查", kind="review")
+    with session_scope(engine) as session:
+        write_outbox(session, [week2], settings=office, as_of=DAY + timedelta(days=7), now=clock(),
+                     supersede={"review"})  # fmt: skip
+    deliver(engine, settings=office, as_of=DAY + timedelta(days=7), notifier=Notifier(), now=clock,
+            sleep=lambda _s: None)  # fmt: skip
+    week3 = reminder("review:8:2026-W50", "li", "JX/2026-00002", "【待处理】检查任务 #8：请复查", kind="review")
+    with session_scope(engine) as session:
+        counts = write_outbox(session, [week3], settings=office, as_of=DAY + timedelta(days=14), now=clock(),
+                              supersede={"review"})  # fmt: skip
+    assert counts.superseded == 1
+    assert statuses(engine)[("review:8:2026-W49", "li")] == "superseded"

@@ -200,7 +200,7 @@ def item_reviews(engine: Engine, item_id: int) -> list[ItemReview]:
 def reminders(engine: Engine, settings: Settings, as_of: str) -> list[PlannedReminder]:
     with session_scope(engine) as s:
         planned = plan_reminders(s, settings=settings, calendar=load_calendar(s), as_of=D(as_of))
-    return [p for p in planned if p.kind == "review"]
+    return [p for p in planned if p.kind == "review_overdue"]
 
 
 def test_calendar_facts_used_below() -> None:

@@ -1083,7 +1083,7 @@ def review_record(
             repealed_on=parse_date(repealed_on, field="--repealed-on") if repealed_on else None,
         )
     _echo(f"已登记检查任务 #{done.task_id}（{rv.KINDS[done.kind]}，{done.ref}）的处理结果："
-          f"{rv.outcome_label(done.kind, done.outcome)}。对该条信息的处理：{done.effect}。")  # fmt: skip
+          f"{rv.outcome_label(done.kind, done.outcome)}。处理：{done.effect}。")  # fmt: skip
 
 
 @review.command("history")

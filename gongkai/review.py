@@ -657,7 +657,11 @@ def record_outcome(
             "结果应在公开之后登记，请核对。"
         )
     ref = item.index_no if item is not None else (task.column_name or "")
-    effect = "无"
+    effect = (
+        f"已记录栏目“{task.column_name}”的检查结果，该栏目的更新期限从 {reviewed_on.isoformat()} 起重新计算"
+        if task.column_name
+        else "无"
+    )
     if item is not None:
         effect = _apply(session, task, item, code, reviewer.strip(), reviewed_on, reason.strip(), by,
                         repealed_on, as_of, ensure_unlocked)  # fmt: skip
@@ -741,8 +745,9 @@ def _apply(
 
 
 def history(session: Session, *, year: int | None = None, task_id: int | None = None,
-            item_id: int | None = None) -> list[dict[str, Any]]:  # fmt: skip
-    """Recorded outcomes, oldest first (filtered by year of the review date, task or item)."""
+            item_id: int | None = None, since: date | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    """Recorded outcomes, oldest first (filtered by year of the review date, task, item, or review date
+    on or after ``since``)."""
     r, c = RECORD.c, ITEM.c
     query = sa.select(
         r.id, r.task_id, r.kind, r.item_id, r.column_name, r.outcome, r.reviewer, r.reviewed_on, r.reason,
@@ -754,6 +759,8 @@ def history(session: Session, *, year: int | None = None, task_id: int | None = 
         query = query.where(r.task_id == task_id)
     if item_id is not None:
         query = query.where(r.item_id == item_id)
+    if since is not None:
+        query = query.where(r.reviewed_on >= since)
     out = []
     for row in session.execute(query.order_by(r.reviewed_on, r.id)):
         d = dict(row._mapping)
@@ -827,9 +834,10 @@ def narrative_sentence(figures: Mapping[str, int], year: int) -> str:
 
 
 def summary_markdown(run: ReviewResult, figures: Mapping[str, int], *, names: Mapping[str, str],
-                     limit: int = 50) -> str:  # fmt: skip
-    """The Prefect artifact of a run: counts by kind, the open tasks, the year's figures (no personal
-    data: items by index number, staff by name)."""
+                     recent: Sequence[Mapping[str, Any]] = (), limit: int = 50) -> str:  # fmt: skip
+    """The Prefect artifact of a run: counts by kind, the open tasks, the outcomes recorded since the last
+    week (``recent``, from :func:`history`), the year's figures (no personal data: items by index number,
+    staff by name; reasons are the reviewers' own words)."""
     c = run.counts
     lines = [
         f"## 定期内容检查 {run.as_of.isoformat()}（{run.period}）",
@@ -850,6 +858,15 @@ def summary_markdown(run: ReviewResult, figures: Mapping[str, int], *, names: Ma
             owner = names.get(t["owner_id"] or "", "（默认负责人）")
             detail = str(t["detail"]).replace("|", "｜")
             lines.append(f"| #{t['id']} | {t['kind_label']} | {t['ref']} | {owner} | {due} | {detail} |")
+    else:
+        lines.append("无。")
+    lines += ["", "### 最近 7 天登记的处理结果", ""]
+    if recent:
+        lines += ["| 日期 | 任务 | 检查项 | 条目/栏目 | 审查人 | 结果 | 理由 |", "| --- | ---: | --- | --- | --- | --- | --- |"]
+        for r in list(recent)[-limit:]:
+            reason = str(r["reason"]).replace("|", "｜").replace("\n", " ")
+            lines.append(f"| {r['reviewed_on'].isoformat()} | #{r['task_id']} | {r['kind_label']} | {r['ref']} | "
+                         f"{r['reviewer']} | {r['outcome_label']} | {reason} |")  # fmt: skip
     else:
         lines.append("无。")
     lines += ["", f"### {run.as_of.year} 年检查情况", ""]

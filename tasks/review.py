@@ -22,7 +22,9 @@ def review_content(as_of: date, flow_run_id: str | None = None) -> dict[str, Any
     Idempotent: tasks and notices are keyed (a retried or overlapping run adds nothing twice) and all
     of it is written in one transaction, so a crash leaves either the whole run or nothing.
     """
-    from gongkai.review import run_review, summary_markdown, year_figures
+    from datetime import timedelta
+
+    from gongkai.review import history, run_review, summary_markdown, year_figures
 
     cfg = settings()
     with database() as engine, session_scope(engine) as session:
@@ -33,6 +35,7 @@ def review_content(as_of: date, flow_run_id: str | None = None) -> dict[str, Any
         queued = write_outbox(session, result.notices, settings=cfg, as_of=as_of, now=datetime.now(UTC),
                               supersede={"review"})  # fmt: skip
         figures = year_figures(session, as_of.year)
+        recent = history(session, since=as_of - timedelta(days=7))
     names = {s.id: s.name for s in cfg.staff}
     get_run_logger().info("Content review %s: %s", as_of.isoformat(), {k: v for k, v in result.counts.items()
                                                                       if k != "by_kind"})  # fmt: skip
@@ -42,7 +45,7 @@ def review_content(as_of: date, flow_run_id: str | None = None) -> dict[str, Any
         **{k: v for k, v in result.counts.items()},
         "notices": queued.due,
         "figures": figures,
-        "markdown": summary_markdown(result, figures, names=names),
+        "markdown": summary_markdown(result, figures, names=names, recent=recent),
     }
 
 

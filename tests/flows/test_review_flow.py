@@ -108,6 +108,7 @@ def test_artifact_and_two_task_runs(office: Path, smtp: SmtpSink) -> None:
     assert name == f"content-review-{MONDAY.isoformat()}"
     text = str(artifacts[0].data)
     assert "定期内容检查" in text and "公开内容含个人信息" in text and "待处理任务" in text
+    assert "最近 7 天登记的处理结果" in text and "年检查情况" in text
     assert not PHONE.search(text) and not ID18.search(text)
 
 

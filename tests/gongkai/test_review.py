@@ -816,6 +816,17 @@ def test_summary_markdown_has_no_personal_number(engine: Engine, settings: Setti
     assert "| #1 | 公开内容含个人信息 | JX-E12 | 李强 | 2025-03-06（紧急） |" in text
     assert "本次发现 1 项：新任务 1 个" in text
     assert MOBILE not in text and ID_NUMBER not in text
+    assert "### 最近 7 天登记的处理结果\n\n无。" in text
+    # An outcome recorded this week shows in the next run's artifact, its reason escaped for the table.
+    with session_scope(engine) as s:
+        review.record_outcome(s, 1, outcome="withdraw", reviewer="王丽", reviewed_on=D("2025-03-06"),
+                              reason="含个人信息|先撤下", by="wang", as_of=D("2025-03-06"))  # fmt: skip
+    later = run(engine, settings, "2025-03-10")
+    with session_scope(engine) as s:
+        recent = review.history(s, since=D("2025-03-03"))
+        assert review.history(s, since=D("2025-03-07")) == []
+    text = review.summary_markdown(later, figures, names={"li": "李强"}, recent=recent)
+    assert "| 2025-03-06 | #1 | 公开内容含个人信息 | JX-E12 | 王丽 | 撤下 | 含个人信息｜先撤下 |" in text
 
 
 # -- record_outcome: refusals ------------------------------------------------------------------------

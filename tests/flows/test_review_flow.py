@@ -174,9 +174,9 @@ def test_cli_run_list_show_history_and_narrative(office: Path, smtp: SmtpSink) -
     ok = _cli("review", "record", str(draft["id"]), "--outcome", "publish", "--reviewer", "赵建国",
               "--reason", "经审查可以公开", "--as-of", MONDAY.isoformat())  # fmt: skip
     assert ok.exit_code == 0 and "已登记于 2026-11-30 公开" in ok.output
-    item = _rows("SELECT p.published_on, r.result FROM review_task t JOIN proactive_item p ON p.id = t.item_id "
-                 "JOIN item_review r ON r.item_id = p.id WHERE t.id = :i", i=draft["id"])  # fmt: skip
-    assert [tuple(r) for r in item] == [("2026-11-30", "publish")]
+    item = _rows("SELECT p.published_on, r.result, r.note FROM review_task t JOIN proactive_item p ON p.id = t.item_id "
+                 "JOIN item_review r ON r.item_id = p.id WHERE t.id = :i ORDER BY r.id DESC", i=draft["id"])  # fmt: skip
+    assert tuple(item[0]) == ("2026-11-30", "publish", "经审查可以公开")
 
     history = _cli("review", "history", "--year", "2026", "--json", "--as-of", MONDAY.isoformat())
     figures = json.loads(history.output)["figures"]

@@ -422,7 +422,11 @@ def test_recorded_column_outcome_counts_as_a_check(engine: Engine, base: Setting
     assert [t["key"] for t in result.open_tasks] == ["column:工作动态:2025-01-06"]
     task_id = result.open_tasks[0]["id"]
     done = record(engine, task_id, "keep", "2025-03-03", reason="已核实，本月无新动态")
-    assert (done.kind, done.ref, done.outcome, done.effect) == ("column_stale", "工作动态", "keep", "无")
+    assert (done.kind, done.ref, done.outcome, done.effect) == (
+        "column_stale",
+        "工作动态", "keep",
+        "已记录栏目“工作动态”的检查结果，该栏目的更新期限从 2025-03-03 起重新计算",
+    )
     assert find(engine, settings, "2025-03-17") == []  # 14 days after the check
     assert [f.key for f in find(engine, settings, "2025-03-18")] == ["column:工作动态:2025-03-03"]
 

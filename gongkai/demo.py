@@ -1156,7 +1156,7 @@ def _review_examples(gen: _Generator) -> list[ProactiveItem]:
     as_of = gen.as_of
     first17 = "99010119800101001"
     fake_id = first17 + id_check_digit(first17)
-    published = gen.back(3)
+    published = gen.back(8)  # before last Monday: `gongkai serve` catches the week's review up as of Monday
     made = gen.before(published, 2)
     old = gen.back(150)
     expired = as_of - timedelta(days=40)

@@ -451,7 +451,7 @@ COLUMN_KIND_LABELS: Final[dict[str, str]] = {"news": "动态类", "policy": "政
 class ReviewColumn(_Section):
     """One ``[[review.columns]]`` entry: a column of the office's website checked for updates (U12)."""
 
-    name: NonBlankStr = Field(description="栏目名称，例如 工作动态")
+    name: Annotated[NonBlankStr, Field(max_length=60)] = Field(description="栏目名称，例如 工作动态（不超过 60 个字符）")
     kind: ColumnKind = Field(description="栏目类型：news（动态类）| policy（政策文件类）| other（其他）")
     categories: Annotated[tuple[NonBlankStr, ...], Field(min_length=1)] = Field(
         description="哪些类别的主动公开信息发布在该栏目（第二十条类别或 [catalogue] categories 中的类别）"
@@ -801,6 +801,10 @@ def _phrases(error: Any) -> list[tuple[str, str]]:
         return [(key, f"应不小于 {ctx.get('ge')}，实际为{_describe(value)}")]
     if kind == "less_than_equal":
         return [(key, f"应不大于 {ctx.get('le')}，实际为{_describe(value)}")]
+    if kind in ("string_too_long", "too_long") and isinstance(value, str):
+        return [(key, f"最长 {ctx.get('max_length')} 个字符，实际为 {len(value)} 个字符")]
+    if kind == "too_long":
+        return [(key, f"最多 {ctx.get('max_length')} 项，实际为 {ctx.get('actual_length')} 项")]
     if kind == "too_short":
         return [(key, f"至少要有 {ctx.get('min_length')} 项，实际为 {ctx.get('actual_length')} 项")]
     # A kind not foreseen above: keep pydantic's words rather than hide the problem.

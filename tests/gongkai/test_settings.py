@@ -569,6 +569,12 @@ def test_review_defaults_and_shipped_values(tmp_path: Path) -> None:
             id="duplicate-column",
         ),
         pytest.param(
+            f'[[review.columns]]\nname = "{"栏" * 61}"\nkind = "news"\ncategories = ["监督检查"]\n',
+            "review.columns[0].name",
+            ["最长 60 个字符", "实际为 61 个字符"],
+            id="column-name-too-long",
+        ),
+        pytest.param(
             '[[review.columns]]\nname = "A"\nkind = "news"\ncategory = ["监督检查"]\n',
             "review.columns[0].category",
             ["未知的配置项", "是不是想写 categories"],

@@ -386,14 +386,17 @@ def sync_tasks(
     by_key = {f.key: f for f in findings}
     result.by_kind.update(f.kind for f in findings)
     existing: dict[str, tuple[int, str]] = {}
+    changed_text: list[dict[str, Any]] = []
     keys = sorted(by_key)
     dialect = session.get_bind().dialect.name
     for start in range(0, len(keys), _BATCH):
-        for task_id, key, status in session.execute(
-            sa.select(TASK.c.id, TASK.c.key, TASK.c.status).where(keys_in(TASK.c.key, keys[start : start + _BATCH],
-                                                                          dialect))
+        for task_id, key, status, detail in session.execute(
+            sa.select(TASK.c.id, TASK.c.key, TASK.c.status, TASK.c.detail)
+            .where(keys_in(TASK.c.key, keys[start : start + _BATCH], dialect))
         ):  # fmt: skip
             existing[key] = (task_id, status)
+            if status != "done" and detail != by_key[key].text:
+                changed_text.append({"task_id": task_id, "text": by_key[key].text})
     created = utcnow()
     new_rows = [
         {
@@ -430,6 +433,13 @@ def sync_tasks(
             sa.update(TASK)
             .where(TASK.c.id.in_(seen[start : start + _BATCH]), TASK.c.last_found_on < as_of)
             .values(last_found_on=as_of)
+        )
+    if changed_text:
+        # What is still open is described as of this run ("还有 3 个工作日", "已 21 天未更新"): only the
+        # tasks whose text changed (drafts, stale columns) are rewritten.
+        session.execute(
+            sa.update(TASK).where(TASK.c.id == sa.bindparam("task_id")).values(detail=sa.bindparam("text")),
+            changed_text,
         )
     keys_by_id = {task_id: key for key, (task_id, _) in existing.items()}
     for task_id in result.reopened:  # rare: one statement each, with the due day of a new task

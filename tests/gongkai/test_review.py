@@ -483,6 +483,17 @@ def test_draft_with_the_art26_deadline(engine: Engine, settings: Settings) -> No
     assert "（已过 2 个工作日）" in late.text and late.key == f"draft:{item_id}:2025-03-03"
 
 
+def test_open_task_text_is_as_of_the_latest_run(engine: Engine, settings: Settings) -> None:
+    add_item(engine, "JX-D9", generated_on=D("2025-03-03"), published_on=None)
+    first = run(engine, settings, "2025-03-10")
+    assert "（还有 15 个工作日）" in first.open_tasks[0]["detail"]
+    later = run(engine, settings, "2025-03-17")
+    task = later.open_tasks[0]
+    assert task["id"] == first.open_tasks[0]["id"] and task["found_on"] == D("2025-03-10")
+    assert "（还有 10 个工作日）" in task["detail"]
+    assert "（还有 10 个工作日）" in later.notices[0].text and "【待处理】" in later.notices[0].text
+
+
 def test_drafts_listed_oldest_first_with_their_deadlines(engine: Engine, settings: Settings) -> None:
     autumn = add_item(engine, "JX-D2", generated_on=D("2025-09-22"), published_on=None)
     spring = add_item(engine, "JX-D3", generated_on=D("2025-03-03"), published_on=None)

@@ -372,11 +372,11 @@ OUTCOME_FOR: dict[str, list[str]] = {
 def record_outcomes(engine: Any, as_of: date) -> dict[str, Any]:
     """About RECORD_TARGET open tasks, every kind represented, each recorded in its own transaction."""
     from gongkai.db import session_scope
-    from gongkai.review import open_tasks, record_outcome
+    from gongkai.review import list_tasks, record_outcome
 
     rng = random.Random(8)
     with session_scope(engine) as session:
-        tasks = open_tasks(session, as_of=as_of)
+        tasks = list_tasks(session, as_of=as_of)
     by_kind: dict[str, list[dict[str, Any]]] = {}
     for t in tasks:
         by_kind.setdefault(t["kind"], []).append(t)

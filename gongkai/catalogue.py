@@ -28,11 +28,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gongkai.dates import fmt_zh
+from gongkai.items import ITEM_PUBLICATION_DAYS as PUBLICATION_WORKDAYS
+from gongkai.items import publication_due
 from gongkai.render import render
 from gongkai.workcal import WorkCalendar
-
-PUBLICATION_WORKDAYS: Final = 20
-"""Art. 26: publish within 20 working days of the day the information is formed or changed."""
 
 REVIEWED_RESULTS: Final = ("publish", "publish_redacted")
 """Review results that clear an item for publication (an ``item_review.result``)."""
@@ -325,15 +324,6 @@ class Finding:
 
 def _label(entry: CatalogueEntry) -> str:
     return entry.index_no or f"（无索引号：{entry.title or '无名称'}）"
-
-
-def publication_due(entry: CatalogueEntry, calendar: WorkCalendar) -> date | None:
-    """The Art. 26 due date of an item still to publish, or ``None`` when nothing is owed: the one reading
-    of :func:`gongkai.items.publication_start` (shared with the reminders and the content review)."""
-    from gongkai.items import publication_start
-
-    start = publication_start(entry)  # None for an entry missing its generation date, too
-    return None if start is None else calendar.add_workdays(start, PUBLICATION_WORKDAYS)
 
 
 def guide_contact_gaps(office: Mapping[str, Any]) -> list[str]:

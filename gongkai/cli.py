@@ -984,7 +984,7 @@ def review_list(
     if kind is not None and kind not in rv.KINDS:
         raise InputError(f"检查项“{kind}”无效，应为 {'、'.join(f'{k}（{v}）' for k, v in rv.KINDS.items())} 之一。")
     with _env(ctx, as_of) as env:
-        tasks = rv.open_tasks(env.session, as_of=env.as_of, status=None if status == "all" else status, kind=kind,
+        tasks = rv.list_tasks(env.session, as_of=env.as_of, status=None if status == "all" else status, kind=kind,
                               owner=owner)  # fmt: skip
         names = {s.id: s.name for s in env.settings.staff}
         default_owner = env.settings.review_owner.name
@@ -1014,7 +1014,7 @@ def review_show(ctx: click.Context, task_id: int, as_of: str | None, as_json: bo
     from gongkai import review as rv
 
     with _env(ctx, as_of) as env:
-        found = rv.open_tasks(env.session, as_of=env.as_of, ids=[task_id], status=None)
+        found = rv.list_tasks(env.session, as_of=env.as_of, ids=[task_id], status=None)
         if not found:
             raise InputError(f"没有编号为 {task_id} 的检查任务（可用 gongkai review list 查看）。")
         t = found[0]

@@ -189,12 +189,12 @@ def publication_start(item: ProactiveItem | Any) -> date | None:
     return None
 
 
-def publication_due(item: ProactiveItem, calendar: WorkCalendar) -> date | None:
+def publication_due(item: ProactiveItem | Any, calendar: WorkCalendar) -> date | None:
     """Art. 26: the 20th working day after :func:`publication_start`, or None when nothing is due.
 
-    Same reading as the reminder service (``gongkai.reminders._plan_items``): for an unpublished item
-    the period runs from its generation date, for a published item changed afterwards from the change
-    date.
+    The one reading used by the item commands, the catalogue checks, the reminder service and the
+    content review: for an unpublished item the period runs from its generation date, for a published
+    item changed afterwards from the change date. ``item`` may be any row with the same attributes.
     """
     start = publication_start(item)
     return None if start is None else calendar.add_workdays(start, ITEM_PUBLICATION_DAYS)

@@ -47,6 +47,7 @@ from sqlmodel import Session
 from gongkai.dates import fmt_day
 from gongkai.deadlines import Clock, Event, compute_clock
 from gongkai.errors import InputError
+from gongkai.items import ITEM_PUBLICATION_DAYS, publication_due
 from gongkai.models import DeadlineChange, ProactiveItem, ReviewTask
 from gongkai.register import APP, events_by_application
 from gongkai.settings import Role, Settings
@@ -56,8 +57,6 @@ ITEM: Final = cast(sa.Table, ProactiveItem.__table__)  # type: ignore[attr-defin
 CHANGE: Final = cast(sa.Table, DeadlineChange.__table__)  # type: ignore[attr-defined]
 REVIEW_TASK: Final = cast(sa.Table, ReviewTask.__table__)  # type: ignore[attr-defined]
 
-ITEM_PUBLICATION_DAYS: Final = 20
-"""Art. 26: proactive information is published within 20 working days of its formation or change."""
 
 KINDS: Final[dict[str, str]] = {
     "reply": "答复期限",
@@ -506,8 +505,6 @@ def _plan_items(
     session: Session, settings: Settings, calendar: WorkCalendar, as_of: date, people: _People, plan: _Plan
 ) -> None:
     c = ITEM.c
-    from gongkai.items import publication_start
-
     rows = session.execute(
         sa.select(c.id, c.index_no, c.generated_on, c.changed_on, c.published_on, c.owner_id, c.attribute,
                   c.withdrawn_on)  # fmt: skip
@@ -526,10 +523,9 @@ def _plan_items(
 
     for r in rows:
         changed = r.published_on is not None
-        start = publication_start(r)  # the one Art. 26 reading (items, catalogue, review share it)
-        if start is None:
+        due = publication_due(r, calendar)  # the one Art. 26 reading (items, catalogue, review share it)
+        if due is None:
             continue
-        due = calendar.add_workdays(start, ITEM_PUBLICATION_DAYS)
         owner = people.handler(r.owner_id)
         what = "变更后的信息公开" if changed else "主动公开"
         if as_of > due:

@@ -38,7 +38,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Final, cast
 
@@ -48,7 +48,7 @@ from sqlmodel import Session
 from gongkai.dates import fmt_day
 from gongkai.db import insert_ignoring_conflicts, keys_in
 from gongkai.errors import InputError
-from gongkai.items import publication_start
+from gongkai.items import publication_due, publication_start
 from gongkai.models import (
     ItemReview,
     ProactiveItem,
@@ -67,8 +67,6 @@ ITEM_REVIEW: Final = cast(sa.Table, ItemReview.__table__)  # type: ignore[attr-d
 TASK: Final = cast(sa.Table, ReviewTask.__table__)  # type: ignore[attr-defined]
 RECORD: Final = cast(sa.Table, ReviewRecord.__table__)  # type: ignore[attr-defined]
 RUN: Final = cast(sa.Table, ReviewRun.__table__)  # type: ignore[attr-defined]
-
-ART26_WORKDAYS: Final = 20
 
 KINDS: Final[dict[str, str]] = {
     "pii": "公开内容含个人信息",
@@ -239,7 +237,8 @@ def find(session: Session, *, settings: Settings, calendar: WorkCalendar, as_of:
             return
         if f.last_review is not None and f.last_review >= start:
             return  # reviewed since it was formed or changed: publication is the owner's next step
-        deadline = calendar.add_workdays(start, ART26_WORKDAYS)
+        deadline = publication_due(r, calendar)
+        assert deadline is not None  # a start date gives a due date
         if as_of <= deadline:
             left = f"还有 {calendar.workdays_until(as_of, deadline)} 个工作日"
         else:
@@ -281,10 +280,14 @@ def find(session: Session, *, settings: Settings, calendar: WorkCalendar, as_of:
     return sorted(out, key=lambda x: (order[x.kind], x.since, x.ref))
 
 
+def published_text(item: ProactiveItem | Any) -> tuple[tuple[str, str | None], ...]:
+    """The fields of an item that are published as text, with their Chinese labels (what the personal-data
+    scan reads)."""
+    return (("名称", item.title), ("内容概述", item.summary), ("文号", item.doc_number))
+
+
 def _published_item(r: Any, f: _ItemFacts, interval: int, as_of: date, add: Any) -> None:
-    matches = find_pii(
-        (("名称", r.title), ("内容概述", r.summary), ("文号", r.doc_number)), today=as_of
-    )
+    matches = find_pii(published_text(r), today=as_of)
     if matches:
         add("pii", f"pii:{r.id}:{fingerprint(matches)}", r, r.published_on,
             f"{r.index_no}：已公开的内容中有{describe(matches)}，请立即删除或遮盖后更新，或先撤下",
@@ -491,7 +494,7 @@ def _recipients(settings: Settings, owner_id: str | None, *, urgent: bool) -> tu
     return tuple(dict.fromkeys((owner, *admins)))
 
 
-def open_tasks(session: Session, *, as_of: date | None = None, ids: Iterable[int] | None = None,
+def list_tasks(session: Session, *, as_of: date | None = None, ids: Iterable[int] | None = None,
                status: str | None = "open", kind: str | None = None, owner: str | None = None,
                limit: int | None = None) -> list[dict[str, Any]]:  # fmt: skip
     """Tasks as plain dicts (joined with the item's index number), most urgent first."""
@@ -562,7 +565,7 @@ def run_review(
     findings = find(session, settings=settings, calendar=calendar, as_of=as_of)
     sync = sync_tasks(session, findings, settings=settings, calendar=calendar, as_of=as_of)
     period = period_of("week", as_of)
-    tasks = open_tasks(session, as_of=as_of)
+    tasks = list_tasks(session, as_of=as_of)
     planned = notices(settings, calendar, as_of, tasks, set(sync.new) | set(sync.reopened), period)
     counts: dict[str, Any] = {
         "found": sync.found,
@@ -710,7 +713,7 @@ def _apply(
     """Apply an outcome to the item; returns what changed, in Chinese."""
     effect = "无（已记录审查结果）"
     if task.kind == "pii" and code == "update":
-        left = find_pii((("名称", item.title), ("内容概述", item.summary), ("文号", item.doc_number)), today=as_of)
+        left = find_pii(published_text(item), today=as_of)
         if left:
             raise InputError(
                 f"{item.index_no} 的内容中仍有{describe(left)}：请先更正条目内容（gongkai item import 更新该条），"
@@ -890,11 +893,6 @@ def summary_markdown(run: ReviewResult, figures: Mapping[str, int], *, names: Ma
     return "\n".join(lines) + "\n"
 
 
-def findings_as_dicts(findings: Iterable[Finding]) -> list[dict[str, Any]]:
-    """Findings as JSON-ready dicts."""
-    return [{k: _plain(v) for k, v in asdict(f).items()} for f in findings]
-
-
 __all__ = [
     "ALLOWED",
     "KINDS",
@@ -906,7 +904,7 @@ __all__ = [
     "find_outcome",
     "history",
     "narrative_sentence",
-    "open_tasks",
+    "list_tasks",
     "record_outcome",
     "run_review",
     "summary_markdown",

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
 from gongkai.clockseam import office_today
 from gongkai.db import open_database
 from gongkai.settings import Settings, gongkai_home, load_settings
+
+if TYPE_CHECKING:
+    from gongkai.outbox import DeliveryCounts
 
 
 def settings() -> Settings:
@@ -62,3 +66,13 @@ def console_file() -> Path:
     folder = gongkai_home() / "messages"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     return folder / "console.log"
+
+
+def deliver_outbox(engine: Engine, cfg: Settings, as_of: date) -> DeliveryCounts:
+    """Deliver what the outbox holds (one digest per person and channel, each reminder once), with the
+    configured channels, Prefect secrets and the console channel. Every flow that queues messages ends here."""
+    from gongkai.notifier import Notifier
+    from gongkai.outbox import deliver
+
+    notifier = Notifier(secret_loader=load_secret, console_file=console_file())
+    return deliver(engine, settings=cfg, as_of=as_of, notifier=notifier, now=lambda: datetime.now(UTC))

@@ -15,11 +15,10 @@ from prefect.artifacts import create_markdown_artifact
 from gongkai import register
 from gongkai.db import session_scope
 from gongkai.models import ReminderRun, utcnow
-from gongkai.notifier import Notifier
-from gongkai.outbox import deliver, write_outbox
+from gongkai.outbox import write_outbox
 from gongkai.reminders import plan_reminders
 from gongkai.schedule import record_completed
-from tasks.common import console_file, database, load_secret, settings
+from tasks.common import database, deliver_outbox, settings
 
 
 @task(name="plan-reminders", retries=2, retry_delay_seconds=10)
@@ -51,10 +50,8 @@ def plan_reminders_into_outbox(as_of: date) -> dict[str, int]:
 @task(name="send-reminders")
 def send_reminders(as_of: date) -> dict[str, int]:
     """Send one digest per recipient and channel from the outbox; mark each sent only on success."""
-    cfg = settings()
-    notifier = Notifier(secret_loader=load_secret, console_file=console_file())
     with database() as engine:
-        counts = deliver(engine, settings=cfg, as_of=as_of, notifier=notifier, now=lambda: datetime.now(UTC))
+        counts = deliver_outbox(engine, settings(), as_of)
     result = {
         "sent": counts.sent,
         "messages": counts.messages,

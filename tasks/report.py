@@ -9,11 +9,10 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
 from gongkai.db import session_scope
-from gongkai.notifier import Notifier
-from gongkai.outbox import deliver, write_outbox
+from gongkai.outbox import write_outbox
 from gongkai.reminders import PlannedReminder
 from gongkai.settings import gongkai_home
-from tasks.common import console_file, database, load_secret, settings
+from tasks.common import database, deliver_outbox, settings
 
 
 @task(name="build-annual-report")
@@ -70,13 +69,7 @@ def notify_administrators(
         with session_scope(engine) as session:
             # Only this key: an empty plan for everything else must not supersede today's reminders.
             counts = write_outbox(session, planned, settings=cfg, as_of=as_of, now=datetime.now(UTC), supersede=False)
-        sent = deliver(
-            engine,
-            settings=cfg,
-            as_of=as_of,
-            notifier=Notifier(secret_loader=load_secret, console_file=console_file()),
-            now=lambda: datetime.now(UTC),
-        )
+        sent = deliver_outbox(engine, cfg, as_of)
     return {"due": counts.due, "sent": sent.sent, "failed": sent.failed}
 
 

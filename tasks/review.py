@@ -10,9 +10,8 @@ from prefect import get_run_logger, task
 
 from gongkai import register
 from gongkai.db import session_scope
-from gongkai.notifier import Notifier
-from gongkai.outbox import deliver, write_outbox
-from tasks.common import console_file, database, load_secret, settings
+from gongkai.outbox import write_outbox
+from tasks.common import database, deliver_outbox, settings
 
 
 @task(name="review-content", retries=2, retry_delay_seconds=10)
@@ -42,7 +41,7 @@ def review_content(as_of: date, flow_run_id: str | None = None) -> dict[str, Any
     return {
         "as_of": as_of.isoformat(),
         "period": result.period,
-        **{k: v for k, v in result.counts.items()},
+        **result.counts,
         "notices": queued.due,
         "figures": figures,
         "markdown": summary_markdown(result, figures, names=names, recent=recent),
@@ -53,8 +52,6 @@ def review_content(as_of: date, flow_run_id: str | None = None) -> dict[str, Any
 @task(name="send-review-notices")
 def send_review_notices(as_of: date) -> dict[str, int]:
     """Deliver the queued notices (one digest per person and channel; each reminder once)."""
-    cfg = settings()
-    notifier = Notifier(secret_loader=load_secret, console_file=console_file())
     with database() as engine:
-        counts = deliver(engine, settings=cfg, as_of=as_of, notifier=notifier, now=lambda: datetime.now(UTC))
+        counts = deliver_outbox(engine, settings(), as_of)
     return {"sent": counts.sent, "failed": counts.failed, "messages": counts.messages}

@@ -163,7 +163,7 @@ def record(engine: Engine, task_id: int, outcome: str, on: str, *, as_of: str | 
 
 def tasks(engine: Engine, **kw: Any) -> list[dict[str, Any]]:
     with session_scope(engine) as s:
-        return review.open_tasks(s, **kw)
+        return review.list_tasks(s, **kw)
 
 
 def task_id_of(engine: Engine, key: str) -> int:

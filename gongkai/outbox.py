@@ -5,8 +5,10 @@ How a reminder travels (table ``reminder_outbox``, one row per reminder key, rec
 1. :func:`write_outbox` stores the day's plan. The database refuses a second row for the same
    ``(key, recipient, target)`` (``INSERT … ON CONFLICT DO NOTHING``), so re-running a day, or two runs at once,
    plan each reminder once. A pending row that today's plan no longer contains (a rung the ladder moved past,
-   yesterday's overdue line) becomes ``superseded``: a server that was off for days catches up with today's
-   reminders, not a flood of stale ones.
+   yesterday's overdue line) becomes ``superseded`` when the plan has a newer reminder of the same kind about
+   the same application for the same person and channel: a server that was off for days catches up with
+   today's reminders, not a flood of stale ones. Nothing else is superseded: a reminder that failed or was
+   interrupted is delivered late rather than lost.
 2. :func:`deliver` claims the deliverable rows of one recipient and channel in a single ``UPDATE`` that stamps
    them with a fresh token (``status='sending'``), then reads back the rows carrying that token: rows claimed by
    an overlapping run are never taken. It renders one digest for them, sends it, and marks them ``sent`` only
@@ -36,7 +38,7 @@ import time
 import uuid
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final, Literal, Protocol, cast
 
 import sqlalchemy as sa
@@ -123,6 +125,13 @@ class DeliveryCounts:
     """Delivered reminder rows labelled as a possible repeat (a previous run died after claiming them)."""
     alerts: int = 0
     """Alert messages delivered to the administrators."""
+    outstanding: int = 0
+    """Reminder rows still unconfirmed when the run ended (failed, or interrupted and waiting for their lease):
+    while any remain, the flow does not record its period as done."""
+    interrupted: int = 0
+    """Of ``outstanding``, the rows a run claimed and never marked (killed mid-send, or still sending)."""
+    retry_at: datetime | None = None
+    """When the earliest outstanding row can be tried again (None when nothing is outstanding)."""
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -199,9 +208,9 @@ def write_outbox(
     Each planned reminder becomes one row per recipient and per target in that person's ``notify`` (plus
     ``console`` when ``notifications.console`` is on); a person without any target is skipped and counted as
     ``unroutable``. Rows that exist already are left as they are (the database decides, so overlapping runs
-    cannot plan a reminder twice). Then every row still ``pending`` — or ``sending`` past its lease — that was
-    planned on or before ``as_of`` and whose (key, recipient, target) is not in this plan becomes ``superseded``;
-    alert rows of ``as_of`` itself are kept.
+    cannot plan a reminder twice). Then a row still ``pending``, planned on or before ``as_of``, becomes
+    ``superseded`` when this plan holds a newer reminder of the same kind about the same reference for the same
+    recipient and channel (see :func:`_supersede`); a row ``sending`` is never superseded.
 
     Runs in the caller's transaction (commit it with :func:`gongkai.db.session_scope`): the plan is written and
     the stale rows superseded together. ``now`` (default: the current time) stamps ``created_at`` and decides
@@ -263,7 +272,7 @@ def write_outbox(
     else:
         kinds = supersede or ()
     superseded = (
-        _supersede(session, planned=rows.keys(), kinds=kinds, settings=settings, as_of=as_of, now=created)
+        _supersede(session, planned=rows.keys(), plan_rows=rows.values(), kinds=kinds, as_of=as_of)
         if kinds
         else 0
     )
@@ -282,47 +291,123 @@ def _supersede(
     session: Session,
     *,
     planned: Iterable[tuple[str, str, str]],
+    plan_rows: Iterable[dict[str, Any]],
     kinds: Collection[str],
-    settings: Settings,
     as_of: date,
-    now: datetime,
 ) -> int:
+    """Mark ``superseded`` the pending rows of ``kinds`` that a newer reminder in this plan replaces.
+
+    A pending row is replaced only when the plan holds another reminder of the same kind about the same
+    subject (reference) for the same recipient and channel: yesterday's "overdue, day 3" by today's "day 4", a
+    rung the ladder moved past by the next rung. A pending row the plan has nothing newer for (a correction
+    notice due on the day the mail server was down, an application closed since) stays pending and is
+    delivered late rather than lost. Rows still ``sending`` are never superseded: a run was interrupted with
+    them and whether they reached anyone is unknown; they are delivered (labelled 可能重复) after their lease.
+    Alert rows of ``as_of`` itself are kept.
+    """
     planned_set = set(planned)
-    cutoff = now - timedelta(minutes=settings.notifications.lease_minutes)
+    subjects = {(r["kind"], r["ref"], r["recipient"], r["target"]) for r in plan_rows}
     candidates = session.execute(
         sa.select(
-            OUTBOX.c.id, OUTBOX.c.key, OUTBOX.c.recipient, OUTBOX.c.target, OUTBOX.c.kind, OUTBOX.c.planned_on
+            OUTBOX.c.id,
+            OUTBOX.c.key,
+            OUTBOX.c.recipient,
+            OUTBOX.c.target,
+            OUTBOX.c.kind,
+            OUTBOX.c.ref,
+            OUTBOX.c.planned_on,
         ).where(
             OUTBOX.c.planned_on <= as_of,
             OUTBOX.c.kind.in_(sorted(kinds)),
-            sa.or_(
-                OUTBOX.c.status == PENDING,
-                sa.and_(OUTBOX.c.status == SENDING, OUTBOX.c.claimed_at < cutoff),
-            ),
+            OUTBOX.c.status == PENDING,
         )
     ).all()
     stale = [
         row.id
         for row in candidates
         if (row.key, row.recipient, row.target) not in planned_set
-        and not (row.kind == ALERT_KIND and row.planned_on >= as_of)
+        and (
+            # Yesterday's alert about a failing channel: today's run says what is still failing.
+            (row.kind == ALERT_KIND and row.planned_on < as_of)
+            or (row.kind, row.ref, row.recipient, row.target) in subjects
+        )
     ]
     superseded = 0
     for start in range(0, len(stale), _BATCH):
         result = session.execute(
             sa.update(OUTBOX)
-            .where(
-                OUTBOX.c.id.in_(stale[start : start + _BATCH]),
-                sa.or_(
-                    OUTBOX.c.status == PENDING,
-                    sa.and_(OUTBOX.c.status == SENDING, OUTBOX.c.claimed_at < cutoff),
-                ),
-            )
+            .where(OUTBOX.c.id.in_(stale[start : start + _BATCH]), OUTBOX.c.status == PENDING)
             .values(status=SUPERSEDED, claim_token=None)
             .execution_options(synchronize_session=False)
         )
         superseded += cast(sa.CursorResult[Any], result).rowcount
     return superseded
+
+
+@dataclass(frozen=True)
+class Outstanding:
+    """Reminders recorded in the outbox and not yet confirmed delivered."""
+
+    pending: int = 0
+    """Rows waiting for a (re)try: a channel failed, or a run stopped before sending them."""
+    interrupted: int = 0
+    """Rows a run claimed and never marked (it was killed mid-send, or is still sending): delivered again,
+    labelled 可能重复, once their lease has run out."""
+    retry_at: datetime | None = None
+    """The earliest moment one of them can be delivered (now, or when a lease runs out); None when none waits."""
+
+    @property
+    def total(self) -> int:
+        """All unconfirmed rows."""
+        return self.pending + self.interrupted
+
+
+def outstanding(
+    conn: Engine | Connection | Session,
+    *,
+    settings: Settings,
+    now: datetime,
+    kinds: Collection[str] | None = None,
+) -> Outstanding:
+    """What the outbox still owes (reminders, not alerts): rows ``pending`` or ``sending``, optionally only
+    those of ``kinds``. A period whose reminders are not all confirmed is not done (see the flows)."""
+    lease = timedelta(minutes=settings.notifications.lease_minutes)
+    conditions = [OUTBOX.c.kind != ALERT_KIND, OUTBOX.c.status.in_([PENDING, SENDING])]
+    if kinds is not None:
+        conditions.append(OUTBOX.c.kind.in_(sorted(kinds)))
+    stmt = (
+        sa.select(
+            OUTBOX.c.status,
+            sa.func.count(),
+            sa.func.min(OUTBOX.c.claimed_at),
+            sa.func.min(sa.func.coalesce(OUTBOX.c.next_attempt_at, OUTBOX.c.created_at)),
+        )
+        .where(*conditions)
+        .group_by(OUTBOX.c.status)
+    )
+    if isinstance(conn, Engine):
+        with conn.connect() as c:
+            found = c.execute(stmt).all()
+    else:
+        found = conn.execute(stmt).all()
+    pending = interrupted = 0
+    retry_at: datetime | None = None
+    for status, count, claimed, next_attempt in found:
+        if status == PENDING:
+            pending = int(count)
+            when = _aware(next_attempt) if next_attempt is not None else now
+        else:
+            interrupted = int(count)
+            when = _aware(claimed) + lease if claimed is not None else now
+        retry_at = when if retry_at is None else min(retry_at, when)
+    if retry_at is not None and retry_at < now:
+        retry_at = now
+    return Outstanding(pending=pending, interrupted=interrupted, retry_at=retry_at)
+
+
+def _aware(moment: datetime) -> datetime:
+    """Timestamps are stored in UTC; an aggregate may come back naive."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -724,12 +809,16 @@ def deliver(
     )
     for group in alert_run.errors:
         log.error("未能提醒管理员：告警经 %s 发送失败，下次运行再试。", group.target)
+    owed = outstanding(engine, settings=settings, now=now())
     return DeliveryCounts(
         sent=run.sent,
         messages=run.messages,
         failed=len(failed_ids),
         possible_repeats=run.possible_repeats,
         alerts=alert_run.alerts,
+        outstanding=owed.total,
+        interrupted=owed.interrupted,
+        retry_at=owed.retry_at,
     )
 
 
@@ -743,7 +832,9 @@ __all__ = [
     "MessageSender",
     "OUTBOX",
     "OutboxCounts",
+    "Outstanding",
     "deliver",
+    "outstanding",
     "render_alert",
     "render_digest",
     "write_outbox",

@@ -361,7 +361,7 @@ class Notifications(_Section):
         default=(5, 30, 120), description="同一次运行中发送失败后的重试间隔（秒）"
     )
     lease_minutes: Annotated[StrictInt, Field(ge=1, le=1440)] = Field(
-        default=30, description="正在发送的提醒超过多少分钟没有结果，视为中断，下次重发并标明“可能重复”"
+        default=10, description="正在发送的提醒超过多少分钟没有结果，视为中断，下次重发并标明“可能重复”"
     )
     console: StrictBool = Field(default=False, description="同时把提醒打印到控制台日志（演示用）")
 

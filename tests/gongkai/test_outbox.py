@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -679,3 +680,73 @@ def test_daily_plan_never_supersedes_a_weekly_or_yearly_notice(engine: Engine, o
                               supersede={"review"})  # fmt: skip
     assert counts.superseded == 1
     assert statuses(engine)[("review:8:2026-W49", "li")] == "superseded"
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The kill matrix: a run killed at any point, a re-run inside the lease, the next day's run.
+
+
+class DiesMidSend:
+    """A channel whose message reaches the server, then the process dies before Apprise returns."""
+
+    def __init__(self, real: Notifier, target: str) -> None:
+        self.real, self.target, self.armed = real, target, True
+
+    def send(self, target_name: str, *, title: str, text: str, html: str | None = None) -> Any:
+        result = self.real.send(target_name, title=title, text=text, html=html)
+        if self.armed and target_name == self.target:
+            self.armed = False
+            raise Killed("mid_send")
+        return result
+
+
+CORRECTION_LINE = "2026-0003：补正告知书今天到期（第 7 个工作日），请今天发出"
+
+
+@pytest.mark.parametrize(
+    "point", ["before_claim", "after_claim", "before_send", "mid_send", "after_send_accepted", "after_mark"]
+)
+def test_kill_matrix_rerun_inside_lease_then_next_day(
+    engine: Engine, office: Settings, smtp: SmtpSink, point: str
+) -> None:
+    """Killed at each point while delivering li's correction notice (due that day, replaced by nothing later):
+    a re-run inside the lease reports it unconfirmed and sends nothing twice; the next day's run, whose plan no
+    longer contains it, delivers it (labelled 可能重复 when it may have gone out). 0 lost, at most 1 duplicate."""
+    clock = Clock(DAY)
+    li_row = reminder("app:3:correction_notice:2026-11-23", "li", "2026-0003", CORRECTION_LINE,
+                      deadline=DAY, urgency=1, kind="correction_notice")  # fmt: skip
+    plan = [PLAN[0], li_row]
+    with session_scope(engine) as session:
+        write_outbox(session, plan, settings=office, as_of=DAY, now=clock())
+    notifier: Any = Notifier()
+    faults: Faults | None = None
+    if point == "mid_send":
+        notifier = DiesMidSend(Notifier(), "env:GONGKAI_NOTIFY_LI")
+    else:
+        faults = KillAt(point)  # type: ignore[arg-type]
+    with pytest.raises(Killed):
+        deliver(engine, settings=office, as_of=DAY, notifier=notifier, now=clock, faults=faults)
+    reached_server = point in ("mid_send", "after_send_accepted", "after_mark")
+
+    # systemd restarts the service half a minute later: a re-run inside the lease.
+    clock.advance(minutes=1)
+    _, rerun = run_day(engine, office, plan, as_of=DAY, clock=clock)
+    interrupted = point in ("after_claim", "before_send", "mid_send", "after_send_accepted")
+    assert rerun.interrupted == (1 if interrupted else 0)
+    assert rerun.outstanding == rerun.interrupted, "an unconfirmed row is reported, never counted as done"
+    if interrupted:
+        assert rerun.retry_at == clock() - timedelta(minutes=1) + timedelta(minutes=office.notifications.lease_minutes)
+    assert times_received(smtp, CORRECTION_LINE) == (1 if reached_server or not interrupted else 0)
+
+    # The next working day: the plan no longer holds the correction notice; nothing may supersede it.
+    tuesday = DAY + timedelta(days=1)
+    clock.morning_of(tuesday)
+    written, last = run_day(engine, office, [PLAN[0]], as_of=tuesday, clock=clock)
+    assert written.superseded == 0
+    assert last.outstanding == 0
+    received = times_received(smtp, CORRECTION_LINE)
+    assert 1 <= received <= 2, "never lost, at most one duplicate"
+    li_mail = [m for m in smtp.to("li@example.com") if CORRECTION_LINE in m.text]
+    if received == 2 or point in ("after_claim", "before_send"):
+        assert "可能重复" in li_mail[-1].subject, "a resend after an interruption is labelled"
+    assert set(statuses(engine).values()) == {"sent"}

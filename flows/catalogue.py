@@ -27,9 +27,9 @@ def catalogue_update(as_of: date | None = None, scheduled: bool = False) -> dict
     废止、撤下），检查完整性（必填项、第二十六条逾期、未审核、已废止仍显示有效、指南联系方式、标准目录事项），
     保存快照并把摘要发给目录负责人。"""
     from gongkai.db import session_scope
-    from gongkai.schedule import is_done, period_of, record_completed
+    from gongkai.schedule import is_done, period_of
     from tasks.catalogue import update_catalogue_task
-    from tasks.common import database
+    from tasks.common import database, record_if_settled
 
     cfg = settings()
     day = business_date(as_of, cfg)
@@ -43,6 +43,5 @@ def catalogue_update(as_of: date | None = None, scheduled: bool = False) -> dict
     owner = cfg.catalogue.owner or next(s.id for s in cfg.staff if s.has_role("administrator"))
     notify_administrators(day, f"catalogue:{result['period']}:{day.isoformat()}", "catalogue", result.pop("digest"),
                           ref=result["period"], recipients=(owner,))
-    with database() as engine, session_scope(engine) as session:
-        record_completed(session, FLOW_NAME, period)
-    return result
+    # The quarter is done only once the owner's notice is confirmed delivered.
+    return {**result, **record_if_settled(FLOW_NAME, period, cfg)}

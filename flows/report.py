@@ -56,16 +56,13 @@ def _readiness_run_name() -> str:
 def annual_report_readiness(as_of: date | None = None, scheduled: bool = False) -> dict[str, Any]:
     """年度报告准备情况（每年1月定时运行）：提醒管理员上一年度报告在1月31日前须发布，并列出尚缺的内容
     （未办结申请、其他系统的年度数据、叙述部分）。"""
-    from gongkai.db import session_scope
     from gongkai.report_build import readiness_text
-    from gongkai.schedule import record_completed
-    from tasks.common import database
+    from tasks.common import record_if_settled
 
-    day = business_date(as_of, settings())
+    cfg = settings()
+    day = business_date(as_of, cfg)
     state = check_readiness(day.year - 1)
     if not state["final"]:
         notify_administrators(day, f"report-readiness:{day.year - 1}:{day.isoformat()}", "report_readiness",
                               readiness_text(state), ref=str(day.year - 1))
-    with database() as engine, session_scope(engine) as session:
-        record_completed(session, "annual-report-readiness", day.isoformat())
-    return state
+    return {**state, **record_if_settled("annual-report-readiness", day.isoformat(), cfg)}

@@ -26,8 +26,8 @@ def content_review(as_of: date | None = None, scheduled: bool = False) -> dict[s
     手机号码）、网站栏目空白或长期未更新、不予公开信息的定期评估、待发布前审查的信息；发现的问题生成检查任务并通知
     负责人，处理结果用 gongkai review record 登记。"""
     from gongkai.db import session_scope
-    from gongkai.schedule import is_done, period_of, record_completed
-    from tasks.common import database
+    from gongkai.schedule import is_done, period_of
+    from tasks.common import database, record_if_settled
     from tasks.report import artifact
     from tasks.review import review_content, send_review_notices
 
@@ -42,6 +42,5 @@ def content_review(as_of: date | None = None, scheduled: bool = False) -> dict[s
     result = review_content(day, str(flow_run.id) if flow_run.id else None)
     artifact("content-review", result.pop("markdown"), f"定期内容检查 {day.isoformat()}")
     delivered = send_review_notices(day)
-    with database() as engine, session_scope(engine) as session:
-        record_completed(session, FLOW_NAME, period)
-    return {**result, **delivered}
+    # The week is done only once its notices are confirmed delivered.
+    return {**result, **delivered, **record_if_settled(FLOW_NAME, period, cfg)}

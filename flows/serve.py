@@ -23,7 +23,8 @@ import sys
 import threading
 import time
 import urllib.request
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +151,85 @@ def catch_up(cfg: Settings, now: datetime | None = None, stop: threading.Event |
     return done
 
 
+# The service finishes a period whose messages are still unconfirmed (a run killed mid-send, a channel down)
+# without waiting for the next schedule: as soon as the outbox can retry them, and at most every RETRY_GAP.
+RETRY_GAP = timedelta(minutes=5)
+# A period neither done nor owing anything (its run crashed before planning) is run again after this long,
+# a few times only: a fault that persists is for the administrator (the failed runs show in the Prefect UI).
+RERUN_AFTER = timedelta(minutes=30)
+MAX_RERUNS = 6
+
+
+@dataclass
+class RetryState:
+    """What the retry watcher triggered for one process in its current period."""
+
+    period: str = ""
+    attempts: int = 0
+    last: datetime | None = None
+
+
+def retries_due(cfg: Settings, now: datetime, state: dict[str, RetryState]) -> list[tuple[str, date]]:
+    """The scheduled processes to run again now, with their business date: the current period is not done
+    (and not stale), and either its messages can be retried (an interrupted row's lease ran out, a failed
+    channel's backoff passed) or the period's run never got as far as recording anything. Updates ``state``."""
+    from gongkai.db import open_database, session_scope
+    from gongkai.outbox import outstanding
+    from gongkai.schedule import PROCESSES, is_stale, last_occurrence, missed, period_of
+
+    due: list[tuple[str, date]] = []
+    engine = open_database()
+    try:
+        for process in PROCESSES:
+            cron = getattr(cfg.schedules, process.name)
+            with session_scope(engine) as session:
+                day = missed(session, process, cron, cfg.tz, now)
+                if day is None or is_stale(process, day, now.astimezone(cfg.tz).date()):
+                    continue
+                owed = outstanding(session, settings=cfg, now=now, kinds=process.outbox_kinds)
+            mine = state.setdefault(process.name, RetryState())
+            period = period_of(process.period, day)
+            if mine.period != period:
+                mine.period, mine.attempts, mine.last = period, 0, None
+            if mine.last is not None and now - mine.last < RETRY_GAP:
+                continue
+            if owed.total:
+                if owed.retry_at is None or owed.retry_at > now:
+                    continue
+            elif (now - last_occurrence(cron, cfg.tz, now) < RERUN_AFTER or mine.attempts >= MAX_RERUNS
+                  or (mine.last is not None and now - mine.last < RERUN_AFTER)):  # fmt: skip
+                continue
+            mine.attempts, mine.last = mine.attempts + 1, now
+            due.append((process.name, day))
+    finally:
+        engine.dispose()
+    return due
+
+
+def deployment_name(process: str) -> str:
+    """The Prefect deployment name of a scheduled process (``gongkai-report-readiness``: dashes only)."""
+    return f"gongkai-{process.replace('_', '-')}"
+
+
+def _retry_watch(cfg: Settings, stop: threading.Event, interval: float = 30.0) -> None:
+    """Every ``interval`` seconds, start a run of each process :func:`retries_due` names through its
+    deployment (so the runner executes it and it shows in the Prefect UI)."""
+    from prefect.deployments import run_deployment
+
+    from gongkai.schedule import PROCESSES
+
+    flows = {p.name: p.flow_name for p in PROCESSES}
+    state: dict[str, RetryState] = {}
+    while not stop.wait(interval):
+        try:
+            for name, day in retries_due(cfg, datetime.now(UTC), state):
+                log.info("Retrying %s for %s: its messages are not all confirmed yet", flows[name], day.isoformat())
+                run_deployment(f"{flows[name]}/{deployment_name(name)}",
+                               parameters={"as_of": day.isoformat(), "scheduled": True}, timeout=0)  # fmt: skip
+        except Exception as exc:  # the watcher must outlive a database or API hiccup; the next round retries
+            log.warning("Retry watcher: %s", type(exc).__name__)
+
+
 def deployments(cfg: Settings) -> list[Any]:
     """One deployment per scheduled process, from ``[schedules]`` in the office's time zone, and the
     annual report's deployment without a schedule."""
@@ -163,8 +243,8 @@ def deployments(cfg: Settings) -> list[Any]:
         cron = getattr(cfg.schedules, process.name)
         out.append(
             FLOWS[process.name].to_deployment(
-                name=f"gongkai-{process.name}",
-                schedules=[Cron(cron, timezone=cfg.office.timezone, slug=f"gongkai-{process.name}")],
+                name=deployment_name(process.name),
+                schedules=[Cron(cron, timezone=cfg.office.timezone, slug=deployment_name(process.name))],
                 parameters={"scheduled": True},
                 paused=False,  # a clean stop paused it; serving again re-activates it
                 description=f"Gongkai: {process.flow_name} ({cron}, {cfg.office.timezone})",
@@ -202,7 +282,7 @@ def run(cfg: Settings, *, port: int | None = None) -> None:
                 log.info("Caught up: %s", item)
         if stop.is_set():
             return
-        _serve(deployments(cfg), stop, port)
+        _serve(deployments(cfg), stop, port, cfg)
     finally:
         with contextlib.suppress(FileNotFoundError):
             (prefect_home / "api-url").unlink()
@@ -224,8 +304,8 @@ def _drain_prefect_workers() -> None:
             log.warning("Could not flush %s: %s", worker.__name__, type(exc).__name__)
 
 
-def _serve(deps: list[Any], stop: threading.Event, port: int) -> None:
-    """Prefect's runner over ``deps``; SIGTERM pauses the deployments and returns."""
+def _serve(deps: list[Any], stop: threading.Event, port: int, cfg: Settings) -> None:
+    """Prefect's runner over ``deps``, with the retry watcher; SIGTERM pauses the deployments and returns."""
     import asyncio
 
     from prefect.exceptions import TerminationSignal
@@ -244,6 +324,13 @@ def _serve(deps: list[Any], stop: threading.Event, port: int) -> None:
             os.kill(os.getpid(), signal.SIGTERM)  # now the runner's own handler takes it
 
     threading.Thread(target=relay, name="sigterm-relay", daemon=True).start()
+
+    def watch() -> None:
+        while not runner.started and not finished.is_set():
+            time.sleep(0.5)
+        _retry_watch(cfg, finished, float(os.environ.get("GONGKAI_RETRY_INTERVAL", "30")))
+
+    threading.Thread(target=watch, name="retry-watcher", daemon=True).start()
     log.info("Serving %d deployment(s); Prefect UI at http://127.0.0.1:%s", len(deps), port)
     try:
         asyncio.run(runner.start())

@@ -56,13 +56,16 @@ class _Group(click.Group):
             _fail(err)
 
 
-def _parse_as_of(value: str | None, tz: str = "Asia/Shanghai") -> date:
-    from gongkai.clockseam import office_today
+def _parse_as_of(value: str | None, tz: str = "Asia/Shanghai", *, records: bool = False) -> date:
+    """The ``--as-of`` date (default today in the office's zone). For a command that sends or records
+    (``records``), a date after today is refused (exit 2) before anything starts."""
+    from gongkai.clockseam import business_date, office_today
     from gongkai.dates import parse_date
 
-    if value:
-        return parse_date(value, field="--as-of")
-    return office_today(tz)
+    day = parse_date(value, field="--as-of") if value else None
+    if records:
+        return business_date(day, tz)
+    return day if day is not None else office_today(tz)
 
 
 @dataclass
@@ -95,19 +98,20 @@ class Env:
 
 
 @contextmanager
-def _env(ctx: click.Context, as_of: str | None = None) -> Iterator[Env]:
+def _env(ctx: click.Context, as_of: str | None = None, *, records: bool = False) -> Iterator[Env]:
     from gongkai import register
     from gongkai.db import open_database, session_scope
     from gongkai.settings import load_settings
 
     shared = ctx.find_object(Ctx)
     settings = load_settings(shared.config if shared is not None else None)
+    day = _parse_as_of(as_of, settings.office.timezone, records=records)
     engine = open_database()
     try:
         with session_scope(engine) as session:
             register.sync_staff(session, [(s.id, s.name, s.role) for s in settings.staff])
             calendar = register.load_calendar(session)
-            yield Env(settings, session, calendar, _parse_as_of(as_of, settings.office.timezone))
+            yield Env(settings, session, calendar, day)
     finally:
         engine.dispose()
 
@@ -294,7 +298,7 @@ def request_add(
             raise InputError("--channel 应为 当面、邮寄、平常信函、网络 或 传真。")
     if id_number:
         check_id_number(id_number, field="--id-number")
-    with _env(ctx, as_of) as env:
+    with _env(ctx, as_of, records=True) as env:
         arrived = _parse_arrival(arrived_at, env.settings.tz) if arrived_at else None
         data = register.NewApplication(
             ref=ref or register.next_ref(env.session, received_on.year),
@@ -340,7 +344,7 @@ def request_event(
     from gongkai.deadlines import parse_event_spec
 
     event = parse_event_spec(event_spec)
-    with _env(ctx, as_of) as env:
+    with _env(ctx, as_of, records=True) as env:
         _app, clock = register.record_event(
             env.session, ref, event, calendar=env.calendar, as_of=env.as_of, recorded_by=_who(by), note=note
         )
@@ -480,7 +484,7 @@ def request_import(ctx: click.Context, file: Path, as_of: str | None, by: str | 
     """导入申请登记簿（CSV 或 XLSX；全部正确才写入，有误则一行也不写入并列出每个错误行）。"""
     from gongkai.importer import import_register
 
-    with _env(ctx, as_of) as env:
+    with _env(ctx, as_of, records=True) as env:
         result = import_register(
             env.session,
             file,
@@ -574,7 +578,7 @@ def item_add(
         url=url,
         owner_id=owner,
     )
-    with _env(ctx, as_of) as env:
+    with _env(ctx, as_of, records=True) as env:
         new = items.add_item(
             env.session,
             data,
@@ -679,7 +683,7 @@ def item_import(ctx: click.Context, file: Path, as_of: str | None, by: str | Non
     """导入主动公开信息（CSV 或 XLSX；全部正确才写入，有误则一行也不写入并列出每个错误行）。"""
     from gongkai.items import import_items
 
-    with _env(ctx, as_of) as env:
+    with _env(ctx, as_of, records=True) as env:
         result = import_items(
             env.session,
             file,
@@ -730,7 +734,7 @@ def item_change(ctx: click.Context, index_no: str, on: str, what: str, as_of: st
     from gongkai.dates import parse_date
 
     day = parse_date(on, field="--date")
-    with _env(ctx, as_of) as env:
+    with _env(ctx, as_of, records=True) as env:
         items.record_change(env.session, index_no, day, what, _who(by), as_of=env.as_of)
         it = items.get_item(env.session, index_no)
         due = items.publication_due(it, env.calendar)
@@ -790,7 +794,7 @@ def calendar_import(ctx: click.Context, file: Path, source: str | None, as_of: s
     from gongkai.workcal import read_calendar_file
 
     schedules = read_calendar_file(file)
-    with _env(ctx, as_of) as env:
+    with _env(ctx, as_of, records=True) as env:
         moved = register.import_calendar_years(
             env.session, schedules, by=_who(by), source=source or f"本单位导入（{file.name}）", as_of=env.as_of
         )
@@ -841,7 +845,7 @@ def run_process(ctx: click.Context, process: str, as_of: str | None, year: int |
     shared = ctx.find_object(Ctx)
     settings = load_settings(shared.config if shared is not None else None)
     os.environ["GONGKAI_CONFIG"] = str(settings.path)
-    day = _parse_as_of(as_of, settings.office.timezone)
+    day = _parse_as_of(as_of, settings.office.timezone, records=True)
     _prefect_for_cli()
     from flows.registry import FLOWS
 
@@ -865,7 +869,8 @@ def run_process(ctx: click.Context, process: str, as_of: str | None, year: int |
                 f"废止 {d['repealed']}、撤下 {d['withdrawn']}；完整性问题 {summary['findings']} 项。"
                 f"文件：{summary['files'].get('catalogue.html', '')} 等"
             )
-        if summary["findings"]:
+        _echo_owed(summary, settings)
+        if summary["findings"] or summary.get("outstanding"):
             sys.exit(1)
         return
     if process == "review":
@@ -879,7 +884,8 @@ def run_process(ctx: click.Context, process: str, as_of: str | None, year: int |
                 f"自动关闭 {summary['closed']} 个；通知已发送 {summary['sent']} 条、失败 {summary['failed']} 条。"
                 "用 gongkai review list 查看任务。"
             )
-        if summary["open"] or summary["failed"]:
+        _echo_owed(summary, settings)
+        if summary["open"] or summary["failed"] or summary.get("outstanding"):
             sys.exit(1)
         return
     summary = FLOWS[process](as_of=day)
@@ -891,8 +897,27 @@ def run_process(ctx: click.Context, process: str, as_of: str | None, year: int |
             f"失败 {summary.get('failed', 0)} 条（留在待发队列，下次运行重试），"
             f"此前已发送 {summary.get('already_sent', 0)} 条。"
         )
-    if summary.get("failed"):
+    _echo_owed(summary, settings)
+    if summary.get("failed") or summary.get("outstanding"):
         sys.exit(1)
+
+
+def _echo_owed(summary: dict[str, Any], settings: Settings) -> None:
+    """Say (on stderr) which messages a run could not confirm, and when they will be retried."""
+    if not summary.get("outstanding"):
+        return
+    when = ""
+    if summary.get("retry_at"):
+        moment = datetime.fromisoformat(summary["retry_at"]).astimezone(settings.tz)
+        when = f"，最早于 {moment:%Y-%m-%d %H:%M} 重试（gongkai serve 会自动重试，也可届时再次运行本命令）"
+    interrupted = summary.get("interrupted") or 0
+    click.echo(
+        f"注意：还有 {summary['outstanding']} 条消息未确认送达"
+        + (f"，其中 {interrupted} 条的发送被中断（重发时标注“可能重复”）" if interrupted else "")
+        + when
+        + "；全部送达前本期不记为已完成。",
+        err=True,
+    )
 
 
 @main.command()
@@ -1069,7 +1094,7 @@ def review_record(
     from gongkai import review as rv
     from gongkai.dates import parse_date
 
-    with _env(ctx, as_of) as env:
+    with _env(ctx, as_of, records=True) as env:
         reviewed_on = parse_date(on, field="--on") if on else env.as_of
         done = rv.record_outcome(
             env.session,
@@ -1276,7 +1301,7 @@ def demo(ctx: click.Context, as_of: str | None) -> None:
     """演示：登记簿为空时载入演示单位一年的数据，然后列出未办结申请及其期限。"""
     from gongkai import register
 
-    with _env(ctx, as_of) as env:
+    with _env(ctx, as_of, records=True) as env:
         _load_demo_if_empty(env)
         items = register.list_applications(env.session, calendar=env.calendar, as_of=env.as_of)
         as_of_day = env.as_of

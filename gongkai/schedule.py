@@ -28,14 +28,17 @@ class ScheduledProcess:
     flow_name: str  # the Prefect flow / deployment name
     period: str  # day | week | quarter | year
     stale_after_days: int | None = None  # a missed run older than this is not worth doing any more
+    outbox_kinds: frozenset[str] | None = None  # the messages its period waits for (None: every kind)
 
 
 PROCESSES: Final[tuple[ScheduledProcess, ...]] = (
+    # The reminder run delivers whatever the outbox holds, so its day waits for every message.
     ScheduledProcess("reminders", "deadline-reminders", "day"),
-    ScheduledProcess("catalogue", "catalogue-update", "quarter"),
-    ScheduledProcess("review", "content-review", "week"),
+    ScheduledProcess("catalogue", "catalogue-update", "quarter", outbox_kinds=frozenset({"catalogue"})),
+    ScheduledProcess("review", "content-review", "week", outbox_kinds=frozenset({"review"})),
     # "Publish before 31 January": a January reminder caught up in March would only confuse.
-    ScheduledProcess("report_readiness", "annual-report-readiness", "day", stale_after_days=6),
+    ScheduledProcess("report_readiness", "annual-report-readiness", "day", stale_after_days=6,
+                     outbox_kinds=frozenset({"report_readiness"})),  # fmt: skip
 )
 
 
@@ -106,8 +109,11 @@ def missed(session: Session, process: ScheduledProcess, cron: str, tz: ZoneInfo,
     return business_date
 
 
+PROCESS_BY_FLOW: Final[dict[str, ScheduledProcess]] = {p.flow_name: p for p in PROCESSES}
+
 __all__ = [
     "PROCESSES",
+    "PROCESS_BY_FLOW",
     "ScheduledProcess",
     "completed_period",
     "due_period",

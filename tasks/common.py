@@ -6,7 +6,7 @@ database itself, so a task can run in another process or be retried on its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
-from gongkai.clockseam import office_today
+from gongkai.clockseam import business_date as checked_business_date
 from gongkai.db import open_database
 from gongkai.settings import Settings, gongkai_home, load_settings
 
 if TYPE_CHECKING:
-    from gongkai.outbox import DeliveryCounts
+    from gongkai.outbox import DeliveryCounts, Outstanding
 
 
 def settings() -> Settings:
@@ -28,8 +28,9 @@ def settings() -> Settings:
 
 
 def business_date(as_of: date | None, cfg: Settings) -> date:
-    """``as_of`` or today in the office's time zone (never the server's)."""
-    return as_of if as_of is not None else office_today(cfg.tz)
+    """``as_of`` or today in the office's time zone (never the server's); a future date is refused
+    (see :func:`gongkai.clockseam.business_date`)."""
+    return checked_business_date(as_of, cfg.tz)
 
 
 @contextmanager
@@ -76,3 +77,37 @@ def deliver_outbox(engine: Engine, cfg: Settings, as_of: date) -> DeliveryCounts
 
     notifier = Notifier(secret_loader=load_secret, console_file=console_file())
     return deliver(engine, settings=cfg, as_of=as_of, notifier=notifier, now=lambda: datetime.now(UTC))
+
+
+def unsettled(engine: Engine, cfg: Settings, kinds: Collection[str] | None = None) -> Outstanding:
+    """What the outbox still owes (of ``kinds``, or every kind): a flow records its period as done only
+    when this is empty, so an interrupted or failed delivery is retried, never forgotten."""
+    from gongkai.outbox import outstanding
+
+    return outstanding(engine, settings=cfg, now=datetime.now(UTC), kinds=kinds)
+
+
+def record_if_settled(flow_name: str, period: str, cfg: Settings) -> dict[str, object]:
+    """Record ``period`` as done for ``flow_name`` unless the messages it waits for (its process's
+    ``outbox_kinds``) are still unconfirmed; returns ``done``, ``outstanding``, ``interrupted`` and
+    ``retry_at`` for the run's summary."""
+    from gongkai.db import session_scope
+    from gongkai.schedule import PROCESS_BY_FLOW, record_completed
+
+    kinds = PROCESS_BY_FLOW[flow_name].outbox_kinds
+    with database() as engine:
+        owed = unsettled(engine, cfg, kinds)
+        if owed.total == 0:
+            with session_scope(engine) as session:
+                record_completed(session, flow_name, period)
+    return owed_summary(owed)
+
+
+def owed_summary(owed: Outstanding) -> dict[str, object]:
+    """The outstanding part of a run's summary (plain values for Prefect and ``--json``)."""
+    return {
+        "done": owed.total == 0,
+        "outstanding": owed.total,
+        "interrupted": owed.interrupted,
+        "retry_at": owed.retry_at.isoformat() if owed.retry_at is not None else None,
+    }

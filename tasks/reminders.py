@@ -18,7 +18,7 @@ from gongkai.models import ReminderRun, utcnow
 from gongkai.outbox import write_outbox
 from gongkai.reminders import plan_reminders
 from gongkai.schedule import record_completed
-from tasks.common import database, deliver_outbox, settings
+from tasks.common import database, deliver_outbox, owed_summary, settings, unsettled
 
 
 @task(name="plan-reminders", retries=2, retry_delay_seconds=10)
@@ -67,8 +67,10 @@ def send_reminders(as_of: date) -> dict[str, int]:
 def record_run(
     as_of: date, planned: dict[str, int], delivered: dict[str, int], flow_name: str, flow_run_id: str | None
 ) -> dict[str, Any]:
-    """Store the run's summary, mark the business day done, and publish a Prefect artifact."""
+    """Store the run's summary, mark the business day done when every reminder is confirmed delivered
+    (otherwise the day stays open: the next run or the service's retry finishes it), publish an artifact."""
     with database() as engine, session_scope(engine) as session:
+        owed = unsettled(engine, settings())
         session.add(
             ReminderRun(
                 as_of=as_of,
@@ -82,8 +84,9 @@ def record_run(
                 flow_run_id=flow_run_id,
             )
         )
-        record_completed(session, flow_name, as_of.isoformat())
-    summary = {"as_of": as_of.isoformat(), **planned, **delivered}
+        if owed.total == 0:
+            record_completed(session, flow_name, as_of.isoformat())
+    summary = {"as_of": as_of.isoformat(), **planned, **delivered, **owed_summary(owed)}
     create_markdown_artifact(
         key="deadline-reminders",
         markdown=summary_markdown(summary),
@@ -106,7 +109,11 @@ def summary_markdown(summary: dict[str, Any]) -> str:
         ("messages", "发出的汇总消息"),
         ("possible_repeats", "可能重复的重发"),
         ("alerts", "发给管理员的送达告警"),
+        ("outstanding", "尚未确认送达（将重试）"),
+        ("interrupted", "其中发送被中断（租约到期后重发，标注可能重复）"),
     ]
     lines = [f"## 期限提醒 {summary['as_of']}", "", "| 项目 | 数量 |", "| --- | ---: |"]
     lines += [f"| {label} | {summary.get(key, 0)} |" for key, label in labels]
+    if summary.get("retry_at"):
+        lines += ["", f"最早可重试时间（UTC）：{summary['retry_at']}；本日期在全部送达前不记为已完成。"]
     return "\n".join(lines) + "\n"

@@ -374,7 +374,7 @@ def test_calendar_import_lists_moved_deadlines(home: Path, tmp_path: Path) -> No
         "--ref",
         "2026-0100",
         "--received",
-        "2026-12-20",
+        "2026-12-04",
         "--applicant-type",
         "自然人",
         "--applicant-name",
@@ -384,7 +384,7 @@ def test_calendar_import_lists_moved_deadlines(home: Path, tmp_path: Path) -> No
         "--by",
         "wang",
         "--as-of",
-        "2026-12-21",
+        "2026-12-07",
     )
     ok(
         "request",
@@ -402,26 +402,26 @@ def test_calendar_import_lists_moved_deadlines(home: Path, tmp_path: Path) -> No
         "--by",
         "wang",
         "--as-of",
-        "2026-12-21",
+        "2026-12-07",
     )
-    before = json.loads(ok("request", "show", "2026-0100", "--as-of", "2026-12-21", "--json").stdout)
-    assert before["provisional"] is True and before["due"] == "2027-01-18"
+    before = json.loads(ok("request", "show", "2026-0100", "--as-of", "2026-12-07", "--json").stdout)
+    assert before["provisional"] is True and before["due"] == "2027-01-04"
     csv_file = tmp_path / "2027.csv"
     csv_file.write_text(CALENDAR_2027, encoding="utf-8")
-    out = ok("calendar", "import", str(csv_file), "--by", "wang", "--as-of", "2026-12-21").stdout
+    out = ok("calendar", "import", str(csv_file), "--by", "wang", "--as-of", "2026-12-07").stdout
     assert "2027" in out
     moved = [line for line in out.splitlines() if "2026-0100" in line]
     assert (
-        len(moved) == 1 and "2027-01-18 → 2027-01-19" in moved[0]
-    )  # 4-5 Jan off, Sat 9 Jan worked: one later
+        len(moved) == 1 and "2027-01-04 → 2027-01-06" in moved[0]
+    )  # 4-5 Jan off: two days later
     assert "2026-0001" not in out
-    after = json.loads(ok("request", "show", "2026-0100", "--as-of", "2026-12-21", "--json").stdout)
-    assert (after["provisional"], after["due"]) == (False, "2027-01-19")
+    after = json.loads(ok("request", "show", "2026-0100", "--as-of", "2026-12-07", "--json").stdout)
+    assert (after["provisional"], after["due"]) == (False, "2027-01-06")
     assert "2027 年：已公布" in ok("calendar", "show", "2027").stdout
     # The calculator reads the imported year from the existing database (without migrating it).
-    calc = json.loads(ok("deadline", "--received", "2026-12-20", "--as-of", "2026-12-21", "--json").stdout)
-    assert (calc["provisional"], calc["due"]) == (False, "2027-01-19")
-    again = ok("calendar", "import", str(csv_file), "--by", "wang", "--as-of", "2026-12-21").stdout
+    calc = json.loads(ok("deadline", "--received", "2026-12-04", "--as-of", "2026-12-07", "--json").stdout)
+    assert (calc["provisional"], calc["due"]) == (False, "2027-01-06")
+    again = ok("calendar", "import", str(csv_file), "--by", "wang", "--as-of", "2026-12-07").stdout
     assert "没有期限因此变化" in again
 
 
@@ -430,7 +430,7 @@ def test_calendar_import_refuses_makeup_on_a_weekday(home: Path, tmp_path: Path)
     csv_file.write_text(
         "日期,类型,名称\n2027-01-01,off,元旦\n2027-01-06,makeup_workday,春节\n", encoding="utf-8"
     )
-    result = gk("calendar", "import", str(csv_file), "--by", "wang", "--as-of", "2026-12-21")
+    result = gk("calendar", "import", str(csv_file), "--by", "wang", "--as-of", "2026-12-07")
     assert result.exit_code == 2, result.output
     assert isinstance(result.exception, SystemExit)
     assert "bad-2027.csv" in result.stderr

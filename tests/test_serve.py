@@ -96,7 +96,7 @@ def test_serve_catches_up_once_serves_and_stops_cleanly(tmp_path: Path) -> None:
         assert url.startswith("http://127.0.0.1:")
         _wait(lambda: "Serving" in err.read_text(), 60, "serving", proc, err)
         deployments = _deployment_names(url)
-        assert {"gongkai-reminders", "gongkai-report_readiness", "gongkai-annual-report"} <= deployments
+        assert {"gongkai-reminders", "gongkai-report-readiness", "gongkai-annual-report"} <= deployments
     finally:
         code = _stop(proc)
     assert code == 0, err.read_text()[-2000:]

@@ -20,20 +20,20 @@ def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"
     monkeypatch.setenv("GONGKAI_HOME", str(home))
     monkeypatch.setenv("GONGKAI_CONFIG", str(REPO / "config" / "gongkai.toml"))
-    assert CliRunner().invoke(main, ["demo", "--as-of", "2026-09-20"]).exit_code == 0
+    assert CliRunner().invoke(main, ["demo", "--as-of", "2026-06-20"]).exit_code == 0
     return home
 
 
 def test_quarterly_update_builds_stores_diffs_and_notifies(office: Path) -> None:
     from flows.catalogue import catalogue_update
 
-    first = catalogue_update(as_of=date(2026, 10, 1))
-    assert first["period"] == "2026-Q3"
+    first = catalogue_update(as_of=date(2026, 7, 1))
+    assert first["period"] == "2026-Q2"
     assert first["entries"] > 0 and first["diff"]["added"] == first["entries"]
     for name in ("catalogue.html", "catalogue.xlsx", "catalogue.csv", "catalogue.md", "guide.html", "guide.md"):
         assert Path(first["files"][name]).stat().st_size > 200
     console = (office / "messages" / "console.log").read_text(encoding="utf-8")
-    assert "2026-Q3 政府信息公开目录和指南已更新" in console
+    assert "2026-Q2 政府信息公开目录和指南已更新" in console
 
     # Next quarter: one item repealed and one withdrawn in the register → the diff says so.
     db = office / "gongkai.db"
@@ -42,14 +42,14 @@ def test_quarterly_update_builds_stores_diffs_and_notifies(office: Path) -> None
             "SELECT id FROM proactive_item WHERE published_on IS NOT NULL AND attribute = 'proactive' "
             "AND withdrawn_on IS NULL AND validity = 'in_force' ORDER BY id LIMIT 2"
         ).fetchall()
-        conn.execute("UPDATE proactive_item SET validity = 'repealed', repealed_on = '2026-11-02' WHERE id = ?", rows[0])
-        conn.execute("UPDATE proactive_item SET withdrawn_on = '2026-11-03' WHERE id = ?", rows[1])
-    second = catalogue_update(as_of=date(2027, 1, 1))
-    assert second["period"] == "2026-Q4"
+        conn.execute("UPDATE proactive_item SET validity = 'repealed', repealed_on = '2026-08-03' WHERE id = ?", rows[0])
+        conn.execute("UPDATE proactive_item SET withdrawn_on = '2026-08-04' WHERE id = ?", rows[1])
+    second = catalogue_update(as_of=date(2026, 10, 1))
+    assert second["period"] == "2026-Q3"
     assert second["diff"]["repealed"] >= 1 and second["diff"]["withdrawn"] == 1
     with sqlite3.connect(db) as conn:
         stored = conn.execute("SELECT period, diff FROM catalogue_snapshot ORDER BY as_of").fetchall()
-    assert [p for p, _ in stored] == ["2026-Q3", "2026-Q4"]
+    assert [p for p, _ in stored] == ["2026-Q2", "2026-Q3"]
     assert len(json.loads(stored[1][1])["withdrawn"]) == 1
 
 

@@ -152,3 +152,132 @@ def test_smtp_down_run_exits_1_and_keeps_reminders_queued(office: Path, smtp: Sm
     result = CliRunner().invoke(main, ["run", "reminders", "--as-of", AS_OF.isoformat(), "--json"])
     assert result.exit_code == 0, result.output
     assert _count("SELECT count(*) FROM reminder_outbox WHERE status = 'pending'") == 0
+
+
+def _simulate_killed_send(claimed_minutes_ago: float) -> int:
+    """One delivered reminder put back as a killed run leaves it: claimed ('sending'), never marked."""
+    from datetime import UTC, datetime, timedelta
+
+    from gongkai.models import ReminderOutbox, ScheduleProgress
+
+    engine = open_database()
+    try:
+        with engine.begin() as conn:
+            row_id = conn.execute(
+                sa.select(sa.func.min(ReminderOutbox.id)).where(ReminderOutbox.status == "sent")  # type: ignore[arg-type]
+            ).scalar_one()
+            conn.execute(
+                sa.update(ReminderOutbox)
+                .where(ReminderOutbox.id == row_id)  # type: ignore[arg-type]
+                .values(status="sending", claim_token="killed-run", sent_at=None,
+                        claimed_at=datetime.now(UTC) - timedelta(minutes=claimed_minutes_ago))  # fmt: skip
+            )
+            conn.execute(sa.delete(ScheduleProgress))
+        return int(row_id)
+    finally:
+        engine.dispose()
+
+
+def test_interrupted_send_keeps_the_day_open_until_it_is_delivered(office: Path, smtp: SmtpSink) -> None:
+    """Issue 10 #2: a re-run inside the lease reports the interrupted reminder, exits 1 and does not mark the
+    day done; once the lease has run out the next run delivers it, labelled 可能重复, and then the day is done."""
+    from gongkai.cli import main
+
+    first = CliRunner().invoke(main, ["run", "reminders", "--as-of", AS_OF.isoformat(), "--json"])
+    assert first.exit_code == 0, first.output
+    row_id = _simulate_killed_send(claimed_minutes_ago=1)
+    smtp.messages.clear()
+
+    inside = CliRunner().invoke(main, ["run", "reminders", "--as-of", AS_OF.isoformat(), "--json"])
+    assert inside.exit_code == 1, inside.output
+    summary = json.loads(inside.stdout.strip().splitlines()[-1])
+    assert (summary["outstanding"], summary["interrupted"], summary["done"]) == (1, 1, False)
+    assert summary["retry_at"] is not None
+    assert "未确认送达" in inside.stderr and "可能重复" in inside.stderr
+    assert smtp.messages == []
+    assert _count("SELECT count(*) FROM schedule_progress") == 0, "the day is not done while a reminder is unconfirmed"
+
+    # The lease (10 minutes) has run out: the next run, whatever its date, delivers it once, labelled.
+    _simulate_lease_expiry(row_id)
+    after = CliRunner().invoke(main, ["run", "reminders", "--as-of", AS_OF.isoformat(), "--json"])
+    assert after.exit_code == 0, after.output
+    assert json.loads(after.stdout.strip().splitlines()[-1])["done"] is True
+    assert len(smtp.messages) == 1 and "可能重复" in smtp.messages[0].subject
+    assert _count(f"SELECT count(*) FROM reminder_outbox WHERE id = {row_id} AND status = 'sent'") == 1
+    assert _count("SELECT count(*) FROM schedule_progress WHERE flow = 'deadline-reminders'") == 1
+
+
+def _simulate_lease_expiry(row_id: int) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from gongkai.models import ReminderOutbox
+
+    engine = open_database()
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.update(ReminderOutbox)
+                .where(ReminderOutbox.id == row_id)  # type: ignore[arg-type]
+                .values(claimed_at=datetime.now(UTC) - timedelta(minutes=11))
+            )
+    finally:
+        engine.dispose()
+
+
+def test_a_future_business_date_is_refused_before_anything_runs(office: Path, smtp: SmtpSink) -> None:
+    """Issue 10 #3: `run … --as-of` after today (office time zone) sends nothing, records nothing, exit 2; the
+    flows refuse it too (a run started from the Prefect UI)."""
+    from datetime import timedelta
+
+    from flows.catalogue import catalogue_update
+    from flows.reminders import deadline_reminders
+    from flows.review import content_review
+    from gongkai.cli import main
+    from gongkai.clockseam import FutureBusinessDate, office_today
+
+    tomorrow = office_today("Asia/Shanghai") + timedelta(days=1)
+    runs_before = _count("SELECT count(*) FROM reminder_run")
+    outbox_before = _count("SELECT count(*) FROM reminder_outbox")
+    for process in ("reminders", "catalogue", "review"):
+        for day in (tomorrow.isoformat(), "2099-01-01"):
+            result = CliRunner().invoke(main, ["run", process, "--as-of", day, "--json"])
+            assert result.exit_code == 2, (process, day, result.output)
+            assert "晚于今天" in result.stderr and "Traceback" not in result.output
+            assert result.stdout == ""
+    for flow in (deadline_reminders, catalogue_update, content_review):
+        with pytest.raises(FutureBusinessDate):
+            flow(as_of=tomorrow)
+    assert smtp.messages == []
+    assert _count("SELECT count(*) FROM reminder_run") == runs_before
+    assert _count("SELECT count(*) FROM reminder_outbox") == outbox_before
+    assert _count("SELECT count(*) FROM schedule_progress") == 0
+    assert _count("SELECT count(*) FROM catalogue_snapshot") == 0
+
+    # Today is allowed, and the day is recorded as done up to today only.
+    today = office_today("Asia/Shanghai")
+    assert deadline_reminders(as_of=today, scheduled=True)["done"] is True
+    engine = open_database()
+    try:
+        with engine.connect() as conn:
+            period = conn.execute(sa.text("SELECT period FROM schedule_progress")).scalar_one()
+    finally:
+        engine.dispose()
+    assert period == today.isoformat()
+
+
+def test_recording_commands_refuse_a_future_as_of(office: Path) -> None:
+    """Registering or recording with a future business date is refused (exit 2); looking ahead is allowed."""
+    from datetime import timedelta
+
+    from gongkai.cli import main
+    from gongkai.clockseam import office_today
+
+    tomorrow = (office_today("Asia/Shanghai") + timedelta(days=1)).isoformat()
+    apps = _count("SELECT count(*) FROM application")
+    added = CliRunner().invoke(main, ["request", "add", "--ref", "2026-9001", "--received", AS_OF.isoformat(),
+                                      "--applicant-type", "自然人", "--applicant-name", "张三", "--content", "x",
+                                      "--by", "wang", "--as-of", tomorrow])  # fmt: skip
+    assert added.exit_code == 2 and "晚于今天" in added.stderr
+    assert _count("SELECT count(*) FROM application") == apps
+    listed = CliRunner().invoke(main, ["request", "list", "--as-of", tomorrow, "--json"])
+    assert listed.exit_code == 0, listed.output

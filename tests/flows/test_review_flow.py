@@ -20,8 +20,8 @@ from gongkai.db import open_database
 from tests.flows.test_reminders_flow import _config
 from tests.servers import SmtpSink
 
-DEMO_DAY = date(2026, 11, 27)  # a Friday
-MONDAY = date(2026, 11, 30)
+DEMO_DAY = date(2026, 10, 23)  # a Friday (weeks before today: runs may not be dated in the future)
+MONDAY = date(2026, 10, 26)
 PHONE = re.compile(r"1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}")
 ID18 = re.compile(r"\d{17}[\dXx]")
 
@@ -72,12 +72,12 @@ def test_weekly_run_opens_tasks_notifies_owners_and_keeps_numbers_out(office: Pa
 
     # Same week again: nothing new, nobody told twice; the run is stored each time.
     before = len(smtp.messages)
-    again = content_review(as_of=date(2026, 12, 2))
+    again = content_review(as_of=date(2026, 10, 28))
     assert again["new"] == 0 and again["still_open"] == first["open"]
     assert len(smtp.messages) == before
     assert len(_rows("SELECT id FROM review_run")) == 2
     # A scheduled run of a week already done is skipped.
-    assert content_review(as_of=date(2026, 12, 3), scheduled=True)["skipped"] is True
+    assert content_review(as_of=date(2026, 10, 29), scheduled=True)["skipped"] is True
 
 
 def test_artifact_and_two_task_runs(office: Path, smtp: SmtpSink) -> None:
@@ -130,14 +130,14 @@ def test_recorded_task_is_not_raised_again_and_undone_one_escalates(office: Path
     done = _cli("review", "record", str(pii.id), "--outcome", "撤下", "--reviewer", "王丽",
                 "--reason", "含个人信息，先撤下待处理", "--as-of", MONDAY.isoformat())  # fmt: skip
     assert done.exit_code == 0, done.output
-    assert "已登记于 2026-11-30 撤下" in done.output
-    assert _rows("SELECT withdrawn_on FROM proactive_item WHERE id = :i", i=pii.item_id)[0][0] == "2026-11-30"
+    assert "已登记于 2026-10-26 撤下" in done.output
+    assert _rows("SELECT withdrawn_on FROM proactive_item WHERE id = :i", i=pii.item_id)[0][0] == "2026-10-26"
     again = _cli("review", "record", str(pii.id), "--outcome", "keep", "--reviewer", "王丽", "--reason", "x",
                  "--as-of", MONDAY.isoformat())  # fmt: skip
     assert again.exit_code == 2 and "不能重复登记" in again.output
 
     # Next week: the recorded task is not reported again; the rest are still open.
-    later = content_review(as_of=date(2026, 12, 7))
+    later = content_review(as_of=date(2026, 11, 2))
     assert later["by_kind"]["pii"] == 0 and later["new"] == 0
     assert _rows("SELECT status FROM review_task WHERE id = :i", i=pii.id)[0][0] == "done"
 
@@ -146,7 +146,7 @@ def test_recorded_task_is_not_raised_again_and_undone_one_escalates(office: Path
     smtp.messages.clear()
     deadline_reminders(as_of=due)
     assert not any(f"检查任务 #{rereview.id}（" in m.text for m in smtp.messages)
-    after = date(2026, 12, 15)  # a Tuesday after the 10 working days
+    after = date(2026, 11, 10)  # a Tuesday after the 10 working days
     deadline_reminders(as_of=after)
     zhao = [m for m in smtp.messages if "zhao@example.com" in m.to]
     assert any(f"检查任务 #{rereview.id}（" in m.text and "请督办" in m.text for m in zhao)
@@ -157,7 +157,7 @@ def test_cli_run_list_show_history_and_narrative(office: Path, smtp: SmtpSink) -
     ran = _cli("run", "review", "--as-of", MONDAY.isoformat(), "--json")
     assert ran.exit_code == 1  # tasks are waiting
     summary = json.loads(ran.output.strip().splitlines()[-1])
-    assert summary["open"] > 0 and summary["period"] == "2026-W49"
+    assert summary["open"] > 0 and summary["period"] == "2026-W44"
 
     listed = _cli("review", "list", "--json", "--as-of", MONDAY.isoformat())
     assert listed.exit_code == 0
@@ -173,10 +173,10 @@ def test_cli_run_list_show_history_and_narrative(office: Path, smtp: SmtpSink) -
     assert bad.exit_code == 2 and "待发布前审查任务不能登记“标注废止”" in bad.output
     ok = _cli("review", "record", str(draft["id"]), "--outcome", "publish", "--reviewer", "赵建国",
               "--reason", "经审查可以公开", "--as-of", MONDAY.isoformat())  # fmt: skip
-    assert ok.exit_code == 0 and "已登记于 2026-11-30 公开" in ok.output
+    assert ok.exit_code == 0 and "已登记于 2026-10-26 公开" in ok.output
     item = _rows("SELECT p.published_on, r.result, r.note FROM review_task t JOIN proactive_item p ON p.id = t.item_id "
                  "JOIN item_review r ON r.item_id = p.id WHERE t.id = :i ORDER BY r.id DESC", i=draft["id"])  # fmt: skip
-    assert tuple(item[0]) == ("2026-11-30", "publish", "经审查可以公开")
+    assert tuple(item[0]) == ("2026-10-26", "publish", "经审查可以公开")
 
     history = _cli("review", "history", "--year", "2026", "--json", "--as-of", MONDAY.isoformat())
     figures = json.loads(history.output)["figures"]

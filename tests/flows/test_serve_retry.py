@@ -1,0 +1,94 @@
+"""The service's retry watcher (``flows.serve.retries_due``), with the time injected: a reminder run killed
+mid-send at 08:31 is made good the same morning, once its lease has run out; a period whose run crashed
+before recording anything is run again, a few times only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from gongkai.db import open_database, session_scope
+from gongkai.settings import Settings, load_settings
+from tests.flows.test_reminders_flow import AS_OF, office  # noqa: F401 - the fixture
+from tests.servers import SmtpSink
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def at(hour: int, minute: int, second: int = 0) -> datetime:
+    """A moment of the business day AS_OF (a Friday), office time, as UTC."""
+    return datetime(AS_OF.year, AS_OF.month, AS_OF.day, hour, minute, second, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def _only_reminders_open() -> None:
+    """Every other scheduled process is done far ahead: the test looks at the reminders alone."""
+    from gongkai.schedule import PROCESSES, record_completed
+
+    engine = open_database()
+    try:
+        with session_scope(engine) as session:
+            for process in PROCESSES:
+                if process.name != "reminders":
+                    record_completed(session, process.flow_name, "9999")
+    finally:
+        engine.dispose()
+
+
+def _kill_one_send(claimed_at: datetime) -> int:
+    from gongkai.models import ReminderOutbox, ScheduleProgress
+
+    engine = open_database()
+    try:
+        with engine.begin() as conn:
+            row_id = int(conn.execute(sa.select(sa.func.min(ReminderOutbox.id))).scalar_one())  # type: ignore[arg-type]
+            conn.execute(
+                sa.update(ReminderOutbox)
+                .where(ReminderOutbox.id == row_id)  # type: ignore[arg-type]
+                .values(status="sending", claim_token="killed", sent_at=None, claimed_at=claimed_at)
+            )
+            conn.execute(sa.delete(ScheduleProgress).where(ScheduleProgress.flow == "deadline-reminders"))  # type: ignore[arg-type]
+        return row_id
+    finally:
+        engine.dispose()
+
+
+def _cfg() -> Settings:
+    return load_settings(None)
+
+
+def test_a_send_killed_at_0831_is_retried_when_its_lease_runs_out(office: Path, smtp: SmtpSink) -> None:  # noqa: F811
+    from flows.reminders import deadline_reminders
+    from flows.serve import RetryState, retries_due
+
+    assert deadline_reminders(as_of=AS_OF)["done"] is True
+    _only_reminders_open()
+    _kill_one_send(claimed_at=at(8, 31))
+    cfg, state = _cfg(), dict[str, RetryState]()
+    assert cfg.notifications.lease_minutes == 10
+
+    assert retries_due(cfg, at(8, 32), state) == [], "inside the lease nothing is retried"
+    assert retries_due(cfg, at(8, 40, 30), state) == []
+    assert retries_due(cfg, at(8, 41, 30), state) == [("reminders", AS_OF)], "the same morning, once the lease ran out"
+    assert retries_due(cfg, at(8, 43), state) == [], "not again within the retry gap"
+
+    smtp.messages.clear()
+    summary = deadline_reminders(as_of=AS_OF, scheduled=True)  # what the triggered run does
+    assert summary["done"] is True and summary["possible_repeats"] == 1
+    assert len(smtp.messages) == 1 and "可能重复" in smtp.messages[0].subject
+    assert retries_due(cfg, at(8, 50), state) == []
+
+
+def test_a_period_whose_run_crashed_before_recording_is_rerun_a_few_times(office: Path, smtp: SmtpSink) -> None:  # noqa: F811
+    from flows.serve import MAX_RERUNS, RetryState, retries_due
+
+    _only_reminders_open()  # the reminders of AS_OF never ran: nothing owed, nothing recorded
+    cfg, state = _cfg(), dict[str, RetryState]()
+    assert retries_due(cfg, at(8, 50), state) == [], "the scheduled run (08:30) may still be running"
+    assert retries_due(cfg, at(9, 1), state) == [("reminders", AS_OF)]
+    assert retries_due(cfg, at(9, 20), state) == []
+    moments = [at(9, 1) + timedelta(minutes=31 * n) for n in range(1, 12)]
+    triggered = sum(len(retries_due(cfg, m, state)) for m in moments)
+    assert triggered == MAX_RERUNS - 1, "a fault that persists is not retried forever"

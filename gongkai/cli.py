@@ -210,7 +210,7 @@ def deadline(received: str, channel: str | None, events: tuple[str, ...], as_of:
             raise InputError(f"--channel “{channel}”无效，应为 in_person、post、letter、online、fax 或 当面、邮寄、平常信函、网络、传真。")
     evs = [parse_event_spec(e) for e in events]
     clock = compute_clock(
-        received_on, evs, calendar=_readonly_calendar(), as_of=_parse_as_of(as_of), channel=ch
+        received_on, evs, calendar=_readonly_calendar(), as_of=_parse_as_of(as_of), channel=ch, ignore_future=True
     )
     if as_json:
         _echo(json.dumps(clock.to_json(), ensure_ascii=False, indent=2))
@@ -438,7 +438,7 @@ def request_show(ctx: click.Context, ref: str, as_of: str | None, as_json: bool)
         app = register.get_application(env.session, ref)
         rows = register.application_events(env.session, app)
         clock = register.clock_of(app, [register.event_from_row(r) for r in rows], calendar=env.calendar,
-                                  as_of=env.as_of)
+                                  as_of=env.as_of, ignore_future=True)
     if as_json:
         out = _clock_json(app, clock)
         out["events"] = [

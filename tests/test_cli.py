@@ -111,8 +111,43 @@ def test_deadline_example_a_continuation(home: Path) -> None:
     )
     extended = json.loads(ok(*args, "--event", "extension_approved:2025-03-20:10").stdout)
     assert extended["extended"] is True and extended["due"] > data["due"]
-    assert extended["extension_limit"] == data["extension_limit"]
+    # Only one extension: the one approved is the furthest any can reach (README, "extension_limit").
+    assert extended["extension_limit"] == extended["due"] < data["extension_limit"]
     assert list(home.iterdir()) == []
+
+
+def test_deadline_as_of_before_receipt_exits_2(home: Path) -> None:
+    line = refused("deadline", "--received", "2026-03-02", "--as-of", "2026-03-01")
+    assert "2026-03-01" in line and "2026-03-02" in line and "收到申请" in line
+
+
+def test_deadline_ignores_events_after_as_of_and_says_so(home: Path) -> None:
+    """As of Fri 20 Mar 2026 an extension approved on 25 Mar has not happened: the reply date stays
+    Mon 30 Mar (20th working day after Mon 2 Mar), and the output says what was left out."""
+    args = ["deadline", "--received", "2026-03-02", "--as-of", "2026-03-20",
+            "--event", "extension_approved:2026-03-25"]
+    out = ok(*args).stdout
+    assert "法定答复期限：2026-03-30" in out
+    assert "extension_approved:2026-03-25" in out and "未计入" in out
+    data = json.loads(ok(*args, "--json").stdout)
+    assert (data["due"], data["extended"]) == ("2026-03-30", False)
+    assert data["ignored_events"] == ["extension_approved:2026-03-25"]
+    later = json.loads(ok(*args[:3], "--as-of", "2026-03-25", *args[5:], "--json").stdout)
+    assert (later["due"], later["extended"], later["ignored_events"]) == ("2026-04-28", True, [])
+
+
+def test_request_show_as_of_is_checked_against_the_register(home: Path) -> None:
+    ok("request", "add", "--ref", "2026-0007", "--received", "2026-03-02", "--applicant-type", "自然人",
+       "--applicant-name", "张小明", "--content", "请求公开某文件", "--by", "wang", "--as-of", "2026-03-02")
+    ok("request", "event", "2026-0007", "extension_approved:2026-03-25", "--by", "zhao", "--as-of", "2026-03-25")
+    line = refused("request", "show", "2026-0007", "--as-of", "2026-03-01")
+    assert "2026-03-01" in line and "2026-03-02" in line
+    before = json.loads(ok("request", "show", "2026-0007", "--as-of", "2026-03-20", "--json").stdout)
+    assert (before["due"], before["extended"]) == ("2026-03-30", False)
+    assert before["ignored_events"] == ["extension_approved:2026-03-25"]
+    assert "未计入" in ok("request", "show", "2026-0007", "--as-of", "2026-03-20").stdout
+    after = json.loads(ok("request", "show", "2026-0007", "--as-of", "2026-03-26", "--json").stdout)
+    assert (after["due"], after["extended"], after["ignored_events"]) == ("2026-04-28", True, [])
 
 
 def test_deadline_text_with_channel(home: Path) -> None:

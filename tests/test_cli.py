@@ -399,6 +399,14 @@ CALENDAR_2027 = """日期,类型,名称
 2027-02-10,off,春节
 2027-02-11,off,春节
 2027-01-31,调休上班,春节
+2027-04-05,off,清明节
+2027-05-03,off,劳动节
+2027-05-04,off,劳动节
+2027-06-09,off,端午节
+2027-09-15,off,中秋节
+2027-10-01,off,国庆节
+2027-10-04,off,国庆节
+2027-10-05,off,国庆节
 """
 
 
@@ -472,6 +480,21 @@ def test_calendar_import_refuses_makeup_on_a_weekday(home: Path, tmp_path: Path)
     assert "2027-01-06" in result.stderr
     assert "第 3 行" in result.stderr, result.stderr  # CONTRACT 1: errors name the file and the row
     assert "未公布" in ok("calendar", "show", "2027").stdout
+
+
+def test_calendar_import_refuses_a_year_missing_statutory_holidays(home: Path, tmp_path: Path) -> None:
+    """The issue's file: 元旦 and one make-up day for 2027. Refused naming what is missing; imported
+    only with the explicit override, which says what is missing again and records it in the source."""
+    csv_file = tmp_path / "2027-partial.csv"
+    csv_file.write_text("日期,类型,名称\n2027-01-01,off,元旦\n2027-02-20,makeup_workday,春节\n", encoding="utf-8")
+    line = refused("calendar", "import", str(csv_file), "--by", "wang", "--as-of", "2026-12-21")
+    assert "2027-partial.csv" in line and "--allow-incomplete" in line
+    assert all(h in line for h in ("春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节"))
+    assert "未公布" in ok("calendar", "show", "2027").stdout
+    out = ok("calendar", "import", str(csv_file), "--allow-incomplete", "--by", "wang", "--as-of", "2026-12-21").stdout
+    assert "已导入 2027 年" in out and "清明节" in out
+    shown = ok("calendar", "show", "2027").stdout
+    assert "2027 年：已公布" in shown and "缺少" in shown and "国庆节" in shown
 
 
 # -- help everywhere ----------------------------------------------------------------------------------

@@ -214,7 +214,7 @@ def deadline(received: str, channel: str | None, events: tuple[str, ...], as_of:
             raise InputError(f"--channel “{channel}”无效，应为 in_person、post、letter、online、fax 或 当面、邮寄、平常信函、网络、传真。")
     evs = [parse_event_spec(e) for e in events]
     clock = compute_clock(
-        received_on, evs, calendar=_readonly_calendar(), as_of=_parse_as_of(as_of), channel=ch
+        received_on, evs, calendar=_readonly_calendar(), as_of=_parse_as_of(as_of), channel=ch, ignore_future=True
     )
     if as_json:
         _echo(json.dumps(clock.to_json(), ensure_ascii=False, indent=2))
@@ -442,7 +442,7 @@ def request_show(ctx: click.Context, ref: str, as_of: str | None, as_json: bool)
         app = register.get_application(env.session, ref)
         rows = register.application_events(env.session, app)
         clock = register.clock_of(app, [register.event_from_row(r) for r in rows], calendar=env.calendar,
-                                  as_of=env.as_of)
+                                  as_of=env.as_of, ignore_future=True)
     if as_json:
         out = _clock_json(app, clock)
         out["events"] = [
@@ -784,22 +784,36 @@ def calendar_show(ctx: click.Context, year: int) -> None:
 @calendar.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--source", metavar="TEXT", help="来源，如“国务院办公厅关于2027年部分节假日安排的通知”。")
+@click.option(
+    "--allow-incomplete",
+    is_flag=True,
+    help="缺少某个法定节假日（元旦、春节、清明节、劳动节、端午节、中秋节、国庆节）的安排也导入（默认拒绝）。",
+)
 @_as_of_option
 @_by_option
 @click.pass_context
-def calendar_import(ctx: click.Context, file: Path, source: str | None, as_of: str | None, by: str | None) -> None:
+def calendar_import(
+    ctx: click.Context, file: Path, source: str | None, allow_incomplete: bool, as_of: str | None, by: str | None
+) -> None:
     """导入放假安排（列：日期、类型 off|makeup_workday、名称）；文件中出现的每一年按完整安排替换，
-    并重新计算所有暂定期限，列出发生变化的期限。"""
+    并重新计算所有暂定期限，列出发生变化的期限。缺少法定节假日的年份默认拒绝导入。"""
     from gongkai import register
-    from gongkai.workcal import read_calendar_file
+    from gongkai.workcal import missing_statutory_holidays, read_calendar_file
 
-    schedules = read_calendar_file(file)
+    schedules = read_calendar_file(file, allow_incomplete=allow_incomplete)
+    missing = {s.year: missing_statutory_holidays(s) for s in schedules}
+    gaps = "；".join(f"{y} 年缺少{'、'.join(m)}" for y, m in missing.items() if m)
+    origin = source or f"本单位导入（{file.name}）"
+    if gaps:
+        # The note stays in the stored source (at most 200 characters) even after a long --source.
+        note = f"（按 --allow-incomplete 导入：{gaps}）"
+        origin = (origin[: max(0, 200 - len(note))] + note)[:200]
     with _env(ctx, as_of, records=True) as env:
-        moved = register.import_calendar_years(
-            env.session, schedules, by=_who(by), source=source or f"本单位导入（{file.name}）", as_of=env.as_of
-        )
+        moved = register.import_calendar_years(env.session, schedules, by=_who(by), source=origin, as_of=env.as_of)
     for s in schedules:
         _echo(f"已导入 {s.year} 年放假安排：放假 {len(s.days_off)} 天，调休上班 {len(s.makeup_workdays)} 天。")
+        if missing[s.year]:
+            _echo(f"注意：{s.year} 年安排缺少法定节假日{'、'.join(missing[s.year])}，已按 --allow-incomplete 导入。")
     if not moved:
         _echo("没有期限因此变化。")
         return

@@ -152,6 +152,10 @@ class Clock:
     working_days_left: int | None = None
     warnings: tuple[str, ...] = field(default=())
     extension_limit_provisional: bool = False
+    on_time: bool | None = None
+    """For a concluded application: not overdue when it was concluded (see :func:`compute_clock`)."""
+    ignored_events: tuple[str, ...] = field(default=())
+    """Events dated after ``as_of`` that a clock *as of* that day leaves out (``KIND:DATE[:P]``)."""
 
     @property
     def is_open(self) -> bool:
@@ -166,11 +170,6 @@ class Clock:
         application arrives (Art. 30), so the applicant's wait does not make the office late.
         """
         return self.is_open and self.state != "awaiting_correction" and self.as_of > self.due
-
-    @property
-    def on_time(self) -> bool | None:
-        """For a concluded application: concluded on or before the legal deadline."""
-        return None if self.concluded_on is None else self.concluded_on <= self.due
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object of CONTRACT section 2 (its keys first, then extras)."""
@@ -201,6 +200,7 @@ class Clock:
             "correction_due": iso(self.correction_due),
             "warnings": list(self.warnings),
             "extension_limit_provisional": self.extension_limit_provisional,
+            "ignored_events": list(self.ignored_events),
         }
 
 
@@ -236,14 +236,22 @@ def compute_clock(
     channel: str | None = None,
     outcome: str | None = None,
     reject_future: bool = False,
+    ignore_future: bool = False,
     explain: bool = True,
 ) -> Clock:
     """Compute the clocks of one application.
 
     ``outcome`` (a row id) is the recorded outcome of a concluded application; when the outcome is
     （六）1 or （六）2 the state is ``abandoned``. ``reject_future`` refuses events dated after
-    ``as_of`` (the register does; the calculator allows what-if dates). ``explain=False`` skips the
-    explanation text (batch recomputation: the dates and the state are the same).
+    ``as_of`` (the register does, when recording). ``ignore_future`` computes the clock as it stood
+    on ``as_of``: events dated after it are left out and listed in ``ignored_events`` and the
+    warnings, and an ``as_of`` before receipt is refused (:class:`InputError`); the calculator and
+    ``request show --as-of`` use it. Without either, every event is applied (the cached clock
+    columns of the register hold everything recorded). ``explain=False`` skips the explanation text
+    (batch recomputation: the dates and the state are the same).
+
+    A concluded application's clock is frozen at its closing date: a pause still open when it was
+    concluded ends on that date, whatever ``as_of`` is.
 
     Raises :class:`EventError` when the events break the procedure (reply before receipt, second
     extension, extension after the deadline, …): the message names the event and the rule.
@@ -252,6 +260,19 @@ def compute_clock(
     evs = sort_events(events)
     lines: list[str] = []
     warnings: list[str] = []
+    ignored: list[Event] = []
+    if ignore_future:
+        if as_of < received:
+            raise InputError(
+                f"计算日期 {as_of.isoformat()} 早于收到申请日期 {received.isoformat()}，"
+                "应为收到申请当日或其后的日期。"
+            )
+        ignored = [e for e in evs if e.on > as_of]
+        evs = [e for e in evs if e.on <= as_of]
+        if ignored:
+            warnings.append(
+                f"以下事件晚于计算日期 {as_of.isoformat()}，未计入：{'、'.join(e.spec() for e in ignored)}。"
+            )
 
     def say(line: Callable[[], str]) -> None:
         # Explanations are formatted only when wanted: batch recomputation skips the text.
@@ -328,6 +349,9 @@ def compute_clock(
         elif ev.kind in _CONCLUSIONS:
             conclusion = ev
 
+    # A concluded clock is read as of its closing day: an open pause ends there, not at ``as_of``.
+    upto = min(as_of, conclusion.on) if conclusion is not None else as_of
+
     # -- the reply period ----------------------------------------------------------------------
     start = correction_received.on if correction_received else received
     first_std = cal.index_after(start)
@@ -345,7 +369,7 @@ def compute_clock(
     for p in pauses:
         end = p.end
         if end is None:
-            end = max(p.start, as_of)
+            end = max(p.start, upto)
         if p.cap is not None and end > p.cap:
             end = p.cap
         lo = cal.index_after(p.start)
@@ -411,7 +435,9 @@ def compute_clock(
     if explain:
         for lo, hi, p in intervals:
             what = "征求第三方或其他机关意见" if p.kind == "consultation" else "收费通知至缴费"
-            if p.end is None:
+            if p.end is None and conclusion is not None:
+                until_txt = f"办结时尚未{'答复' if p.kind == 'consultation' else '缴费'}，计至 {_d(cal.day(hi + 1))}"
+            elif p.end is None:
                 until_txt = f"尚未{'答复' if p.kind == 'consultation' else '缴费'}，暂计至 {_d(cal.day(hi + 1))}"
             else:
                 until_txt = f"至 {_d(p.end)}"
@@ -421,14 +447,14 @@ def compute_clock(
         for p in pauses:
             if p.kind != "consultation" or p.cap is None:
                 continue
-            if p.end is None and as_of > p.cap:
+            if p.end is None and upto > p.cap:
                 lines.append(
                     f"被征求意见方的 {CONSULTATION_DAYS} 个工作日已于 {_d(p.cap)} 届满，"
                     "本机关依法自行决定（第三十二条）；暂停计时到此为止。"
                 )
             if p.end is not None and p.end > p.cap:
                 lines.append(f"意见答复晚于 {CONSULTATION_DAYS} 个工作日期限，暂停计时只计到 {_d(p.cap)}。")
-    if paused_days:
+    if paused_days and extension is None:
         say(lambda: f"暂停合计 {paused_days} 个工作日，答复期限顺延至 {_d(original_due)}。")
 
     fee_payment_due: date | None = None
@@ -448,18 +474,26 @@ def compute_clock(
                 f"延期应在原答复期限 {original_due.isoformat()} 届满前批准，{extension.on.isoformat()} 已逾期（第三十三条）。"
             )
         n = extension.days or MAX_EXTENSION_DAYS
-        due, _ = nth(first_std, REPLY_DAYS + n)
+        # Art. 33 para. 3: a pause inside the extended period is excluded from it too, so the
+        # paused days reported are those of the window that ends on the extended date.
+        due, paused_days = nth(first_std, REPLY_DAYS + n)
         safe_due = safe_before(due)
         extended = True
+        # Only one extension is provided for: the one approved is the furthest any can reach.
+        limit = due
         say(lambda:
             f"{_d(extension.on)} 经政府信息公开工作机构负责人同意延期 {n} 个工作日，答复期限延至 {_d(due)}。"
         )
-    else:
+        if paused_days:
+            say(lambda: f"暂停合计 {paused_days} 个工作日，延长后的答复期限顺延至 {_d(due)}。")
+    elif delayed is None:
         say(lambda: f"如需延期，应在 {_d(original_due)} 前经负责人同意并告知申请人，最迟可延至 {_d(limit)}。")
 
     if delayed is not None and delayed.until is not None:
         set_on, due = delayed.on, delayed.until
         safe_due = due
+        # The Art. 35 date replaces the Art. 33 periods: no extension reaches past or around it.
+        limit = due
         say(lambda: f"{_d(set_on)} 依第三十五条告知申请人延迟答复，答复期限为本机关确定的 {_d(due)}。")
 
     if safe_due != due:
@@ -483,9 +517,11 @@ def compute_clock(
         correction_due = cal.add_workdays(correction_requested.on, correction_requested.days)
 
     concluded_on: date | None = None
+    on_time: bool | None = None
     recorded_outcome = outcome
     if conclusion is not None:
         concluded_on = conclusion.on
+        on_time = conclusion.on <= due
         if conclusion.outcome and not recorded_outcome:
             recorded_outcome = conclusion.outcome
         if conclusion.kind == "withdrawn":
@@ -495,7 +531,25 @@ def compute_clock(
             found = find_outcome(recorded_outcome) if recorded_outcome else None
             state = "abandoned" if found is not None and found.closes_as_abandoned else "replied"
             what = f"（{found.label}）" if found else ""
-            timely = "在期限内" if conclusion.on <= due else f"超过期限 {cal.workdays_until(due, conclusion.on)} 个工作日"
+            if (
+                found is not None
+                and found.row == "3.6.1"
+                and correction_requested is not None
+                and correction_received is None
+            ):
+                # （六）1 closes while awaiting a correction, which never makes the office late
+                # (Art. 30 restarts the reply period): it was late only if the reply date had
+                # already passed when the correction was asked for.
+                asked = correction_requested.on
+                on_time = asked <= due
+                timely = (
+                    "等待补正期间不计逾期，按期办结" if on_time
+                    else f"告知补正时已超过答复期限 {cal.workdays_until(due, asked)} 个工作日"
+                )
+            else:
+                timely = (
+                    "在期限内" if on_time else f"超过期限 {cal.workdays_until(due, conclusion.on)} 个工作日"
+                )
             say(lambda: f"{_d(conclusion.on)} 答复办结{what}，{timely}。")
     elif correction_requested is not None and correction_received is None:
         state = "awaiting_correction"
@@ -540,4 +594,6 @@ def compute_clock(
         working_days_left=working_days_left,
         warnings=tuple(warnings),
         extension_limit_provisional=extension_limit_provisional,
+        on_time=on_time,
+        ignored_events=tuple(e.spec() for e in ignored),
     )

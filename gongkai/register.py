@@ -205,9 +205,16 @@ def clock_columns(clock: Clock) -> dict[str, Any]:
 
 
 def clock_of(
-    app: Application, events: Sequence[Event], *, calendar: WorkCalendar, as_of: date, explain: bool = True
+    app: Application,
+    events: Sequence[Event],
+    *,
+    calendar: WorkCalendar,
+    as_of: date,
+    explain: bool = True,
+    ignore_future: bool = False,
 ) -> Clock:
-    """The live clock of a stored application."""
+    """The live clock of a stored application (``ignore_future``: as it stood on ``as_of``, see
+    :func:`gongkai.deadlines.compute_clock`)."""
     return compute_clock(
         app.received_on,
         events,
@@ -216,6 +223,7 @@ def clock_of(
         channel=app.channel,
         outcome=app.outcome_row,
         explain=explain,
+        ignore_future=ignore_future,
     )
 
 

@@ -38,6 +38,12 @@ MAX_YEAR: Final = 2100
 
 KINDS: Final = ("off", "makeup_workday")
 
+STATUTORY_HOLIDAYS: Final = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节")
+"""The statutory public holidays (ogi-rules.md 2.1) an imported year's schedule must cover."""
+
+HOLIDAY_WINDOW_DAYS: Final = 3
+"""Calendar days either side of a holiday's statutory dates where its days off plausibly lie."""
+
 
 @dataclass(frozen=True)
 class YearSchedule:
@@ -80,6 +86,51 @@ def seed_schedule(year: int) -> YearSchedule:
         announced=False,
         source=f"{year}年放假安排尚未公布：按法定节假日估算，不含调休（暂定）",
     )
+
+
+@lru_cache(maxsize=256)
+def statutory_windows(year: int) -> tuple[tuple[str, date, date], ...]:
+    """Each statutory holiday of ``year`` with the window where its days off plausibly lie.
+
+    The statutory dates (lunar and solar-term ones included) come from python-holidays without
+    observed days; the window is those dates widened by :data:`HOLIDAY_WINDOW_DAYS` either side,
+    kept inside the year (an import holds one year's dates). A holiday that was not statutory in
+    ``year`` (Qingming, Dragon Boat and Mid-Autumn before 2008) is not listed.
+    """
+    import holidays
+
+    cn = holidays.China(years=year, language="zh_CN", observed=False)  # type: ignore[attr-defined]
+    spans: dict[str, tuple[date, date]] = {}
+    for d, names in cn.items():
+        if d.year != year:
+            continue
+        for raw in str(names).split(";"):
+            name = "春节" if raw.strip() == "农历除夕" else raw.strip()
+            if name in STATUTORY_HOLIDAYS:
+                lo, hi = spans.get(name, (d, d))
+                spans[name] = (min(lo, d), max(hi, d))
+    wide = timedelta(days=HOLIDAY_WINDOW_DAYS)
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    return tuple(
+        (name, max(first, spans[name][0] - wide), min(last, spans[name][1] + wide))
+        for name in STATUTORY_HOLIDAYS
+        if name in spans
+    )
+
+
+def missing_statutory_holidays(schedule: YearSchedule) -> list[str]:
+    """The statutory holidays with no day off in their window (:func:`statutory_windows`).
+
+    A State Council schedule gives every statutory holiday at least one day off near its date (the
+    day itself, or a weekday in lieu when it falls on a weekend), so a year missing one is not the
+    announced schedule: typically a file that holds only some of it.
+    """
+    days = sorted(schedule.days_off)
+    return [
+        name
+        for name, lo, hi in statutory_windows(schedule.year)
+        if bisect_right(days, hi) == bisect_left(days, lo)
+    ]
 
 
 def validate_year_entries(
@@ -262,12 +313,17 @@ CALENDAR_COLUMNS: Final = {"日期": "date", "date": "date", "类型": "kind", "
 
 
 def schedules_from_rows(
-    name: str, header: list[str], rows: Iterable[tuple[int, list[object]]]
+    name: str,
+    header: list[str],
+    rows: Iterable[tuple[int, list[object]]],
+    *,
+    allow_incomplete: bool = False,
 ) -> list[YearSchedule]:
     """Build the year schedules of a calendar file (columns 日期/date, 类型/kind, 名称/name).
 
     Each year that appears in the file is taken as that year's complete schedule. Every bad row is
-    reported at once (:class:`InputError`), with its row number.
+    reported at once (:class:`InputError`), with its row number. A year that misses a statutory
+    holiday (:func:`missing_statutory_holidays`) is refused unless ``allow_incomplete``.
     """
     from gongkai.dates import parse_date
 
@@ -317,11 +373,20 @@ def schedules_from_rows(
         raise InputError(f"文件 {name} 有误，未导入任何数据：\n" + "\n".join(problems))
     if not schedules:
         raise InputError(f"文件 {name} 没有任何日期行。")
+    incomplete = [(s.year, missing_statutory_holidays(s)) for s in schedules]
+    incomplete = [(year, missing) for year, missing in incomplete if missing]
+    if incomplete and not allow_incomplete:
+        years = "；".join(f"{year} 年缺少{'、'.join(missing)}" for year, missing in incomplete)
+        raise InputError(
+            f"文件 {name} 的放假安排不完整，未导入任何数据：{years}（每个法定节假日在其日期前后 "
+            f"{HOLIDAY_WINDOW_DAYS} 天内应至少有一天放假）；如确认按此不完整的安排导入，请加 --allow-incomplete。"
+        )
     return schedules
 
 
-def read_calendar_file(path: Path) -> list[YearSchedule]:
-    """Read a calendar file (.csv or .xlsx; columns 日期/date, 类型/kind, 名称/name) into schedules."""
+def read_calendar_file(path: Path, *, allow_incomplete: bool = False) -> list[YearSchedule]:
+    """Read a calendar file (.csv or .xlsx; columns 日期/date, 类型/kind, 名称/name) into schedules
+    (``allow_incomplete``: see :func:`schedules_from_rows`)."""
     from gongkai.tablefile import ENCODING_HINT, clean_header, clean_value, read_records
 
     records, encoding = read_records(path)
@@ -338,4 +403,4 @@ def read_calendar_file(path: Path) -> list[YearSchedule]:
             f"文件 {path.name} 的表头无法识别，应为 日期(date)、类型(kind)、名称(name)；"
             f"如果列名显示为乱码，说明编码不对：{ENCODING_HINT}。"
         )
-    return schedules_from_rows(path.name, header, numbered[1:])
+    return schedules_from_rows(path.name, header, numbered[1:], allow_incomplete=allow_incomplete)

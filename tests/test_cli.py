@@ -111,8 +111,43 @@ def test_deadline_example_a_continuation(home: Path) -> None:
     )
     extended = json.loads(ok(*args, "--event", "extension_approved:2025-03-20:10").stdout)
     assert extended["extended"] is True and extended["due"] > data["due"]
-    assert extended["extension_limit"] == data["extension_limit"]
+    # Only one extension: the one approved is the furthest any can reach (README, "extension_limit").
+    assert extended["extension_limit"] == extended["due"] < data["extension_limit"]
     assert list(home.iterdir()) == []
+
+
+def test_deadline_as_of_before_receipt_exits_2(home: Path) -> None:
+    line = refused("deadline", "--received", "2026-03-02", "--as-of", "2026-03-01")
+    assert "2026-03-01" in line and "2026-03-02" in line and "收到申请" in line
+
+
+def test_deadline_ignores_events_after_as_of_and_says_so(home: Path) -> None:
+    """As of Fri 20 Mar 2026 an extension approved on 25 Mar has not happened: the reply date stays
+    Mon 30 Mar (20th working day after Mon 2 Mar), and the output says what was left out."""
+    args = ["deadline", "--received", "2026-03-02", "--as-of", "2026-03-20",
+            "--event", "extension_approved:2026-03-25"]
+    out = ok(*args).stdout
+    assert "法定答复期限：2026-03-30" in out
+    assert "extension_approved:2026-03-25" in out and "未计入" in out
+    data = json.loads(ok(*args, "--json").stdout)
+    assert (data["due"], data["extended"]) == ("2026-03-30", False)
+    assert data["ignored_events"] == ["extension_approved:2026-03-25"]
+    later = json.loads(ok(*args[:3], "--as-of", "2026-03-25", *args[5:], "--json").stdout)
+    assert (later["due"], later["extended"], later["ignored_events"]) == ("2026-04-28", True, [])
+
+
+def test_request_show_as_of_is_checked_against_the_register(home: Path) -> None:
+    ok("request", "add", "--ref", "2026-0007", "--received", "2026-03-02", "--applicant-type", "自然人",
+       "--applicant-name", "张小明", "--content", "请求公开某文件", "--by", "wang", "--as-of", "2026-03-02")
+    ok("request", "event", "2026-0007", "extension_approved:2026-03-25", "--by", "zhao", "--as-of", "2026-03-25")
+    line = refused("request", "show", "2026-0007", "--as-of", "2026-03-01")
+    assert "2026-03-01" in line and "2026-03-02" in line
+    before = json.loads(ok("request", "show", "2026-0007", "--as-of", "2026-03-20", "--json").stdout)
+    assert (before["due"], before["extended"]) == ("2026-03-30", False)
+    assert before["ignored_events"] == ["extension_approved:2026-03-25"]
+    assert "未计入" in ok("request", "show", "2026-0007", "--as-of", "2026-03-20").stdout
+    after = json.loads(ok("request", "show", "2026-0007", "--as-of", "2026-03-26", "--json").stdout)
+    assert (after["due"], after["extended"], after["ignored_events"]) == ("2026-04-28", True, [])
 
 
 def test_deadline_text_with_channel(home: Path) -> None:
@@ -364,6 +399,14 @@ CALENDAR_2027 = """日期,类型,名称
 2027-02-10,off,春节
 2027-02-11,off,春节
 2027-01-31,调休上班,春节
+2027-04-05,off,清明节
+2027-05-03,off,劳动节
+2027-05-04,off,劳动节
+2027-06-09,off,端午节
+2027-09-15,off,中秋节
+2027-10-01,off,国庆节
+2027-10-04,off,国庆节
+2027-10-05,off,国庆节
 """
 
 
@@ -437,6 +480,21 @@ def test_calendar_import_refuses_makeup_on_a_weekday(home: Path, tmp_path: Path)
     assert "2027-01-06" in result.stderr
     assert "第 3 行" in result.stderr, result.stderr  # CONTRACT 1: errors name the file and the row
     assert "未公布" in ok("calendar", "show", "2027").stdout
+
+
+def test_calendar_import_refuses_a_year_missing_statutory_holidays(home: Path, tmp_path: Path) -> None:
+    """The issue's file: 元旦 and one make-up day for 2027. Refused naming what is missing; imported
+    only with the explicit override, which says what is missing again and records it in the source."""
+    csv_file = tmp_path / "2027-partial.csv"
+    csv_file.write_text("日期,类型,名称\n2027-01-01,off,元旦\n2027-02-20,makeup_workday,春节\n", encoding="utf-8")
+    line = refused("calendar", "import", str(csv_file), "--by", "wang", "--as-of", "2026-12-07")
+    assert "2027-partial.csv" in line and "--allow-incomplete" in line
+    assert all(h in line for h in ("春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节"))
+    assert "未公布" in ok("calendar", "show", "2027").stdout
+    out = ok("calendar", "import", str(csv_file), "--allow-incomplete", "--by", "wang", "--as-of", "2026-12-07").stdout
+    assert "已导入 2027 年" in out and "清明节" in out
+    shown = ok("calendar", "show", "2027").stdout
+    assert "2027 年：已公布" in shown and "缺少" in shown and "国庆节" in shown
 
 
 # -- help everywhere ----------------------------------------------------------------------------------

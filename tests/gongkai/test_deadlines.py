@@ -9,7 +9,7 @@ import pytest
 from spec_calendar import naive_add, naive_between, naive_safe_add, spec_is_workday
 
 from gongkai.deadlines import Clock, Event, compute_clock, make_event, parse_event_spec
-from gongkai.errors import EventError
+from gongkai.errors import EventError, InputError
 from gongkai.workcal import WorkCalendar
 
 FAR = date(2026, 12, 31)  # an as_of after every event of the 2025 cases
@@ -814,3 +814,115 @@ def test_make_event_matches_parse() -> None:
         "extension_approved:2025-03-10:5"
     )
     assert parse_event_spec("replied:2025-03-10:closed_fee_unpaid").outcome == "3.6.2"
+
+
+# =================================================================================================
+# Issue 11, "The clock": cases derived by hand from ogi-rules.md 2.2 (2026 schedule), 2.3 and 4.3
+# =================================================================================================
+#
+# Received Mon 2 Mar 2026. Counted working days (standard reading, day 1 = Tue 3 Mar):
+#   Mar 3-6 = 1-4, 9-13 = 5-9, 16-20 = 10-14, 23-27 = 15-19, Mon 30 Mar = 20 (original due);
+#   Mar 31 = 21, Apr 1-3 = 22-24, (Sat 4 - Mon 6 Apr 清明节 off), Apr 7-10 = 25-28,
+#   Apr 13-17 = 29-33, Apr 20-24 = 34-38, Apr 27 = 39, Tue 28 Apr = 40 (full extension).
+
+
+def test_pause_inside_extension_is_counted_in_paused_working_days() -> None:
+    """Art. 33 para. 3: a consultation after the original deadline, inside the extension, pauses too.
+
+    Consultation sent Wed 8 Apr (day 26 counted), answered Mon 13 Apr: Thu 9 and Fri 10 Apr are
+    strictly between and excluded (2 working days). The 40th counted day moves from Tue 28 Apr to
+    Thu 30 Apr: Apr 13 = 27, 14-17 = 28-31, 20-24 = 32-36, 27-30 = 37-40.
+    """
+    c = clock(
+        "2026-03-02",
+        "extension_approved:2026-03-25",
+        "consultation_sent:2026-04-08",
+        "consultation_replied:2026-04-13",
+    )
+    assert c.original_due == D("2026-03-30")
+    assert c.due == D("2026-04-30")
+    assert c.paused_working_days == 2
+    assert any("2 个工作日不计入" in line for line in c.explain)
+    assert any("暂停合计 2 个工作日" in line for line in c.explain)
+
+
+@pytest.mark.parametrize("closing", ["replied:2026-03-20:3.1", "withdrawn:2026-03-20"])
+def test_closed_application_clock_is_frozen_at_its_closing_date(closing: str) -> None:
+    """Concluded on Fri 20 Mar while a consultation (sent Tue 10 Mar) was unanswered.
+
+    The pause ends with the conclusion: Mar 11-13 and 16-19 (7 working days) are excluded; the
+    15-working-day window (to Tue 31 Mar) is not reached. Counted: Mar 3-6, 9, 10 = 1-6, Mar 20 = 7,
+    23-27 = 8-12, 30, 31 = 13-14, Apr 1-3 = 15-17, Apr 7-9 = 18-20: due Thu 9 Apr, safe_due Wed 8 Apr.
+    """
+    seen = {
+        as_of: clock("2026-03-02", "consultation_sent:2026-03-10", closing, as_of=as_of)
+        for as_of in ("2026-03-20", "2026-04-15", "2026-04-24", "2026-05-07", "2026-12-31")
+    }
+    for as_of, c in seen.items():
+        assert (c.due, c.safe_due, c.paused_working_days) == (D("2026-04-09"), D("2026-04-08"), 7), as_of
+        assert c.state == ("withdrawn" if closing.startswith("withdrawn") else "replied"), as_of
+        assert c.extension_limit == seen["2026-03-20"].extension_limit, as_of
+        assert c.explain == seen["2026-03-20"].explain, as_of
+    assert seen["2026-12-31"].on_time is True
+
+
+def test_events_after_as_of_are_ignored_and_said() -> None:
+    """A clock as of Fri 20 Mar knows nothing of an extension approved on Wed 25 Mar."""
+    c = compute_clock(
+        D("2026-03-02"),
+        [parse_event_spec("extension_approved:2026-03-25"), parse_event_spec("consultation_sent:2026-03-10")],
+        calendar=WorkCalendar(),
+        as_of=D("2026-03-20"),
+        ignore_future=True,
+    )
+    assert not c.extended
+    assert c.ignored_events == ("extension_approved:2026-03-25",)
+    assert c.to_json()["ignored_events"] == ["extension_approved:2026-03-25"]
+    assert any("2026-03-25" in w and "未计入" in w for w in c.warnings)
+    # The consultation of 10 Mar, still open on 20 Mar, pauses Mar 11-19 (7 working days) so far.
+    assert c.paused_working_days == 7
+    assert c.state == "paused"
+
+
+def test_as_of_before_receipt_is_refused_when_viewing() -> None:
+    with pytest.raises(InputError, match="2026-03-01.*2026-03-02"):
+        compute_clock(D("2026-03-02"), [], calendar=WorkCalendar(), as_of=D("2026-03-01"), ignore_future=True)
+
+
+def test_extension_limit_after_a_short_extension_is_the_extended_due() -> None:
+    """Only one extension is provided for (4.3): after a 10-day one, nothing can reach further.
+
+    Day 30 counted = Tue 14 Apr (table above).
+    """
+    c = clock("2026-03-02", "extension_approved:2026-03-25:10")
+    assert c.due == D("2026-04-14")
+    assert c.extension_limit == D("2026-04-14")
+    full = clock("2026-03-02", "extension_approved:2026-03-25")
+    assert full.due == full.extension_limit == D("2026-04-28")
+    assert clock("2026-03-02", as_of="2026-03-02").extension_limit == D("2026-04-28")
+
+
+def test_extension_limit_after_an_art35_date_is_that_date() -> None:
+    """Art. 35: the office's date is the deadline; no Art. 33 extension reaches past or replaces it."""
+    later = clock("2026-03-02", "delayed_reply_set:2026-03-20:2026-06-30")
+    assert later.due == later.extension_limit == D("2026-06-30")
+    earlier = clock("2026-03-02", "delayed_reply_set:2026-03-20:2026-04-20")
+    assert earlier.due == earlier.extension_limit == D("2026-04-20")
+
+
+def test_on_time_for_closed_no_correction_when_never_overdue() -> None:
+    """（六）1: correction asked Thu 5 Mar (10 WD, to Thu 19 Mar), closed Mon 20 Apr: after the
+    original reply date (Mon 30 Mar), but the wait for a correction never makes the office late."""
+    c = clock("2026-03-02", "correction_requested:2026-03-05:10", "replied:2026-04-20:3.6.1")
+    assert c.state == "abandoned"
+    assert c.due == D("2026-03-30") < c.concluded_on  # type: ignore[operator]
+    assert c.on_time is True
+    assert c.to_json()["on_time"] is True
+
+
+def test_on_time_for_closed_no_correction_when_asked_after_the_deadline() -> None:
+    """The office asked for the correction on Wed 1 Apr, after the reply date Mon 30 Mar: it was
+    overdue before the wait began, and the closing does not cure that."""
+    c = clock("2026-03-02", "correction_requested:2026-04-01:10", "replied:2026-04-20:3.6.1")
+    assert c.state == "abandoned"
+    assert c.on_time is False

@@ -19,7 +19,12 @@ from spec_calendar import (
 )
 
 from gongkai.errors import InputError
-from gongkai.workcal import WorkCalendar, validate_year_entries
+from gongkai.workcal import (
+    WorkCalendar,
+    missing_statutory_holidays,
+    schedules_from_rows,
+    validate_year_entries,
+)
 
 
 def D(s: str) -> date:
@@ -310,3 +315,63 @@ def test_validate_weekend_days_off_are_allowed() -> None:
     # Days off may fall on any day of the week (2.5).
     s = validate_year_entries(2025, [(D("2025-02-01"), "off", "春节"), (D("2025-02-02"), "off", "春节")])
     assert set(s.days_off) == {D("2025-02-01"), D("2025-02-02")}
+
+
+# -- an imported year must cover every statutory holiday (issue 11) --------------------------------
+
+ALL_SEVEN = ["元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节"]
+
+
+def _spec_rows(year: int) -> list[list[object]]:
+    return [[d.isoformat(), "off", "节假日"] for d in sorted(d for d in DAYS_OFF if d.year == year)] + [
+        [d.isoformat(), "makeup_workday", "调休上班"] for d in sorted(d for d in MAKEUP if d.year == year)
+    ]
+
+
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_spec_schedules_cover_every_statutory_holiday(year: int) -> None:
+    """2.2: 2025 puts 中秋 (Mon 6 Oct) inside the National Day block; 2026 lists each holiday."""
+    rows = [(D(str(r[0])), str(r[1]), str(r[2])) for r in _spec_rows(year)]
+    assert missing_statutory_holidays(validate_year_entries(year, rows)) == []
+    header = ["日期", "类型", "名称"]
+    numbered = list(enumerate(_spec_rows(year), start=2))
+    assert [s.year for s in schedules_from_rows("ok.csv", header, numbered)] == [year]
+
+
+def test_only_new_year_and_one_makeup_day_is_refused_naming_the_missing_holidays() -> None:
+    """The issue's 2027 file: 元旦 and one make-up day only (February would have 21 working days)."""
+    rows = [(2, ["2027-01-01", "off", "元旦"]), (3, ["2027-02-20", "makeup_workday", "春节"])]
+    schedule = validate_year_entries(2027, [(D(str(c[0])), str(c[1]), str(c[2])) for _, c in rows])
+    assert missing_statutory_holidays(schedule) == ALL_SEVEN[1:]
+    with pytest.raises(InputError) as err:
+        schedules_from_rows("2027.csv", ["日期", "类型", "名称"], rows)
+    msg = str(err.value)
+    assert "2027.csv" in msg and "2027" in msg and "\n" not in msg
+    assert all(name in msg for name in ALL_SEVEN[1:]) and "元旦" not in msg
+    assert "--allow-incomplete" in msg
+    accepted = schedules_from_rows("2027.csv", ["日期", "类型", "名称"], rows, allow_incomplete=True)
+    assert set(accepted[0].days_off) == {D("2027-01-01")}
+
+
+def test_a_holiday_is_covered_by_a_day_off_in_its_window_even_on_a_weekend() -> None:
+    """Qingming 2027 is Mon 5 Apr (solar term): Sat 3 Apr counts (within 3 days); 10 Apr does not.
+    元旦 is never looked for in the previous December (an import holds one year's dates)."""
+    base = [("2027-01-04", "元旦"), ("2027-02-08", "春节"), ("2027-05-03", "劳动节"), ("2027-06-09", "端午节"),
+            ("2027-09-15", "中秋节"), ("2027-10-04", "国庆节")]
+
+    def sched(extra: str) -> list[str]:
+        rows = [(D(d), "off", n) for d, n in [*base, (extra, "清明节")]]
+        return missing_statutory_holidays(validate_year_entries(2027, rows))
+
+    assert sched("2027-04-03") == []
+    assert sched("2027-04-10") == ["清明节"]
+
+
+def test_every_announced_schedule_2008_2026_covers_its_statutory_holidays() -> None:
+    """The window is wide enough for every real State Council schedule the seed carries (weekend
+    holidays compensated on a weekday, Mid-Autumn inside the National Day block, ...)."""
+    from gongkai.workcal import SEED_ANNOUNCED_YEARS, seed_schedule
+
+    assert {y: missing_statutory_holidays(seed_schedule(y)) for y in SEED_ANNOUNCED_YEARS} == {
+        y: [] for y in SEED_ANNOUNCED_YEARS
+    }

@@ -95,23 +95,35 @@ class Env:
     session: Session
     calendar: WorkCalendar
     as_of: date
+    register_kind: str
+    """``demo`` or ``live`` (:mod:`gongkai.registerkind`), the same as the configuration's."""
+
+
+def _settings(ctx: click.Context) -> Settings:
+    from gongkai.settings import load_settings
+
+    shared = ctx.find_object(Ctx)
+    return load_settings(shared.config if shared is not None else None)
 
 
 @contextmanager
 def _env(ctx: click.Context, as_of: str | None = None, *, records: bool = False) -> Iterator[Env]:
+    """The register opened for work: settings, database (migrated), the register's kind held against the
+    configuration before anything is written, staff synchronised, the calendar. ``records``: the command
+    sends or records, so a business date after today is refused before anything starts."""
     from gongkai import register
     from gongkai.db import open_database, session_scope
-    from gongkai.settings import load_settings
+    from gongkai.registerkind import ensure_register_kind
 
-    shared = ctx.find_object(Ctx)
-    settings = load_settings(shared.config if shared is not None else None)
+    settings = _settings(ctx)
     day = _parse_as_of(as_of, settings.office.timezone, records=records)
     engine = open_database()
     try:
         with session_scope(engine) as session:
+            kind = ensure_register_kind(session, settings)
             register.sync_staff(session, [(s.id, s.name, s.role) for s in settings.staff])
             calendar = register.load_calendar(session)
-            yield Env(settings, session, calendar, day)
+            yield Env(settings, session, calendar, day, kind)
     finally:
         engine.dispose()
 
@@ -138,12 +150,14 @@ def _by_option(f: F) -> F:
 def init(ctx: click.Context) -> None:
     """创建或升级数据库，并检查配置文件。"""
     from gongkai.db import HEAD
+    from gongkai.registerkind import DEMO
     from gongkai.settings import database_url, redact_url
 
     with _env(ctx) as env:
         n = len(env.settings.staff)
+    kind = "演示登记簿（演示单位的虚构数据）" if env.register_kind == DEMO else "本单位登记簿"
     _echo(f"配置检查通过：{env.settings.path}（{env.settings.office.name}，工作人员 {n} 名）。")
-    _echo(f"数据库已就绪：{redact_url(database_url())}（结构版本 {HEAD}）。")
+    _echo(f"数据库已就绪：{redact_url(database_url())}（结构版本 {HEAD}，{kind}）。")
 
 
 # -- deadline ----------------------------------------------------------------------------------
@@ -854,12 +868,11 @@ def _prefect_for_cli() -> None:
 def run_process(ctx: click.Context, process: str, as_of: str | None, year: int | None, as_json: bool) -> None:
     """立即运行一个流程（reminders：期限提醒；catalogue：公开目录和指南；review：定期内容检查；report：年度报告），
     按某一业务日期（默认今天）。"""
-    from gongkai.settings import load_settings
-
-    shared = ctx.find_object(Ctx)
-    settings = load_settings(shared.config if shared is not None else None)
+    # The register is checked here, not only in the flow's tasks: a refusal is then one sentence, not a failed run.
+    with _env(ctx, as_of, records=True) as env:
+        settings = env.settings
+        day = env.as_of
     os.environ["GONGKAI_CONFIG"] = str(settings.path)
-    day = _parse_as_of(as_of, settings.office.timezone, records=True)
     _prefect_for_cli()
     from flows.registry import FLOWS
 
@@ -941,10 +954,7 @@ def serve(ctx: click.Context, port: int | None) -> None:
     """无人值守运行全部定时流程（启动本地 Prefect 服务，补做停机期间错过的一期）；SIGTERM 停止。"""
     import logging
 
-    from gongkai.settings import load_settings
-
-    shared = ctx.find_object(Ctx)
-    settings = load_settings(shared.config if shared is not None else None)
+    settings = _settings(ctx)
     os.environ["GONGKAI_CONFIG"] = str(settings.path)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("gongkai").setLevel(logging.INFO)
@@ -956,12 +966,16 @@ def serve(ctx: click.Context, port: int | None) -> None:
 
 
 def _load_demo_if_empty(env: Env) -> bool:
-    """Load the demo office into an empty register (a newcomer sees results at once)."""
+    """Load the demo office into an empty demo register (a newcomer sees results at once); a real office's
+    register (``[office] demo`` not true) never gets demo data."""
     from sqlmodel import select
 
     from gongkai.demo import load_demo
     from gongkai.models import Application
+    from gongkai.registerkind import DEMO
 
+    if env.register_kind != DEMO or not env.settings.office.demo:
+        return False
     if env.session.exec(select(Application.id).limit(1)).first() is not None:
         return False
     handlers = [s.id for s in env.settings.staff if s.has_role("handler")] or [env.settings.staff[0].id]
@@ -1312,9 +1326,17 @@ def report_reopen(ctx: click.Context, year: int, reason: str, by: str | None) ->
 @_as_of_option
 @click.pass_context
 def demo(ctx: click.Context, as_of: str | None) -> None:
-    """演示：登记簿为空时载入演示单位一年的数据，然后列出未办结申请及其期限。"""
+    """演示：登记簿为空时载入演示单位一年的数据，然后列出未办结申请及其期限（须使用演示配置，demo = true）。"""
     from gongkai import register
+    from gongkai.registerkind import RegisterKindError
 
+    settings = _settings(ctx)
+    if not settings.office.demo:
+        # Checked before the database is opened: a real office's home stays as it was.
+        raise RegisterKindError(
+            f"配置文件 {settings.path} 是真实单位的配置（未设 demo = true），不能载入演示数据：演示需要随附的演示配置"
+            "（config/gongkai.toml，含 demo = true），并把 GONGKAI_HOME 指向一个单独的空文件夹。"
+        )
     with _env(ctx, as_of, records=True) as env:
         _load_demo_if_empty(env)
         items = register.list_applications(env.session, calendar=env.calendar, as_of=env.as_of)

@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from gongkai.errors import GongkaiError
 
-HEAD = "0006"
+HEAD = "0007"
 
 
 class DatabaseError(GongkaiError):

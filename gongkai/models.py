@@ -302,6 +302,20 @@ class ScheduleProgress(SQLModel, table=True):
     completed_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
+class RegisterInfo(SQLModel, table=True):
+    """What kind of register this database is (one row, ``id`` 1): the demo office's, holding fictional data,
+    or a real office's. Written once, from the configuration or by the upgrade that classified an older register
+    (:mod:`gongkai.registerkind`); every command and flow holds the configuration against it."""
+
+    __tablename__ = "register_info"
+
+    id: int = Field(default=1, primary_key=True)
+    kind: str = Field(max_length=8, description="demo | live")
+    office_name: str | None = Field(default=None, max_length=200, description="the office it was created for")
+    set_by: str = Field(max_length=16, description="config | upgrade")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
 # -- annual report (table 二 figures held elsewhere, stored report versions, reopening log) --------
 
 

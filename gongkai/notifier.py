@@ -222,6 +222,7 @@ class Notifier:
     """Sends a message to a configured target name (see :func:`resolve_target`).
 
     ``console_file``: the console channel also appends each message to this file (for demos and tests).
+    ``title_prefix`` starts every title (the demo register's ``【演示】``, so nobody takes it for real work).
     How long a send may take is Apprise's business: its plugins time out on their own (SMTP: 15 s to connect,
     the same for every later read).
     """
@@ -231,9 +232,11 @@ class Notifier:
         *,
         secret_loader: SecretLoader | None = None,
         console_file: Path | None = None,
+        title_prefix: str = "",
     ) -> None:
         self._secret_loader = secret_loader
         self._console_file = console_file
+        self._title_prefix = title_prefix
         self._console_lock = threading.Lock()
         install_redaction()
 
@@ -243,6 +246,7 @@ class Notifier:
         Never raises for a delivery problem and logs nothing about it: the outcome, with a redacted Chinese
         error, is in the result, for the caller to record and log with its context.
         """
+        title = self._title_prefix + title
         try:
             url = resolve_target(target_name, secret_loader=self._secret_loader)
         except ConfigError as exc:

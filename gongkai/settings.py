@@ -290,6 +290,10 @@ class Office(_Section):
     email: StrictStr = Field(default="", description="电子邮箱")
     website: StrictStr = Field(default="", description="网站")
     postcode: StrictStr = Field(default="", description="邮政编码")
+    demo: StrictBool = Field(
+        default=False,
+        description="演示配置：true 时空登记簿载入演示单位的虚构数据；真实单位删除此项或设为 false",
+    )
 
 
 class Staff(_Section):

@@ -34,10 +34,16 @@ def business_date(as_of: date | None, cfg: Settings) -> date:
 
 
 @contextmanager
-def database() -> Iterator[Engine]:
-    """The configured database, upgraded if needed, disposed afterwards."""
+def database(cfg: Settings | None = None) -> Iterator[Engine]:
+    """The configured database, upgraded if needed, disposed afterwards; its kind (demo or a real office's
+    register) held against the configuration ``cfg`` (default: :func:`settings`) before any task works on it."""
+    from gongkai.db import session_scope
+    from gongkai.registerkind import ensure_register_kind
+
     engine = open_database()
     try:
+        with session_scope(engine) as session:
+            ensure_register_kind(session, cfg if cfg is not None else settings())
         yield engine
     finally:
         engine.dispose()
@@ -72,10 +78,16 @@ def console_file() -> Path:
 def deliver_outbox(engine: Engine, cfg: Settings, as_of: date) -> DeliveryCounts:
     """Deliver what the outbox holds (one digest per person and channel, each reminder once), with the
     configured channels, Prefect secrets and the console channel. Every flow that queues messages ends here."""
+    from gongkai.db import session_scope
     from gongkai.notifier import Notifier
     from gongkai.outbox import deliver
+    from gongkai.registerkind import DEMO, DEMO_SUBJECT_PREFIX, register_kind
 
-    notifier = Notifier(secret_loader=load_secret, console_file=console_file())
+    with session_scope(engine) as session:
+        demo = register_kind(session) == DEMO
+    notifier = Notifier(
+        secret_loader=load_secret, console_file=console_file(), title_prefix=DEMO_SUBJECT_PREFIX if demo else ""
+    )
     return deliver(engine, settings=cfg, as_of=as_of, notifier=notifier, now=lambda: datetime.now(UTC))
 
 

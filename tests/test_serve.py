@@ -101,7 +101,9 @@ def test_serve_catches_up_once_serves_and_stops_cleanly(tmp_path: Path) -> None:
         code = _stop(proc)
     assert code == 0, err.read_text()[-2000:]
     assert _port_closed(url), "the Prefect server child must stop with serve"
-    assert "待办" in out.read_text(encoding="utf-8")  # the console channel showed the digests
+    shown = out.read_text(encoding="utf-8")
+    assert "待办" in shown  # the console channel showed the digests
+    assert "已载入演示数据：嘉祥街道办事处" in shown and "【演示】【政务公开提醒】" in shown  # marked as the demo's
     assert _runs(db) == 1
     log = err.read_text(encoding="utf-8")
     assert "Traceback" not in log
@@ -130,3 +132,40 @@ def test_serve_stops_cleanly_when_sigterm_arrives_during_startup(tmp_path: Path)
     assert code == 0, err.read_text()[-2000:]
     assert _port_closed(url)
     assert "Stopped." in err.read_text(encoding="utf-8")
+
+
+LIVE_CONFIG = """\
+[office]
+name = "河东街道办事处"
+disclosure_unit = "河东街道党政办公室"
+
+[[staff]]
+id = "chen"
+name = "陈静"
+role = ["handler", "administrator"]
+
+[[staff]]
+id = "sun"
+name = "孙海"
+role = "unit_head"
+"""
+
+
+def test_serve_with_a_real_office_config_starts_an_empty_register(tmp_path: Path) -> None:
+    """A real office's first start (its own name and staff, no ``demo = true``, an empty home): the register
+    stays empty of demo data and nothing is said about a demo."""
+    (tmp_path / "gongkai.toml").write_text(LIVE_CONFIG, encoding="utf-8")
+    db = tmp_path / "home" / "gongkai.db"
+    proc, out, err = _start(tmp_path, "live")
+    try:
+        _wait(lambda: "Serving" in err.read_text(), 150, "serving", proc, err)
+    finally:
+        code = _stop(proc)
+    assert code == 0, err.read_text()[-2000:]
+    printed = out.read_text(encoding="utf-8") + err.read_text(encoding="utf-8")
+    assert "演示" not in printed and "Traceback" not in printed
+    with sqlite3.connect(db) as conn:
+        counts = [conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("application", "proactive_item", "appeal")]
+        kind = conn.execute("SELECT kind, office_name FROM register_info").fetchall()
+    assert counts == [0, 0, 0]
+    assert kind == [("live", "河东街道办事处")]

@@ -338,3 +338,72 @@ def test_review_record_is_append_only(engine: Engine) -> None:
         assert "append-only" in str(info.value.orig)
     with engine.connect() as conn:
         assert _rows(conn, "SELECT reason FROM review_record") == [("已更新",)]
+
+
+# -- 0006 -> 0007 (register kind): an existing register is classified by what it holds ----------------
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        pytest.param("demo", [("demo", None, "upgrade")], id="demo-data"),
+        pytest.param("cli", [("live", None, "upgrade")], id="real-data"),
+        pytest.param(None, [], id="empty"),
+    ],
+)
+def test_upgrade_to_0007_classifies_the_register(
+    db_url: str, source: str | None, expected: list[tuple[str, None, str]]
+) -> None:
+    old = make_engine(db_url)
+    try:
+        upgrade(old, "0006")
+        with old.begin() as conn:
+            _insert_staff(conn)
+            if source is not None:
+                app_id = _insert_application(conn)
+                conn.execute(sa.text("UPDATE application SET source = :s"), {"s": source})
+                _insert_event(conn, app_id, "correction_requested", date(2025, 2, 5))
+        with old.connect() as conn:
+            before = {t: _rows(conn, f"SELECT * FROM {t} ORDER BY 1") for t in ("application", "application_event")}
+    finally:
+        old.dispose()
+    new = open_database(db_url)
+    try:
+        assert current_revision(new) == HEAD == "0007"
+        with new.connect() as conn:
+            assert _rows(conn, "SELECT kind, office_name, set_by FROM register_info") == expected
+            assert {t: _rows(conn, f"SELECT * FROM {t} ORDER BY 1") for t in before} == before
+    finally:
+        new.dispose()
+
+
+@pytest.mark.parametrize(
+    "insert_sql",
+    [
+        pytest.param(
+            "INSERT INTO calendar_year (year, source, imported_at, imported_by) VALUES (2027, '国办发明电', :t, 'wang')",
+            id="imported-calendar",
+        ),
+        pytest.param(
+            "INSERT INTO proactive_item (index_no, title, summary, generated_on, category, doc_type, attribute, "
+            "validity, owner_id, created_at, updated_at, review_required) VALUES ('X/2025-00001', '通知', '概述', "
+            "'2025-03-03', '机构职能', 'other', 'proactive', 'in_force', 'wang', :t, :t, TRUE)",
+            id="catalogue-item",
+        ),
+    ],
+)
+def test_upgrade_to_0007_counts_any_real_record_as_live(db_url: str, insert_sql: str) -> None:
+    old = make_engine(db_url)
+    try:
+        upgrade(old, "0006")
+        with old.begin() as conn:
+            _insert_staff(conn)
+            conn.execute(sa.text(insert_sql), {"t": T0})
+    finally:
+        old.dispose()
+    new = open_database(db_url)
+    try:
+        with new.connect() as conn:
+            assert _rows(conn, "SELECT kind FROM register_info") == [("live",)]
+    finally:
+        new.dispose()

@@ -106,6 +106,15 @@ def test_defaults_apply(tmp_path: Path) -> None:
     assert settings.schedules.review == "0 9 * * 1"
     assert settings.schedules.report_readiness == "0 9 2,9,16,23,30 1 *"
     assert settings.staff[0].notify == ()
+    assert settings.office.demo is False  # a configuration is a real office's unless it says otherwise
+
+
+def test_shipped_config_is_the_demo_offices() -> None:
+    assert load_settings(SHIPPED).office.demo is True
+    text = SHIPPED.read_text(encoding="utf-8")
+    line = next(i for i, row in enumerate(text.splitlines()) if row.strip() == "demo = true")
+    comment = "\n".join(text.splitlines()[line - 3 : line])
+    assert "删除" in comment and "false" in comment  # going live: delete the line or set false
 
 
 def test_roles_normalised_to_a_tuple_and_lookups(tmp_path: Path) -> None:
@@ -185,6 +194,12 @@ def test_module_imports_nothing_heavy() -> None:
             "office.timezone",
             ["IANA 时区名", "Asia/Beijing"],
             id="bad-timezone",
+        ),
+        pytest.param(
+            MINIMAL.replace("[office]\n", '[office]\ndemo = "yes"\n'),
+            "office.demo",
+            ["布尔值（true 或 false）", '字符串 "yes"'],
+            id="demo-not-boolean",
         ),
         pytest.param(
             MINIMAL.replace('role = "unit_head"', 'role = "boss"'),

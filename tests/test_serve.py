@@ -101,7 +101,8 @@ def test_serve_catches_up_once_serves_and_stops_cleanly(tmp_path: Path) -> None:
         code = _stop(proc)
     assert code == 0, err.read_text()[-2000:]
     assert _port_closed(url), "the Prefect server child must stop with serve"
-    assert "待办" in out.read_text(encoding="utf-8")  # the console channel showed the digests
+    assert "待办" in err.read_text(encoding="utf-8")  # the console channel showed the digests (on stderr)
+    assert "待办" not in out.read_text(encoding="utf-8")
     assert _runs(db) == 1
     log = err.read_text(encoding="utf-8")
     assert "Traceback" not in log

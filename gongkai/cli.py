@@ -1124,21 +1124,40 @@ def _print_checks(result: Any) -> None:
         _echo(f"  {c.id} {mark}：{c.message}")
 
 
+def _check_output(output: Path, *, force: bool) -> None:
+    """Refuse an ``--output`` that cannot or should not be written, before anything is built or stored."""
+    if output.is_dir():
+        raise InputError(f"--output {output} 是已存在的文件夹，应为要写入的文件路径（如 {output / 'report.html'}）。")
+    if output.exists() and not force:
+        raise InputError(f"--output 文件 {output} 已存在；确需覆盖请加 --force。")
+    ancestor = output.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise InputError(f"--output {output} 无法写入：{ancestor} 是文件而不是文件夹。")
+    writable = output if output.exists() else ancestor
+    if not os.access(writable, os.W_OK):
+        raise InputError(f"--output {output} 无法写入：没有 {writable} 的写入权限。")
+
+
 @report.command("build")
 @click.option("--year", type=int, metavar="YYYY", help="报告年度（默认：本单位时区今天的上一年）。")
 @click.option("--format", "fmt", type=click.Choice(["json", "html", "md", "docx", "pdf"]), default="json",
               show_default=True, help="输出格式。")
 @click.option("--template", type=click.Choice(["2021", "pre2019"]), default="2021", show_default=True,
               help="版式：2021 国家标准格式，或 2019 年以前的旧版式（仅 HTML）。")
-@click.option("--output", type=click.Path(path_type=Path), help="输出文件（默认：$GONGKAI_HOME/report/年度/ 下按版本命名；JSON 不指定时打印到屏幕）。")
+@click.option("--output", type=click.Path(path_type=Path), help="输出文件（默认：$GONGKAI_HOME/report/年度/ 下按版本命名；JSON 不指定时打印到屏幕）；上级文件夹不存在时自动创建。")
+@click.option("--force", is_flag=True, help="--output 文件已存在时覆盖。")
 @_by_option
 @click.pass_context
 def report_build(ctx: click.Context, year: int | None, fmt: str, template: str, output: Path | None,
-                 by: str | None) -> None:
+                 force: bool, by: str | None) -> None:
     """生成年度报告：统计、勾稽关系检查，保存为新版本并输出文件；勾稽关系 I1–I5 不成立时退出码为 1。"""
     from gongkai.report_build import build_report
     from gongkai.settings import gongkai_home
 
+    if output is not None:
+        _check_output(output, force=force)
     with _env(ctx) as env:
         year = year or env.as_of.year - 1
         result = build_report(env.session, settings=env.settings, year=year, home=gongkai_home(), by=_who(by),

@@ -129,3 +129,63 @@ def test_pre2019_template_renders_the_old_sections(office: Path) -> None:
     assert result.exit_code == 0, result.output
     html = out.read_text(encoding="utf-8")
     assert "存在的主要问题及改进措施" in html and "依申请公开" in html
+
+
+def _versions() -> int:
+    import sqlalchemy as sa
+
+    from gongkai.db import open_database
+
+    engine = open_database()
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(sa.text("SELECT count(*) FROM annual_report")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def test_output_onto_an_existing_folder_is_refused_before_anything_is_stored(office: Path) -> None:
+    _figures()
+    folder = office / "out"
+    folder.mkdir()
+    before = _versions()
+    for fmt in ("json", "html"):
+        result = gk("report", "build", "--year", "2025", "--format", fmt, "--output", str(folder))
+        assert result.exit_code == 2, result.output
+        assert str(folder) in result.stderr and "文件夹" in result.stderr
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert _versions() == before
+    assert list(folder.iterdir()) == []
+
+
+def test_output_onto_an_existing_file_needs_force(office: Path) -> None:
+    target = office / "report.json"
+    target.write_text("keep me", encoding="utf-8")
+    before = _versions()
+    refused = gk("report", "build", "--year", "2025", "--format", "json", "--output", str(target))
+    assert refused.exit_code == 2, refused.output
+    assert str(target) in refused.stderr and "--force" in refused.stderr
+    assert target.read_text(encoding="utf-8") == "keep me"
+    assert _versions() == before
+
+    forced = gk("report", "build", "--year", "2025", "--format", "json", "--output", str(target), "--force")
+    assert forced.exit_code == 0, forced.output
+    assert json.loads(target.read_text(encoding="utf-8"))["year"] == 2025
+    assert _versions() == before + 1
+
+
+def test_output_into_a_missing_folder_creates_it(office: Path) -> None:
+    target = office / "new" / "sub" / "report.json"
+    result = gk("report", "build", "--year", "2025", "--format", "json", "--output", str(target))
+    assert result.exit_code == 0, result.output
+    assert json.loads(target.read_text(encoding="utf-8"))["year"] == 2025
+
+
+def test_output_under_a_file_is_refused_before_anything_is_stored(office: Path) -> None:
+    blocker = office / "notes.txt"
+    blocker.write_text("x", encoding="utf-8")
+    before = _versions()
+    result = gk("report", "build", "--year", "2025", "--format", "json", "--output", str(blocker / "report.json"))
+    assert result.exit_code == 2, result.output
+    assert str(blocker) in result.stderr
+    assert _versions() == before

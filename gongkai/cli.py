@@ -1124,6 +1124,15 @@ def _print_checks(result: Any) -> None:
         _echo(f"  {c.id} {mark}：{c.message}")
 
 
+def _not_after_today(env: Env) -> None:
+    """Refuse an ``--as-of`` later than today in the office's time zone for a command that records."""
+    from gongkai.clockseam import office_today
+
+    today = office_today(env.settings.office.timezone)
+    if env.as_of > today:
+        raise InputError(f"--as-of {env.as_of.isoformat()} 晚于今天（{today.isoformat()}，本单位时区），此命令只能按今天或以前的日期运行。")
+
+
 def _check_output(output: Path, *, force: bool) -> None:
     """Refuse an ``--output`` that cannot or should not be written, before anything is built or stored."""
     if output.is_dir():
@@ -1148,17 +1157,19 @@ def _check_output(output: Path, *, force: bool) -> None:
               help="版式：2021 国家标准格式，或 2019 年以前的旧版式（仅 HTML）。")
 @click.option("--output", type=click.Path(path_type=Path), help="输出文件（默认：$GONGKAI_HOME/report/年度/ 下按版本命名；JSON 不指定时打印到屏幕）；上级文件夹不存在时自动创建。")
 @click.option("--force", is_flag=True, help="--output 文件已存在时覆盖。")
+@_as_of_option
 @_by_option
 @click.pass_context
 def report_build(ctx: click.Context, year: int | None, fmt: str, template: str, output: Path | None,
-                 force: bool, by: str | None) -> None:
+                 force: bool, as_of: str | None, by: str | None) -> None:
     """生成年度报告：统计、勾稽关系检查，保存为新版本并输出文件；勾稽关系 I1–I5 不成立时退出码为 1。"""
     from gongkai.report_build import build_report
     from gongkai.settings import gongkai_home
 
     if output is not None:
         _check_output(output, force=force)
-    with _env(ctx) as env:
+    with _env(ctx, as_of) as env:
+        _not_after_today(env)
         year = year or env.as_of.year - 1
         result = build_report(env.session, settings=env.settings, year=year, home=gongkai_home(), by=_who(by),
                               formats=[fmt], template=template)
@@ -1247,24 +1258,27 @@ def report_figures_show(ctx: click.Context, year: int) -> None:
 
 @report.command("finalize")
 @click.option("--year", type=int, required=True, metavar="YYYY")
+@_as_of_option
 @_by_option
 @click.pass_context
-def report_finalize(ctx: click.Context, year: int, by: str | None) -> None:
-    """定稿最新版本并锁定该年度数据；勾稽关系不成立、数据缺失或叙述未完成时拒绝（退出码 1）。"""
+def report_finalize(ctx: click.Context, year: int, as_of: str | None, by: str | None) -> None:
+    """定稿最新版本并锁定该年度数据（次年 1 月 1 日起）；勾稽关系不成立、数据缺失或叙述未完成时拒绝（退出码 1）。"""
     from gongkai.report_narrative import narrative_path, parse_narrative, unfinished_sections
-    from gongkai.report_stats import ReportBlocked, finalize_report
+    from gongkai.report_stats import ReportBlocked, ensure_year_ended, finalize_report
     from gongkai.settings import gongkai_home
 
-    path = narrative_path(gongkai_home(), year)
-    sections = parse_narrative(path.read_text(encoding="utf-8")) if path.exists() else {}
-    unfinished = unfinished_sections(sections)
-    if unfinished:
-        click.echo(f"错误：{year} 年度报告不能定稿：叙述部分待填写：{'、'.join(unfinished)}（编辑 {path} 后重新生成）。",
-                   err=True)
-        sys.exit(1)
-    with _env(ctx) as env:
+    with _env(ctx, as_of) as env:
+        _not_after_today(env)
+        ensure_year_ended(year, as_of=env.as_of)
+        path = narrative_path(gongkai_home(), year)
+        sections = parse_narrative(path.read_text(encoding="utf-8")) if path.exists() else {}
+        unfinished = unfinished_sections(sections)
+        if unfinished:
+            click.echo(f"错误：{year} 年度报告不能定稿：叙述部分待填写：{'、'.join(unfinished)}（编辑 {path} 后重新生成）。",
+                       err=True)
+            sys.exit(1)
         try:
-            _, version = finalize_report(env.session, year, by=_who(by))
+            _, version = finalize_report(env.session, year, by=_who(by), as_of=env.as_of)
         except ReportBlocked as exc:
             click.echo(f"错误：{exc}", err=True)
             sys.exit(1)

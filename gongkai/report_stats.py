@@ -1102,13 +1102,25 @@ def store_report(
 _TABLE_KEYS: Final = ("year", "proactive", "requests", "appeals")
 
 
-def finalize_report(session: Session, year: int, *, by: str) -> tuple[int, int]:
+def ensure_year_ended(year: int, *, as_of: date) -> None:
+    """Raise :class:`InputError` unless ``as_of`` (today in the office's time zone) is after ``year``."""
+    if as_of < date(year + 1, 1, 1):
+        raise InputError(
+            f"{year} 年度尚未结束（业务日期 {as_of.isoformat()}），年度报告 {year + 1}-01-01 起才能定稿；"
+            "定稿会锁定该年度的数据。"
+        )
+
+
+def finalize_report(session: Session, year: int, *, by: str, as_of: date) -> tuple[int, int]:
     """Mark the latest stored version of ``year`` final, locking the year's data; returns ``(year, version)``.
 
-    Refused with :class:`ReportBlocked` (every problem listed, the failing identities named) when a hard
-    identity I1–I5 fails on the stored JSON, a yearly figure is missing, or the register no longer gives
-    the stored figures (it changed after the build: build and store again). I6–I8 do not block.
+    ``as_of`` is today in the office's time zone. Refused with :class:`InputError` before 1 January of the
+    next year (a final report locks the register against the rest of the year's work). Refused with
+    :class:`ReportBlocked` (every problem listed, the failing identities named) when a hard identity I1–I5
+    fails on the stored JSON, a yearly figure is missing, or the register no longer gives the stored figures
+    (it changed after the build: build and store again). I6–I8 do not block.
     """
+    ensure_year_ended(year, as_of=as_of)
     if (problem := _text_problem("操作人", by, 64)) is not None:
         raise InputError(problem + "。")
     row = _latest(session, year)
@@ -1183,6 +1195,7 @@ __all__ = [
     "compute_statistics",
     "ensure_unlocked",
     "figure_key",
+    "ensure_year_ended",
     "finalize_report",
     "import_yearly_figures",
     "is_year_final",

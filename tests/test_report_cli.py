@@ -189,3 +189,25 @@ def test_output_under_a_file_is_refused_before_anything_is_stored(office: Path) 
     assert result.exit_code == 2, result.output
     assert str(blocker) in result.stderr
     assert _versions() == before
+
+
+def test_finalize_is_refused_before_the_year_has_ended(office: Path) -> None:
+    _figures()
+    assert gk("report", "build", "--year", "2025", "--format", "json", "--as-of", "2025-12-31").exit_code == 0
+    early = gk("report", "finalize", "--year", "2025", "--as-of", "2025-12-31")
+    assert early.exit_code == 2, early.output
+    assert "2025 年度尚未结束" in early.stderr and "2026-01-01" in early.stderr and "待填写" not in early.stderr
+    future = gk("report", "finalize", "--year", "2025", "--as-of", "2099-01-01")
+    assert future.exit_code == 2 and "晚于今天" in future.stderr
+    _finish_narrative(office)
+    assert gk("report", "build", "--year", "2025", "--format", "json", "--as-of", "2026-01-01").exit_code == 0
+    done = gk("report", "finalize", "--year", "2025", "--as-of", "2026-01-01")
+    assert done.exit_code == 0, done.output
+
+
+def test_build_as_of_sets_the_default_year_and_is_never_in_the_future(office: Path) -> None:
+    result = gk("report", "build", "--format", "json", "--as-of", "2026-03-01")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["year"] == 2025
+    future = gk("report", "build", "--format", "json", "--as-of", "2099-01-01")
+    assert future.exit_code == 2 and "晚于今天" in future.stderr and future.stdout == ""

@@ -1118,10 +1118,9 @@ def report() -> None:
     """年度报告：生成（JSON/HTML/Markdown/DOCX/PDF）、录入其他系统的年度数据、定稿与重新开启。"""
 
 
-def _print_checks(result: Any) -> None:
-    for c in result.checks:
-        mark = "通过" if c.ok else ("错误" if c.hard else "提示")
-        _echo(f"  {c.id} {mark}：{c.message}")
+def _check_line(c: Any) -> str:
+    # the message of a check not run already starts with "I6 未核对："
+    return f"  {c.message}" if not c.checked else f"  {c.id} {c.mark}：{c.message}"
 
 
 def _not_after_today(env: Env) -> None:
@@ -1184,7 +1183,7 @@ def report_build(ctx: click.Context, year: int | None, fmt: str, template: str, 
         _echo(f"已生成 {year} 年度报告第 {result.version} 版：{made}")
     err = sys.stderr if fmt == "json" and output is None else None
     lines = [f"{year} 年度报告第 {result.version} 版（草稿）勾稽关系检查："]
-    lines += [f"  {c.id} {'通过' if c.ok else ('错误' if c.hard else '提示')}：{c.message}" for c in result.checks]
+    lines += [_check_line(c) for c in result.checks]
     if result.missing:
         lines.append("尚缺数据（补齐前不能输出 HTML/DOCX/PDF，也不能定稿）：")
         lines += [f"  - {m}" for m in result.missing]

@@ -184,11 +184,16 @@ class ReportBlocked(InputError):
 
 @dataclass(frozen=True)
 class Check:
-    """The result of one identity: ``id`` (``I1`` … ``I8``), whether it holds, a message in Chinese."""
+    """The result of one identity: ``id`` (``I1`` … ``I8``), whether it holds, a message in Chinese.
+
+    ``checked`` is false when the identity could not be checked (no final report of last year for I6/I7, no
+    narrative for I8): ``ok`` is then true (nothing is known to be wrong), but it must never be shown as passed.
+    """
 
     id: str
     ok: bool
     message: str
+    checked: bool = True
 
     @property
     def hard(self) -> bool:
@@ -196,8 +201,15 @@ class Check:
         return self.id in HARD_CHECKS
 
     def to_json(self) -> dict[str, Any]:
-        """``{"id", "ok", "message"}`` as in CONTRACT section 4."""
-        return {"id": self.id, "ok": self.ok, "message": self.message}
+        """``{"id", "ok", "message"}`` as in CONTRACT section 4, and ``checked``."""
+        return {"id": self.id, "ok": self.ok, "message": self.message, "checked": self.checked}
+
+    @property
+    def mark(self) -> str:
+        """How staff see the result: 通过, 未核对, 错误 (I1–I5) or 提示 (I6–I8)."""
+        if not self.checked:
+            return "未核对"
+        return "通过" if self.ok else ("错误" if self.hard else "提示")
 
 
 @dataclass(frozen=True)
@@ -245,7 +257,8 @@ class ReportData:
                 proactive=dict(obj["proactive"]),
                 requests={r: dict(obj["requests"][r]) for r in ROW_IDS},
                 appeals={b: dict(obj["appeals"][b]) for b in APPEAL_BLOCKS},
-                checks=tuple(Check(str(c["id"]), bool(c["ok"]), str(c["message"])) for c in obj.get("checks", ())),
+                checks=tuple(Check(str(c["id"]), bool(c["ok"]), str(c["message"]), bool(c.get("checked", True)))
+                             for c in obj.get("checks", ())),
                 missing=tuple(missing),
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -752,14 +765,14 @@ def run_checks(
     last_year = f"{year - 1} 年度" if _is_count(year) else "上一年度"
     if previous is None:
         for identity, what in (("I6", "本年“上年结转”与上年“结转下年度”"), ("I7", "现行有效件数的跨年衔接")):
-            checks.append(Check(identity, True, f"{identity} 未核对：没有{last_year}的定稿报告，无法比对{what}。"))
+            checks.append(Check(identity, True, f"{identity} 未核对：没有{last_year}的定稿报告，无法比对{what}。", False))
     else:
         checks.append(_check("I6", "本年第二项“上年结转”应逐列等于上年报告第四项“结转下年度继续办理”",
                              lambda: _i6(doc, previous), "本年“上年结转”与上年报告“结转下年度继续办理”逐列相等。"))
         checks.append(_check("I7", "现行有效件数应等于上年现行有效件数加本年制发件数减本年废止件数",
                              lambda: _i7(doc, previous), "现行有效件数 = 上年现行有效 + 本年制发 − 本年废止。"))
     if not narrative_text(narrative).strip():
-        checks.append(Check("I8", True, "I8 未核对：尚无正文。"))
+        checks.append(Check("I8", True, "I8 未核对：尚无正文。", False))
     else:
         n = len(quoted_figures(narrative))
         checks.append(_check("I8", "正文中引用的数字应与表中数字一致", lambda: _i8(doc, cast(Any, narrative)),

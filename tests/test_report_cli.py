@@ -211,3 +211,14 @@ def test_build_as_of_sets_the_default_year_and_is_never_in_the_future(office: Pa
     assert json.loads(result.stdout)["year"] == 2025
     future = gk("report", "build", "--format", "json", "--as-of", "2099-01-01")
     assert future.exit_code == 2 and "晚于今天" in future.stderr and future.stdout == ""
+
+
+def test_a_check_not_run_is_shown_as_not_checked_never_as_passed(office: Path) -> None:
+    result = gk("report", "build", "--year", "2025", "--format", "json")
+    assert result.exit_code == 0, result.output
+    lines = {line.strip()[:2]: line.strip() for line in result.stderr.splitlines() if line.strip()[:2] in
+             {f"I{i}" for i in range(1, 9)}}
+    assert lines["I6"].startswith("I6 未核对：") and "通过" not in lines["I6"]  # no final 2024 report
+    assert lines["I1"].startswith("I1 通过：")
+    checks = {c["id"]: c for c in json.loads(result.stdout)["checks"]}
+    assert checks["I6"]["checked"] is False and checks["I1"]["checked"] is True

@@ -387,7 +387,7 @@ def test_demo_office_2025_passes_every_hard_identity(engine: Engine) -> None:
     assert list(doc) == ["format", "year", "office", "proactive", "requests", "appeals", "checks"]
     assert doc["format"] == "2021" and doc["year"] == 2025 and doc["office"] == OFFICE_NAME
     assert list(doc["appeals"]["reconsideration"]) == ["upheld", "corrected", "other", "pending", "total"]
-    assert set(doc["checks"][0]) == {"id", "ok", "message"}
+    assert set(doc["checks"][0]) == {"id", "ok", "message", "checked"}
     assert json.loads(data.dumps()) == doc
     assert ReportData.from_json(data.dumps()).to_json() == doc
     with session_scope(engine) as s:
@@ -532,7 +532,10 @@ def test_i6_and_i7_warn_against_last_years_report(good_report: dict[str, Any]) -
     assert "“自然人”列本年第二项“上年结转”为 3，上年报告第四项“结转下年度继续办理”为 2" in checks["I6"].message
     assert "“商业企业”列" in checks["I6"].message
     assert "上年现行有效 10 + 本年制发 2 − 本年废止 1 = 11" in checks["I7"].message
-    assert "未核对" in _by_id(run_checks(good_report, previous=None, narrative=None))["I6"].message
+    unchecked = _by_id(run_checks(good_report, previous=None, narrative=None))
+    assert "未核对" in unchecked["I6"].message
+    assert [unchecked[i].checked for i in ("I1", "I6", "I7", "I8")] == [True, False, False, False]
+    assert all(unchecked[i].mark == "未核对" for i in ("I6", "I7", "I8")) and unchecked["I1"].mark == "通过"
 
 
 NARRATIVE_OK = (

@@ -1224,7 +1224,7 @@ def report_figures_set(ctx: click.Context, year: int, key: str, value: str, sour
         raise InputError(f"--value 应为数字，实际为“{value}”。") from None
     with _env(ctx) as env:
         fig = set_yearly_figure(env.session, year=year, key=code, value=number, source=source, by=_who(by))
-    _echo(f"已录入 {year} 年 {fig.label}：{fig.value}（来源：{fig.source}）。")
+    _echo(f"已录入 {year} 年 {fig.label}：{fig.shown}（来源：{fig.source}）。")
 
 
 @report_figures.command("import")
@@ -1252,7 +1252,7 @@ def report_figures_show(ctx: click.Context, year: int) -> None:
     if not figures:
         _echo(f"{year} 年尚未录入年度数据。")
     for fig in figures.values():
-        _echo(f"{fig.label}：{fig.value}（来源：{fig.source}）")
+        _echo(f"{fig.label}：{fig.shown}（来源：{fig.source}）")
 
 
 @report.command("finalize")

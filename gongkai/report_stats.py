@@ -799,6 +799,15 @@ class Figure:
         """The row label of table 二 (行政许可 …)."""
         return FIGURE_KEYS[self.key]
 
+    @property
+    def shown(self) -> str:
+        """The value as staff read it: a count as an integer (``12``), the fees in 万元 with their meaningful
+        decimals (``0.35 万元``), never the stored scale (``12.0000``)."""
+        if self.key != "fees_10k_yuan":
+            return str(int(self.value))
+        text = format(self.value.normalize(), "f")
+        return f"{text} 万元"
+
 
 def figure_key(text: str) -> str | None:
     """Resolve a key code (``licensing_decisions``) or a Chinese label (``行政许可``) to the key."""

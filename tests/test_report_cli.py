@@ -222,3 +222,16 @@ def test_a_check_not_run_is_shown_as_not_checked_never_as_passed(office: Path) -
     assert lines["I1"].startswith("I1 通过：")
     checks = {c["id"]: c for c in json.loads(result.stdout)["checks"]}
     assert checks["I6"]["checked"] is False and checks["I1"]["checked"] is True
+
+
+def test_figures_show_counts_as_integers_and_fees_with_their_decimals(office: Path) -> None:
+    _figures()
+    result = gk("report", "figures", "set", "--year", "2025", "--key", "行政事业性收费", "--value", "1.50",
+                "--source", "演示")
+    assert result.exit_code == 0 and "1.5 万元" in result.stdout and "0000" not in result.stdout
+    shown = gk("report", "figures", "show", "--year", "2025")
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    assert "行政许可：12（来源：演示）" in lines and "行政强制：0（来源：演示）" in lines
+    assert "行政事业性收费：1.5 万元（来源：演示）" in lines
+    assert "0000" not in shown.stdout

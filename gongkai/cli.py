@@ -11,6 +11,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -827,6 +828,32 @@ def _prefect_for_cli() -> None:
             pass
 
 
+# report_stats words each missing yearly figure like this; the one-line summary lists just their names
+_MISSING_FIGURE = re.compile(r"“([^”]+)”尚未录入（来自其他系统")
+
+
+def _report_not_final(summary: dict[str, Any]) -> str | None:
+    """One Chinese line saying what keeps a built report from being made final, or None."""
+    parts = []
+    if summary["failed_identities"]:
+        parts.append(f"勾稽关系不成立：{'、'.join(summary['failed_identities'])}")
+    figures, others = [], []
+    for text in map(str, summary["missing"]):
+        found = _MISSING_FIGURE.search(text)
+        if found:
+            figures.append(found.group(1))
+        else:
+            others.append(text.rstrip("。"))
+    if figures:
+        parts.append(f"其他系统的年度数据未录入：{'、'.join(figures)}（用 gongkai report figures set 或 import 录入）")
+    parts += others
+    if summary["unfinished"]:
+        parts.append(f"叙述部分待填写：{'、'.join(summary['unfinished'])}（编辑 {summary['narrative_file']}）")
+    if not parts:
+        return None
+    return f"{summary['year']} 年度报告第 {summary['version']} 版尚不能定稿：" + "；".join(parts) + "。"
+
+
 @main.command("run")
 @click.argument("process", type=click.Choice(["reminders", "catalogue", "review", "report"]))
 @_as_of_option
@@ -851,6 +878,9 @@ def run_process(ctx: click.Context, process: str, as_of: str | None, year: int |
             _echo(json.dumps(summary, ensure_ascii=False))
         else:
             _echo(f"{summary['year']} 年度报告第 {summary['version']} 版：" + "，".join(summary["files"].values()))
+        why = _report_not_final(summary)
+        if why:
+            click.echo(why, err=True)
         if summary["failed_identities"] or summary["missing"]:
             sys.exit(1)
         return

@@ -1,5 +1,6 @@
-"""``gongkai run … --json`` with the shipped configuration (console channel): stdout carries exactly one JSON
-object, the console channel's text goes to stderr, once (CONTRACT section 1)."""
+"""What ``gongkai run …`` prints with the shipped configuration (console channel): with ``--json`` stdout carries
+exactly one JSON object and the console channel's text goes to stderr, once (CONTRACT section 1); a run that
+exits 1 says why in one Chinese line."""
 
 from __future__ import annotations
 
@@ -41,3 +42,16 @@ def test_run_json_prints_one_object_and_the_console_text_once_on_stderr(
     for title in titles:
         assert title not in result.stdout
         assert result.stderr.count(title) == console.count(f"=== {title}\n"), title
+
+
+def test_run_report_that_exits_1_says_why_in_one_line(office: Path) -> None:
+    for args in (["--year", "2025"], ["--year", "2025", "--json"]):
+        result = CliRunner().invoke(main, ["run", "report", "--as-of", AS_OF, *args])
+        assert result.exit_code == 1, result.output
+        why = [line for line in result.stderr.splitlines() if "尚不能定稿" in line]
+        assert len(why) == 1, result.stderr
+        line = why[0]
+        assert line.startswith("2025 年度报告第 ") and line.endswith("。")
+        for figure in ("行政许可", "行政处罚", "行政强制", "行政事业性收费"):
+            assert figure in line
+        assert "叙述部分待填写：一、总体情况" in line and "narrative-2025.md" in line

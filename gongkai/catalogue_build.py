@@ -89,7 +89,8 @@ def update_catalogue(
     changes = diff(previous_snapshot(session, as_of), current)
     office = settings.office.model_dump()
     matters = [m.model_dump() for m in settings.catalogue.matters]
-    categories = list(settings.catalogue.all_categories)
+    categories = [{"name": c, "description": settings.catalogue.description_of(c)}
+                  for c in settings.catalogue.all_categories]
     findings = completeness_checks(
         entries, matters=matters, office=office, as_of=as_of, quarter_start=q_start, quarter_end=q_end,
         calendar=calendar,

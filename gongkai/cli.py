@@ -11,6 +11,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -859,6 +860,32 @@ def _prefect_for_cli() -> None:
             pass
 
 
+# report_stats words each missing yearly figure like this; the one-line summary lists just their names
+_MISSING_FIGURE = re.compile(r"“([^”]+)”尚未录入（来自其他系统")
+
+
+def _report_not_final(summary: dict[str, Any]) -> str | None:
+    """One Chinese line saying what keeps a built report from being made final, or None."""
+    parts = []
+    if summary["failed_identities"]:
+        parts.append(f"勾稽关系不成立：{'、'.join(summary['failed_identities'])}")
+    figures, others = [], []
+    for text in map(str, summary["missing"]):
+        found = _MISSING_FIGURE.search(text)
+        if found:
+            figures.append(found.group(1))
+        else:
+            others.append(text.rstrip("。"))
+    if figures:
+        parts.append(f"其他系统的年度数据未录入：{'、'.join(figures)}（用 gongkai report figures set 或 import 录入）")
+    parts += others
+    if summary["unfinished"]:
+        parts.append(f"叙述部分待填写：{'、'.join(summary['unfinished'])}（编辑 {summary['narrative_file']}）")
+    if not parts:
+        return None
+    return f"{summary['year']} 年度报告第 {summary['version']} 版尚不能定稿：" + "；".join(parts) + "。"
+
+
 @main.command("run")
 @click.argument("process", type=click.Choice(["reminders", "catalogue", "review", "report"]))
 @_as_of_option
@@ -882,6 +909,9 @@ def run_process(ctx: click.Context, process: str, as_of: str | None, year: int |
             _echo(json.dumps(summary, ensure_ascii=False))
         else:
             _echo(f"{summary['year']} 年度报告第 {summary['version']} 版：" + "，".join(summary["files"].values()))
+        why = _report_not_final(summary)
+        if why:
+            click.echo(why, err=True)
         if summary["failed_identities"] or summary["missing"]:
             sys.exit(1)
         return
@@ -1171,10 +1201,25 @@ def report() -> None:
     """年度报告：生成（JSON/HTML/Markdown/DOCX/PDF）、录入其他系统的年度数据、定稿与重新开启。"""
 
 
-def _print_checks(result: Any) -> None:
-    for c in result.checks:
-        mark = "通过" if c.ok else ("错误" if c.hard else "提示")
-        _echo(f"  {c.id} {mark}：{c.message}")
+def _check_line(c: Any) -> str:
+    # the message of a check not run already starts with "I6 未核对："
+    return f"  {c.message}" if not c.checked else f"  {c.id} {c.mark}：{c.message}"
+
+
+def _check_output(output: Path, *, force: bool) -> None:
+    """Refuse an ``--output`` that cannot or should not be written, before anything is built or stored."""
+    if output.is_dir():
+        raise InputError(f"--output {output} 是已存在的文件夹，应为要写入的文件路径（如 {output / 'report.html'}）。")
+    if output.exists() and not force:
+        raise InputError(f"--output 文件 {output} 已存在；确需覆盖请加 --force。")
+    ancestor = output.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise InputError(f"--output {output} 无法写入：{ancestor} 是文件而不是文件夹。")
+    writable = output if output.exists() else ancestor
+    if not os.access(writable, os.W_OK):
+        raise InputError(f"--output {output} 无法写入：没有 {writable} 的写入权限。")
 
 
 @report.command("build")
@@ -1183,16 +1228,20 @@ def _print_checks(result: Any) -> None:
               show_default=True, help="输出格式。")
 @click.option("--template", type=click.Choice(["2021", "pre2019"]), default="2021", show_default=True,
               help="版式：2021 国家标准格式，或 2019 年以前的旧版式（仅 HTML）。")
-@click.option("--output", type=click.Path(path_type=Path), help="输出文件（默认：$GONGKAI_HOME/report/年度/ 下按版本命名；JSON 不指定时打印到屏幕）。")
+@click.option("--output", type=click.Path(path_type=Path), help="输出文件（默认：$GONGKAI_HOME/report/年度/ 下按版本命名；JSON 不指定时打印到屏幕）；上级文件夹不存在时自动创建。")
+@click.option("--force", is_flag=True, help="--output 文件已存在时覆盖。")
+@_as_of_option
 @_by_option
 @click.pass_context
 def report_build(ctx: click.Context, year: int | None, fmt: str, template: str, output: Path | None,
-                 by: str | None) -> None:
+                 force: bool, as_of: str | None, by: str | None) -> None:
     """生成年度报告：统计、勾稽关系检查，保存为新版本并输出文件；勾稽关系 I1–I5 不成立时退出码为 1。"""
     from gongkai.report_build import build_report
     from gongkai.settings import gongkai_home
 
-    with _env(ctx) as env:
+    if output is not None:
+        _check_output(output, force=force)
+    with _env(ctx, as_of, records=True) as env:
         year = year or env.as_of.year - 1
         result = build_report(env.session, settings=env.settings, year=year, home=gongkai_home(), by=_who(by),
                               formats=[fmt], template=template)
@@ -1207,7 +1256,7 @@ def report_build(ctx: click.Context, year: int | None, fmt: str, template: str, 
         _echo(f"已生成 {year} 年度报告第 {result.version} 版：{made}")
     err = sys.stderr if fmt == "json" and output is None else None
     lines = [f"{year} 年度报告第 {result.version} 版（草稿）勾稽关系检查："]
-    lines += [f"  {c.id} {'通过' if c.ok else ('错误' if c.hard else '提示')}：{c.message}" for c in result.checks]
+    lines += [_check_line(c) for c in result.checks]
     if result.missing:
         lines.append("尚缺数据（补齐前不能输出 HTML/DOCX/PDF，也不能定稿）：")
         lines += [f"  - {m}" for m in result.missing]
@@ -1248,7 +1297,7 @@ def report_figures_set(ctx: click.Context, year: int, key: str, value: str, sour
         raise InputError(f"--value 应为数字，实际为“{value}”。") from None
     with _env(ctx) as env:
         fig = set_yearly_figure(env.session, year=year, key=code, value=number, source=source, by=_who(by))
-    _echo(f"已录入 {year} 年 {fig.label}：{fig.value}（来源：{fig.source}）。")
+    _echo(f"已录入 {year} 年 {fig.label}：{fig.shown}（来源：{fig.source}）。")
 
 
 @report_figures.command("import")
@@ -1276,29 +1325,31 @@ def report_figures_show(ctx: click.Context, year: int) -> None:
     if not figures:
         _echo(f"{year} 年尚未录入年度数据。")
     for fig in figures.values():
-        _echo(f"{fig.label}：{fig.value}（来源：{fig.source}）")
+        _echo(f"{fig.label}：{fig.shown}（来源：{fig.source}）")
 
 
 @report.command("finalize")
 @click.option("--year", type=int, required=True, metavar="YYYY")
+@_as_of_option
 @_by_option
 @click.pass_context
-def report_finalize(ctx: click.Context, year: int, by: str | None) -> None:
-    """定稿最新版本并锁定该年度数据；勾稽关系不成立、数据缺失或叙述未完成时拒绝（退出码 1）。"""
+def report_finalize(ctx: click.Context, year: int, as_of: str | None, by: str | None) -> None:
+    """定稿最新版本并锁定该年度数据（次年 1 月 1 日起）；勾稽关系不成立、数据缺失或叙述未完成时拒绝（退出码 1）。"""
     from gongkai.report_narrative import narrative_path, parse_narrative, unfinished_sections
-    from gongkai.report_stats import ReportBlocked, finalize_report
+    from gongkai.report_stats import ReportBlocked, ensure_year_ended, finalize_report
     from gongkai.settings import gongkai_home
 
-    path = narrative_path(gongkai_home(), year)
-    sections = parse_narrative(path.read_text(encoding="utf-8")) if path.exists() else {}
-    unfinished = unfinished_sections(sections)
-    if unfinished:
-        click.echo(f"错误：{year} 年度报告不能定稿：叙述部分待填写：{'、'.join(unfinished)}（编辑 {path} 后重新生成）。",
-                   err=True)
-        sys.exit(1)
-    with _env(ctx) as env:
+    with _env(ctx, as_of, records=True) as env:
+        ensure_year_ended(year, as_of=env.as_of)
+        path = narrative_path(gongkai_home(), year)
+        sections = parse_narrative(path.read_text(encoding="utf-8")) if path.exists() else {}
+        unfinished = unfinished_sections(sections)
+        if unfinished:
+            click.echo(f"错误：{year} 年度报告不能定稿：叙述部分待填写：{'、'.join(unfinished)}（编辑 {path} 后重新生成）。",
+                       err=True)
+            sys.exit(1)
         try:
-            _, version = finalize_report(env.session, year, by=_who(by))
+            _, version = finalize_report(env.session, year, by=_who(by), as_of=env.as_of)
         except ReportBlocked as exc:
             click.echo(f"错误：{exc}", err=True)
             sys.exit(1)

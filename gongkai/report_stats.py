@@ -184,11 +184,16 @@ class ReportBlocked(InputError):
 
 @dataclass(frozen=True)
 class Check:
-    """The result of one identity: ``id`` (``I1`` … ``I8``), whether it holds, a message in Chinese."""
+    """The result of one identity: ``id`` (``I1`` … ``I8``), whether it holds, a message in Chinese.
+
+    ``checked`` is false when the identity could not be checked (no final report of last year for I6/I7, no
+    narrative for I8): ``ok`` is then true (nothing is known to be wrong), but it must never be shown as passed.
+    """
 
     id: str
     ok: bool
     message: str
+    checked: bool = True
 
     @property
     def hard(self) -> bool:
@@ -196,8 +201,15 @@ class Check:
         return self.id in HARD_CHECKS
 
     def to_json(self) -> dict[str, Any]:
-        """``{"id", "ok", "message"}`` as in CONTRACT section 4."""
-        return {"id": self.id, "ok": self.ok, "message": self.message}
+        """``{"id", "ok", "message"}`` as in CONTRACT section 4, and ``checked``."""
+        return {"id": self.id, "ok": self.ok, "message": self.message, "checked": self.checked}
+
+    @property
+    def mark(self) -> str:
+        """How staff see the result: 通过, 未核对, 错误 (I1–I5) or 提示 (I6–I8)."""
+        if not self.checked:
+            return "未核对"
+        return "通过" if self.ok else ("错误" if self.hard else "提示")
 
 
 @dataclass(frozen=True)
@@ -245,7 +257,8 @@ class ReportData:
                 proactive=dict(obj["proactive"]),
                 requests={r: dict(obj["requests"][r]) for r in ROW_IDS},
                 appeals={b: dict(obj["appeals"][b]) for b in APPEAL_BLOCKS},
-                checks=tuple(Check(str(c["id"]), bool(c["ok"]), str(c["message"])) for c in obj.get("checks", ())),
+                checks=tuple(Check(str(c["id"]), bool(c["ok"]), str(c["message"]), bool(c.get("checked", True)))
+                             for c in obj.get("checks", ())),
                 missing=tuple(missing),
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -752,14 +765,14 @@ def run_checks(
     last_year = f"{year - 1} 年度" if _is_count(year) else "上一年度"
     if previous is None:
         for identity, what in (("I6", "本年“上年结转”与上年“结转下年度”"), ("I7", "现行有效件数的跨年衔接")):
-            checks.append(Check(identity, True, f"{identity} 未核对：没有{last_year}的定稿报告，无法比对{what}。"))
+            checks.append(Check(identity, True, f"{identity} 未核对：没有{last_year}的定稿报告，无法比对{what}。", False))
     else:
         checks.append(_check("I6", "本年第二项“上年结转”应逐列等于上年报告第四项“结转下年度继续办理”",
                              lambda: _i6(doc, previous), "本年“上年结转”与上年报告“结转下年度继续办理”逐列相等。"))
         checks.append(_check("I7", "现行有效件数应等于上年现行有效件数加本年制发件数减本年废止件数",
                              lambda: _i7(doc, previous), "现行有效件数 = 上年现行有效 + 本年制发 − 本年废止。"))
     if not narrative_text(narrative).strip():
-        checks.append(Check("I8", True, "I8 未核对：尚无正文。"))
+        checks.append(Check("I8", True, "I8 未核对：尚无正文。", False))
     else:
         n = len(quoted_figures(narrative))
         checks.append(_check("I8", "正文中引用的数字应与表中数字一致", lambda: _i8(doc, cast(Any, narrative)),
@@ -785,6 +798,15 @@ class Figure:
     def label(self) -> str:
         """The row label of table 二 (行政许可 …)."""
         return FIGURE_KEYS[self.key]
+
+    @property
+    def shown(self) -> str:
+        """The value as staff read it: a count as an integer (``12``), the fees in 万元 with their meaningful
+        decimals (``0.35 万元``), never the stored scale (``12.0000``)."""
+        if self.key != "fees_10k_yuan":
+            return str(int(self.value))
+        text = format(self.value.normalize(), "f")
+        return f"{text} 万元"
 
 
 def figure_key(text: str) -> str | None:
@@ -1102,13 +1124,25 @@ def store_report(
 _TABLE_KEYS: Final = ("year", "proactive", "requests", "appeals")
 
 
-def finalize_report(session: Session, year: int, *, by: str) -> tuple[int, int]:
+def ensure_year_ended(year: int, *, as_of: date) -> None:
+    """Raise :class:`InputError` unless ``as_of`` (today in the office's time zone) is after ``year``."""
+    if as_of < date(year + 1, 1, 1):
+        raise InputError(
+            f"{year} 年度尚未结束（业务日期 {as_of.isoformat()}），年度报告 {year + 1}-01-01 起才能定稿；"
+            "定稿会锁定该年度的数据。"
+        )
+
+
+def finalize_report(session: Session, year: int, *, by: str, as_of: date) -> tuple[int, int]:
     """Mark the latest stored version of ``year`` final, locking the year's data; returns ``(year, version)``.
 
-    Refused with :class:`ReportBlocked` (every problem listed, the failing identities named) when a hard
-    identity I1–I5 fails on the stored JSON, a yearly figure is missing, or the register no longer gives
-    the stored figures (it changed after the build: build and store again). I6–I8 do not block.
+    ``as_of`` is today in the office's time zone. Refused with :class:`InputError` before 1 January of the
+    next year (a final report locks the register against the rest of the year's work). Refused with
+    :class:`ReportBlocked` (every problem listed, the failing identities named) when a hard identity I1–I5
+    fails on the stored JSON, a yearly figure is missing, or the register no longer gives the stored figures
+    (it changed after the build: build and store again). I6–I8 do not block.
     """
+    ensure_year_ended(year, as_of=as_of)
     if (problem := _text_problem("操作人", by, 64)) is not None:
         raise InputError(problem + "。")
     row = _latest(session, year)
@@ -1183,6 +1217,7 @@ __all__ = [
     "compute_statistics",
     "ensure_unlocked",
     "figure_key",
+    "ensure_year_ended",
     "finalize_report",
     "import_yearly_figures",
     "is_year_final",

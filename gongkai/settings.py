@@ -414,6 +414,11 @@ class Catalogue(_Section):
     categories: tuple[NonBlankStr, ...] = Field(
         default=(), description="本单位自定的信息类别（第二十条各项之外）"
     )
+    category_descriptions: dict[str, NonBlankStr] = Field(
+        default_factory=dict,
+        description="公开指南“信息分类”表中各类别的说明，例如 { \"政府信息公开\" = \"……\" }；"
+        "第二十条的类别默认用条文的表述",
+    )
     matters: tuple[CatalogueMatter, ...] = Field(default=(), description="[[catalogue.matters]] 公开事项标准目录")
 
     @model_validator(mode="after")
@@ -427,6 +432,14 @@ class Catalogue(_Section):
                 problems.append((f"categories[{index}]", f"重复（{_quote(name)} 已写过）"))
             seen.add(name)
         allowed = _art20_and_configured(self.categories)
+        for name in self.category_descriptions:
+            if name not in allowed:
+                problems.append(
+                    (
+                        "category_descriptions",
+                        f"中的类别 {_quote(name)} 不是第二十条的类别，也不在 categories 中（可用：{'、'.join(allowed)}）",
+                    )
+                )
         for index, matter in enumerate(self.matters):
             if matter.category not in allowed:
                 problems.append(
@@ -444,6 +457,17 @@ class Catalogue(_Section):
     def all_categories(self) -> tuple[str, ...]:
         """Every category an item may have: the Art. 20 ones, then the office's own."""
         return _art20_and_configured(self.categories)
+
+    def description_of(self, category: str) -> str:
+        """The guide's 说明 of ``category``: ``category_descriptions``, else the words of its Art. 20 item
+        (``第二十条第（一）项：…``), else a plain note that the office defined it."""
+        from gongkai.items import ART20_DESCRIPTIONS, ART20_ITEMS, OWN_CATEGORY_DESCRIPTION
+
+        if category in self.category_descriptions:
+            return self.category_descriptions[category]
+        if category in ART20_ITEMS:
+            return f"第二十条第{ART20_ITEMS[category]}项：{ART20_DESCRIPTIONS[category]}"
+        return OWN_CATEGORY_DESCRIPTION
 
 
 ColumnKind = Literal["news", "policy", "other"]

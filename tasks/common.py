@@ -6,11 +6,13 @@ database itself, so a task can run in another process or be retried on its own.
 
 from __future__ import annotations
 
+import logging
+import sys
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from sqlalchemy.engine import Engine
 
@@ -57,19 +59,35 @@ def load_secret(block_name: str) -> str:
     return str(block.get())  # type: ignore[union-attr]
 
 
+class _ConsoleHandler(logging.StreamHandler[TextIO]):
+    """Writes to whatever ``sys.stderr`` is when a message is emitted (a test runner or a daemon may swap it)."""
+
+    _gongkai_console = True
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+        self.setFormatter(logging.Formatter("%(message)s"))
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        pass
+
+
 def console_file() -> Path:
     """Where the ``console`` channel also writes each message (``$GONGKAI_HOME/messages/console.log``),
-    and make sure those messages reach the process's standard output (the newcomer's terminal)."""
-    import logging
-    import sys
+    and make sure those messages reach the process's standard error (the newcomer's terminal) once.
 
+    Standard error, never standard output: ``--json`` promises one JSON object on stdout. The ``gongkai.notify``
+    logger does not propagate, or the root and Prefect console handlers would print each message again."""
     logger = logging.getLogger("gongkai.notify")
     if not any(getattr(h, "_gongkai_console", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stdout)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        handler._gongkai_console = True  # type: ignore[attr-defined]
-        logger.addHandler(handler)
+        logger.addHandler(_ConsoleHandler())
         logger.setLevel(logging.INFO)
+    logger.propagate = False
     folder = gongkai_home() / "messages"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     return folder / "console.log"

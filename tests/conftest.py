@@ -155,7 +155,7 @@ class _Collect(logging.Handler):
 def _no_secrets_in_logs() -> Iterator[None]:
     handler = _Collect()
     loggers = [logging.getLogger(), logging.getLogger("prefect"), logging.getLogger("apprise"),
-               logging.getLogger("gongkai")]
+               logging.getLogger("gongkai"), logging.getLogger("gongkai.notify")]  # console channel: no propagation
     for lg in loggers:
         lg.addHandler(handler)
     yield

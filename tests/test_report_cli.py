@@ -129,3 +129,109 @@ def test_pre2019_template_renders_the_old_sections(office: Path) -> None:
     assert result.exit_code == 0, result.output
     html = out.read_text(encoding="utf-8")
     assert "存在的主要问题及改进措施" in html and "依申请公开" in html
+
+
+def _versions() -> int:
+    import sqlalchemy as sa
+
+    from gongkai.db import open_database
+
+    engine = open_database()
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(sa.text("SELECT count(*) FROM annual_report")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def test_output_onto_an_existing_folder_is_refused_before_anything_is_stored(office: Path) -> None:
+    _figures()
+    folder = office / "out"
+    folder.mkdir()
+    before = _versions()
+    for fmt in ("json", "html"):
+        result = gk("report", "build", "--year", "2025", "--format", fmt, "--output", str(folder))
+        assert result.exit_code == 2, result.output
+        assert str(folder) in result.stderr and "文件夹" in result.stderr
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert _versions() == before
+    assert list(folder.iterdir()) == []
+
+
+def test_output_onto_an_existing_file_needs_force(office: Path) -> None:
+    target = office / "report.json"
+    target.write_text("keep me", encoding="utf-8")
+    before = _versions()
+    refused = gk("report", "build", "--year", "2025", "--format", "json", "--output", str(target))
+    assert refused.exit_code == 2, refused.output
+    assert str(target) in refused.stderr and "--force" in refused.stderr
+    assert target.read_text(encoding="utf-8") == "keep me"
+    assert _versions() == before
+
+    forced = gk("report", "build", "--year", "2025", "--format", "json", "--output", str(target), "--force")
+    assert forced.exit_code == 0, forced.output
+    assert json.loads(target.read_text(encoding="utf-8"))["year"] == 2025
+    assert _versions() == before + 1
+
+
+def test_output_into_a_missing_folder_creates_it(office: Path) -> None:
+    target = office / "new" / "sub" / "report.json"
+    result = gk("report", "build", "--year", "2025", "--format", "json", "--output", str(target))
+    assert result.exit_code == 0, result.output
+    assert json.loads(target.read_text(encoding="utf-8"))["year"] == 2025
+
+
+def test_output_under_a_file_is_refused_before_anything_is_stored(office: Path) -> None:
+    blocker = office / "notes.txt"
+    blocker.write_text("x", encoding="utf-8")
+    before = _versions()
+    result = gk("report", "build", "--year", "2025", "--format", "json", "--output", str(blocker / "report.json"))
+    assert result.exit_code == 2, result.output
+    assert str(blocker) in result.stderr
+    assert _versions() == before
+
+
+def test_finalize_is_refused_before_the_year_has_ended(office: Path) -> None:
+    _figures()
+    assert gk("report", "build", "--year", "2025", "--format", "json", "--as-of", "2025-12-31").exit_code == 0
+    early = gk("report", "finalize", "--year", "2025", "--as-of", "2025-12-31")
+    assert early.exit_code == 2, early.output
+    assert "2025 年度尚未结束" in early.stderr and "2026-01-01" in early.stderr and "待填写" not in early.stderr
+    future = gk("report", "finalize", "--year", "2025", "--as-of", "2099-01-01")
+    assert future.exit_code == 2 and "晚于今天" in future.stderr
+    _finish_narrative(office)
+    assert gk("report", "build", "--year", "2025", "--format", "json", "--as-of", "2026-01-01").exit_code == 0
+    done = gk("report", "finalize", "--year", "2025", "--as-of", "2026-01-01")
+    assert done.exit_code == 0, done.output
+
+
+def test_build_as_of_sets_the_default_year_and_is_never_in_the_future(office: Path) -> None:
+    result = gk("report", "build", "--format", "json", "--as-of", "2026-03-01")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["year"] == 2025
+    future = gk("report", "build", "--format", "json", "--as-of", "2099-01-01")
+    assert future.exit_code == 2 and "晚于今天" in future.stderr and future.stdout == ""
+
+
+def test_a_check_not_run_is_shown_as_not_checked_never_as_passed(office: Path) -> None:
+    result = gk("report", "build", "--year", "2025", "--format", "json")
+    assert result.exit_code == 0, result.output
+    lines = {line.strip()[:2]: line.strip() for line in result.stderr.splitlines() if line.strip()[:2] in
+             {f"I{i}" for i in range(1, 9)}}
+    assert lines["I6"].startswith("I6 未核对：") and "通过" not in lines["I6"]  # no final 2024 report
+    assert lines["I1"].startswith("I1 通过：")
+    checks = {c["id"]: c for c in json.loads(result.stdout)["checks"]}
+    assert checks["I6"]["checked"] is False and checks["I1"]["checked"] is True
+
+
+def test_figures_show_counts_as_integers_and_fees_with_their_decimals(office: Path) -> None:
+    _figures()
+    result = gk("report", "figures", "set", "--year", "2025", "--key", "行政事业性收费", "--value", "1.50",
+                "--source", "演示")
+    assert result.exit_code == 0 and "1.5 万元" in result.stdout and "0000" not in result.stdout
+    shown = gk("report", "figures", "show", "--year", "2025")
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    assert "行政许可：12（来源：演示）" in lines and "行政强制：0（来源：演示）" in lines
+    assert "行政事业性收费：1.5 万元（来源：演示）" in lines
+    assert "0000" not in shown.stdout

@@ -101,9 +101,9 @@ def test_serve_catches_up_once_serves_and_stops_cleanly(tmp_path: Path) -> None:
         code = _stop(proc)
     assert code == 0, err.read_text()[-2000:]
     assert _port_closed(url), "the Prefect server child must stop with serve"
-    shown = out.read_text(encoding="utf-8")
-    assert "待办" in shown  # the console channel showed the digests
-    assert "已载入演示数据：嘉祥街道办事处" in shown and "【演示】【政务公开提醒】" in shown  # marked as the demo's
+    shown, said = out.read_text(encoding="utf-8"), err.read_text(encoding="utf-8")
+    assert "待办" in said and "待办" not in shown  # the console channel showed the digests, on stderr
+    assert "已载入演示数据：嘉祥街道办事处" in shown and "【演示】【政务公开提醒】" in said  # marked as the demo's
     assert _runs(db) == 1
     log = err.read_text(encoding="utf-8")
     assert "Traceback" not in log

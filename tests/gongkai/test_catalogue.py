@@ -584,3 +584,65 @@ def test_entries_from_rows_accepts_iso_strings() -> None:
           "reviewed": 1, "unknown": "ignored"}]
     )  # fmt: skip
     assert e.generated_on == D("2025-03-03") and e.published_on is None and e.summary == "" and e.reviewed
+
+
+# --- the guide's categories, from the configuration ----------------------------------------------------------
+
+
+class _CategoryRows(HTMLParser):
+    """(分类, 说明) of the guide's ``table#categories``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self._in_table = self._in_cell = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table" and ("id", "categories") in attrs:
+            self._in_table = True
+        elif self._in_table and tag == "tr":
+            self.rows.append([])
+        elif self._in_table and tag in ("th", "td"):
+            self._in_cell = True
+            self.rows[-1].append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self._in_table = False
+        elif tag in ("th", "td"):
+            self._in_cell = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_table and self._in_cell:
+            self.rows[-1][-1] += data.strip()
+
+
+def test_guide_describes_every_category(sqlite_url: str, tmp_path: Path) -> None:
+    from gongkai import register
+    from gongkai.catalogue_build import update_catalogue
+    from gongkai.items import ART20_CATEGORIES
+    from gongkai.settings import load_settings
+
+    shipped = (Path(__file__).resolve().parents[2] / "config" / "gongkai.toml").read_text(encoding="utf-8")
+    config = tmp_path / "gongkai.toml"
+    config.write_text(shipped.replace('categories = ["政府信息公开"]', 'categories = ["政府信息公开", "社区事务"]', 1),
+                      encoding="utf-8")
+    settings = load_settings(config)
+    engine = open_database(sqlite_url)
+    try:
+        with session_scope(engine) as session:
+            update = update_catalogue(session, settings=settings, calendar=register.load_calendar(session),
+                                      as_of=date(2026, 10, 1), out_dir=tmp_path / "out")
+    finally:
+        engine.dispose()
+    parser = _CategoryRows()
+    parser.feed(update.files["guide.html"].read_text(encoding="utf-8"))
+    rows = {name: text for name, text in parser.rows[1:]}
+    assert list(rows) == [*ART20_CATEGORIES, "政府信息公开", "社区事务"]
+    assert all(rows.values()), [name for name, text in rows.items() if not text]
+    assert rows["规范性文件"].startswith("第二十条第（一）项") and "规范性文件" in rows["规范性文件"]
+    assert rows["行政强制"].startswith("第二十条第（六）项") and "行政强制" in rows["行政强制"]
+    assert rows["政府信息公开"] == settings.catalogue.category_descriptions["政府信息公开"]
+    assert rows["社区事务"] == "本机关自定的信息类别"  # an own category without a description
+    markdown = update.files["guide.md"].read_text(encoding="utf-8")
+    assert f"| 政府信息公开 | {rows['政府信息公开']} |" in markdown

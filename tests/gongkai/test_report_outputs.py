@@ -631,3 +631,47 @@ def test_docx_to_pdf_with_libreoffice(soffice: str, chart_png: bytes, tmp_path: 
     # Falling back: no Chromium, the DOCX converted instead.
     html = render_report(sample_data(), narrative=NARRATIVE, fmt="html")
     assert pdf(html, docx, chromium=tmp_path / "no-chromium", soffice=soffice).startswith(b"%PDF-")
+
+
+def _pdf_pages(pdf_bytes: bytes, tmp_path: Path) -> list[str] | None:
+    """Each page's text (whitespace removed), or None without poppler-utils."""
+    tool, info = shutil.which("pdftotext"), shutil.which("pdfinfo")
+    if tool is None or info is None:
+        return None
+    path = tmp_path / "pages.pdf"
+    path.write_bytes(pdf_bytes)
+    meta = subprocess.run([info, str(path)], capture_output=True, check=True, timeout=60).stdout.decode()
+    count = int(re.search(r"^Pages:\s+(\d+)", meta, re.MULTILINE).group(1))  # type: ignore[union-attr]
+    pages = []
+    for page in range(1, count + 1):
+        done = subprocess.run([tool, "-f", str(page), "-l", str(page), "-enc", "UTF-8", str(path), "-"],
+                              capture_output=True, check=True, timeout=60)
+        pages.append(re.sub(r"\s+", "", done.stdout.decode("utf-8")))
+    return pages
+
+
+@pytest.mark.parametrize("extra_paragraphs", [0, 3, 6, 15])
+def test_pdf_keeps_each_table_on_one_page_with_its_heading(extra_paragraphs: int, tmp_path: Path) -> None:
+    """A printed report never splits a table: one that does not fit where it starts moves to the next page
+    whole, with its heading (the narrative's length moves where each table starts)."""
+    _require(find_chromium() is not None, "Chromium is not installed (Debian package: chromium)")
+    narrative = dict(NARRATIVE)
+    narrative["一"] += ("\n\n" + "本年度信息公开工作平稳有序开展，各项制度得到落实。" * 3) * extra_paragraphs
+    pages = _pdf_pages(html_to_pdf(render_report(sample_data(), narrative=narrative, fmt="html")), tmp_path)
+    _require(pages is not None, "poppler-utils is not installed (pdftotext, pdfinfo)")
+    assert pages is not None
+
+    def page_of(text: str) -> list[int]:
+        return [n for n, page in enumerate(pages, 1) if text in page]
+
+    headings = layout.SECTION_HEADINGS
+    together = {
+        "二": [headings["二"], "规章", "行政规范性文件", "行政许可", "行政事业性收费", "12.3456"],
+        "三": [headings["三"], "申请人情况", "一、本年新收政府信息公开申请数量", "（七）总计", "四、结转下年度继续办理"],
+        "四": [headings["四"], "未经复议直接起诉", "复议后起诉"],
+    }
+    for table, texts in together.items():
+        found = {text: page_of(text) for text in texts}
+        assert all(len(p) == 1 for p in found.values()), (table, found)
+        assert len({p[0] for p in found.values()}) == 1, (table, found)
+    assert len(page_of("申请人情况")) == 1  # no repeated header: table 三 is never continued

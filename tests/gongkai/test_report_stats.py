@@ -218,7 +218,7 @@ def test_row_2_is_last_years_row_4_and_i6_compares_stored_final_report(crafted: 
     with session_scope(crafted) as s:
         _set_figures(s, 2024)
         store_report(s, compute_statistics(s, year=2024, office_name=OFFICE), narrative=None, by="wang")
-        finalize_report(s, 2024, by="wang")
+        finalize_report(s, 2024, by="wang", as_of=AS_OF)
     with Session(crafted) as s:
         previous = previous_report_data(s, 2024)
         data = compute_statistics(s, year=2025, office_name=OFFICE)
@@ -387,12 +387,12 @@ def test_demo_office_2025_passes_every_hard_identity(engine: Engine) -> None:
     assert list(doc) == ["format", "year", "office", "proactive", "requests", "appeals", "checks"]
     assert doc["format"] == "2021" and doc["year"] == 2025 and doc["office"] == OFFICE_NAME
     assert list(doc["appeals"]["reconsideration"]) == ["upheld", "corrected", "other", "pending", "total"]
-    assert set(doc["checks"][0]) == {"id", "ok", "message"}
+    assert set(doc["checks"][0]) == {"id", "ok", "message", "checked"}
     assert json.loads(data.dumps()) == doc
     assert ReportData.from_json(data.dumps()).to_json() == doc
     with session_scope(engine) as s:
         assert store_report(s, data, narrative=None, by="wang") == (2025, 1)
-        assert finalize_report(s, 2025, by="wang") == (2025, 1)
+        assert finalize_report(s, 2025, by="wang", as_of=AS_OF) == (2025, 1)
         assert is_year_final(s, 2025)
 
 
@@ -532,7 +532,10 @@ def test_i6_and_i7_warn_against_last_years_report(good_report: dict[str, Any]) -
     assert "“自然人”列本年第二项“上年结转”为 3，上年报告第四项“结转下年度继续办理”为 2" in checks["I6"].message
     assert "“商业企业”列" in checks["I6"].message
     assert "上年现行有效 10 + 本年制发 2 − 本年废止 1 = 11" in checks["I7"].message
-    assert "未核对" in _by_id(run_checks(good_report, previous=None, narrative=None))["I6"].message
+    unchecked = _by_id(run_checks(good_report, previous=None, narrative=None))
+    assert "未核对" in unchecked["I6"].message
+    assert [unchecked[i].checked for i in ("I1", "I6", "I7", "I8")] == [True, False, False, False]
+    assert all(unchecked[i].mark == "未核对" for i in ("I6", "I7", "I8")) and unchecked["I1"].mark == "通过"
 
 
 NARRATIVE_OK = (
@@ -695,11 +698,26 @@ def test_store_versions_and_finalize_refuses_missing_figures(crafted: Engine) ->
         with pytest.raises(NotFound):
             stored_report(s, 2025, 9)
     with pytest.raises(ReportBlocked) as info, session_scope(crafted) as s:
-        finalize_report(s, 2025, by="wang")
+        finalize_report(s, 2025, by="wang", as_of=AS_OF)
     assert info.value.failed == () and info.value.exit_code == 1
     assert len(info.value.problems) == 4 and all("尚未录入" in p for p in info.value.problems)
     with Session(crafted) as s:
         assert not is_year_final(s, 2025)
+
+
+def test_finalize_is_refused_until_the_year_has_ended(crafted: Engine) -> None:
+    with session_scope(crafted) as s:
+        _set_figures(s, 2025)
+        store_report(s, compute_statistics(s, year=2025, office_name=OFFICE), narrative=None, by="wang")
+    for day in ("2025-06-30", "2025-12-31"):
+        with pytest.raises(InputError) as info, session_scope(crafted) as s:
+            finalize_report(s, 2025, by="wang", as_of=D(day))
+        assert not isinstance(info.value, ReportBlocked) and info.value.exit_code == 2
+        assert "2025 年度尚未结束" in str(info.value) and "2026-01-01" in str(info.value) and day in str(info.value)
+        with Session(crafted) as s:
+            assert not is_year_final(s, 2025)
+    with session_scope(crafted) as s:
+        assert finalize_report(s, 2025, by="wang", as_of=D("2026-01-01")) == (2025, 1)
 
 
 def test_finalize_refuses_failing_identities_by_name(crafted: Engine) -> None:
@@ -711,7 +729,7 @@ def test_finalize_refuses_failing_identities_by_name(crafted: Engine) -> None:
         _corrupt_i4(doc)
         s.execute(sa.text("UPDATE annual_report SET data = :d WHERE version = 1"), {"d": json.dumps(doc)})
     with pytest.raises(ReportBlocked) as info, session_scope(crafted) as s:
-        finalize_report(s, 2025, by="wang")
+        finalize_report(s, 2025, by="wang", as_of=AS_OF)
     assert info.value.failed == ("I1", "I4")
     message = str(info.value)
     assert message.startswith("2025 年度报告第 1 版不能定稿（不成立的勾稽关系：I1、I4）")
@@ -724,14 +742,14 @@ def test_finalize_refuses_when_the_register_changed_after_the_build(crafted: Eng
         store_report(s, compute_statistics(s, year=2025, office_name=OFFICE), narrative=None, by="wang")
         _add(s, "B1", "2025-07-01", "commercial", [_replied("2025-07-15", "3.1")])
     with pytest.raises(ReportBlocked, match="登记簿有变动（表三与现在的数据不一致）"), session_scope(crafted) as s:
-        finalize_report(s, 2025, by="wang")
+        finalize_report(s, 2025, by="wang", as_of=AS_OF)
 
 
 def test_final_year_is_locked_until_reopened_with_a_logged_reason(crafted: Engine) -> None:
     with session_scope(crafted) as s:
         _set_figures(s, 2025)
         store_report(s, compute_statistics(s, year=2025, office_name=OFFICE), narrative=None, by="wang")
-        assert finalize_report(s, 2025, by="li") == (2025, 1)
+        assert finalize_report(s, 2025, by="li", as_of=AS_OF) == (2025, 1)
     with Session(crafted) as s:
         assert is_year_final(s, 2025) and not is_year_final(s, 2024)
         row = s.execute(sa.text("SELECT status, finalized_by, finalized_at FROM annual_report")).one()
@@ -749,7 +767,7 @@ def test_final_year_is_locked_until_reopened_with_a_logged_reason(crafted: Engin
         with pytest.raises(YearLocked):
             store_report(s, compute_statistics(s, year=2025, office_name=OFFICE), narrative=None, by="wang")
         with pytest.raises(InputError, match="已经定稿"):
-            finalize_report(s, 2025, by="wang")
+            finalize_report(s, 2025, by="wang", as_of=AS_OF)
     with pytest.raises(InputError, match="原因"), session_scope(crafted) as s:
         reopen_year(s, 2025, by="wang", reason="  ")
     with pytest.raises(InputError, match="尚未定稿"), session_scope(crafted) as s:
@@ -774,7 +792,7 @@ def test_final_year_is_locked_until_reopened_with_a_logged_reason(crafted: Engin
             2025,
             2,
         )
-        assert finalize_report(s, 2025, by="wang") == (2025, 2)
+        assert finalize_report(s, 2025, by="wang", as_of=AS_OF) == (2025, 2)
 
 
 def test_year_out_of_range_is_refused(engine: Engine) -> None:

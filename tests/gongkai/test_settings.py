@@ -602,3 +602,13 @@ def test_review_mistakes_are_named(tmp_path: Path, extra: str, key: str, expecte
     assert str(path) in message and key in message, message
     for part in expected:
         assert part in message, message
+
+
+def test_category_descriptions_name_known_categories(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, MINIMAL + '\n[catalogue]\ncategories = ["社区事务"]\n'
+                                   'category_descriptions = { "社区事务" = "社区公共事务", "统计信息" = "本街道统计数据" }\n'))
+    assert settings.catalogue.description_of("社区事务") == "社区公共事务"
+    assert settings.catalogue.description_of("统计信息") == "本街道统计数据"
+    assert settings.catalogue.description_of("财政预决算") == "第二十条第（七）项：财政预算、决算信息"
+    path, message = config_error(tmp_path, MINIMAL + '\n[catalogue]\ncategory_descriptions = { "天气" = "x" }\n')
+    assert str(path) in message and "catalogue.category_descriptions" in message and "天气" in message, message

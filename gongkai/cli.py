@@ -808,9 +808,20 @@ def calendar_import(ctx: click.Context, file: Path, source: str | None, as_of: s
 # -- scheduled processes ---------------------------------------------------------------------
 
 
-def _prefect_for_cli() -> None:
+def _prefect_api_configured() -> bool:
+    """Whether runs already go to a Prefect server (ours, an administrator's, or a test harness's)."""
+    if "prefect" not in sys.modules:  # the usual case: decided before Prefect reads its settings
+        return "PREFECT_API_URL" in os.environ
+    from prefect.settings import get_current_settings
+
+    return bool(get_current_settings().api.url)
+
+
+@contextmanager
+def _prefect_for_cli() -> Iterator[None]:
     """Prefect's environment for a one-off run: files under GONGKAI_HOME, telemetry off, and the
-    API of a running ``gongkai serve`` when there is one (so the run shows in its UI)."""
+    API of a running ``gongkai serve`` when there is one (so the run shows in its UI); otherwise a
+    private, supervised Prefect server for the duration of the run (it never outlives us)."""
     import urllib.request
 
     from gongkai.prefect_env import configure
@@ -825,6 +836,13 @@ def _prefect_for_cli() -> None:
                 os.environ["PREFECT_API_URL"] = url
         except OSError:
             pass
+    if _prefect_api_configured():
+        yield
+        return
+    from flows.serve import one_off_server
+
+    with one_off_server(prefect_home):
+        yield
 
 
 @main.command("run")
@@ -842,7 +860,7 @@ def run_process(ctx: click.Context, process: str, as_of: str | None, year: int |
     settings = load_settings(shared.config if shared is not None else None)
     os.environ["GONGKAI_CONFIG"] = str(settings.path)
     day = _parse_as_of(as_of, settings.office.timezone)
-    _prefect_for_cli()
+    ctx.with_resource(_prefect_for_cli())  # a private server, if any, stops when the command ends
     from flows.registry import FLOWS
 
     if process == "report":

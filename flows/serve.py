@@ -420,6 +420,15 @@ def one_off_server(prefect_home: Path, *, timeout: float = START_TIMEOUT) -> Ite
         _refresh_prefect_settings()
 
 
+def prefect_api_configured() -> bool:
+    """Whether runs already go to a Prefect server (ours, an administrator's, or a test harness's)."""
+    if "prefect" not in sys.modules:  # the usual case: decided before Prefect reads its settings
+        return "PREFECT_API_URL" in os.environ
+    from prefect.settings import get_current_settings
+
+    return bool(get_current_settings().api.url)
+
+
 def _refresh_prefect_settings() -> None:
     # Prefect reads the environment once, when first imported; a run usually imports it later.
     if "prefect.context" in sys.modules:

@@ -808,15 +808,6 @@ def calendar_import(ctx: click.Context, file: Path, source: str | None, as_of: s
 # -- scheduled processes ---------------------------------------------------------------------
 
 
-def _prefect_api_configured() -> bool:
-    """Whether runs already go to a Prefect server (ours, an administrator's, or a test harness's)."""
-    if "prefect" not in sys.modules:  # the usual case: decided before Prefect reads its settings
-        return "PREFECT_API_URL" in os.environ
-    from prefect.settings import get_current_settings
-
-    return bool(get_current_settings().api.url)
-
-
 @contextmanager
 def _prefect_for_cli() -> Iterator[None]:
     """Prefect's environment for a one-off run: files under GONGKAI_HOME, telemetry off, and the
@@ -836,10 +827,11 @@ def _prefect_for_cli() -> Iterator[None]:
                 os.environ["PREFECT_API_URL"] = url
         except OSError:
             pass
-    if _prefect_api_configured():
+    from flows.serve import one_off_server, prefect_api_configured
+
+    if prefect_api_configured():
         yield
         return
-    from flows.serve import one_off_server
 
     with one_off_server(prefect_home):
         yield

@@ -134,6 +134,18 @@ class PrefectServer:
         except OSError:
             return False
 
+    def _ours(self) -> bool:
+        """Whether the server answering on our port uses our ``PREFECT_HOME`` (another program may
+        have taken the port between our check and our server's start: our server then exits)."""
+        home = os.environ.get("PREFECT_HOME")
+        if home is None:
+            return True
+        try:
+            with urllib.request.urlopen(f"{self.url}/admin/settings", timeout=5) as resp:  # noqa: S310 - loopback
+                return bool(json.loads(resp.read()).get("home") == home)
+        except (OSError, ValueError):
+            return False
+
     def start(self, timeout: float = START_TIMEOUT) -> None:
         """Start the server and wait until it answers; then watch it. The port must be free: an
         answer from another server on it is never taken for ours."""
@@ -147,7 +159,7 @@ class PrefectServer:
                 if not port_free(self.port):
                     raise _port_taken(self.port)
                 raise ServeError(f"本地 Prefect 服务启动失败（退出码 {self.proc.returncode}），详见 {self.log_path}。")
-            if self.healthy():
+            if self.healthy() and self._ours():
                 break
             if time.monotonic() > deadline:
                 self.stop()

@@ -191,6 +191,10 @@ def test_the_watchdog_does_not_respawn_onto_a_taken_port(tmp_path: Path, monkeyp
     lost = threading.Event()
     server = PrefectServer(free_port(), tmp_path / "server.log", role="run", pidfile=tmp_path / "pid", on_lost=lost.set)
     server.start()
+    assert server._ours()
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "other"))
+    assert not server._ours(), "a Prefect server of another home answering on the port is not taken for ours"
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
     taker = socket.socket()
     try:
         import json

@@ -222,3 +222,15 @@ def test_the_watchdog_does_not_respawn_onto_a_taken_port(tmp_path: Path, monkeyp
             again.bind(("127.0.0.1", server.port))
             again.listen()
             PrefectServer(server.port, tmp_path / "server.log").start()
+
+
+def test_a_run_whose_server_cannot_start_says_so_in_one_sentence(
+    office: tuple[dict[str, str], Path], tmp_path: Path
+) -> None:
+    env, home = office
+    env["PREFECT_API_DATABASE_CONNECTION_URL"] = f"sqlite+aiosqlite:///{tmp_path}/missing/dir/prefect.db"
+    proc, err = _spawn(env, tmp_path, "broken", "run", "reminders")
+    assert proc.wait(timeout=180) == 2
+    message = err.read_text(encoding="utf-8").strip()
+    assert message.startswith("错误：本地 Prefect 服务") and "\n" not in message, message[-2000:]
+    _assert_nothing_left(home, 5, "a run whose server could not start")

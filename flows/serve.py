@@ -14,6 +14,7 @@ record, so nothing is replayed in a burst and nothing is lost.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import signal
@@ -23,6 +24,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -39,6 +41,13 @@ class ServeError(GongkaiError):
     """The local Prefect server could not be started (message in Chinese)."""
 
 
+# Not Prefect's own ``server.pid`` in the same folder: ``prefect server start`` reads that one to
+# report a "background server" and ``prefect server stop`` would signal whatever pid it holds.
+PIDFILE_NAME = "gongkai-server.pid"
+START_TIMEOUT = 120.0  # a fresh Prefect database on a busy 2-core machine takes well over Prefect's own 20 s
+_ROLE_ENV = "GONGKAI_PREFECT_SERVER"  # "serve" or "run": marks the processes we start, read back from /proc
+
+
 def free_port() -> int:
     """A free TCP port on 127.0.0.1."""
     with socket.socket() as s:
@@ -52,26 +61,68 @@ def port_free(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) != 0
 
 
-class PrefectServer:
-    """A ``prefect server start`` child process on 127.0.0.1, restarted if it dies."""
+def _port_taken(port: int) -> ServeError:
+    return ServeError(
+        f"端口 {port} 已被其他程序占用（不是本工作目录的 Prefect 服务）：请停止占用该端口的程序，"
+        "或用 --port 或环境变量 GONGKAI_PREFECT_PORT 指定另一个空闲端口。"
+    )
 
-    def __init__(self, port: int, log_path: Path) -> None:
+
+class PrefectServer:
+    """A ``prefect server start`` on 127.0.0.1 under :mod:`gongkai.supervise` (it dies with us,
+    whatever kills us), restarted if it dies unless its port has been taken meanwhile.
+
+    ``role`` "serve" is the service's server (UI, scheduler; ``pidfile`` lets the next start find
+    it if it was left behind); "run" is a one-off run's private server with the same services as
+    Prefect's temporary server (no UI, no scheduler: it must not start scheduled runs itself).
+    """
+
+    def __init__(
+        self,
+        port: int,
+        log_path: Path,
+        *,
+        role: str = "serve",
+        pidfile: Path | None = None,
+        on_lost: Callable[[], None] | None = None,
+    ) -> None:
         self.port = port
         self.url = f"http://127.0.0.1:{port}/api"
         self.log_path = log_path
+        self.role = role
+        self.pidfile = pidfile
+        self.on_lost = on_lost
+        self.lost = False
         self.proc: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._watchdog: threading.Thread | None = None
 
     def _spawn(self) -> None:
-        env = {**os.environ, "PREFECT_SERVER_API_HOST": "127.0.0.1", "PREFECT_SERVER_API_PORT": str(self.port)}
+        env = {
+            **os.environ,
+            "PREFECT_SERVER_API_HOST": "127.0.0.1",
+            "PREFECT_SERVER_API_PORT": str(self.port),
+            _ROLE_ENV: self.role,
+        }
         env.pop("PREFECT_API_URL", None)
+        if self.role == "run":
+            # Prefect's own switch for its temporary server: the services a run needs (task-run
+            # recorder, event persister), no scheduler, no late-run marking.
+            env.update(PREFECT__SERVER_EPHEMERAL="1", PREFECT_SERVER_UI_ENABLED="false")
+        supervise = [sys.executable, "-m", "gongkai.supervise"]
+        if self.pidfile is not None:
+            supervise += ["--pidfile", str(self.pidfile)]
+        server = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(self.port)]
+        # The supervisor watches the pipe on its stdin: it reaches end of file when we stop it or die.
+        # (On Linux its parent-death signal is tied to the spawning thread: the main thread or the
+        # watchdog, which both live as long as the server is wanted.)
         with self.log_path.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(self.port)],
+                [*supervise, "--", *server],
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.PIPE,
                 env=env,
                 start_new_session=True,  # a Ctrl-C in the terminal reaches us, and we stop it in order
             )
@@ -84,13 +135,33 @@ class PrefectServer:
         except OSError:
             return False
 
-    def start(self, timeout: float = 90.0) -> None:
-        """Start the server and wait until it answers; then watch it."""
-        self._spawn()
+    def _ours(self) -> bool:
+        """Whether the server answering on our port uses our ``PREFECT_HOME`` (another program may
+        have taken the port between our check and our server's start: our server then exits)."""
+        home = os.environ.get("PREFECT_HOME")
+        if home is None:
+            return True
+        try:
+            with urllib.request.urlopen(f"{self.url}/admin/settings", timeout=5) as resp:  # noqa: S310 - loopback
+                return bool(json.loads(resp.read()).get("home") == home)
+        except (OSError, ValueError):
+            return False
+
+    def start(self, timeout: float = START_TIMEOUT) -> None:
+        """Start the server and wait until it answers; then watch it. The port must be free: an
+        answer from another server on it is never taken for ours."""
+        if not port_free(self.port):
+            raise _port_taken(self.port)
+        with self._lock:
+            self._spawn()
         deadline = time.monotonic() + timeout
-        while not self.healthy():
+        while True:
             if self.proc is not None and self.proc.poll() is not None:
+                if not port_free(self.port):
+                    raise _port_taken(self.port)
                 raise ServeError(f"本地 Prefect 服务启动失败（退出码 {self.proc.returncode}），详见 {self.log_path}。")
+            if self.healthy() and self._ours():
+                break
             if time.monotonic() > deadline:
                 self.stop()
                 raise ServeError(f"本地 Prefect 服务在 {timeout:.0f} 秒内没有就绪，详见 {self.log_path}。")
@@ -100,24 +171,140 @@ class PrefectServer:
 
     def _watch(self) -> None:
         while not self._stopping.wait(5):
-            if self.proc is not None and self.proc.poll() is not None:
+            with self._lock:
+                if self._stopping.is_set() or self.proc is None or self.proc.poll() is None:
+                    continue
+                if not port_free(self.port):
+                    # Respawning onto a taken port would fail every 5 s forever: give up once, loudly,
+                    # and let the service exit non-zero (systemd restarts it).
+                    log.error(
+                        "Prefect server exited with %s and port %s is now taken by another program; giving up",
+                        self.proc.returncode,
+                        self.port,
+                    )
+                    self.lost = True
+                    if self.on_lost is not None:
+                        self.on_lost()
+                    return
                 log.error("Prefect server exited with %s; restarting it", self.proc.returncode)
                 self._spawn()
 
     def stop(self) -> None:
-        """Stop the server (SIGTERM, then SIGKILL after 15 s)."""
-        self._stopping.set()
-        proc = self.proc
-        if proc is None or proc.poll() is not None:
+        """Stop the server: close the supervisor's pipe (it stops the server's whole process group,
+        SIGTERM then SIGKILL) and wait for it; kill the supervisor if it does not finish."""
+        with self._lock:
+            self._stopping.set()
+            proc = self.proc
+        if proc is None:
             return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
+        if proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                proc.stdin.close()
         try:
-            proc.wait(timeout=15)
+            proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
+            proc.kill()  # the server then gets its parent-death signal (Linux)
             proc.wait(timeout=5)
+
+
+def _proc_cmdline(pid: int) -> list[str]:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    return [part.decode("utf-8", "replace") for part in raw.split(b"\0") if part]
+
+
+def _proc_environ(pid: int) -> dict[str, str]:
+    try:
+        raw = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return {}
+    pairs = (part.decode("utf-8", "replace").partition("=") for part in raw.split(b"\0") if part)
+    return {key: value for key, _, value in pairs}
+
+
+def _proc_ppid(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def _is_server_process(cmdline: list[str]) -> bool:
+    joined = " ".join(cmdline)
+    return "gongkai.supervise" in joined or "prefect server start" in joined or "prefect.server.api" in joined
+
+
+def _our_servers(prefect_home: Path) -> list[int]:
+    """Processes (Linux, same user) that are the service's supervisor or Prefect server for this
+    ``PREFECT_HOME``: the pidfile's and any other found in /proc. A one-off run's server is not one."""
+    candidates: set[int] = set()
+    pidfile = prefect_home / PIDFILE_NAME
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        record = json.loads(pidfile.read_text(encoding="utf-8"))
+        candidates.update(int(record[key]) for key in ("supervisor", "server") if record.get(key))
+    with contextlib.suppress(OSError):
+        candidates.update(int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit())
+    mine = os.getpid()
+    found = []
+    for pid in sorted(candidates):
+        if pid == mine or not _is_server_process(_proc_cmdline(pid)):
+            continue
+        env = _proc_environ(pid)
+        if env.get("PREFECT_HOME") == str(prefect_home) and env.get(_ROLE_ENV) == "serve":
+            found.append(pid)
+    return found
+
+
+def stop_stale_server(prefect_home: Path, *, timeout: float = 20.0) -> list[int]:
+    """Stop a Prefect server that an earlier ``gongkai serve`` of this home left behind (its
+    supervisor and server verified from /proc: command line, ``PREFECT_HOME`` and our role mark;
+    nothing else is ever signalled). Refuses if that earlier serve is still running. Returns the
+    pids stopped."""
+    pids = _our_servers(prefect_home)
+    for pid in pids:
+        if "gongkai.supervise" not in " ".join(_proc_cmdline(pid)):
+            continue
+        parent = _proc_ppid(pid)
+        if parent not in (None, 0, 1) and "gongkai" in " ".join(_proc_cmdline(parent)):
+            raise ServeError(
+                f"另一个 gongkai serve（进程 {parent}）正在使用同一工作目录 {prefect_home.parent}："
+                "同一目录只能运行一个服务，请先停止它。"
+            )
+    if not pids:
+        return []
+    log.warning("Stopping a Prefect server left behind by an earlier serve of this home: pids %s", pids)
+    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                if os.getpgid(pid) == pid:  # a group we created (start_new_session): the server and its children
+                    os.killpg(pid, sig)
+                else:
+                    os.kill(pid, sig)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
+            time.sleep(0.2)
+        if not any(_alive(pid) for pid in pids):
+            break
+    with contextlib.suppress(FileNotFoundError):
+        (prefect_home / PIDFILE_NAME).unlink()
+    return pids
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # a zombie (its parent has not reaped it yet) is gone for our purpose
+    with contextlib.suppress(OSError):
+        if Path(f"/proc/{pid}/stat").read_text(encoding="utf-8", errors="replace").rsplit(")", 1)[1].split()[0] == "Z":
+            return False
+    return True
 
 
 def catch_up(cfg: Settings, now: datetime | None = None, stop: threading.Event | None = None) -> list[str]:
@@ -270,8 +457,9 @@ def run(cfg: Settings, *, port: int | None = None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     home = gongkai_home()
     prefect_home = configure(home)
+    stop_stale_server(prefect_home)
     port = port or int(os.environ.get("GONGKAI_PREFECT_PORT", "0")) or (4200 if port_free(4200) else free_port())
-    server = PrefectServer(port, prefect_home / "server.log")
+    server = PrefectServer(port, prefect_home / "server.log", pidfile=prefect_home / PIDFILE_NAME, on_lost=stop.set)
     log.info("Starting the local Prefect server on 127.0.0.1:%s", port)
     server.start()
     os.environ["PREFECT_API_URL"] = server.url
@@ -280,15 +468,65 @@ def run(cfg: Settings, *, port: int | None = None) -> None:
         if not stop.is_set():
             for item in catch_up(cfg, stop=stop):
                 log.info("Caught up: %s", item)
-        if stop.is_set():
-            return
-        _serve(deployments(cfg), stop, port, cfg)
+        if not stop.is_set():
+            _serve(deployments(cfg), stop, port, cfg)
     finally:
         with contextlib.suppress(FileNotFoundError):
             (prefect_home / "api-url").unlink()
         _drain_prefect_workers()
         server.stop()
         log.info("Stopped.")
+    if server.lost:
+        raise ServeError(
+            f"本地 Prefect 服务意外退出，而端口 {port} 已被其他程序占用，无法重新启动：服务已停止"
+            "（systemd 会重启它）；请查明占用该端口的程序。"
+        )
+
+
+@contextlib.contextmanager
+def one_off_server(prefect_home: Path, *, timeout: float = START_TIMEOUT) -> Iterator[str]:
+    """A private Prefect server for one ``gongkai run`` (instead of Prefect's temporary server,
+    which is not tied to our process and gives up after 20 s): on a free port, supervised, waited
+    for up to ``timeout`` seconds, ``PREFECT_API_URL`` pointing at it while the block runs, stopped
+    afterwards. Raises :class:`ServeError` when it cannot start."""
+    for attempt in range(3):
+        server = PrefectServer(free_port(), prefect_home / "run-server.log", role="run")
+        try:
+            server.start(timeout)
+            break
+        except ServeError:
+            if attempt == 2 or port_free(server.port):  # only a port taken meanwhile is worth a retry
+                raise
+    previous = os.environ.get("PREFECT_API_URL")
+    os.environ["PREFECT_API_URL"] = server.url
+    _refresh_prefect_settings()
+    try:
+        yield server.url
+    finally:
+        _drain_prefect_workers()
+        server.stop()
+        if previous is None:
+            os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = previous
+        _refresh_prefect_settings()
+
+
+def prefect_api_configured() -> bool:
+    """Whether runs already go to a Prefect server (ours, an administrator's, or a test harness's)."""
+    if "prefect" not in sys.modules:  # the usual case: decided before Prefect reads its settings
+        return "PREFECT_API_URL" in os.environ
+    from prefect.settings import get_current_settings
+
+    return bool(get_current_settings().api.url)
+
+
+def _refresh_prefect_settings() -> None:
+    # Prefect reads the environment once, when first imported; a run usually imports it later.
+    if "prefect.context" in sys.modules:
+        from prefect.context import refresh_global_settings_context
+
+        refresh_global_settings_context()
 
 
 def _drain_prefect_workers() -> None:

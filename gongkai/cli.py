@@ -841,9 +841,11 @@ def calendar_import(
 # -- scheduled processes ---------------------------------------------------------------------
 
 
-def _prefect_for_cli() -> None:
+@contextmanager
+def _prefect_for_cli() -> Iterator[None]:
     """Prefect's environment for a one-off run: files under GONGKAI_HOME, telemetry off, and the
-    API of a running ``gongkai serve`` when there is one (so the run shows in its UI)."""
+    API of a running ``gongkai serve`` when there is one (so the run shows in its UI); otherwise a
+    private, supervised Prefect server for the duration of the run (it never outlives us)."""
     import urllib.request
 
     from gongkai.prefect_env import configure
@@ -858,6 +860,14 @@ def _prefect_for_cli() -> None:
                 os.environ["PREFECT_API_URL"] = url
         except OSError:
             pass
+    from flows.serve import one_off_server, prefect_api_configured
+
+    if prefect_api_configured():
+        yield
+        return
+
+    with one_off_server(prefect_home):
+        yield
 
 
 # report_stats words each missing yearly figure like this; the one-line summary lists just their names
@@ -900,7 +910,7 @@ def run_process(ctx: click.Context, process: str, as_of: str | None, year: int |
         settings = env.settings
         day = env.as_of
     os.environ["GONGKAI_CONFIG"] = str(settings.path)
-    _prefect_for_cli()
+    ctx.with_resource(_prefect_for_cli())  # a private server, if any, stops when the command ends
     from flows.registry import FLOWS
 
     if process == "report":

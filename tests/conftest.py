@@ -28,6 +28,17 @@ POSTGRES_URL_ENV = "GONGKAI_TEST_POSTGRES_URL"
 _GONGKAI_ENV_VARS = ("GONGKAI_HOME", "GONGKAI_DATABASE_URL", "GONGKAI_CONFIG")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``once`` (killing processes, starting Prefect servers: nothing depends on the
+    time zone) run in the README's TZ=UTC pass and are skipped in the other zone's pass."""
+    if os.environ.get("TZ", "UTC") in {"", "UTC"}:
+        return
+    skip = pytest.mark.skip(reason="process-level test: runs once, in the TZ=UTC pass")
+    for item in items:
+        if item.get_closest_marker("once") is not None:
+            item.add_marker(skip)
+
+
 def _running_in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -168,14 +179,3 @@ def _no_secrets_in_logs() -> Iterator[None]:
     ]
     assert not leaks, f"secret or personal number in a log line: {leaks[:3]}"
 
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The test command runs the suite twice, under TZ=UTC and TZ=Asia/Shanghai. A slow end-to-end test
-    whose outcome the server's zone cannot change (marked ``zone_free``) runs in the UTC pass only."""
-    zone = os.environ.get("TZ")
-    if zone is None or zone == "UTC":
-        return
-    skip = pytest.mark.skip(reason=f"zone-free end-to-end test: it runs in the TZ=UTC pass (this pass is TZ={zone})")
-    for item in items:
-        if item.get_closest_marker("zone_free") is not None:
-            item.add_marker(skip)

@@ -310,6 +310,8 @@ def _alive(pid: int) -> bool:
 def catch_up(cfg: Settings, now: datetime | None = None, stop: threading.Event | None = None) -> list[str]:
     """Run, once each, the scheduled processes whose current period is not done yet (and still
     worth doing: a period older than the process's ``stale_after_days`` is only recorded)."""
+    from prefect.exceptions import TerminationSignal
+
     from flows.registry import FLOWS
     from gongkai.db import open_database, session_scope
     from gongkai.schedule import PROCESSES, is_stale, missed, period_of, record_completed
@@ -331,7 +333,18 @@ def catch_up(cfg: Settings, now: datetime | None = None, stop: threading.Event |
             if day is None:
                 continue
             log.info("Catching up %s for %s", process.flow_name, day.isoformat())
-            FLOWS[process.name](as_of=day, scheduled=True)
+            try:
+                FLOWS[process.name](as_of=day, scheduled=True)
+            except TerminationSignal:
+                # A stop request (systemd's SIGTERM) while the flow ran: Prefect's own handler ended it. Its
+                # period stays open and the next start does it again; stop in order, not with a traceback.
+                log.info("Stop requested during the catch-up of %s", process.flow_name)
+                if stop is not None:
+                    stop.set()
+                break
+            except Exception as exc:  # the failed run is in the Prefect UI; the retry watcher runs it again
+                log.error("Catch-up of %s for %s failed: %s", process.flow_name, day.isoformat(), type(exc).__name__)
+                continue
             done.append(f"{process.name}:{day.isoformat()}")
     finally:
         engine.dispose()

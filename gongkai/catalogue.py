@@ -313,7 +313,8 @@ def diff(previous: Sequence[Mapping[str, Any]], current: Sequence[Mapping[str, A
 class Finding:
     """One completeness problem: its kind, the entry's index number or the matter's name, and a message.
 
-    Kinds: ``missing_field``, ``overdue``, ``unreviewed``, ``repealed_in_force``, ``guide_contact``,
+    Kinds: ``missing_field``, ``overdue``, ``unreviewed``, ``repealed_in_force``, ``guide_contact``, ``personal_data``
+    (text withheld, see :func:`gongkai.catalogue_build.withhold_personal_data`),
     ``matter_inactive``.
     """
 

@@ -31,6 +31,7 @@ from gongkai.dates import fmt_zh
 from gongkai.items import ITEM_PUBLICATION_DAYS as PUBLICATION_WORKDAYS
 from gongkai.items import publication_due
 from gongkai.render import render
+from gongkai.webaddress import is_web_address
 from gongkai.workcal import WorkCalendar
 
 REVIEWED_RESULTS: Final = ("publish", "publish_redacted")
@@ -312,7 +313,8 @@ def diff(previous: Sequence[Mapping[str, Any]], current: Sequence[Mapping[str, A
 class Finding:
     """One completeness problem: its kind, the entry's index number or the matter's name, and a message.
 
-    Kinds: ``missing_field``, ``overdue``, ``unreviewed``, ``repealed_in_force``, ``guide_contact``,
+    Kinds: ``missing_field``, ``overdue``, ``unreviewed``, ``repealed_in_force``, ``guide_contact``, ``personal_data``
+    (text withheld, see :func:`gongkai.catalogue_build.withhold_personal_data`),
     ``matter_inactive``.
     """
 
@@ -467,12 +469,10 @@ def completeness_checks(
 # --- view data -----------------------------------------------------------------------------------------------
 
 
-_SAFE_URL = re.compile(r"https?://", re.IGNORECASE)
-
-
 def _safe_href(url: str | None) -> str | None:
-    """Only http(s) links are made clickable: ``javascript:`` and the like stay plain text."""
-    return url if url and _SAFE_URL.match(url.strip()) else None
+    """Only acceptable web addresses (gongkai.webaddress) are made clickable: ``javascript:``, an address
+    that would break out of the attribute, and the like stay plain text."""
+    return url if url is not None and is_web_address(url) else None
 
 
 def _iso(value: date | None) -> str:

@@ -8,21 +8,24 @@ middle of a quarter checks that quarter so far.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from gongkai.catalogue import (
+    CatalogueEntry,
     Diff,
     Finding,
     catalogue_csv,
     catalogue_xlsx,
     completeness_checks,
     diff,
+    in_catalogue,
     load_entries,
     render_catalogue_html,
     render_catalogue_markdown,
@@ -30,7 +33,8 @@ from gongkai.catalogue import (
     render_guide_markdown,
     snapshot,
 )
-from gongkai.models import CatalogueSnapshot
+from gongkai.models import CatalogueSnapshot, ProactiveItem, ReviewTask
+from gongkai.pii import describe, find_pii
 from gongkai.settings import Settings
 from gongkai.workcal import WorkCalendar
 
@@ -70,6 +74,71 @@ class CatalogueUpdate:
     files: dict[str, Path] = field(default_factory=dict)
 
 
+WITHHELD_TEXT: Final = "（含个人信息，暂不公开）"
+"""What the catalogue prints instead of a field that carries personal data (see :func:`withhold_personal_data`)."""
+
+
+def withhold_personal_data(
+    session: Session, entries: Sequence[CatalogueEntry], *, as_of: date
+) -> tuple[list[CatalogueEntry], list[Finding]]:
+    """The entries with every published field that carries a resident ID or mobile number (the fields and
+    the scan of the content review: name, summary, document number) replaced by :data:`WITHHELD_TEXT`, and
+    one ``personal_data`` finding per entry so withheld (what and where, never the number).
+
+    A field is withheld while the finding on its numbers has no recorded outcome: the urgent review task is
+    open, or the review has not seen them yet (a catalogue built between the edit and the next weekly review
+    must not publish them either). Once an outcome is recorded for these numbers (``keep``: lawfully public)
+    the text is printed again; ``withdraw`` takes the entry out of the catalogue, ``update`` needs the text
+    fixed first.
+    """
+    from gongkai.review import pii_task_key, published_text  # review imports the items and reminders
+
+    found = {
+        e.index_no: matches
+        for e in entries
+        if in_catalogue(e) and (matches := find_pii(published_text(e), today=as_of))
+    }
+    if not found:
+        return list(entries), []
+    item = ProactiveItem.__table__  # type: ignore[attr-defined]
+    task = ReviewTask.__table__  # type: ignore[attr-defined]
+    ids: dict[str, int] = {}
+    names = sorted(found)
+    for start in range(0, len(names), 500):
+        chunk = names[start : start + 500]
+        for index_no, item_id in session.execute(
+            sa.select(item.c.index_no, item.c.id).where(item.c.index_no.in_(chunk))
+        ):
+            ids[index_no] = item_id
+    decided = set(
+        session.execute(sa.select(task.c.key).where(task.c.kind == "pii", task.c.status == "done")).scalars()
+    )
+    out: list[CatalogueEntry] = []
+    findings: list[Finding] = []
+    for e in entries:
+        here = found.get(e.index_no)
+        if not here or (e.index_no in ids and pii_task_key(ids[e.index_no], here) in decided):
+            out.append(e)
+            continue
+        labels = {m.field for m in here}
+        changes: dict[str, Any] = {name: WITHHELD_TEXT for name, label in _PUBLISHED_FIELDS if label in labels}
+        out.append(replace(e, **changes))
+        fields = "、".join(label for _name, label in _PUBLISHED_FIELDS if label in labels)
+        findings.append(
+            Finding(
+                "personal_data",
+                f"{e.index_no}：{fields}中有{describe(here)}，本期目录暂不公开该{fields}（显示为“{WITHHELD_TEXT}”）；"
+                "请删除或遮盖后更新条目，或在内容检查任务中登记处理结果",
+                index_no=e.index_no,
+            )
+        )
+    return out, findings
+
+
+# Entry field -> the label review.published_text gives it.
+_PUBLISHED_FIELDS: Final = (("title", "名称"), ("summary", "内容概述"), ("doc_number", "文号"))
+
+
 def previous_snapshot(session: Session, as_of: date) -> list[dict[str, Any]]:
     """The items of the latest stored snapshot before ``as_of`` (empty for the first update)."""
     t = CatalogueSnapshot.__table__  # type: ignore[attr-defined]
@@ -84,7 +153,7 @@ def update_catalogue(
 ) -> CatalogueUpdate:
     """Build the catalogue and guide for ``as_of``, store the snapshot with its diff and checks."""
     period, q_start, q_end = quarter_of(as_of)
-    entries = load_entries(session)
+    entries, withheld = withhold_personal_data(session, load_entries(session), as_of=as_of)
     current = snapshot(entries)
     changes = diff(previous_snapshot(session, as_of), current)
     office = settings.office.model_dump()
@@ -95,6 +164,7 @@ def update_catalogue(
         entries, matters=matters, office=office, as_of=as_of, quarter_start=q_start, quarter_end=q_end,
         calendar=calendar,
     )
+    findings += withheld
     channels = application_channels(settings)
     out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     documents: dict[str, bytes] = {

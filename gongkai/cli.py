@@ -343,7 +343,18 @@ def _parse_arrival(text: str, tz: Any) -> datetime:
     return naive.replace(tzinfo=tz)
 
 
-@request.command("event")
+def _event_help() -> str:
+    from gongkai.codes import OUTCOMES
+
+    rows = "\n".join(f"  {o.row:<6} {o.code:<27} {o.label}" for o in OUTCOMES)
+    return (
+        "为申请登记一个事件，如 correction_requested:2025-02-05 或 replied:2025-03-01:granted。\n\n"
+        "答复（replied）须写明办理结果：年度报告表三的行号、代码或标准名称均可：\n\n"
+        f"\b\n{rows}"
+    )
+
+
+@request.command("event", help=_event_help())
 @click.argument("ref")
 @click.argument("event_spec", metavar="KIND:DATE[:PARAM]")
 @click.option("--note", metavar="TEXT", help="备注。")
@@ -353,7 +364,6 @@ def _parse_arrival(text: str, tz: Any) -> datetime:
 def request_event(
     ctx: click.Context, ref: str, event_spec: str, note: str | None, as_of: str | None, by: str | None
 ) -> None:
-    """为申请登记一个事件，如 correction_requested:2025-02-05 或 replied:2025-03-01:granted。"""
     from gongkai import register
     from gongkai.codes import EVENT_KINDS, STATES
     from gongkai.deadlines import parse_event_spec

@@ -67,6 +67,19 @@ def find_outcome(text: str) -> Outcome | None:
     return OUTCOME_BY_ROW.get(key) or OUTCOME_BY_CODE.get(key) or _OUTCOME_BY_LABEL.get(key)
 
 
+def outcome_choices(separator: str = "；") -> str:
+    """Every valid outcome as ``row code label`` (``3.1 granted 予以公开``), for messages and help."""
+    return separator.join(f"{o.row} {o.code} {o.label}" for o in OUTCOMES)
+
+
+def unknown_outcome_message(text: str) -> str:
+    """The sentence refusing an outcome that is no row id, code or label, listing the valid ones."""
+    return (
+        f"办理结果“{text.strip()}”无效，应为年度报告表三的行号、代码或标准名称之一"
+        f"（行号 代码 名称）：{outcome_choices()}。"
+    )
+
+
 # Applicant columns of table 三, in report order: code -> Chinese column label.
 APPLICANT_TYPES: Final[dict[str, str]] = {
     "natural_person": "自然人",

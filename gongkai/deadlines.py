@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Final
 
-from gongkai.codes import CHANNELS, EVENT_KINDS, RECEIPT_RULE, STATES, find_outcome
+from gongkai.codes import CHANNELS, EVENT_KINDS, RECEIPT_RULE, STATES, find_outcome, unknown_outcome_message
 from gongkai.dates import parse_date
 from gongkai.errors import EventError, InputError
 from gongkai.workcal import WorkCalendar
@@ -101,7 +101,7 @@ def make_event(
             raise InputError(f"事件“{kind}”不接受办理结果参数。")
         found = find_outcome(outcome)
         if found is None:
-            raise InputError(f"办理结果“{outcome}”无效，应为行号（如 3.1）、代码（如 granted）或标准名称。")
+            raise InputError(unknown_outcome_message(outcome))
         outcome = found.row
     return Event(kind, on, days, until, outcome)
 

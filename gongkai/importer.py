@@ -39,7 +39,7 @@ from gongkai.deadlines import MAX_EXTENSION_DAYS, Clock, Event, compute_clock
 from gongkai.errors import ImportRejected, InputError
 from gongkai.idnumber import id_number_problem, resident_id_problem
 from gongkai.models import Application, ApplicationEvent, utcnow
-from gongkai.register import clock_columns, events_by_application
+from gongkai.register import clock_columns, events_by_application, text_too_long
 from gongkai.report_stats import final_years, locked_years_touched
 from gongkai.tablefile import (
     ACCEPTED_FORMS,
@@ -115,8 +115,15 @@ EVENT_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
 _COLUMN_OF_KIND: Final = {kind: col for col, kind in EVENT_COLUMNS}
 
 
-# Database column lengths (PostgreSQL enforces them; checked here so both databases agree).
-_MAX_LEN: Final = {"ref": 64, "applicant_name": 200, "contact": 200}
+# File key -> field of gongkai.models.APPLICATION_TEXT_LIMITS (the limits of request add, checked here
+# before the database so that PostgreSQL and SQLite refuse the same rows, all of them listed).
+_LIMITED: Final = {
+    "ref": "ref",
+    "applicant_name": "applicant_name",
+    "contact": "applicant_contact",
+    "id_number": "applicant_id_number",
+    "content": "content",
+}
 _SHOW_MAX: Final = 30
 _CHUNK: Final = 500
 _INSERT_BATCH: Final = 5000
@@ -304,9 +311,9 @@ def _check_row(
         return value
 
     def max_len(key: str, value: str | None) -> None:
-        limit = _MAX_LEN.get(key)
-        if value is not None and limit is not None and len(value) > limit:
-            problems.append(f"“{COLUMN_BY_KEY[key].zh}”最长 {limit} 个字符，实际为 {len(value)} 个字符")
+        problem = text_too_long(_LIMITED[key], value)
+        if problem is not None:
+            problems.append(problem)
 
     def a_date(key: str) -> date | None:
         raw = record.get(key)
@@ -362,6 +369,7 @@ def _check_row(
         id_number = id_number.upper()
 
     content = required("content")
+    max_len("content", content)
 
     assignee = _text(record, "assignee")
     if assignee is not None and assignee not in staff_ids:
@@ -392,7 +400,7 @@ def _check_row(
         if found is None:
             problems.append(
                 "“办理结果”应为年度报告表三的行号（如 3.1）、代码（如 granted）或标准名称（如 予以公开），"
-                f"实际为“{_show(outcome_text)}”"
+                f"实际为“{_show(outcome_text)}”（全部可用值见 gongkai request event --help）"
             )
         else:
             outcome_row = found.row

@@ -21,7 +21,6 @@ generation date; a published item whose change date is after its publication dat
 from __future__ import annotations
 
 import itertools
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +43,7 @@ from gongkai.tablefile import (
     clean_value,
     read_records,
 )
+from gongkai.webaddress import web_address_problem
 from gongkai.workcal import WorkCalendar
 
 # -- codes -----------------------------------------------------------------------------------
@@ -191,7 +191,6 @@ _MAX_LEN: Final = {
     "url": 500,
     "reviewer": 100,
 }
-_URL_RE: Final = re.compile(r"https?://\S+", re.IGNORECASE)
 
 
 # -- deadline --------------------------------------------------------------------------------
@@ -335,8 +334,9 @@ def check_item(
                 problems.append(
                     f"“{COLUMN_BY_KEY[key].zh}” {value.isoformat()} 晚于今天（{as_of.isoformat()}），不能预先登记"
                 )
-    if data.url is not None and not _URL_RE.fullmatch(data.url):
-        problems.append(f"“网址”应以 http:// 或 https:// 开头，实际为“{_show(data.url)}”")
+    url_problem = None if data.url is None else web_address_problem(data.url)
+    if url_problem is not None:
+        problems.append(f"“网址”{url_problem}")
     if data.owner_id is not None and staff_ids is not None and data.owner_id not in staff_ids:
         known = "、".join(sorted(staff_ids)[:10]) + ("等" if len(staff_ids) > 10 else "")
         problems.append(

@@ -75,17 +75,39 @@ class OutcomeCode(SQLModel, table=True):
     label: str = Field(max_length=100)
 
 
+APPLICATION_TEXT_LIMITS: Final[dict[str, tuple[str, int]]] = {
+    "ref": ("编号", 64),
+    "applicant_name": ("申请人", 200),
+    "applicant_contact": ("联系方式", 200),
+    "applicant_id_number": ("证件号码", 32),
+    "content": ("申请内容", 10_000),
+    "note": ("备注", 2_000),
+}
+"""The longest text staff may enter per field of an application or event: field -> (Chinese name,
+characters). The one table every entry point checks before the database (``request add``, the register
+import, the service layer); the VARCHAR columns below take their lengths from it, and the Text columns
+(content, note) are limited here only, so that PostgreSQL and SQLite accept the same input."""
+
+
+def _limit(field: str) -> int:
+    return APPLICATION_TEXT_LIMITS[field][1]
+
+
 class ApplicationBase(SQLModel):
     """Fields staff enter for an application."""
 
-    ref: str = Field(max_length=64, unique=True, index=True, description="编号, unique per office")
+    ref: str = Field(max_length=_limit("ref"), unique=True, index=True, description="编号, unique per office")
     received_on: date = Field(index=True, description="Art. 31 date of receipt")
     arrived_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     channel: str | None = Field(default=None, max_length=16)
     applicant_type: str = Field(max_length=20)
-    applicant_name: str = Field(max_length=200, description="personal data")
-    applicant_contact: str | None = Field(default=None, max_length=200, description="personal data")
-    applicant_id_number: str | None = Field(default=None, max_length=32, description="personal data")
+    applicant_name: str = Field(max_length=_limit("applicant_name"), description="personal data")
+    applicant_contact: str | None = Field(
+        default=None, max_length=_limit("applicant_contact"), description="personal data"
+    )
+    applicant_id_number: str | None = Field(
+        default=None, max_length=_limit("applicant_id_number"), description="personal data"
+    )
     content: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     assignee_id: str | None = Field(default=None, foreign_key="staff.id", max_length=32)
 

@@ -16,10 +16,11 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from gongkai.codes import APPLICANT_TYPES, CHANNELS, OPEN_STATES, find_outcome
+from gongkai.codes import APPLICANT_TYPES, CHANNELS, OPEN_STATES, find_outcome, unknown_outcome_message
 from gongkai.deadlines import Clock, Event, compute_clock, make_event
 from gongkai.errors import EventError, InputError, NotFound
 from gongkai.models import (
+    APPLICATION_TEXT_LIMITS,
     Application,
     ApplicationEvent,
     CalendarDay,
@@ -251,8 +252,21 @@ class NewApplication:
     arrived_at: datetime | None = None
 
 
+def text_too_long(field: str, value: str | None) -> str | None:
+    """The problem (“申请人”最长 200 个字符，实际为 201 个字符) when ``value`` is longer than the limit of
+    ``field`` in :data:`gongkai.models.APPLICATION_TEXT_LIMITS`, else None. Never shows the value."""
+    label, limit = APPLICATION_TEXT_LIMITS[field]
+    if value is not None and len(value) > limit:
+        return f"“{label}”最长 {limit} 个字符，实际为 {len(value)} 个字符"
+    return None
+
+
 def check_new_application(session: Session | None, data: NewApplication, *, staff_ids: set[str] | None) -> None:
     """Validate fields that are not clocks; raises :class:`InputError` naming the field."""
+    for field in ("ref", "applicant_name", "applicant_contact", "applicant_id_number", "content"):
+        problem = text_too_long(field, getattr(data, field))
+        if problem is not None:
+            raise InputError(f"{problem}。")
     if not data.ref.strip():
         raise InputError("“编号”不能为空。")
     if data.applicant_type not in APPLICANT_TYPES:
@@ -321,7 +335,7 @@ def _require_outcome(events: Sequence[Event]) -> None:
             if not e.outcome:
                 raise EventError("登记答复时必须写明办理结果（行号、代码或标准名称，如 3.1 / granted / 予以公开）。")
             if find_outcome(e.outcome) is None:
-                raise InputError(f"办理结果“{e.outcome}”无效。")
+                raise InputError(unknown_outcome_message(e.outcome))
 
 
 def get_application(session: Session, ref: str) -> Application:
@@ -343,6 +357,9 @@ def record_event(
     note: str | None = None,
 ) -> tuple[Application, Clock]:
     """Append an event after checking it against the application's procedure."""
+    problem = text_too_long("note", note)
+    if problem is not None:
+        raise InputError(f"{problem}。")
     app = get_application(session, ref)
     assert app.id is not None
     _require_outcome([event])
@@ -505,4 +522,5 @@ __all__ = [
     "record_event",
     "recompute_clocks",
     "sync_staff",
+    "text_too_long",
 ]

@@ -57,7 +57,7 @@ from gongkai.models import (
     ReviewTask,
     utcnow,
 )
-from gongkai.pii import describe, find_pii, fingerprint
+from gongkai.pii import PiiMatch, describe, find_pii, fingerprint
 from gongkai.reminders import PlannedReminder
 from gongkai.settings import Settings
 from gongkai.workcal import WorkCalendar
@@ -286,10 +286,16 @@ def published_text(item: ProactiveItem | Any) -> tuple[tuple[str, str | None], .
     return (("名称", item.title), ("内容概述", item.summary), ("文号", item.doc_number))
 
 
+def pii_task_key(item_id: int, matches: Iterable[PiiMatch]) -> str:
+    """The key of the personal-data task on an item for the numbers found: a recorded outcome holds for
+    these numbers (other numbers make a new task)."""
+    return f"pii:{item_id}:{fingerprint(matches)}"
+
+
 def _published_item(r: Any, f: _ItemFacts, interval: int, as_of: date, add: Any) -> None:
     matches = find_pii(published_text(r), today=as_of)
     if matches:
-        add("pii", f"pii:{r.id}:{fingerprint(matches)}", r, r.published_on,
+        add("pii", pii_task_key(r.id, matches), r, r.published_on,
             f"{r.index_no}：已公开的内容中有{describe(matches)}，请立即删除或遮盖后更新，或先撤下",
             urgent=True)  # fmt: skip
     if r.validity != "in_force":

@@ -40,6 +40,7 @@ from pydantic import (
 )
 
 from gongkai.errors import ConfigError
+from gongkai.webaddress import web_address_problem
 
 CONFIG_ENV: Final = "GONGKAI_CONFIG"
 """Environment variable naming the configuration file (after ``--config``, before the default)."""
@@ -126,6 +127,13 @@ def _valid_timezone(value: str) -> str:
         raise ValueError(
             f'应为 IANA 时区名（例如 "Asia/Shanghai"），实际为 {_quote(value)}，时区数据库中没有这个时区'
         ) from None
+    return value
+
+
+def _valid_website(value: str) -> str:
+    problem = web_address_problem(value) if value else None
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 
@@ -288,7 +296,7 @@ class Office(_Section):
     phone: StrictStr = Field(default="", description="联系电话")
     fax: StrictStr = Field(default="", description="传真")
     email: StrictStr = Field(default="", description="电子邮箱")
-    website: StrictStr = Field(default="", description="网站")
+    website: Annotated[StrictStr, AfterValidator(_valid_website)] = Field(default="", description="网站")
     postcode: StrictStr = Field(default="", description="邮政编码")
     demo: StrictBool = Field(
         default=False,

@@ -606,3 +606,37 @@ def test_request_add_with_arrival_time(home: Path) -> None:
     assert "到达时间" in line
     assert "--arrived-at" in refused("request", "add", "--received", "2026-11-20", "--arrived-at", "昨天",
                                      "--applicant-type", "自然人", "--applicant-name", "李四", "--content", "x")
+
+
+def test_unknown_outcome_lists_every_valid_choice(home: Path) -> None:
+    from gongkai.codes import OUTCOMES
+
+    ok("request", "add", "--ref", "R-9", "--received", "2025-01-24", "--applicant-type", "自然人",
+       "--applicant-name", "张小明", "--content", "请求公开某文件", "--as-of", "2025-01-24")
+    line = refused("request", "event", "R-9", "replied:2025-02-20:不予公开", "--as-of", "2025-03-03")
+    assert "不予公开" in line
+    for outcome in OUTCOMES:
+        assert f"{outcome.row} {outcome.code} {outcome.label}" in line
+    # The calculator (no register) says the same.
+    assert "3.3.4 denied_third_party 保护第三方合法权益" in refused(
+        "deadline", "--received", "2025-01-24", "--event", "replied:2025-02-20:不予公开")
+    helptext = ok("request", "event", "--help").output
+    for outcome in OUTCOMES:
+        assert re.search(rf"{re.escape(outcome.row)}\s+{outcome.code}\s+{re.escape(outcome.label[:8])}", helptext)
+
+
+@pytest.mark.parametrize(
+    ("option", "field", "limit"),
+    [("--applicant-name", "申请人", 200), ("--contact", "联系方式", 200), ("--content", "申请内容", 10000),
+     ("--ref", "编号", 64)],
+)
+def test_request_add_refuses_a_field_over_its_limit(home: Path, option: str, field: str, limit: int) -> None:
+    base = {"--ref": "R-1", "--applicant-name": "张三", "--content": "x", "--contact": "13800000000"}
+    base[option] = "名" * (limit + 1)
+    args = [a for k, v in base.items() for a in (k, v)]
+    line = refused("request", "add", "--received", "2025-01-24", "--applicant-type", "自然人", *args,
+                   "--as-of", "2025-01-24")
+    assert f"“{field}”" in line and str(limit) in line and str(limit + 1) in line
+    base[option] = "名" * limit
+    args = [a for k, v in base.items() for a in (k, v)]
+    ok("request", "add", "--received", "2025-01-24", "--applicant-type", "自然人", *args, "--as-of", "2025-01-24")

@@ -662,3 +662,110 @@ def test_resident_id_check_digit(value: str, ok: bool) -> None:
     assert (problem is None) is ok
     if problem is not None:
         assert value not in problem
+
+
+# -- limits ----------------------------------------------------------------------------------------
+
+
+def test_field_limits_are_those_of_request_add(sqlite_engine: Engine, tmp_path: Path) -> None:
+    """One limit per field (gongkai.models.APPLICATION_TEXT_LIMITS), the same in the import as in request add."""
+    from gongkai.models import APPLICATION_TEXT_LIMITS
+
+    header = ["编号", "收到日期", "申请人类型", "申请人", "联系方式", "申请内容"]
+    content_limit = APPLICATION_TEXT_LIMITS["content"][1]
+    rows = [
+        ["L-1", "2025-03-03", "自然人", "示例", "", "内" * (content_limit + 1)],
+        ["L-2", "2025-03-03", "自然人", "示例", "1" * 201, "申请公开示例"],
+        ["L-3", "2025-03-03", "自然人", "示例", "", "内" * content_limit],
+    ]
+    with pytest.raises(ImportRejected) as info:
+        _import(sqlite_engine, _write_rows(tmp_path / "long.csv", header, rows))
+    first, second = info.value.problems
+    assert first.startswith("文件 long.csv 第 2 行：") and f"“申请内容”最长 {content_limit} 个字符" in first
+    assert second.startswith("文件 long.csv 第 3 行：") and "“联系方式”最长 200 个字符，实际为 201 个字符" in second
+    assert "1" * 201 not in second
+    assert _counts(sqlite_engine) == (0, 0)
+
+
+def test_a_huge_csv_cell_names_file_row_and_column_in_chinese(tmp_path: Path) -> None:
+    from gongkai.tablefile import MAX_CELL_CHARS
+
+    path = _csv(tmp_path / "big-cell.csv", MINIMAL + "X-2,2025-03-03,自然人,示例,\"" + "内" * 5_000_000 + "\"\r\n")
+    with pytest.raises(InputError) as info:
+        read_rows(path)
+    message = str(info.value)
+    assert "big-cell.csv" in message and "第 3 行" in message and "E 列" in message and "“申请内容”" in message
+    assert f"{MAX_CELL_CHARS:,}" in message or str(MAX_CELL_CHARS) in message
+    assert not re.search(r"[A-Za-z]{5,}", message.replace("big-cell.csv", "")), message
+
+
+def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path: Path) -> None:
+    from gongkai.tablefile import MAX_FILE_BYTES
+
+    path = tmp_path / "huge.csv"
+    with path.open("wb") as fh:
+        fh.write(MINIMAL.encode())
+        fh.truncate(MAX_FILE_BYTES + 1)  # sparse: costs no disk
+    with pytest.raises(InputError) as info:
+        read_rows(path)
+    assert "huge.csv" in str(info.value) and "MB" in str(info.value)
+
+
+def test_more_data_rows_than_the_limit_are_refused(tmp_path: Path) -> None:
+    from gongkai.tablefile import MAX_DATA_ROWS
+
+    header = MINIMAL.split("\r\n")[0] + "\r\n"
+    body = "".join(f"X-{i},2025-03-03,自然人,示例,申请公开示例\r\n" for i in range(MAX_DATA_ROWS))
+    path = _csv(tmp_path / "rows.csv", header + body + "X-last,2025-03-03,自然人,示例,申请公开示例\r\n")
+    with pytest.raises(InputError) as info:
+        read_rows(path)
+    message = str(info.value)
+    assert "rows.csv" in message and f"{MAX_DATA_ROWS:,} 行数据" in message and f"第 {MAX_DATA_ROWS + 2:,} 行" in message
+    at_limit = _csv(tmp_path / "ok.csv", header + body)
+    assert len(read_rows(at_limit)[0]) == MAX_DATA_ROWS
+
+
+def _xlsx_with_styled_empty_rows(path: Path, data_rows: int, empty_rows: int) -> Path:
+    """An XLSX whose first sheet has ``data_rows`` rows after the header, then ``empty_rows`` empty rows
+    that carry a style (what a spreadsheet program leaves after formatting whole rows). Written as XML
+    directly: openpyxl would take minutes to write a million rows."""
+    import zipfile
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["编号", "收到日期", "申请人类型", "申请人", "申请内容"])
+    for i in range(data_rows):
+        ws.append([f"S-{i}", "2025-03-03", "自然人", "示例", "申请公开示例"])
+    ws.cell(row=data_rows + 2, column=1).fill = openpyxl.styles.PatternFill("solid", fgColor="FFFF00")
+    base = path.with_suffix(".base.xlsx")
+    wb.save(base)
+    first = data_rows + 2
+    rows = "".join(
+        f'<row r="{n}" s="1" customFormat="1"><c r="A{n}" s="1"/><c r="B{n}" s="1"/><c r="C{n}" s="1"/></row>'
+        for n in range(first, first + empty_rows)
+    )
+    with zipfile.ZipFile(base) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                text = re.sub(rf'<row r="{first}".*?</row>', rows, data.decode("utf-8"), count=1)
+                data = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:E{first + empty_rows - 1}"/>',
+                              text).encode("utf-8")
+            zout.writestr(info, data)
+    return path
+
+
+def test_an_xlsx_with_a_million_styled_empty_rows_is_refused_without_reading_them(tmp_path: Path) -> None:
+    from gongkai.tablefile import MAX_DATA_ROWS
+
+    path = _xlsx_with_styled_empty_rows(tmp_path / "styled.xlsx", 2, 1_000_000)
+    with pytest.raises(InputError) as info:
+        read_rows(path)
+    message = str(info.value)
+    assert "styled.xlsx" in message and f"第 {MAX_DATA_ROWS + 2:,} 行" in message and "空行" in message
+
+
+def test_styled_empty_rows_below_the_data_within_the_limit_are_ignored(tmp_path: Path) -> None:
+    path = _xlsx_with_styled_empty_rows(tmp_path / "styled.xlsx", 2, 5_000)
+    records, _encoding = read_rows(path)
+    assert [n for n, _r in records] == [2, 3]

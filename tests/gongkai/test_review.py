@@ -1076,3 +1076,50 @@ def test_narrative_sentence_never_quotes_a_figure_in_jian() -> None:
     sentence = review.narrative_sentence(figures, 2025)
     assert "件" not in sentence and quoted_figures(sentence) == []
     assert sentence.count("7") == 10 and sentence.endswith("。")
+
+
+# -- the catalogue withholds text with personal data ---------------------------------------------------
+
+
+def _build_catalogue(engine: Engine, settings: Settings, as_of: str, out: Path) -> Any:
+    from gongkai.catalogue_build import update_catalogue
+
+    with session_scope(engine) as s:
+        return update_catalogue(s, settings=settings, calendar=load_calendar(s), as_of=D(as_of), out_dir=out)
+
+
+def _published_text(update: Any) -> str:
+    import openpyxl
+
+    texts = [p.read_text(encoding="utf-8") for name, p in update.files.items() if not name.endswith(".xlsx")]
+    wb = openpyxl.load_workbook(update.files["catalogue.xlsx"], read_only=True)
+    texts += [str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None]
+    wb.close()
+    return "\n".join(texts)
+
+
+def test_catalogue_withholds_text_with_personal_data_until_a_decision(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    with_id = add_item(engine, "JX-C1", published_on=D("2025-01-06"), summary=f"申请人身份证号{ID_NUMBER}，已办结")
+    add_item(engine, "JX-C3", published_on=D("2025-01-06"))
+    run(engine, settings, "2025-03-03")  # the urgent finding on JX-C1 is open
+    assert [t["item_id"] for t in tasks(engine, kind="pii")] == [with_id]
+    add_item(engine, "JX-C2", published_on=D("2025-01-06"), title=f"联系人电话{MOBILE}的公告")  # not reviewed yet
+
+    update = _build_catalogue(engine, settings, "2025-04-01", tmp_path / "q1")
+    text = _published_text(update)
+    assert ID_NUMBER not in text and MOBILE not in text
+    assert "关于JX-C1的通知" in text and "主要职责、内设机构" in text  # the rest is published as before
+    withheld = [f for f in update.findings if f.kind == "personal_data"]
+    assert [f.index_no for f in withheld] == ["JX-C1", "JX-C2"]
+    assert "内容概述" in withheld[0].message and "居民身份证号码" in withheld[0].message
+    assert "名称" in withheld[1].message and "手机号码" in withheld[1].message
+    assert all(ID_NUMBER not in f.message and MOBILE not in f.message for f in withheld)
+
+    # A recorded decision that the text may stay public (the finding is done) ends the withholding.
+    record(engine, task_id_of(engine, tasks(engine, kind="pii")[0]["key"]), "keep", "2025-04-01",
+           reason="依法公示的信息，经核实可以公开")  # fmt: skip
+    again = _build_catalogue(engine, settings, "2025-04-02", tmp_path / "q1b")
+    assert ID_NUMBER in _published_text(again)
+    assert [f.index_no for f in again.findings if f.kind == "personal_data"] == ["JX-C2"]

@@ -1,0 +1,57 @@
+"""The one check of a web address that staff or the configuration give (an item's 网址, the office's
+website), also deciding which stored addresses the catalogue makes clickable.
+
+A web address here is ``http://`` or ``https://`` with a host, and none of the characters that would
+let it break out of an HTML attribute or a Markdown link (quotes, angle brackets, backslash, backtick)
+or that no valid address contains unencoded (whitespace, control characters): such characters belong
+in an address only percent-encoded (``%22``, ``%20``).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+from urllib.parse import urlsplit
+
+_QUOTES: Final = frozenset("\"'`")
+_BRACKETS: Final = frozenset("<>")
+
+
+def web_address_problem(value: str) -> str | None:
+    """Why ``value`` is not an acceptable web address, as a Chinese phrase without the value (None when
+    it is acceptable). The checks run in the order a person would fix them: characters, scheme, host."""
+    bad: list[str] = []
+    if any(ch in _QUOTES for ch in value):
+        bad.append("引号")
+    if any(ch in _BRACKETS for ch in value):
+        bad.append("尖括号")
+    if "\\" in value:
+        bad.append("反斜杠")
+    if any(ch.isspace() for ch in value):
+        bad.append("空白")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value if not ch.isspace()):
+        bad.append("控制字符")
+    if bad:
+        return (
+            f"含有网址中不允许的{'、'.join(bad)}（网址不能含引号、尖括号、反斜杠或空白；"
+            "确需这些字符时应按网址编码写成 %22、%20 等）"
+        )
+    scheme, sep, _rest = value.partition("://")
+    if not sep or scheme.lower() not in ("http", "https"):
+        return "应以 http:// 或 https:// 开头（如 https://www.example.gov.cn/xxgk/）"
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError:
+        return "的端口无效（应为 1 至 65535 的数字，如 https://www.example.gov.cn:8443/）"
+    if not host:
+        return "缺少主机名（域名或 IP 地址），如 https://www.example.gov.cn/"
+    return None
+
+
+def is_web_address(value: str | None) -> bool:
+    """Whether ``value`` is an acceptable web address (see :func:`web_address_problem`)."""
+    return bool(value) and web_address_problem(value or "") is None
+
+
+__all__ = ["is_web_address", "web_address_problem"]

@@ -44,6 +44,19 @@ _ERROR_LIMIT: Final = 300
 # --------------------------------------------------------------------------------------------------------------
 # Redaction.
 
+# A secret ends where the URL ends: at the first character a URL cannot hold unescaped (space, quote, bracket, any
+# non-ASCII character such as Chinese punctuation), and never with sentence punctuation, so that masking
+# "（wecombot://KEY）。" leaves "（wecombot://***）。" and not the rest of the sentence swallowed.
+_URL_CHARS: Final = r"A-Za-z0-9\-._~%!$&*+,;=:@/?#\[\]"
+
+
+def _secret(allowed: str) -> str:
+    """A run of ``allowed`` URL characters that does not end with ``.,;:!?``."""
+    end = allowed.replace(".", "").replace(",", "").replace(";", "").replace(":", "").replace("!", "")
+    end = end.replace("?", "")
+    return f"[{allowed}]*[{end}]"
+
+
 # Schemes whose whole path is a token (Apprise's Chinese chat plugins and a few push services).
 _TOKEN_SCHEMES: Final = (
     "wecombot",
@@ -60,15 +73,17 @@ _TOKEN_SCHEMES: Final = (
     "barks",
 )
 _TOKEN_URL_RE: Final = re.compile(
-    r"(?i)\b(?P<scheme>" + "|".join(_TOKEN_SCHEMES) + r")://(?P<token>[^\s'\"<>]+)"
+    r"(?i)\b(?P<scheme>" + "|".join(_TOKEN_SCHEMES) + r")://(?P<token>" + _secret(_URL_CHARS) + ")"
 )
 # Query parameters that carry a secret (…?key=…, &access_token=…, ?+X-Token=… headers of json:// and form://).
 _SECRET_QUERY_RE: Final = re.compile(
     r"(?i)(?P<name>[?&](?:\+[\w.-]+|[\w.-]*(?:token|key|secret|pass|pwd|sign|auth|sig)[\w.-]*)=)"
-    r"(?P<value>[^&\s'\"<>#]+)"
+    r"(?P<value>" + _secret(_URL_CHARS.replace("&", "").replace("#", "")) + ")"
 )
 # Webhook URLs that keep the token in the path (Feishu/Lark: /open-apis/bot/v2/hook/<token>).
-_HOOK_PATH_RE: Final = re.compile(r"(?i)(?P<head>/hook/)(?P<token>[^\s/?#'\"<>]+)")
+_HOOK_PATH_RE: Final = re.compile(
+    r"(?i)(?P<head>/hook/)(?P<token>" + _secret(_URL_CHARS.replace("/", "").replace("?", "").replace("#", "")) + ")"
+)
 _BEARER_RE: Final = re.compile(r"(?i)(?P<head>\b(?:bearer|token)\s+)(?P<token>[A-Za-z0-9._~+/=-]{8,})")
 
 

@@ -491,6 +491,15 @@ def test_no_secret_in_logs_errors_or_alerts(
         ("Authorization: Bearer abcdefgh12345", "Authorization: Bearer ***"),
         ("mailto://127.0.0.1:25?to=wang@example.com", "mailto://127.0.0.1:25?to=wang@example.com"),
         ("2026-0001：答复期限 2026-11-30", "2026-0001：答复期限 2026-11-30"),
+        # Only the secret is masked: the sentence around it stays whole (issue 11).
+        ("通知地址（wecombot://SECRETKEY）无效。", "通知地址（wecombot://***）无效。"),
+        ("地址 wecombot://SECRETKEY。请检查", "地址 wecombot://***。请检查"),
+        ("（dingtalk://secret@token123，已停用）", "（dingtalk://***，已停用）"),
+        ("（见 wecombot://SECRETKEY）", "（见 wecombot://***）"),
+        ("see (wecombot://SECRETKEY).", "see (wecombot://***)."),
+        ("（https://oapi.dingtalk.com/robot/send?access_token=T0K）。", "（https://oapi.dingtalk.com/robot/send?access_token=***）。"),
+        ("（https://open.feishu.cn/open-apis/bot/v2/hook/abc-123）。", "（https://open.feishu.cn/open-apis/bot/v2/hook/***）。"),
+        ("（mailtos://user:S3cret@smtp.example.com）。", "（mailtos://user:***@smtp.example.com）。"),
     ],
 )
 def test_redact(text: str, expected: str) -> None:

@@ -328,7 +328,7 @@ def _parse_arrival(text: str, tz: Any) -> datetime:
     return naive.replace(tzinfo=tz)
 
 
-@request.command("event")
+@request.command("event", short_help="为申请登记一个事件（补正、征求意见、延期、答复等）。")
 @click.argument("ref")
 @click.argument("event_spec", metavar="KIND:DATE[:PARAM]")
 @click.option("--note", metavar="TEXT", help="备注。")
@@ -781,7 +781,7 @@ def calendar_show(ctx: click.Context, year: int) -> None:
     _echo("每月工作日：" + "，".join(counts))
 
 
-@calendar.command("import")
+@calendar.command("import", short_help="导入某年放假安排，重新计算暂定期限并列出变化。")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--source", metavar="TEXT", help="来源，如“国务院办公厅关于2027年部分节假日安排的通知”。")
 @click.option(
@@ -845,7 +845,7 @@ def _prefect_for_cli() -> None:
             pass
 
 
-@main.command("run")
+@main.command("run", short_help="立即运行一个流程：reminders 期限提醒、catalogue 公开目录、review 内容检查、report 年度报告。")
 @click.argument("process", type=click.Choice(["reminders", "catalogue", "review", "report"]))
 @_as_of_option
 @click.option("--year", type=int, metavar="YYYY", help="report：报告年度（默认上一年）。")

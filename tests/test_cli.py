@@ -535,6 +535,36 @@ def test_every_command_has_help(home: Path, path: tuple[str, ...]) -> None:
     assert list(home.iterdir()) == []
 
 
+def test_request_add_with_an_unknown_assignee_lists_the_staff(home: Path) -> None:
+    line = refused(
+        "request", "add", "--received", "2025-01-24", "--applicant-type", "自然人", "--applicant-name", "张小明",
+        "--content", "请求公开某文件", "--assignee", "wangli", "--as-of", "2025-01-24",
+    )  # fmt: skip
+
+    assert "wangli" in line
+    for staff_id in ("wang", "li", "zhao"):  # the shipped configuration's people
+        assert staff_id in line, line
+
+
+def _groups(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    yield prefix
+    for name, cmd in sorted(group.commands.items()):
+        if isinstance(cmd, click.Group):
+            yield from _groups(cmd, (*prefix, name))
+
+
+@pytest.mark.parametrize("path", list(_groups(main)), ids=lambda p: " ".join(p) or "gongkai")
+def test_every_command_listed_with_a_whole_description(home: Path, path: tuple[str, ...]) -> None:
+    """``gongkai --help`` once showed ``run  ...``: Click cuts a long first line and may leave nothing."""
+    listing = ok(*path, "--help").stdout.split("Commands:", 1)[1]
+    lines = [line.strip() for line in listing.splitlines() if line.strip()]
+    assert lines
+    for line in lines:
+        name, _, description = line.partition(" ")
+        assert CJK.search(description), line
+        assert not description.strip().endswith("..."), line
+
+
 # -- the installed script and its start-up cost ---------------------------------------------------------
 
 

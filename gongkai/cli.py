@@ -136,7 +136,7 @@ def _by_option(f: F) -> F:
 @main.command()
 @click.pass_context
 def init(ctx: click.Context) -> None:
-    """创建或升级数据库，并检查配置文件。"""
+    """创建或升级数据库，并检查配置文件；有工作人员的通知环境变量未设置时逐条说明并以退出码 1 结束。"""
     from gongkai.db import HEAD
     from gongkai.settings import database_url, redact_url
 
@@ -144,6 +144,12 @@ def init(ctx: click.Context) -> None:
         n = len(env.settings.staff)
     _echo(f"配置检查通过：{env.settings.path}（{env.settings.office.name}，工作人员 {n} 名）。")
     _echo(f"数据库已就绪：{redact_url(database_url())}（结构版本 {HEAD}）。")
+    unset = env.settings.unset_notify_variables(os.environ)
+    for line in unset:
+        click.echo(f"注意：{line}。", err=True)
+    if unset:
+        # Ran, and found problems (exit 1): reminders for these people would fail at the first send.
+        sys.exit(1)
 
 
 # -- deadline ----------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import json
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -641,6 +642,32 @@ class Settings(ConfigFile):
         if role not in ROLE_LABELS:
             raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLE_LABELS)}")
         return tuple(person for person in self.staff if person.has_role(role))
+
+    def unset_notify_variables(self, environ: Mapping[str, str]) -> list[str]:
+        """One Chinese line per ``env:`` notify target whose variable is unset or blank in ``environ``.
+
+        Each line names the person (place in the file, name and id) and the variable, and says whether that
+        person would then receive nothing at all (no other target left: no ``console``, no ``secret:`` block,
+        no variable that is set). Secret blocks are not read here (that needs Prefect); they count as usable.
+        """
+        lines: list[str] = []
+        for number, person in enumerate(self.staff, start=1):
+            unset = [
+                target
+                for target in person.notify
+                if target.startswith("env:") and not environ.get(target[len("env:"):], "").strip()
+            ]
+            if not unset:
+                continue
+            nothing = len(unset) == len(person.notify)
+            for target in unset:
+                variable = target[len("env:"):]
+                effect = "此人收不到任何通知" if nothing else f"经此渠道的通知发不出去（其他 {len(person.notify) - len(unset)} 个目标仍可用）"
+                lines.append(
+                    f"第 {number} 位工作人员 {person.name}（{person.id}）的通知目标 {target}：环境变量 {variable} "
+                    f"未设置或为空，{effect}"
+                )
+        return lines
 
 
 # --------------------------------------------------------------------------------------------------------------

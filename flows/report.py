@@ -25,16 +25,18 @@ def _report_run_name() -> str:
 def annual_report(year: int | None = None, as_of: date | None = None, scheduled: bool = False) -> dict[str, Any]:
     """年度报告：按登记簿统计表二、表三、表四，检查勾稽关系 I1–I8，保存新版本并生成 JSON、HTML、Markdown、DOCX、PDF，
     在 Prefect 界面列出文件并通知管理员。year：报告年度（默认上一年）。"""
+    from gongkai.render import md_code, md_escape
+
     day = business_date(as_of, settings())
     report_year = year if year is not None else day.year - 1
     summary = build_annual_report(report_year)
     lines = [f"## {report_year} 年度报告第 {summary['version']} 版", "", "| 格式 | 文件 |", "| --- | --- |"]
-    lines += [f"| {fmt} | `{path}` |" for fmt, path in summary["files"].items()]
-    lines += ["", f"勾稽关系不成立：{'、'.join(summary['failed_identities']) or '无'}"]
-    lines += [f"- 提示 {w}" for w in summary["warnings"]]
-    lines += [f"- 缺数据：{m}" for m in summary["missing"]]
+    lines += [f"| {md_escape(fmt)} | {md_code(path)} |" for fmt, path in summary["files"].items()]
+    lines += ["", f"勾稽关系不成立：{md_escape('、'.join(summary['failed_identities']) or '无')}"]
+    lines += [f"- 提示 {md_escape(w)}" for w in summary["warnings"]]
+    lines += [f"- 缺数据：{md_escape(m)}" for m in summary["missing"]]
     if summary["unfinished"]:
-        lines.append(f"- 叙述待填写：{'、'.join(summary['unfinished'])}（{summary['narrative_file']}）")
+        lines.append(f"- 叙述待填写：{md_escape('、'.join(summary['unfinished']))}（{md_code(summary['narrative_file'])}）")
     artifact("annual-report", "\n".join(lines) + "\n", f"{report_year} 年度报告第 {summary['version']} 版")
     text = (
         f"{report_year} 年度报告第 {summary['version']} 版已生成（{'、'.join(summary['files'])}），"

@@ -128,17 +128,20 @@ def update_catalogue(
 
 
 def summary_markdown(update: CatalogueUpdate, *, limit: int = 50) -> str:
-    """The Prefect artifact: what changed since the last update and what is incomplete."""
+    """The Prefect artifact: what changed since the last update and what is incomplete (every value quoted
+    escaped by :func:`gongkai.render.md_escape`, file paths as code spans)."""
+    from gongkai.render import md_code, md_escape
+
     d = update.diff.as_dict()
-    lines = [f"## 政府信息公开目录 {update.period}（{update.as_of.isoformat()}）", "",
+    lines = [f"## 政府信息公开目录 {md_escape(update.period)}（{update.as_of.isoformat()}）", "",
              f"目录条目 {update.entries} 条。", "", "| 变化 | 数量 |", "| --- | ---: |"]
     labels = {"added": "新增", "changed": "变更", "repealed": "废止", "withdrawn": "撤下"}
     lines += [f"| {labels[k]} | {len(d.get(k, []))} |" for k in labels]
     lines += ["", f"### 完整性检查：{len(update.findings)} 项问题", ""]
-    lines += [f"- {f.message}" for f in update.findings[:limit]]
+    lines += [f"- {md_escape(f.message)}" for f in update.findings[:limit]]
     if len(update.findings) > limit:
         lines.append(f"- ……另有 {len(update.findings) - limit} 项")
-    lines += ["", "### 文件", ""] + [f"- `{p}`" for p in update.files.values()]
+    lines += ["", "### 文件", ""] + [f"- {md_code(p)}" for p in update.files.values()]
     return "\n".join(lines) + "\n"
 
 

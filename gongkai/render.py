@@ -27,6 +27,7 @@ from typing import Any, Final
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from gongkai import digest
 from gongkai.dates import fmt_zh
 from gongkai.errors import InputError
 
@@ -113,6 +114,10 @@ FILTERS: Final[dict[str, Callable[..., Any]]] = {
     "amount": _amount,
     # Values written into Markdown (templates that produce Markdown apply it to every value).
     "md": md_escape,
+    # Digests: lateness from the dates, the subject's topic from the kinds (gongkai.digest).
+    "overdue_on": digest.is_overdue,
+    "overdue_count": digest.overdue_count,
+    "digest_topic": digest.topic,
 }
 """Every filter available to templates, by name."""
 

@@ -47,10 +47,17 @@ def overdue_count(items: Iterable[Any], as_of: date) -> int:
     return sum(1 for item in items if is_overdue(item, as_of))
 
 
+def late_note(as_of: date, today: date) -> str:
+    """``（补做：本应于 2026-10-01 运行）`` when a run for the business date ``as_of`` happens on a later ``today``
+    (the service's start-up catch-up, a run by hand for a missed day), else ``""``: a quarter's catalogue update
+    caught up two months late must not read as news."""
+    return f"（补做：本应于 {as_of.isoformat()} 运行）" if as_of < today else ""
+
+
 def topic(items: Iterable[Any]) -> str:
     """What a digest is about, from the kinds of its lines: ``公开目录更新``, ``期限提醒、内容检查``…"""
     found = {TOPICS.get(getattr(item, "kind", ""), DAILY_TOPIC) for item in items}
     return "、".join(name for name in _ORDER if name in found) or DAILY_TOPIC
 
 
-__all__ = ["DAILY_TOPIC", "OFFICE_DEADLINE_KINDS", "TOPICS", "is_overdue", "overdue_count", "topic"]
+__all__ = ["DAILY_TOPIC", "OFFICE_DEADLINE_KINDS", "TOPICS", "is_overdue", "late_note", "overdue_count", "topic"]

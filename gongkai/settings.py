@@ -264,6 +264,18 @@ def _cron_field_problem(text: str, low: int, high: int) -> str | None:
     return None
 
 
+_PUBLIC_URL_RE: Final = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9\-._~%!$&'()*+,;=:@/?#]*)?")
+
+
+def _valid_public_url(value: str) -> str:
+    if value and not _PUBLIC_URL_RE.fullmatch(value):
+        raise ValueError(
+            '应为以 http:// 或 https:// 开头、不含空格、引号和尖括号的网址（例如 "https://www.example.gov.cn/xxgk/ml/"），'
+            "或不写"
+        )
+    return value
+
+
 def _valid_cron(value: str) -> str:
     fields = value.split()
     if len(fields) != 5:
@@ -427,6 +439,9 @@ class Catalogue(_Section):
         default=(), description="本单位自定的信息类别（第二十条各项之外）"
     )
     matters: tuple[CatalogueMatter, ...] = Field(default=(), description="[[catalogue.matters]] 公开事项标准目录")
+    public_url: Annotated[StrictStr, AfterValidator(_valid_public_url)] = Field(
+        default="", description="公开目录在本单位网站上的网址（选填，写入目录摘要）"
+    )
 
     @model_validator(mode="after")
     def _check_categories(self) -> Catalogue:

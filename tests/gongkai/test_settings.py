@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -142,6 +143,12 @@ def test_staff_are_counted_from_one_in_messages(tmp_path: Path) -> None:
     assert "staff 第 2 项的 role" in message  # zhao is the second person in the file
     assert "[1]" not in message and "[0]" not in message
     assert "中文名称亦可" in message
+
+
+@pytest.mark.parametrize("url", ['"><script>alert(1)</script>', "www.example.gov.cn", "https://a b.cn/", "javascript:x"])
+def test_catalogue_public_url_must_be_a_plain_web_address(tmp_path: Path, url: str) -> None:
+    _, message = config_error(tmp_path, MINIMAL + f"\n[catalogue]\npublic_url = {json.dumps(url)}\n")
+    assert "catalogue.public_url" in message and "http" in message
 
 
 def test_settings_are_frozen(tmp_path: Path) -> None:

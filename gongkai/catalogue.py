@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from gongkai.dates import fmt_zh
 from gongkai.items import ITEM_PUBLICATION_DAYS as PUBLICATION_WORKDAYS
 from gongkai.items import publication_due
-from gongkai.render import render
+from gongkai.render import md_escape, render
 from gongkai.webaddress import is_web_address
 from gongkai.workcal import WorkCalendar
 
@@ -571,15 +571,8 @@ def _matters_view(matters: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     return out
 
 
-# Inside a table cell only inline syntax matters (block markers such as "#" or "-" do not start a block there).
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
-
-
-def md_cell(value: object) -> str:
-    """Text made safe for a Markdown table cell: HTML and Markdown syntax escaped, one line."""
-    text = " ".join(str(value).split())
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", text)
+md_cell: Final = md_escape
+"""Text made safe for a Markdown table cell (the one Markdown escape, :func:`gongkai.render.md_escape`)."""
 
 
 def _md_rows(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:

@@ -199,27 +199,39 @@ def update_catalogue(
 
 
 def summary_markdown(update: CatalogueUpdate, *, limit: int = 50) -> str:
-    """The Prefect artifact: what changed since the last update and what is incomplete."""
+    """The Prefect artifact: what changed since the last update and what is incomplete (every value quoted
+    escaped by :func:`gongkai.render.md_escape`, file paths as code spans)."""
+    from gongkai.render import md_code, md_escape
+
     d = update.diff.as_dict()
-    lines = [f"## 政府信息公开目录 {update.period}（{update.as_of.isoformat()}）", "",
+    lines = [f"## 政府信息公开目录 {md_escape(update.period)}（{update.as_of.isoformat()}）", "",
              f"目录条目 {update.entries} 条。", "", "| 变化 | 数量 |", "| --- | ---: |"]
     labels = {"added": "新增", "changed": "变更", "repealed": "废止", "withdrawn": "撤下"}
     lines += [f"| {labels[k]} | {len(d.get(k, []))} |" for k in labels]
     lines += ["", f"### 完整性检查：{len(update.findings)} 项问题", ""]
-    lines += [f"- {f.message}" for f in update.findings[:limit]]
+    lines += [f"- {md_escape(f.message)}" for f in update.findings[:limit]]
     if len(update.findings) > limit:
         lines.append(f"- ……另有 {len(update.findings) - limit} 项")
-    lines += ["", "### 文件", ""] + [f"- `{p}`" for p in update.files.values()]
+    lines += ["", "### 文件", ""] + [f"- {md_code(p)}" for p in update.files.values()]
     return "\n".join(lines) + "\n"
 
 
-def digest_text(update: CatalogueUpdate) -> str:
-    """One line for the catalogue owner's digest."""
+def digest_text(update: CatalogueUpdate, *, public_url: str = "", late_note: str = "") -> str:
+    """One line for the catalogue owner's digest: what changed, what the checks found, where the catalogue file
+    is (and its public address, ``[catalogue] public_url``, when configured). ``late_note`` (see
+    :func:`gongkai.digest.late_note`) starts it when the update is a late catch-up."""
     d = update.diff.as_dict()
+    page = update.files.get("catalogue.html")
+    where = f"目录文件：{page}（其他格式和指南在同一文件夹 {page.parent}）" if page is not None else ""
+    if public_url:
+        where += f"；网站上的公开目录：{public_url}"
+    finding = update.findings[0].message.rstrip("。") if update.findings else ""
     return (
-        f"{update.period} 政府信息公开目录和指南已更新：目录 {update.entries} 条，新增 {len(d.get('added', []))}、"
+        f"{late_note}{update.period} 政府信息公开目录和指南已更新：目录 {update.entries} 条，新增 {len(d.get('added', []))}、"
         f"变更 {len(d.get('changed', []))}、废止 {len(d.get('repealed', []))}、撤下 {len(d.get('withdrawn', []))}；"
         f"完整性检查发现 {len(update.findings)} 项问题"
-        + (f"（如：{update.findings[0].message}）" if update.findings else "")
-        + "。请在 Prefect 界面或文件目录中查看并处理。"
+        + (f"（如：{finding}）" if finding else "")
+        + (f"，请在 Prefect 界面（公开目录 {update.period}）查看并处理" if update.findings else "")
+        + "。"
+        + (f"{where}。" if where else "")
     )

@@ -149,7 +149,7 @@ def _by_option(f: F) -> F:
 @main.command()
 @click.pass_context
 def init(ctx: click.Context) -> None:
-    """创建或升级数据库，并检查配置文件。"""
+    """创建或升级数据库，并检查配置文件；有工作人员的通知环境变量未设置时逐条说明并以退出码 1 结束。"""
     from gongkai.db import HEAD
     from gongkai.registerkind import DEMO
     from gongkai.settings import database_url, redact_url
@@ -159,6 +159,12 @@ def init(ctx: click.Context) -> None:
     kind = "演示登记簿（演示单位的虚构数据）" if env.register_kind == DEMO else "本单位登记簿"
     _echo(f"配置检查通过：{env.settings.path}（{env.settings.office.name}，工作人员 {n} 名）。")
     _echo(f"数据库已就绪：{redact_url(database_url())}（结构版本 {HEAD}，{kind}）。")
+    unset = env.settings.unset_notify_variables(os.environ)
+    for line in unset:
+        click.echo(f"注意：{line}。", err=True)
+    if unset:
+        # Ran, and found problems (exit 1): reminders for these people would fail at the first send.
+        sys.exit(1)
 
 
 # -- deadline ----------------------------------------------------------------------------------
@@ -354,7 +360,7 @@ def _event_help() -> str:
     )
 
 
-@request.command("event", help=_event_help())
+@request.command("event", help=_event_help(), short_help="为申请登记一个事件（补正、征求意见、延期、答复等）。")
 @click.argument("ref")
 @click.argument("event_spec", metavar="KIND:DATE[:PARAM]")
 @click.option("--note", metavar="TEXT", help="备注。")
@@ -806,7 +812,7 @@ def calendar_show(ctx: click.Context, year: int) -> None:
     _echo("每月工作日：" + "，".join(counts))
 
 
-@calendar.command("import")
+@calendar.command("import", short_help="导入某年放假安排，重新计算暂定期限并列出变化。")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--source", metavar="TEXT", help="来源，如“国务院办公厅关于2027年部分节假日安排的通知”。")
 @click.option(
@@ -906,7 +912,7 @@ def _report_not_final(summary: dict[str, Any]) -> str | None:
     return f"{summary['year']} 年度报告第 {summary['version']} 版尚不能定稿：" + "；".join(parts) + "。"
 
 
-@main.command("run")
+@main.command("run", short_help="立即运行一个流程：reminders 期限提醒、catalogue 公开目录、review 内容检查、report 年度报告。")
 @click.argument("process", type=click.Choice(["reminders", "catalogue", "review", "report"]))
 @_as_of_option
 @click.option("--year", type=int, metavar="YYYY", help="report：报告年度（默认上一年）。")

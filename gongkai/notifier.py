@@ -12,6 +12,13 @@ Apprise logs URLs, payloads and, for some plugins, tokens at DEBUG (the WeCom bo
 the ``apprise`` logger is held at WARNING or above, and :class:`RedactingFilter` masks anything that looks like a
 credential in every record of the ``apprise`` and ``gongkai`` loggers (:func:`install_redaction`).
 
+Email (``mailto://``, ``mailtos://``) with an HTML body is sent as ``multipart/alternative`` with *our* plain-text
+part (the text template) beside the HTML: Apprise's email plugin can only derive the text part from the HTML
+(``convert_between``: one table cell a line), and gives no way to pass our own. So Apprise parses the URL (its
+provider templates know the SMTP host, port and security of 163.com, qq.com and the rest) and Gongkai builds and
+sends the message with :mod:`smtplib` (:meth:`Notifier._to_email`). Should an Apprise version not expose the
+parsed fields, the message goes through Apprise's own send instead (HTML with its derived text).
+
 The domain never imports Prefect: reading a Prefect Secret block is a function the task layer passes in
 (``secret_loader``).
 """
@@ -26,7 +33,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from gongkai.errors import ConfigError
 from gongkai.settings import parse_notify_target, redact_url
@@ -44,6 +51,19 @@ _ERROR_LIMIT: Final = 300
 # --------------------------------------------------------------------------------------------------------------
 # Redaction.
 
+# A secret ends where the URL ends: at the first character a URL cannot hold unescaped (space, quote, bracket, any
+# non-ASCII character such as Chinese punctuation), and never with sentence punctuation, so that masking
+# "（wecombot://KEY）。" leaves "（wecombot://***）。" and not the rest of the sentence swallowed.
+_URL_CHARS: Final = r"A-Za-z0-9\-._~%!$&*+,;=:@/?#\[\]"
+
+
+def _secret(allowed: str) -> str:
+    """A run of ``allowed`` URL characters that does not end with ``.,;:!?``."""
+    end = allowed.replace(".", "").replace(",", "").replace(";", "").replace(":", "").replace("!", "")
+    end = end.replace("?", "")
+    return f"[{allowed}]*[{end}]"
+
+
 # Schemes whose whole path is a token (Apprise's Chinese chat plugins and a few push services).
 _TOKEN_SCHEMES: Final = (
     "wecombot",
@@ -60,15 +80,17 @@ _TOKEN_SCHEMES: Final = (
     "barks",
 )
 _TOKEN_URL_RE: Final = re.compile(
-    r"(?i)\b(?P<scheme>" + "|".join(_TOKEN_SCHEMES) + r")://(?P<token>[^\s'\"<>]+)"
+    r"(?i)\b(?P<scheme>" + "|".join(_TOKEN_SCHEMES) + r")://(?P<token>" + _secret(_URL_CHARS) + ")"
 )
 # Query parameters that carry a secret (…?key=…, &access_token=…, ?+X-Token=… headers of json:// and form://).
 _SECRET_QUERY_RE: Final = re.compile(
     r"(?i)(?P<name>[?&](?:\+[\w.-]+|[\w.-]*(?:token|key|secret|pass|pwd|sign|auth|sig)[\w.-]*)=)"
-    r"(?P<value>[^&\s'\"<>#]+)"
+    r"(?P<value>" + _secret(_URL_CHARS.replace("&", "").replace("#", "")) + ")"
 )
 # Webhook URLs that keep the token in the path (Feishu/Lark: /open-apis/bot/v2/hook/<token>).
-_HOOK_PATH_RE: Final = re.compile(r"(?i)(?P<head>/hook/)(?P<token>[^\s/?#'\"<>]+)")
+_HOOK_PATH_RE: Final = re.compile(
+    r"(?i)(?P<head>/hook/)(?P<token>" + _secret(_URL_CHARS.replace("/", "").replace("?", "").replace("#", "")) + ")"
+)
 _BEARER_RE: Final = re.compile(r"(?i)(?P<head>\b(?:bearer|token)\s+)(?P<token>[A-Za-z0-9._~+/=-]{8,})")
 
 
@@ -276,6 +298,10 @@ class Notifier:
         if not added:
             error = f"通知目标 {target_name} 的通知地址格式无法识别，请检查网址写法（为防泄露，此处不显示网址）。"
             return SendResult(ok=False, error=error, permanent=True)
+        if use_html and html is not None:
+            sent = self._to_email(target_name, channel[0], title=title, text=text, html=html)
+            if sent is not None:
+                return sent
         with quiet_apprise():
             result = channel.notify(body=body, title=title, body_format=body_format)
             # Apprise < 2 returns True/False/None; 2.x a result object that is truthy only on full success
@@ -292,6 +318,100 @@ class Notifier:
         if detail:
             error += f"：{detail}"
         return SendResult(ok=False, error=_short(redact(error)))
+
+    def _to_email(self, target_name: str, plugin: Any, *, title: str, text: str, html: str) -> SendResult | None:
+        """Send ``text`` and ``html`` as one ``multipart/alternative`` email per recipient, over the SMTP server,
+        security and login Apprise parsed from the URL; ``None`` when the plugin does not expose them."""
+        import smtplib
+        import ssl
+        from email.message import EmailMessage
+        from email.utils import formataddr, formatdate, make_msgid
+
+        fields = _email_fields(plugin)
+        if fields is None or fields.mode not in ("insecure", "starttls", "ssl"):
+            return None
+        if not fields.to:
+            return SendResult(ok=False, error=f"通知目标 {target_name} 的邮件地址没有收件人（to=…）。", permanent=True)
+        context = ssl.create_default_context()
+        if not fields.verify:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        try:
+            if fields.mode == "ssl":
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(fields.host, fields.port, timeout=fields.timeout, context=context)
+            else:
+                smtp = smtplib.SMTP(fields.host, fields.port, timeout=fields.timeout)
+            with smtp:
+                if fields.mode == "starttls":
+                    smtp.starttls(context=context)
+                if fields.user and fields.password:
+                    smtp.login(fields.user, fields.password)
+                refused: dict[str, tuple[int, bytes]] = {}
+                # One message per recipient, as Apprise sends them: nobody sees the others' addresses.
+                for to in fields.to:
+                    message = EmailMessage()
+                    message["Subject"] = title
+                    message["From"] = formataddr((fields.from_name, fields.from_addr))
+                    message["To"] = to
+                    if fields.cc:
+                        message["Cc"] = ", ".join(fields.cc)
+                    if fields.reply_to:
+                        message["Reply-To"] = ", ".join(fields.reply_to)
+                    message["Date"] = formatdate(localtime=True)
+                    message["Message-ID"] = make_msgid(domain=fields.host or None)
+                    message.set_content(text)
+                    message.add_alternative(html, subtype="html")
+                    refused.update(
+                        smtp.send_message(message, from_addr=fields.from_addr, to_addrs=[to, *fields.cc, *fields.bcc])
+                    )
+        except (OSError, smtplib.SMTPException) as exc:
+            error = f"经 {target_name} 发送失败（{type(exc).__name__}）：{exc}"
+            return SendResult(ok=False, error=_short(redact(error)))
+        if refused:
+            error = f"经 {target_name} 发送失败：邮件服务器拒收 {len(refused)} 个收件人"
+            return SendResult(ok=False, error=_short(redact(error)))
+        return SendResult(ok=True)
+
+
+def _email_fields(plugin: Any) -> _EmailFields | None:
+    """What Apprise's email plugin parsed from the URL, or ``None`` if this Apprise version keeps it elsewhere."""
+    try:
+        mode = plugin.secure_mode
+        from_name, from_addr = plugin.from_addr
+        return _EmailFields(
+            host=str(plugin.smtp_host),
+            port=int(plugin.port),
+            mode=str(getattr(mode, "value", mode)).lower(),
+            user=plugin.user or None,
+            password=plugin.password or None,
+            from_name=str(from_name) if from_name else "",
+            from_addr=str(from_addr),
+            to=[str(addr) for _, addr in plugin.targets],
+            cc=sorted(str(a) for a in getattr(plugin, "cc", ())),
+            bcc=sorted(str(a) for a in getattr(plugin, "bcc", ())),
+            reply_to=sorted(str(a) for a in getattr(plugin, "reply_to", ())),
+            verify=bool(getattr(plugin, "verify_certificate", True)),
+            timeout=float(getattr(plugin, "socket_connect_timeout", 15)),
+        )
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class _EmailFields:
+    host: str
+    port: int
+    mode: str  # insecure | starttls | ssl
+    user: str | None
+    password: str | None
+    from_name: str
+    from_addr: str
+    to: list[str]
+    cc: list[str]
+    bcc: list[str]
+    reply_to: list[str]
+    verify: bool
+    timeout: float
 
 
 __all__ = [

@@ -278,7 +278,8 @@ def check_new_application(session: Session | None, data: NewApplication, *, staf
     if not data.content.strip():
         raise InputError("“申请内容”不能为空。")
     if data.assignee_id is not None and staff_ids is not None and data.assignee_id not in staff_ids:
-        raise InputError(f"“承办人”应为配置文件中的工作人员编号，没有“{data.assignee_id}”。")
+        known = "、".join(sorted(staff_ids)) or "（配置文件中没有工作人员）"
+        raise InputError(f"“承办人”应为配置文件中的工作人员编号之一：{known}，没有“{data.assignee_id}”。")
 
 
 def add_application(

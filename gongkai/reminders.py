@@ -364,7 +364,8 @@ def _extension(
         clock.original_due,
         _urgency(left),
         f"{app.ref}：请决定是否延期（须在原答复期限 {fmt_day(clock.original_due)} 届满前批准并告知申请人，"
-        f"最长可延至 {limit}）{app.note}",
+        f"最长可延至 {limit}）；批准后登记 gongkai request event {app.ref} extension_approved:批准日期"
+        f"（延长不足 20 个工作日的写 extension_approved:批准日期:工作日数）{app.note}",
     )
 
 

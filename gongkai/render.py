@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -26,6 +27,7 @@ from typing import Any, Final
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from gongkai import digest
 from gongkai.dates import fmt_zh
 from gongkai.errors import InputError
 
@@ -68,12 +70,54 @@ def _amount(value: object, where: str = "") -> str:
     return "0" if text in ("", "-0") else text
 
 
+# Inline Markdown syntax, escaped with a backslash wherever a value stands.
+_MD_INLINE: Final = re.compile(r"([\\`*_\[\]|~!])")
+# Block syntax counts only at the start of a line: a value that begins a list item or a line could start a heading,
+# a list, a quote or a setext underline ("#", "-", "+", "=", "1." or "1)").
+_MD_BLOCK_START: Final = re.compile(r"^([#+=-]|[0-9]+(?=[.)]))")
+
+
+def md_escape(value: object) -> str:
+    """``value`` as literal text anywhere in Markdown (a table cell, a list item, a sentence): one line, HTML
+    escaped (a Markdown viewer passes raw HTML through) and Markdown syntax backslash-escaped.
+
+    The one escape for every value Gongkai puts into Markdown it writes itself (Prefect artifacts, the
+    catalogue's Markdown): index numbers, titles, staff names and reviewers' reasons are data, never markup.
+    """
+    text = " ".join(str(value).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_INLINE.sub(r"\\\1", text)
+    match = _MD_BLOCK_START.match(text)
+    if match is not None:
+        marker = match[1]
+        text = marker + "\\" + text[len(marker):] if marker[0].isdigit() else "\\" + text
+    return text
+
+
+def md_code(value: object) -> str:
+    """``value`` as a Markdown code span (a file path, a command): shown literally, whatever it contains.
+
+    The fence is one backtick longer than the longest run of backticks in the value, with a space on each
+    side (CommonMark strips one), so a path with a backtick stays whole.
+    """
+    text = " ".join(str(value).split())
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}" if longest else f"{fence}{text}{fence}"
+
+
 FILTERS: Final[dict[str, Callable[..., Any]]] = {
     "zhdate": _zhdate,
     "isodate": _isodate,
     # Official report figures: a blank or invalid figure is an error, never an empty cell (STYLE point 7).
     "figure": _figure,
     "amount": _amount,
+    # Values written into Markdown (templates that produce Markdown apply it to every value).
+    "md": md_escape,
+    # Digests: lateness from the dates, the subject's topic from the kinds (gongkai.digest).
+    "overdue_on": digest.is_overdue,
+    "overdue_count": digest.overdue_count,
+    "digest_topic": digest.topic,
 }
 """Every filter available to templates, by name."""
 
@@ -115,4 +159,13 @@ def render(name: str, **context: Any) -> str:
     return environment().get_template(name).render(**context)
 
 
-__all__ = ["FILTERS", "TEMPLATES_DIR", "TEMPLATES_ENV", "environment", "render", "search_path"]
+__all__ = [
+    "FILTERS",
+    "TEMPLATES_DIR",
+    "TEMPLATES_ENV",
+    "environment",
+    "md_code",
+    "md_escape",
+    "render",
+    "search_path",
+]

@@ -856,10 +856,13 @@ def summary_markdown(run: ReviewResult, figures: Mapping[str, int], *, names: Ma
                      recent: Sequence[Mapping[str, Any]] = (), limit: int = 50) -> str:  # fmt: skip
     """The Prefect artifact of a run: counts by kind, the open tasks, the outcomes recorded since the last
     week (``recent``, from :func:`history`), the year's figures (no personal data: items by index number,
-    staff by name; reasons are the reviewers' own words)."""
+    staff by name; reasons are the reviewers' own words). Every value quoted is escaped by
+    :func:`gongkai.render.md_escape`."""
+    from gongkai.render import md_escape as md
+
     c = run.counts
     lines = [
-        f"## 定期内容检查 {run.as_of.isoformat()}（{run.period}）",
+        f"## 定期内容检查 {run.as_of.isoformat()}（{md(run.period)}）",
         "",
         f"本次发现 {c['found']} 项：新任务 {c['new']} 个，仍未处理 {c['still_open']} 个，已处理不再提示 "
         f"{c['already_done']} 个，情况已消除自动关闭 {c['closed']} 个。",
@@ -868,7 +871,7 @@ def summary_markdown(run: ReviewResult, figures: Mapping[str, int], *, names: Ma
         "| 检查项 | 本次发现 |",
         "| --- | ---: |",
     ]
-    lines += [f"| {label} | {c['by_kind'].get(k, 0)} |" for k, label in KINDS.items()]
+    lines += [f"| {md(label)} | {c['by_kind'].get(k, 0)} |" for k, label in KINDS.items()]
     lines += ["", f"### 待处理任务（前 {min(limit, len(run.open_tasks))} 个）", ""]
     if run.open_tasks:
         lines += ["| 任务 | 检查项 | 条目/栏目 | 负责人 | 处理期限 | 说明 |", "| ---: | --- | --- | --- | --- | --- |"]
@@ -876,16 +879,16 @@ def summary_markdown(run: ReviewResult, figures: Mapping[str, int], *, names: Ma
             due = t["due_on"].isoformat() + ("（逾期）" if t["overdue"] else "") + ("（紧急）" if t["urgent"] else "")
             owner = names.get(t["owner_id"] or "", "（默认负责人）")
             detail = str(t["detail"]).replace("|", "｜")
-            lines.append(f"| #{t['id']} | {t['kind_label']} | {t['ref']} | {owner} | {due} | {detail} |")
+            lines.append(f"| #{t['id']} | {md(t['kind_label'])} | {md(t['ref'])} | {md(owner)} | {due} | {md(detail)} |")
     else:
         lines.append("无。")
     lines += ["", "### 最近 7 天登记的处理结果", ""]
     if recent:
         lines += ["| 日期 | 任务 | 检查项 | 条目/栏目 | 审查人 | 结果 | 理由 |", "| --- | ---: | --- | --- | --- | --- | --- |"]
         for r in list(recent)[-limit:]:
-            reason = str(r["reason"]).replace("|", "｜").replace("\n", " ")
-            lines.append(f"| {r['reviewed_on'].isoformat()} | #{r['task_id']} | {r['kind_label']} | {r['ref']} | "
-                         f"{r['reviewer']} | {r['outcome_label']} | {reason} |")  # fmt: skip
+            reason = str(r["reason"]).replace("|", "｜")
+            lines.append(f"| {r['reviewed_on'].isoformat()} | #{r['task_id']} | {md(r['kind_label'])} | {md(r['ref'])} | "
+                         f"{md(r['reviewer'])} | {md(r['outcome_label'])} | {md(reason)} |")  # fmt: skip
     else:
         lines.append("无。")
     lines += ["", f"### {run.as_of.year} 年检查情况", ""]
@@ -895,7 +898,7 @@ def summary_markdown(run: ReviewResult, figures: Mapping[str, int], *, names: Ma
         "withheld_assessed": "不予公开信息评估（条）", "made_public": "其中转为公开", "drafts_reviewed": "待审查任务处理（条）",
         "columns_checked": "网站栏目问题处理（次）",
     }  # fmt: skip
-    lines += ["| 项目 | 数量 |", "| --- | ---: |"] + [f"| {v} | {figures.get(k, 0)} |" for k, v in labels.items()]
+    lines += ["| 项目 | 数量 |", "| --- | ---: |"] + [f"| {md(v)} | {figures.get(k, 0)} |" for k, v in labels.items()]
     return "\n".join(lines) + "\n"
 
 

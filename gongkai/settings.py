@@ -2,8 +2,8 @@
 
 ``load_settings()`` reads ``config/gongkai.toml`` (or ``--config PATH`` / ``GONGKAI_CONFIG``) and returns a
 :class:`Settings`. Every problem in the file becomes one :class:`~gongkai.errors.ConfigError` whose message, in
-Chinese, names the file, the key as a dotted path (``staff[2].role``) and what was expected; when there are several
-problems, all of them are listed, one per line.
+Chinese, names the file, the key as a dotted path with list items counted from 1 (``staff 第 3 项的 role``) and
+what was expected; when there are several problems, all of them are listed, one per line.
 
 The file holds the office's policy only. Notification URLs (which may carry passwords or tokens) are refused: a
 staff member's ``notify`` entries name an environment variable (``env:NAME``) or a Prefect Secret block
@@ -22,6 +22,7 @@ import json
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -62,7 +63,17 @@ ROLE_LABELS: Final[dict[Role, str]] = {
 }
 """The Chinese label of each role, for messages and documents."""
 
-_ROLE_CHOICES: Final = "、".join(f"{role}（{label}）" for role, label in ROLE_LABELS.items())
+ROLE_ALIASES: Final[dict[str, Role]] = {
+    **{role: role for role in ROLE_LABELS},
+    "承办人": "handler",
+    "负责人": "unit_head",
+    "科室负责人": "unit_head",
+    "信息公开工作机构负责人": "unit_head",
+    "管理员": "administrator",
+}
+"""Every spelling of a role accepted in the configuration: the English name or its Chinese name."""
+
+_ROLE_CHOICES: Final = "、".join(f"{role}（{label}）" for role, label in ROLE_LABELS.items()) + "，中文名称亦可"
 
 _STAFF_ID_RE: Final = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 _ENV_NAME_RE: Final = re.compile(r"[A-Z_][A-Z0-9_]*")
@@ -71,17 +82,22 @@ _MONTH_DAY_RE: Final = re.compile(r"([0-9]{2})-([0-9]{2})")
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Validators. Their messages are phrases that follow the key in the final sentence ("staff[0].id 应为…").
+# Validators. Their messages are phrases that follow the key in the final sentence ("staff 第 1 项的 id 应为…").
+
+
+_Loc = tuple[int | str, ...]
+"""Where a value is in the file, as pydantic gives it: ``("staff", 1, "notify", 0)`` (list indices from 0)."""
 
 
 class _KeyedProblems(ValueError):
     """Several problems found by one validator, each under a key relative to the value being validated.
 
-    A relative key is ``""`` (the value itself), ``"[1]"`` (an item of it) or ``"staff[2].id"`` (a path below it).
+    A relative key is a location like pydantic's: ``()`` (the value itself), ``(1,)`` (its second item) or
+    ``("staff", 2, "id")`` (a path below it); :func:`_dotted` spells it for staff.
     """
 
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        super().__init__("；".join(f"{key} {phrase}".strip() for key, phrase in problems))
+    def __init__(self, problems: list[tuple[_Loc, str]]) -> None:
+        super().__init__("；".join(f"{_dotted(key)} {phrase}".strip() for key, phrase in problems))
         self.problems = problems
 
 
@@ -192,14 +208,14 @@ def _parse_roles(value: object) -> object:
         raise ValueError(f"应为一个角色名或角色名的列表（可选：{_ROLE_CHOICES}），实际为{_describe(value)}")
     if not items:
         raise ValueError(f"至少要有一个角色（可选：{_ROLE_CHOICES}）")
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple[_Loc, str]] = []
     for index, item in enumerate(items):
-        if item not in ROLE_LABELS:
-            key = "" if single else f"[{index}]"
+        if not isinstance(item, str) or item.strip() not in ROLE_ALIASES:
+            key: _Loc = () if single else (index,)
             problems.append((key, f"应为以下之一：{_ROLE_CHOICES}，实际为{_describe(item)}"))
     if problems:
         raise _KeyedProblems(problems)
-    return tuple(dict.fromkeys(items))
+    return tuple(dict.fromkeys(ROLE_ALIASES[item.strip()] for item in items))
 
 
 def _strictly_decreasing(value: tuple[int, ...]) -> tuple[int, ...]:
@@ -254,6 +270,18 @@ def _cron_field_problem(text: str, low: int, high: int) -> str | None:
         if dash and int(start) > int(end):
             return f"范围 {base} 的起点大于终点"
     return None
+
+
+_PUBLIC_URL_RE: Final = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9\-._~%!$&'()*+,;=:@/?#]*)?")
+
+
+def _valid_public_url(value: str) -> str:
+    if value and not _PUBLIC_URL_RE.fullmatch(value):
+        raise ValueError(
+            '应为以 http:// 或 https:// 开头、不含空格、引号和尖括号的网址（例如 "https://www.example.gov.cn/xxgk/ml/"），'
+            "或不写"
+        )
+    return value
 
 
 def _valid_cron(value: str) -> str:
@@ -428,16 +456,19 @@ class Catalogue(_Section):
         "第二十条的类别默认用条文的表述",
     )
     matters: tuple[CatalogueMatter, ...] = Field(default=(), description="[[catalogue.matters]] 公开事项标准目录")
+    public_url: Annotated[StrictStr, AfterValidator(_valid_public_url)] = Field(
+        default="", description="公开目录在本单位网站上的网址（选填，写入目录摘要）"
+    )
 
     @model_validator(mode="after")
     def _check_categories(self) -> Catalogue:
         from gongkai.items import ART20_CATEGORIES
 
-        problems: list[tuple[str, str]] = []
+        problems: list[tuple[_Loc, str]] = []
         seen: set[str] = set()
         for index, name in enumerate(self.categories):
             if name in seen:
-                problems.append((f"categories[{index}]", f"重复（{_quote(name)} 已写过）"))
+                problems.append((("categories", index), f"重复（{_quote(name)} 已写过）"))
             seen.add(name)
         allowed = _art20_and_configured(self.categories)
         for name in self.category_descriptions:
@@ -452,7 +483,7 @@ class Catalogue(_Section):
             if matter.category not in allowed:
                 problems.append(
                     (
-                        f"matters[{index}].category",
+                        ("matters", index, "category"),
                         f"应为第二十条的类别（{'、'.join(ART20_CATEGORIES)}）或 categories 中的类别"
                         f"（{'、'.join(self.categories) or '未配置'}），实际为 {_quote(matter.category)}",
                     )
@@ -553,9 +584,13 @@ class ConfigFile(_Section):
 
     @model_validator(mode="after")
     def _check_staff_as_a_whole(self) -> ConfigFile:
-        problems: list[tuple[str, str]] = []
+        problems: list[tuple[_Loc, str]] = []
         known = "、".join(person.id for person in self.staff)
-        for key, owner in (("catalogue.owner", self.catalogue.owner), ("review.owner", self.review.owner)):
+        owners: tuple[tuple[_Loc, str | None], ...] = (
+            (("catalogue", "owner"), self.catalogue.owner),
+            (("review", "owner"), self.review.owner),
+        )
+        for key, owner in owners:
             if owner is not None and not any(person.id == owner for person in self.staff):
                 problems.append((key, f"应为 [[staff]] 中的人员标识（{known}），实际为 {_quote(owner)}"))
         allowed = self.catalogue.all_categories
@@ -564,7 +599,7 @@ class ConfigFile(_Section):
             if category not in allowed:
                 problems.append(
                     (
-                        "review.category_intervals",
+                        ("review", "category_intervals"),
                         f"中的类别 {_quote(category)} 不是第二十条的类别，也不在 [catalogue] categories 中"
                         f"（可用：{'、'.join(allowed)}）",
                     )
@@ -574,13 +609,16 @@ class ConfigFile(_Section):
             if column.name in seen_columns:
                 first = seen_columns[column.name]
                 problems.append(
-                    (f"review.columns[{index}].name", f"与 review.columns[{first}].name 重复（{_quote(column.name)}）")
+                    (
+                        ("review", "columns", index, "name"),
+                        f"与 {_dotted(('review', 'columns', first, 'name'))} 重复（{_quote(column.name)}）",
+                    )
                 )
             seen_columns.setdefault(column.name, index)
             for c_index, category in enumerate(column.categories):
                 if category not in allowed:
                     problems.append(
-                        (f"review.columns[{index}].categories[{c_index}]", f"{expected}，实际为 {_quote(category)}")
+                        (("review", "columns", index, "categories", c_index), f"{expected}，实际为 {_quote(category)}")
                     )
         first_index: dict[str, int] = {}
         for index, person in enumerate(self.staff):
@@ -588,8 +626,8 @@ class ConfigFile(_Section):
                 first = first_index[person.id]
                 problems.append(
                     (
-                        f"staff[{index}].id",
-                        f"与 staff[{first}].id 重复（都是 {_quote(person.id)}），人员标识不能重复",
+                        ("staff", index, "id"),
+                        f"与 {_dotted(('staff', first, 'id'))} 重复（都是 {_quote(person.id)}），人员标识不能重复",
                     )
                 )
             else:
@@ -602,7 +640,7 @@ class ConfigFile(_Section):
             if not any(person.has_role(role) for person in self.staff):
                 label = f"{role}（{ROLE_LABELS[role]}）"
                 problems.append(
-                    ("staff", f"中至少要有一人担任 {label}：{reason}；目前没有人的 role 包含 {role}")
+                    (("staff",), f"中至少要有一人担任 {label}：{reason}；目前没有人的 role 包含 {role}")
                 )
         if problems:
             raise _KeyedProblems(problems)
@@ -655,6 +693,32 @@ class Settings(ConfigFile):
         if role not in ROLE_LABELS:
             raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLE_LABELS)}")
         return tuple(person for person in self.staff if person.has_role(role))
+
+    def unset_notify_variables(self, environ: Mapping[str, str]) -> list[str]:
+        """One Chinese line per ``env:`` notify target whose variable is unset or blank in ``environ``.
+
+        Each line names the person (place in the file, name and id) and the variable, and says whether that
+        person would then receive nothing at all (no other target left: no ``console``, no ``secret:`` block,
+        no variable that is set). Secret blocks are not read here (that needs Prefect); they count as usable.
+        """
+        lines: list[str] = []
+        for number, person in enumerate(self.staff, start=1):
+            unset = [
+                target
+                for target in person.notify
+                if target.startswith("env:") and not environ.get(target[len("env:"):], "").strip()
+            ]
+            if not unset:
+                continue
+            nothing = len(unset) == len(person.notify)
+            for target in unset:
+                variable = target[len("env:"):]
+                effect = "此人收不到任何通知" if nothing else f"经此渠道的通知发不出去（其他 {len(person.notify) - len(unset)} 个目标仍可用）"
+                lines.append(
+                    f"第 {number} 位工作人员 {person.name}（{person.id}）的通知目标 {target}：环境变量 {variable} "
+                    f"未设置或为空，{effect}"
+                )
+        return lines
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -761,23 +825,24 @@ _EXPECTED_TYPES: Final = {
 }
 
 
-def _dotted(loc: tuple[int | str, ...]) -> str:
-    """``("staff", 2, "role")`` → ``"staff[2].role"``."""
+def _dotted(loc: _Loc) -> str:
+    """A location as staff count: ``("staff", 1, "notify", 0)`` → ``"staff 第 2 项的 notify 第 1 项"``.
+
+    List items are counted from 1, as people count them (pydantic and TOML arrays count from 0), so the second
+    ``[[staff]]`` is ``staff 第 2 项``; dotted table keys stay dotted (``reminders.ladder 第 3 项``).
+    """
     key = ""
+    after_item = False
     for part in loc:
         if isinstance(part, int):
-            key += f"[{part}]"
+            key += f" 第 {part + 1} 项"
+            after_item = True
+        elif not key:
+            key = part
         else:
-            key += f".{part}" if key else part
+            key += f"的 {part}" if after_item else f".{part}"
+            after_item = False
     return key
-
-
-def _join_key(base: str, relative: str) -> str:
-    if not relative:
-        return base
-    if relative.startswith("[") or not base:
-        return base + relative
-    return f"{base}.{relative}"
 
 
 def _section(loc: tuple[int | str, ...]) -> tuple[type[BaseModel], str] | None:
@@ -807,7 +872,7 @@ def _field_description(loc: tuple[int | str, ...]) -> str | None:
 
 def _phrases(error: Any) -> list[tuple[str, str]]:
     """One pydantic error as ``(dotted key, phrase)`` pairs; the phrase follows the key in the sentence."""
-    loc: tuple[int | str, ...] = tuple(error["loc"])
+    loc: _Loc = tuple(error["loc"])
     key = _dotted(loc)
     kind: str = error["type"]
     ctx: dict[str, Any] = error.get("ctx") or {}
@@ -815,7 +880,7 @@ def _phrases(error: Any) -> list[tuple[str, str]]:
     if kind in ("value_error", "assertion_error"):
         cause = ctx.get("error")
         if isinstance(cause, _KeyedProblems):
-            return [(_join_key(key, relative), phrase) for relative, phrase in cause.problems]
+            return [(_dotted(loc + relative), phrase) for relative, phrase in cause.problems]
         return [(key, str(cause) if cause is not None else error["msg"])]
     if kind == "missing":
         description = _field_description(loc)

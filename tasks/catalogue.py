@@ -17,6 +17,8 @@ from tasks.common import database, settings
 def update_catalogue_task(as_of: date) -> dict[str, Any]:
     """Build the catalogue and the guide, diff against the last snapshot, check completeness, store."""
     from gongkai.catalogue_build import digest_text, quarter_of, summary_markdown, update_catalogue
+    from gongkai.clockseam import office_today
+    from gongkai.digest import late_note
 
     cfg = settings()
     period, _, _ = quarter_of(as_of)
@@ -37,5 +39,7 @@ def update_catalogue_task(as_of: date) -> dict[str, Any]:
         "findings": len(update.findings),
         "files": {k: str(v) for k, v in update.files.items()},
         "markdown": summary_markdown(update),
-        "digest": digest_text(update),
+        "digest": digest_text(
+            update, public_url=cfg.catalogue.public_url, late_note=late_note(as_of, office_today(cfg.tz))
+        ),
     }

@@ -192,6 +192,33 @@ def test_init_creates_database(home: Path) -> None:
     assert ok("init").exit_code == 0  # idempotent
 
 
+def test_init_names_the_person_an_unset_notify_variable_leaves_without_messages(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = CONFIG.read_text(encoding="utf-8")
+    text = text.replace('notify = ["console"]  # 正式使用改为 ["env:GONGKAI_NOTIFY_LI"]', 'notify = ["env:GONGKAI_NOTIFY_LI"]')
+    text = text.replace('notify = ["console"]  # 正式使用改为 ["env:GONGKAI_NOTIFY_ZHAO"]',
+                        'notify = ["console", "env:GONGKAI_NOTIFY_ZHAO"]')  # fmt: skip
+    config = tmp_path / "office.toml"
+    config.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("GONGKAI_CONFIG", str(config))
+    monkeypatch.delenv("GONGKAI_NOTIFY_LI", raising=False)
+    monkeypatch.setenv("GONGKAI_NOTIFY_ZHAO", " ")
+
+    result = gk("init")
+
+    assert result.exit_code == 1, (result.output, result.exception)
+    assert (home / "gongkai.db").is_file()  # the database is still made: init ran, and found problems
+    lines = result.stderr.strip().splitlines()
+    li = next(line for line in lines if "GONGKAI_NOTIFY_LI" in line)
+    assert "li" in li and "李" in li and "收不到任何通知" in li
+    zhao = next(line for line in lines if "GONGKAI_NOTIFY_ZHAO" in line)
+    assert "zhao" in zhao and "收不到任何通知" not in zhao  # the console still reaches him
+    monkeypatch.setenv("GONGKAI_NOTIFY_LI", "mailto://127.0.0.1:2525?to=li@example.com")
+    monkeypatch.setenv("GONGKAI_NOTIFY_ZHAO", "mailto://127.0.0.1:2525?to=zhao@example.com")
+    assert ok("init").stderr == ""
+
+
 def test_init_refuses_unknown_config_key(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bad = tmp_path / "bad.toml"
     text = CONFIG.read_text(encoding="utf-8")
@@ -533,6 +560,36 @@ def test_every_command_has_help(home: Path, path: tuple[str, ...]) -> None:
     assert "Usage:" in result.stdout
     assert CJK.search(result.stdout)
     assert list(home.iterdir()) == []
+
+
+def test_request_add_with_an_unknown_assignee_lists_the_staff(home: Path) -> None:
+    line = refused(
+        "request", "add", "--received", "2025-01-24", "--applicant-type", "自然人", "--applicant-name", "张小明",
+        "--content", "请求公开某文件", "--assignee", "wangli", "--as-of", "2025-01-24",
+    )  # fmt: skip
+
+    assert "wangli" in line
+    for staff_id in ("wang", "li", "zhao"):  # the shipped configuration's people
+        assert staff_id in line, line
+
+
+def _groups(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    yield prefix
+    for name, cmd in sorted(group.commands.items()):
+        if isinstance(cmd, click.Group):
+            yield from _groups(cmd, (*prefix, name))
+
+
+@pytest.mark.parametrize("path", list(_groups(main)), ids=lambda p: " ".join(p) or "gongkai")
+def test_every_command_listed_with_a_whole_description(home: Path, path: tuple[str, ...]) -> None:
+    """``gongkai --help`` once showed ``run  ...``: Click cuts a long first line and may leave nothing."""
+    listing = ok(*path, "--help").stdout.split("Commands:", 1)[1]
+    lines = [line.strip() for line in listing.splitlines() if line.strip()]
+    assert lines
+    for line in lines:
+        name, _, description = line.partition(" ")
+        assert CJK.search(description), line
+        assert not description.strip().endswith("..."), line
 
 
 # -- the installed script and its start-up cost ---------------------------------------------------------

@@ -58,3 +58,29 @@ def test_scheduled_run_does_a_quarter_once(office: Path) -> None:
 
     assert "skipped" not in catalogue_update(as_of=date(2026, 10, 1), scheduled=True)
     assert catalogue_update(as_of=date(2026, 10, 2), scheduled=True)["skipped"] is True
+
+
+def test_catalogue_notice_names_the_file_the_address_and_a_late_catch_up(
+    office: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.catalogue import catalogue_update
+    from gongkai.clockseam import office_today
+
+    config = tmp_path / "office.toml"
+    text = (REPO / "config" / "gongkai.toml").read_text(encoding="utf-8")
+    config.write_text(text.replace('owner = "wang"\n', 'owner = "wang"\npublic_url = "https://www.example.gov.cn/xxgk/ml/"\n', 1),
+                      encoding="utf-8")  # fmt: skip
+    monkeypatch.setenv("GONGKAI_CONFIG", str(config))
+
+    late = catalogue_update(as_of=date(2026, 10, 1))  # the quarter's run, caught up on a later day
+    console = (office / "messages" / "console.log").read_text(encoding="utf-8")
+    page = Path(late["files"]["catalogue.html"])
+    assert "（补做：本应于 2026-10-01 运行）2026-Q3 政府信息公开目录和指南已更新" in console
+    assert f"目录文件：{page}" in console and str(page.parent) in console
+    assert "网站上的公开目录：https://www.example.gov.cn/xxgk/ml/" in console
+    assert "文件目录中" not in console
+
+    today = office_today("Asia/Shanghai")
+    catalogue_update(as_of=today)  # on time: no 补做
+    console = (office / "messages" / "console.log").read_text(encoding="utf-8")
+    assert console.count("（补做：") == 1

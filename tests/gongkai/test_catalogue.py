@@ -320,6 +320,23 @@ def test_markdown_catalogue_escapes_cells() -> None:
     assert all(line.count("|") - line.count("\\|") == 11 for line in lines)
 
 
+def test_catalogue_artifact_escapes_what_it_quotes(tmp_path: Path) -> None:
+    from gongkai.catalogue_build import CatalogueUpdate, summary_markdown
+
+    update = CatalogueUpdate(
+        "2025-Q3", date(2025, 10, 1), 2, cat.Diff(added=("A_1*",)),
+        [cat.Finding("missing_field", "A_0001：缺少 <script>alert(1)</script> 的 *发布机构*", index_no="A_0001"),
+         cat.Finding("overdue", "# 标题 | 单元格", index_no="A-2")],
+        {"catalogue.md": tmp_path / "a`b_c" / "catalogue.md"},
+    )  # fmt: skip
+    md = summary_markdown(update)
+
+    assert "<script>" not in md and "&lt;script&gt;" in md
+    assert "A\\_0001" in md and "\\*发布机构\\*" in md
+    assert "- \\# 标题 \\| 单元格" in md
+    assert f"`` {tmp_path}/a`b_c/catalogue.md ``" in md  # a path in a code span, whole and literal
+
+
 def test_markdown_guide_has_contacts() -> None:
     md = cat.render_guide_markdown(OFFICE, ["财政预算决算"], [{**MATTER, "frequency": "quarterly"}], [])
     for key in ("disclosure_unit", "address", "phone", "fax", "email", "website"):

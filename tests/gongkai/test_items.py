@@ -276,10 +276,10 @@ def test_catalogue_settings_shipped_and_defaults(tmp_path: Path) -> None:
 def test_catalogue_settings_bad_frequency_and_unknown_category(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_settings(_config(tmp_path, _MATTER.format(frequency="weekly", category="社会救助")))
-    assert "catalogue.matters[0].frequency" in str(info.value) and "weekly" in str(info.value)
+    assert "catalogue.matters 第 1 项的 frequency" in str(info.value) and "weekly" in str(info.value)
     with pytest.raises(ConfigError) as info:
         load_settings(_config(tmp_path, _MATTER.format(frequency="event", category="天气")))
-    assert "catalogue.matters[0].category" in str(info.value) and "天气" in str(info.value)
+    assert "catalogue.matters 第 1 项的 category" in str(info.value) and "天气" in str(info.value)
     with pytest.raises(ConfigError, match="catalogue.owner"):
         load_settings(_config(tmp_path, 'owner = "nobody"\n'))
 

@@ -39,7 +39,9 @@ from gongkai.settings import Settings, load_settings
 from tests.servers import HookServer, SmtpSink, free_port
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-SUBJECT_RE = re.compile(r"【政务公开提醒】\d{4}-\d{2}-\d{2} 待办 \d+ 项(（逾期 \d+ 项）)?(（可能重复）)?")
+SUBJECT_RE = re.compile(
+    r"【政务公开提醒】\d{4}-\d{2}-\d{2} [\u4e00-\u9fff、]+：待办 \d+ 项(（逾期 \d+ 项）)?(（可能重复）)?"
+)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -197,11 +199,18 @@ def test_one_digest_per_recipient_and_nothing_twice(engine: Engine, office: Sett
     assert delivered == DeliveryCounts(sent=5, messages=3, failed=0, possible_repeats=0, alerts=0)
     assert sorted(m.to[0] for m in smtp.messages) == ["li@example.com", "wang@example.com", "zhao@example.com"]
     (wang,) = smtp.to("wang@example.com")
-    assert wang.subject == "【政务公开提醒】2026-11-23 待办 3 项（逾期 2 项）"
+    assert wang.subject == "【政务公开提醒】2026-11-23 期限提醒：待办 3 项（逾期 2 项）"
     # Most urgent first: the two overdue lines (urgency 0), then the reply deadline.
     positions = [wang.text.index(r.text) for r in (PLAN[3], PLAN[1], PLAN[0])]
     assert positions == sorted(positions)
-    assert wang.html is not None and "<th>编号</th><th>事项</th><th>期限</th><th>说明</th>" in wang.html
+    assert wang.html is not None and re.search(r"<th[^>]*>编号</th><th[^>]*>事项</th><th[^>]*>期限</th><th>说明</th>",
+                                               wang.html)  # fmt: skip
+    # The narrow 事项 column keeps its label on one line (it wrapped one character a line).
+    assert re.search(r'<td style="white-space: nowrap; min-width: 6em;">逾期督办</td>', wang.html)
+    # The plain-text part is the text template (numbered lines, one reminder a line), not a conversion of the
+    # HTML table (one cell a line).
+    assert re.search(r"^1\. 【逾期督办】期限 2026-11-20（已逾期）$", wang.text, re.MULTILINE), wang.text
+    assert "\n编号\n" not in wang.text and "<" not in wang.text
     assert all(status == "sent" for status in statuses(engine).values())
 
     # The same day again (a re-run, a restart): nothing is sent twice.
@@ -491,6 +500,15 @@ def test_no_secret_in_logs_errors_or_alerts(
         ("Authorization: Bearer abcdefgh12345", "Authorization: Bearer ***"),
         ("mailto://127.0.0.1:25?to=wang@example.com", "mailto://127.0.0.1:25?to=wang@example.com"),
         ("2026-0001：答复期限 2026-11-30", "2026-0001：答复期限 2026-11-30"),
+        # Only the secret is masked: the sentence around it stays whole (issue 11).
+        ("通知地址（wecombot://SECRETKEY）无效。", "通知地址（wecombot://***）无效。"),
+        ("地址 wecombot://SECRETKEY。请检查", "地址 wecombot://***。请检查"),
+        ("（dingtalk://secret@token123，已停用）", "（dingtalk://***，已停用）"),
+        ("（见 wecombot://SECRETKEY）", "（见 wecombot://***）"),
+        ("see (wecombot://SECRETKEY).", "see (wecombot://***)."),
+        ("（https://oapi.dingtalk.com/robot/send?access_token=T0K）。", "（https://oapi.dingtalk.com/robot/send?access_token=***）。"),
+        ("（https://open.feishu.cn/open-apis/bot/v2/hook/abc-123）。", "（https://open.feishu.cn/open-apis/bot/v2/hook/***）。"),
+        ("（mailtos://user:S3cret@smtp.example.com）。", "（mailtos://user:***@smtp.example.com）。"),
     ],
 )
 def test_redact(text: str, expected: str) -> None:
@@ -603,7 +621,7 @@ def test_alert_goes_to_administrators_other_channel_without_fallback(
     assert delivered.failed == 3 and delivered.alerts == 1
     # The hook got wang's digest (his second channel) and then the alert about his email channel.
     titles = [p["title"] for p in hook.posts]
-    assert titles[0].startswith("【政务公开提醒】2026-11-23 待办 3 项")
+    assert titles[0].startswith("【政务公开提醒】2026-11-23 期限提醒：待办 3 项")
     assert "发送失败" in titles[1] and "env:GONGKAI_NOTIFY_WANG " in hook.posts[1]["message"]
 
 
@@ -644,6 +662,53 @@ def test_digest_footer_only_when_applications_are_concerned(tmp_path: Path) -> N
                                           recipient="wang", as_of=date(2026, 11, 27))
     assert "gongkai request event" in app_text and "gongkai request event" in app_html
     assert "gongkai request event" not in cat_text and "gongkai request event" not in cat_html
+
+
+def _row(key: str, kind: str, *, deadline: date | None = None, urgency: int = 1) -> Any:
+    from types import SimpleNamespace
+
+    return SimpleNamespace(key=key, kind=kind, ref="X", deadline=deadline, urgency=urgency, text="说明",
+                           possible_repeat=False)  # fmt: skip
+
+
+def test_overdue_is_the_date_not_the_urgency(tmp_path: Path) -> None:
+    """An urgent review task due tomorrow is planned with urgency 0 (it sorts first) but it is not late."""
+    from gongkai.outbox import render_digest
+
+    settings = make_settings(tmp_path, fallback=False)
+    today = date(2026, 11, 23)
+    urgent = _row("review:7:2026-W48", "review", deadline=date(2026, 11, 24), urgency=0)
+    subject, text, html = render_digest([urgent], settings=settings, recipient="wang", as_of=today)
+    assert "逾期" not in subject and "已逾期" not in text and "已逾期" not in html
+    late = _row("review:8:overdue:2026-11-23", "review_overdue", deadline=date(2026, 11, 20), urgency=0)
+    # Someone else's date passing (the applicant's correction period) is not the office being late.
+    theirs = _row("app:9:correction_expired:2026-11-20", "correction_expired", deadline=date(2026, 11, 20))
+    subject, text, html = render_digest([urgent, late, theirs], settings=settings, recipient="wang", as_of=today)
+    assert subject.endswith("（逾期 1 项）")
+    assert text.count("（已逾期）") == 1 and html.count("（已逾期）") == 1
+    assert "其中 1 项已逾期" in text
+
+
+@pytest.mark.parametrize(
+    ("kinds", "topic"),
+    [
+        (["catalogue"], "公开目录更新"),
+        (["report"], "年度报告"),
+        (["report_readiness"], "年度报告准备"),
+        (["review"], "内容检查"),
+        (["reply", "overdue"], "期限提醒"),
+        (["review_overdue"], "期限提醒"),
+        (["reply", "review", "catalogue"], "期限提醒、公开目录更新、内容检查"),
+    ],
+)
+def test_digest_subject_names_what_it_is_about(tmp_path: Path, kinds: list[str], topic: str) -> None:
+    from gongkai.outbox import render_digest
+
+    settings = make_settings(tmp_path, fallback=False)
+    rows = [_row(f"{kind}:{n}", kind) for n, kind in enumerate(kinds)]
+    subject, _, _ = render_digest(rows, settings=settings, recipient="wang", as_of=date(2026, 10, 1))
+    assert subject == f"【政务公开提醒】2026-10-01 {topic}：待办 {len(kinds)} 项"
+    assert SUBJECT_RE.fullmatch(subject)
 
 
 def test_daily_plan_never_supersedes_a_weekly_or_yearly_notice(engine: Engine, office: Settings, smtp: SmtpSink) -> None:

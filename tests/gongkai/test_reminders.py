@@ -290,6 +290,9 @@ def test_extension_decision_to_the_unit_head(engine: Engine, settings: Settings)
     assert ext.deadline == D("2025-03-31")
     assert "请决定是否延期" in ext.text
     assert "2025-03-31（星期一）" in ext.text and "最长可延至 2025-04-28（星期一）" in ext.text
+    # It names the event to record once approved (the footer's generic "gongkai request event 编号 …" does not).
+    assert "gongkai request event 2025-0001 extension_approved:批准日期" in ext.text
+    assert "extension_approved:批准日期:工作日数" in ext.text
     # Same key on every day of the window (the outbox sends it once).
     assert one(plan(engine, settings, "2025-03-31"), "extension").key == ext.key
 

@@ -844,6 +844,22 @@ def test_summary_markdown_has_no_personal_number(engine: Engine, settings: Setti
     assert "| 2025-03-06 | #1 | 公开内容含个人信息 | JX-E12 | 王丽 | 撤下 | 含个人信息｜先撤下 |" in text
 
 
+def test_summary_markdown_escapes_item_numbers_names_and_reasons(engine: Engine, settings: Settings) -> None:
+    add_item(engine, "JX_E*13*", published_on=D("2025-01-06"), summary=f"身份证{ID_NUMBER}")
+    result = run(engine, settings, "2025-03-05")
+    with session_scope(engine) as s:
+        figures = review.year_figures(s, 2025)
+        review.record_outcome(s, 1, outcome="withdraw", reviewer="<b>王_丽</b>", reviewed_on=D("2025-03-06"),
+                              reason="# 撤下 [见](javascript:x)", by="wang", as_of=D("2025-03-06"))  # fmt: skip
+        recent = review.history(s, since=D("2025-03-03"))
+    text = review.summary_markdown(result, figures, names={"li": "李_强_"}, recent=recent)
+
+    assert "JX\\_E\\*13\\*" in text and "JX_E*13*" not in text
+    assert "李\\_强\\_" in text
+    assert "<b>" not in text and "&lt;b&gt;王\\_丽&lt;/b&gt;" in text
+    assert "\\[见\\]" in text and "[见](" not in text
+
+
 # -- record_outcome: refusals ------------------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -129,6 +130,36 @@ def test_roles_normalised_to_a_tuple_and_lookups(tmp_path: Path) -> None:
     assert settings.staff_with_role("handler") == (settings.staff[0], zhao)
 
 
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ('["承办人", "unit_head"]', ("handler", "unit_head")),
+        ('["负责人", "管理员"]', ("unit_head", "administrator")),
+        ('"科室负责人"', ("unit_head",)),
+        ('["信息公开工作机构负责人", "unit_head"]', ("unit_head",)),
+    ],
+)
+def test_roles_accepted_by_their_chinese_names(tmp_path: Path, written: str, expected: tuple[str, ...]) -> None:
+    settings = load_settings(write(tmp_path, MINIMAL.replace('role = "unit_head"', f"role = {written}")))
+
+    zhao = settings.staff_by_id("zhao")
+    assert zhao is not None and zhao.role == expected
+
+
+def test_staff_are_counted_from_one_in_messages(tmp_path: Path) -> None:
+    _, message = config_error(tmp_path, MINIMAL.replace('role = "unit_head"', 'role = "boss"'))
+
+    assert "staff 第 2 项的 role" in message  # zhao is the second person in the file
+    assert "[1]" not in message and "[0]" not in message
+    assert "中文名称亦可" in message
+
+
+@pytest.mark.parametrize("url", ['"><script>alert(1)</script>', "www.example.gov.cn", "https://a b.cn/", "javascript:x"])
+def test_catalogue_public_url_must_be_a_plain_web_address(tmp_path: Path, url: str) -> None:
+    _, message = config_error(tmp_path, MINIMAL + f"\n[catalogue]\npublic_url = {json.dumps(url)}\n")
+    assert "catalogue.public_url" in message and "http" in message
+
+
 def test_settings_are_frozen(tmp_path: Path) -> None:
     settings = load_settings(write(tmp_path, MINIMAL))
 
@@ -203,26 +234,26 @@ def test_module_imports_nothing_heavy() -> None:
         ),
         pytest.param(
             MINIMAL.replace('role = "unit_head"', 'role = "boss"'),
-            "staff[1].role",
+            "staff 第 2 项的 role",
             ["应为以下之一", "unit_head", "boss"],
             id="bad-role",
         ),
         pytest.param(
             MINIMAL.replace('role = "unit_head"', 'role = ["unit_head", "chief"]'),
-            "staff[1].role[1]",
+            "staff 第 2 项的 role 第 2 项",
             ["应为以下之一", "chief"],
             id="bad-role-in-list",
         ),
         pytest.param(
             MINIMAL.replace('id = "zhao"', 'id = "Zhao Jianguo"'),
-            "staff[1].id",
+            "staff 第 2 项的 id",
             ["小写英文字母开头", "Zhao Jianguo"],
             id="bad-staff-id",
         ),
         pytest.param(
             MINIMAL + '\n[[staff]]\nid = "wang"\nname = "王磊"\nrole = "handler"\n',
-            "staff[2].id",
-            ["staff[0].id 重复", "wang"],
+            "staff 第 3 项的 id",
+            ["staff 第 1 项的 id 重复", "wang"],
             id="duplicate-staff-id",
         ),
         pytest.param(
@@ -239,13 +270,13 @@ def test_module_imports_nothing_heavy() -> None:
         ),
         pytest.param(
             MINIMAL + 'notify = ["env:gongkai-notify"]\n',
-            "staff[1].notify[0]",
+            "staff 第 2 项的 notify 第 1 项",
             ["环境变量名", "大写英文字母", "gongkai-notify"],
             id="bad-env-name",
         ),
         pytest.param(
             MINIMAL + 'notify = ["secret:Notify_Zhao"]\n',
-            "staff[1].notify[0]",
+            "staff 第 2 项的 notify 第 1 项",
             ["Secret 块名", "Notify_Zhao"],
             id="bad-secret-block-name",
         ),
@@ -257,13 +288,13 @@ def test_module_imports_nothing_heavy() -> None:
         ),
         pytest.param(
             MINIMAL + "\n[reminders]\nladder = [3, 1, -1]\n",
-            "reminders.ladder[2]",
+            "reminders.ladder 第 3 项",
             ["应不小于 0", "-1"],
             id="ladder-negative",
         ),
         pytest.param(
             MINIMAL + "\n[reminders]\nladder = [90, 1]\n",
-            "reminders.ladder[0]",
+            "reminders.ladder 第 1 项",
             ["应不大于 60", "90"],
             id="ladder-too-long",
         ),
@@ -323,7 +354,7 @@ def test_notify_url_is_refused_without_echoing_it(tmp_path: Path) -> None:
     path, message = config_error(tmp_path, text)
 
     assert str(path) in message
-    assert "staff[1].notify[0]" in message
+    assert "staff 第 2 项的 notify 第 1 项" in message
     assert "环境变量" in message and "Secret" in message
     assert "hunter2" not in message
     assert "mail.example.org" not in message
@@ -333,14 +364,14 @@ def test_notify_url_is_refused_without_echoing_it(tmp_path: Path) -> None:
 def test_notify_url_given_as_a_plain_string_is_not_echoed(tmp_path: Path) -> None:
     _, message = config_error(tmp_path, MINIMAL + 'notify = "wecombot://secret-bot-key"\n')
 
-    assert "staff[1].notify" in message
+    assert "staff 第 2 项的 notify" in message
     assert "secret-bot-key" not in message
 
 
 def test_unrecognised_notify_value_is_not_echoed(tmp_path: Path) -> None:
     _, message = config_error(tmp_path, MINIMAL + 'notify = ["123456:AAE-bot-token"]\n')
 
-    assert "staff[1].notify[0]" in message
+    assert "staff 第 2 项的 notify 第 1 项" in message
     assert "AAE-bot-token" not in message
 
 
@@ -350,7 +381,7 @@ def test_several_mistakes_are_listed_one_per_line(tmp_path: Path) -> None:
 
     lines = message.splitlines()
     assert str(path) in lines[0] and "2 处错误" in lines[0]
-    assert "staff[1].role" in lines[1]
+    assert "staff 第 2 项的 role" in lines[1]
     assert "reminders.ladder" in lines[2]
 
 
@@ -566,32 +597,32 @@ def test_review_defaults_and_shipped_values(tmp_path: Path) -> None:
         ),
         pytest.param(
             '[[review.columns]]\nname = "工作动态"\nkind = "blog"\ncategories = ["监督检查"]\n',
-            "review.columns[0].kind",
+            "review.columns 第 1 项的 kind",
             ["news", "policy", "other", "blog"],
             id="bad-column-kind",
         ),
         pytest.param(
             '[[review.columns]]\nname = "工作动态"\nkind = "news"\ncategories = ["天气"]\n',
-            "review.columns[0].categories[0]",
+            "review.columns 第 1 项的 categories 第 1 项",
             ["第二十条的类别", "天气"],
             id="bad-column-category",
         ),
         pytest.param(
             '[[review.columns]]\nname = "A"\nkind = "news"\ncategories = ["监督检查"]\n'
             '[[review.columns]]\nname = "A"\nkind = "other"\ncategories = ["应急管理"]\n',
-            "review.columns[1].name",
-            ["review.columns[0].name 重复"],
+            "review.columns 第 2 项的 name",
+            ["review.columns 第 1 项的 name 重复"],
             id="duplicate-column",
         ),
         pytest.param(
             f'[[review.columns]]\nname = "{"栏" * 61}"\nkind = "news"\ncategories = ["监督检查"]\n',
-            "review.columns[0].name",
+            "review.columns 第 1 项的 name",
             ["最长 60 个字符", "实际为 61 个字符"],
             id="column-name-too-long",
         ),
         pytest.param(
             '[[review.columns]]\nname = "A"\nkind = "news"\ncategory = ["监督检查"]\n',
-            "review.columns[0].category",
+            "review.columns 第 1 项的 category",
             ["未知的配置项", "是不是想写 categories"],
             id="unknown-column-key",
         ),

@@ -475,7 +475,7 @@ class Catalogue(_Section):
             if name not in allowed:
                 problems.append(
                     (
-                        "category_descriptions",
+                        ("category_descriptions",),
                         f"中的类别 {_quote(name)} 不是第二十条的类别，也不在 categories 中（可用：{'、'.join(allowed)}）",
                     )
                 )

@@ -460,7 +460,10 @@ def deployments(cfg: Settings) -> list[Any]:
     return out
 
 
-def run(cfg: Settings, *, port: int | None = None) -> None:
+def run(
+    cfg: Settings, *, port: int | None = None, announce: Callable[[str], None] | None = None,
+    log_file: Path | None = None,
+) -> None:
     """Start the local server, catch up, and serve every schedule until SIGTERM/SIGINT."""
     # A stop request can come at any moment (systemd sends SIGTERM). Until Prefect's runner has
     # installed its own handler, only note it: the catch-up finishes its current flow, and a request
@@ -478,11 +481,18 @@ def run(cfg: Settings, *, port: int | None = None) -> None:
     os.environ["PREFECT_API_URL"] = server.url
     (prefect_home / "api-url").write_text(server.url + "\n", encoding="utf-8")
     try:
+        caught_up: list[str] = []
         if not stop.is_set():
-            for item in catch_up(cfg, stop=stop):
+            caught_up = catch_up(cfg, stop=stop)
+            for item in caught_up:
                 log.info("Caught up: %s", item)
+
+        def started() -> None:
+            if announce is not None:
+                announce(startup_summary(cfg, port, caught_up, prefect_home / "server.log", log_file))
+
         if not stop.is_set():
-            _serve(deployments(cfg), stop, port, cfg)
+            _serve(deployments(cfg), stop, port, cfg, on_started=started)
     finally:
         with contextlib.suppress(FileNotFoundError):
             (prefect_home / "api-url").unlink()
@@ -555,7 +565,49 @@ def _drain_prefect_workers() -> None:
             log.warning("Could not flush %s: %s", worker.__name__, type(exc).__name__)
 
 
-def _serve(deps: list[Any], stop: threading.Event, port: int, cfg: Settings) -> None:
+PROCESS_LABELS: dict[str, str] = {
+    "reminders": "期限提醒",
+    "catalogue": "公开目录和指南更新",
+    "review": "定期内容检查",
+    "report_readiness": "年度报告准备情况",
+}
+
+
+def startup_summary(
+    cfg: Settings, port: int, caught_up: list[str], server_log: Path, log_file: Path | None,
+    now: datetime | None = None,
+) -> str:
+    """What the person who started the service needs, in Chinese, once: where the Prefect UI is, what was caught
+    up, when each schedule runs next, where the logs are, how to stop."""
+    from cronsim import CronSim
+
+    from gongkai.schedule import PROCESSES
+
+    now = (now or datetime.now(UTC)).astimezone(cfg.tz)
+    done = []
+    for item in caught_up:
+        name, _, day = item.partition(":")
+        done.append(f"{PROCESS_LABELS.get(name, name)}（{day}）")
+    lines = [
+        f"Gongkai 已在运行：{cfg.office.name}" + ("（演示配置）" if cfg.office.demo else ""),
+        f"  Prefect 界面（定时任务和运行记录）：http://127.0.0.1:{port}",
+        f"  启动时补做：{'、'.join(done) if done else '无（各定时任务的本期均已完成）'}",
+        f"  定时任务（{cfg.office.timezone}）：",
+    ]
+    for process in PROCESSES:
+        cron = getattr(cfg.schedules, process.name)
+        upcoming = next(CronSim(cron, now.replace(second=0, microsecond=0)))
+        lines.append(f"    {PROCESS_LABELS[process.name]}：{cron}，下次 {upcoming:%Y-%m-%d %H:%M}")
+    if log_file is not None:
+        lines.append(f"  运行日志：{log_file}")
+    lines.append(f"  Prefect 服务日志：{server_log}")
+    lines.append("  停止：Ctrl-C（或 systemctl stop gongkai）；停止后再启动会补做错过的一期。")
+    return "\n".join(lines)
+
+
+def _serve(
+    deps: list[Any], stop: threading.Event, port: int, cfg: Settings, on_started: Callable[[], None] | None = None
+) -> None:
     """Prefect's runner over ``deps``, with the retry watcher; SIGTERM pauses the deployments and returns."""
     import asyncio
 
@@ -579,6 +631,8 @@ def _serve(deps: list[Any], stop: threading.Event, port: int, cfg: Settings) -> 
     def watch() -> None:
         while not runner.started and not finished.is_set():
             time.sleep(0.5)
+        if on_started is not None and not finished.is_set():
+            on_started()
         _retry_watch(cfg, finished, float(os.environ.get("GONGKAI_RETRY_INTERVAL", "30")))
 
     threading.Thread(target=watch, name="retry-watcher", daemon=True).start()

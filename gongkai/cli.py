@@ -1009,16 +1009,34 @@ def _echo_owed(summary: dict[str, Any], settings: Settings) -> None:
 def serve(ctx: click.Context, port: int | None) -> None:
     """无人值守运行全部定时流程（启动本地 Prefect 服务，补做停机期间错过的一期）；SIGTERM 停止。"""
     import logging
+    from logging.handlers import RotatingFileHandler
+
+    from gongkai.notifier import RedactingFilter
+    from gongkai.settings import gongkai_home
 
     settings = _settings(ctx)
     os.environ["GONGKAI_CONFIG"] = str(settings.path)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # The terminal (or the journal) gets the Chinese start-up summary and warnings; the developers' log, in
+    # English, goes to a file. Prefect's per-run lines are in its UI, not repeated on the console.
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    logs = gongkai_home() / "logs"
+    logs.mkdir(parents=True, exist_ok=True, mode=0o700)
+    log_file = logs / "gongkai.log"
+    to_file = RotatingFileHandler(log_file, maxBytes=5_000_000, backupCount=5, encoding="utf-8")
+    to_file.setLevel(logging.INFO)
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.WARNING)
+    for handler in (to_file, console):
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        handler.addFilter(RedactingFilter())
+    logging.basicConfig(level=logging.WARNING, handlers=[to_file, console])
     logging.getLogger("gongkai").setLevel(logging.INFO)
+    _echo(f"Gongkai 正在启动：{settings.office.name}。")
     with _env(ctx) as env:
         _load_demo_if_empty(env)
     from flows.serve import run as serve_forever
 
-    serve_forever(settings, port=port)
+    serve_forever(settings, port=port, announce=_echo, log_file=log_file)
 
 
 def _load_demo_if_empty(env: Env) -> bool:

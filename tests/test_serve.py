@@ -94,7 +94,7 @@ def test_serve_catches_up_once_serves_and_stops_cleanly(tmp_path: Path) -> None:
         _wait(lambda: api_url.exists(), 10, "the Prefect API address", proc, err)
         url = api_url.read_text(encoding="utf-8").strip()
         assert url.startswith("http://127.0.0.1:")
-        _wait(lambda: "Serving" in err.read_text(), 60, "serving", proc, err)
+        _wait(lambda: "Gongkai 已在运行" in out.read_text(encoding="utf-8"), 60, "serving", proc, err)
         deployments = _deployment_names(url)
         assert {"gongkai-reminders", "gongkai-report-readiness", "gongkai-annual-report"} <= deployments
     finally:
@@ -107,15 +107,20 @@ def test_serve_catches_up_once_serves_and_stops_cleanly(tmp_path: Path) -> None:
     assert _runs(db) == 1
     log = err.read_text(encoding="utf-8")
     assert "Traceback" not in log
+    # The start-up summary, in Chinese and once: the UI address, what was caught up, where the logs are.
+    assert shown.count("Gongkai 已在运行") == 1 and f"Prefect 界面（定时任务和运行记录）：{url.removesuffix('/api')}" in shown
+    assert "启动时补做：期限提醒（" in shown and "运行日志：" in shown
+    assert "Serving" not in log, "the developers' log goes to the log file, not the console"
+    assert "Serving" in (tmp_path / "home" / "logs" / "gongkai.log").read_text(encoding="utf-8")
 
     proc, out, err = _start(tmp_path, "second")
     try:
-        _wait(lambda: "Serving" in err.read_text(), 120, "serving after restart", proc, err)
+        _wait(lambda: "Gongkai 已在运行" in out.read_text(encoding="utf-8"), 120, "serving after restart", proc, err)
     finally:
         code = _stop(proc)
     assert code == 0
     assert _runs(db) == 1, "a restart on the same day must not redo the day"
-    assert "Catching up" not in err.read_text(encoding="utf-8")
+    assert "启动时补做：无" in out.read_text(encoding="utf-8")
 
 
 def test_serve_stops_cleanly_when_sigterm_arrives_during_startup(tmp_path: Path) -> None:
@@ -131,7 +136,7 @@ def test_serve_stops_cleanly_when_sigterm_arrives_during_startup(tmp_path: Path)
         code = _stop(proc)
     assert code == 0, err.read_text()[-2000:]
     assert _port_closed(url)
-    assert "Stopped." in err.read_text(encoding="utf-8")
+    assert "Stopped." in (tmp_path / "home" / "logs" / "gongkai.log").read_text(encoding="utf-8")
 
 
 LIVE_CONFIG = """\
@@ -158,7 +163,7 @@ def test_serve_with_a_real_office_config_starts_an_empty_register(tmp_path: Path
     db = tmp_path / "home" / "gongkai.db"
     proc, out, err = _start(tmp_path, "live")
     try:
-        _wait(lambda: "Serving" in err.read_text(), 150, "serving", proc, err)
+        _wait(lambda: "Gongkai 已在运行" in out.read_text(encoding="utf-8"), 150, "serving", proc, err)
     finally:
         code = _stop(proc)
     assert code == 0, err.read_text()[-2000:]

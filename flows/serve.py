@@ -33,6 +33,7 @@ from typing import Any
 from gongkai.errors import GongkaiError
 from gongkai.prefect_env import configure
 from gongkai.settings import Settings, gongkai_home
+from gongkai.supervise import RUNNER_PID_ENV
 
 log = logging.getLogger("gongkai.serve")
 
@@ -391,10 +392,12 @@ def retries_due(cfg: Settings, now: datetime, state: dict[str, RetryState]) -> l
             period = period_of(process.period, day)
             if mine.period != period:
                 mine.period, mine.attempts, mine.last = period, 0, None
-            if mine.last is not None and now - mine.last < RETRY_GAP:
-                continue
             if owed.total:
-                if owed.retry_at is None or owed.retry_at > now:
+                # An interrupted send is taken up as soon as its lease has run out (a run before that moment
+                # could not have); anything else owed (a failed channel) at most every RETRY_GAP.
+                lease_ran_out = owed.lease_expired_at is not None and (mine.last is None or mine.last < owed.lease_expired_at)
+                gap_passed = mine.last is None or now - mine.last >= RETRY_GAP
+                if not lease_ran_out and not (gap_passed and owed.retry_at is not None and owed.retry_at <= now):
                     continue
             elif (now - last_occurrence(cron, cfg.tz, now) < RERUN_AFTER or mine.attempts >= MAX_RERUNS
                   or (mine.last is not None and now - mine.last < RERUN_AFTER)):  # fmt: skip
@@ -479,6 +482,7 @@ def run(
     log.info("Starting the local Prefect server on 127.0.0.1:%s", port)
     server.start()
     os.environ["PREFECT_API_URL"] = server.url
+    os.environ[RUNNER_PID_ENV] = str(os.getpid())  # the runner's flow-run subprocesses die with us
     (prefect_home / "api-url").write_text(server.url + "\n", encoding="utf-8")
     try:
         caught_up: list[str] = []

@@ -355,6 +355,9 @@ class Outstanding:
     labelled 可能重复, once their lease has run out."""
     retry_at: datetime | None = None
     """The earliest moment one of them can be delivered (now, or when a lease runs out); None when none waits."""
+    lease_expired_at: datetime | None = None
+    """The latest moment an interrupted row's lease ran out, of the rows whose lease has run out (None when no
+    lease has): a retry after this moment takes them up, one before it could not."""
 
     @property
     def total(self) -> int:
@@ -381,6 +384,7 @@ def outstanding(
             sa.func.count(),
             sa.func.min(OUTBOX.c.claimed_at),
             sa.func.min(sa.func.coalesce(OUTBOX.c.next_attempt_at, OUTBOX.c.created_at)),
+            sa.func.max(sa.case((OUTBOX.c.claimed_at <= now - lease, OUTBOX.c.claimed_at), else_=None)),
         )
         .where(*conditions)
         .group_by(OUTBOX.c.status)
@@ -392,17 +396,20 @@ def outstanding(
         found = conn.execute(stmt).all()
     pending = interrupted = 0
     retry_at: datetime | None = None
-    for status, count, claimed, next_attempt in found:
+    lease_expired_at: datetime | None = None
+    for status, count, claimed, next_attempt, expired_claim in found:
         if status == PENDING:
             pending = int(count)
             when = _aware(next_attempt) if next_attempt is not None else now
         else:
             interrupted = int(count)
             when = _aware(claimed) + lease if claimed is not None else now
+            if expired_claim is not None:
+                lease_expired_at = _aware(expired_claim) + lease
         retry_at = when if retry_at is None else min(retry_at, when)
     if retry_at is not None and retry_at < now:
         retry_at = now
-    return Outstanding(pending=pending, interrupted=interrupted, retry_at=retry_at)
+    return Outstanding(pending=pending, interrupted=interrupted, retry_at=retry_at, lease_expired_at=lease_expired_at)
 
 
 def _aware(moment: datetime) -> datetime:

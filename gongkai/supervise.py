@@ -60,6 +60,21 @@ def set_parent_death_signal(sig: int = signal.SIGTERM) -> bool:
     return bool(_PRCTL(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0) == 0)
 
 
+RUNNER_PID_ENV = "GONGKAI_RUNNER_PID"
+"""Set by ``gongkai serve`` to its own pid: a process it starts (a flow run Prefect's runner executes in a
+subprocess) reads it back to tie its life to the service's."""
+
+
+def die_with_runner() -> bool:
+    """In a process started directly by ``gongkai serve`` (a flow run of its runner), ask for SIGTERM when the
+    service dies, so a killed service leaves no flow run working on alone (its interrupted sends are finished
+    by the next run, after their lease). Does nothing elsewhere; True when armed."""
+    runner = os.environ.get(RUNNER_PID_ENV)
+    if not runner or str(os.getppid()) != runner:
+        return False
+    return set_parent_death_signal(signal.SIGTERM)
+
+
 def _set_child_subreaper() -> bool:
     if _PRCTL is None:
         return False

@@ -19,6 +19,11 @@ from sqlalchemy.engine import Engine
 from gongkai.clockseam import business_date as checked_business_date
 from gongkai.db import open_database
 from gongkai.settings import Settings, gongkai_home, load_settings
+from gongkai.supervise import die_with_runner
+
+# Every flow imports this module: a flow run that `gongkai serve`'s runner started in a subprocess ends with
+# the service (SIGKILL included) instead of running on alone.
+die_with_runner()
 
 if TYPE_CHECKING:
     from gongkai.outbox import DeliveryCounts, Outstanding

@@ -92,3 +92,31 @@ def test_a_period_whose_run_crashed_before_recording_is_rerun_a_few_times(office
     moments = [at(9, 1) + timedelta(minutes=31 * n) for n in range(1, 12)]
     triggered = sum(len(retries_due(cfg, m, state)) for m in moments)
     assert triggered == MAX_RERUNS - 1, "a fault that persists is not retried forever"
+
+
+def test_each_interrupted_send_is_taken_up_when_its_own_lease_runs_out(office: Path, smtp: SmtpSink) -> None:  # noqa: F811
+    """Two runs killed two minutes apart (08:31 and 08:33): the retry for the first at 08:41 cannot take up the
+    second (still leased); the second is taken up at 08:43, not five minutes later."""
+    from flows.reminders import deadline_reminders
+    from flows.serve import RetryState, retries_due
+    from gongkai.models import ReminderOutbox
+
+    assert deadline_reminders(as_of=AS_OF)["done"] is True
+    _only_reminders_open()
+    first = _kill_one_send(claimed_at=at(8, 31))
+    engine = open_database()
+    try:
+        with engine.begin() as conn:
+            second = int(conn.execute(sa.select(sa.func.max(ReminderOutbox.id))).scalar_one())  # type: ignore[arg-type]
+            conn.execute(sa.update(ReminderOutbox).where(ReminderOutbox.id == second)  # type: ignore[arg-type]
+                         .values(status="sending", claim_token="killed-too", sent_at=None, claimed_at=at(8, 33)))
+        cfg, state = _cfg(), dict[str, RetryState]()
+        assert retries_due(cfg, at(8, 41, 30), state) == [("reminders", AS_OF)]
+        with engine.begin() as conn:  # what that run did: the first row delivered, the second still leased
+            conn.execute(sa.update(ReminderOutbox).where(ReminderOutbox.id == first)  # type: ignore[arg-type]
+                         .values(status="sent", sent_at=at(8, 41, 35)))
+    finally:
+        engine.dispose()
+    assert retries_due(cfg, at(8, 42, 30), state) == []
+    assert retries_due(cfg, at(8, 43, 30), state) == [("reminders", AS_OF)], "as soon as the second lease ran out"
+    assert retries_due(cfg, at(8, 44), state) == []

@@ -868,6 +868,8 @@ def _prefect_for_cli() -> Iterator[None]:
     from gongkai.settings import gongkai_home
 
     prefect_home = configure(gongkai_home())
+    # Staff read this terminal: Prefect's per-task lines (English) stay in its UI and log, warnings still show.
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
     url_file = prefect_home / "api-url"
     if "PREFECT_API_URL" not in os.environ and url_file.exists():
         url = url_file.read_text(encoding="utf-8").strip()
@@ -992,7 +994,10 @@ def _echo_owed(summary: dict[str, Any], settings: Settings) -> None:
     when = ""
     if summary.get("retry_at"):
         moment = datetime.fromisoformat(summary["retry_at"]).astimezone(settings.tz)
-        when = f"，最早于 {moment:%Y-%m-%d %H:%M} 重试（gongkai serve 会自动重试，也可届时再次运行本命令）"
+        if moment <= datetime.now(settings.tz) + timedelta(minutes=1):
+            when = "，现在即可重试（gongkai serve 会每隔几分钟自动重试，也可稍后再次运行本命令）"
+        else:
+            when = f"，最早于 {moment:%Y-%m-%d %H:%M} 重试（gongkai serve 届时会自动重试，也可届时再次运行本命令）"
     interrupted = summary.get("interrupted") or 0
     click.echo(
         f"注意：还有 {summary['outstanding']} 条消息未确认送达"

@@ -46,6 +46,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from gongkai.db import insert_ignoring_conflicts, keys_in
+from gongkai.digest import is_overdue
 from gongkai.models import ReminderOutbox, utcnow
 from gongkai.notifier import SendResult, redact
 from gongkai.reminders import KINDS, ONE_OFF_KINDS, PlannedReminder
@@ -537,7 +538,7 @@ def _release_failed(engine: Engine, token: str, *, error: str, now: datetime) ->
         )
 
 
-def _digest_items(rows: Sequence[Any]) -> list[DigestItem]:
+def _digest_items(rows: Sequence[Any], as_of: date) -> list[DigestItem]:
     ordered = sorted(rows, key=lambda r: (r.urgency, r.deadline or date.max, r.ref or "", r.key))
     return [
         DigestItem(
@@ -545,7 +546,7 @@ def _digest_items(rows: Sequence[Any]) -> list[DigestItem]:
             kind=r.kind,
             kind_label=KINDS.get(r.kind, "提醒"),
             deadline=r.deadline,
-            overdue=r.urgency == 0,
+            overdue=is_overdue(r, as_of),  # from the date, never from urgency (an urgent task may be due tomorrow)
             text=r.text,
         )
         for r in ordered
@@ -564,7 +565,7 @@ def render_digest(
     Lines are sorted by urgency (0 = already late), deadline and reference. The subject carries counts only;
     a digest containing a possible repeat says so in the subject and the body.
     """
-    items = _digest_items(rows)
+    items = _digest_items(rows, as_of)
     person = settings.staff_by_id(recipient)
     context = {
         "office": settings.office.name,

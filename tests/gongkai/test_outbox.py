@@ -687,6 +687,10 @@ def test_overdue_is_the_date_not_the_urgency(tmp_path: Path) -> None:
     assert subject.endswith("（逾期 1 项）")
     assert text.count("（已逾期）") == 1 and html.count("（已逾期）") == 1
     assert "其中 1 项已逾期" in text
+    # An office's own templates read the same answer from the digest lines and the context.
+    from gongkai.outbox import _digest_items
+
+    assert [i.overdue for i in _digest_items([urgent, late, theirs], today)] == [False, True, False]
 
 
 @pytest.mark.parametrize(

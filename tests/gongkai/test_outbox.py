@@ -690,7 +690,8 @@ def test_overdue_is_the_date_not_the_urgency(tmp_path: Path) -> None:
     # An office's own templates read the same answer from the digest lines and the context.
     from gongkai.outbox import _digest_items
 
-    assert [i.overdue for i in _digest_items([urgent, late, theirs], today)] == [False, True, False]
+    overdue = {i.kind: i.overdue for i in _digest_items([urgent, late, theirs], today)}
+    assert overdue == {"review": False, "review_overdue": True, "correction_expired": False}
 
 
 @pytest.mark.parametrize(

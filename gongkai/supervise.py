@@ -36,7 +36,7 @@ from pathlib import Path
 
 _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
-GRACE_SECONDS = 8.0
+GRACE_SECONDS = 5.0  # Prefect's server stops in 1-2 s; one still starting may not answer SIGTERM at all
 
 
 def _prctl() -> Callable[..., int] | None:

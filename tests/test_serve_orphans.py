@@ -109,12 +109,12 @@ def test_sigkill_of_run_at_random_points_leaves_no_server(office: tuple[dict[str
         time.sleep(delay)
         proc.kill()
         proc.wait()
-        _assert_nothing_left(home, 8, f"gongkai run reminders killed after {delay:.1f} s")
+        _assert_nothing_left(home, 12, f"gongkai run reminders killed after {delay:.1f} s")
     # and a run left to finish still works, and leaves nothing either
     proc, err = _spawn(env, tmp_path, "run-last", "run", "reminders", "--json")
     assert proc.wait(timeout=180) == 0, err.read_text()[-3000:]
     assert "Traceback" not in err.read_text()
-    _assert_nothing_left(home, 8, "a finished gongkai run")
+    _assert_nothing_left(home, 12, "a finished gongkai run")
 
 
 def test_sigkill_of_serve_leaves_no_server_and_a_restart_on_the_same_port_works(
@@ -130,13 +130,13 @@ def test_sigkill_of_serve_leaves_no_server_and_a_restart_on_the_same_port_works(
     time.sleep(rng.uniform(1.0, 8.0))
     proc.kill()
     proc.wait()
-    _assert_nothing_left(home, 8, "gongkai serve killed while starting")
+    _assert_nothing_left(home, 12, "gongkai serve killed while starting")
     proc, err = _spawn(env, tmp_path, "serve1", "serve")
     _wait(lambda: _healthy(port), 150, "the server", proc, err)
     time.sleep(rng.uniform(0.0, 3.0))
     proc.kill()
     proc.wait()
-    _assert_nothing_left(home, 8, "gongkai serve killed once healthy")
+    _assert_nothing_left(home, 12, "gongkai serve killed once healthy")
 
     # A server an older serve left behind (supervisor and serve both killed at once) holds the port:
     # the next serve of this home stops it and starts its own on the same port.

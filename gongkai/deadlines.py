@@ -238,7 +238,7 @@ class _Pause:
 # -- procedure: which events are allowed when ---------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Procedure:
     """An application's events, checked against the procedure and sorted by what they do to the clock."""
 
@@ -432,7 +432,7 @@ def _safe_before(calendar: WorkCalendar, legal: date, shift: bool) -> date:
     return calendar.day(calendar.index_on_or_after(legal) - 1) if shift else legal
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Deadlines:
     """The dates of one application's clock, worked out by :func:`_deadlines`."""
 
@@ -516,7 +516,7 @@ def _deadlines(received: date, proc: _Procedure, *, calendar: WorkCalendar, upto
 # -- state: open or concluded, on time or late ---------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _State:
     """Where an application stands, worked out by :func:`_state`."""
 

@@ -21,3 +21,23 @@ def test_mypy_strict_clean() -> None:
         [str(BIN / "mypy"), "gongkai"], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _nested_ifs(n: int) -> str:
+    """A function of cyclomatic complexity ``n + 1``: ``n`` sequential ``if`` statements."""
+    body = "".join(f"    if x == {i}:\n        x += 1\n" for i in range(n))
+    return f"def f(x: int) -> int:\n{body}    return x\n"
+
+
+def test_ruff_enforces_the_complexity_limit() -> None:
+    """C901 is on at 15 for the domain package: 15 passes, 16 is refused (the split clock keeps to it)."""
+
+    def check(source: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(BIN / "ruff"), "check", "--stdin-filename", "gongkai/_probe.py", "-"],
+            cwd=ROOT, input=source, capture_output=True, text=True,
+        )
+
+    at_limit, over = check(_nested_ifs(14)), check(_nested_ifs(15))
+    assert at_limit.returncode == 0, at_limit.stdout + at_limit.stderr
+    assert over.returncode == 1 and "C901" in over.stdout and "(16 > 15)" in over.stdout, over.stdout + over.stderr

@@ -220,7 +220,7 @@ def _readonly_calendar() -> WorkCalendar:
     help="事件，可重复，如 correction_requested:2025-02-05、extension_approved:2025-02-20:10。",
 )
 @_as_of_option
-@click.option("--json", "as_json", is_flag=True, help="输出 JSON（CONTRACT 第2节）。")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON（字段见 docs/formats.md）。")
 def deadline(received: str, channel: str | None, events: tuple[str, ...], as_of: str | None, as_json: bool) -> None:
     """期限计算器：一件申请的各项期限（无需数据库）。"""
     from gongkai.codes import find_channel
@@ -462,7 +462,7 @@ def _mask_id(value: str | None) -> str:
 @request.command("show")
 @click.argument("ref")
 @_as_of_option
-@click.option("--json", "as_json", is_flag=True, help="输出 JSON（期限字段同 CONTRACT 第2节，不含个人信息）。")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON（期限字段见 docs/formats.md，不含个人信息）。")
 @click.pass_context
 def request_show(ctx: click.Context, ref: str, as_of: str | None, as_json: bool) -> None:
     """显示一件申请：登记信息、事件记录和期限计算过程。"""

@@ -2,8 +2,8 @@
 Markdown, the pre-2019 layout and the refusals.
 
 - The labels and spans of :mod:`gongkai.report_layout` are compared character for character with the markdown
-  tables of ``../shared/domain/ogi-rules.md`` section 6.3, parsed at test time (skipped only when that file is
-  absent, i.e. outside a checkout with ``shared/`` beside it).
+  tables of ``docs/report-format-2021.md`` (the project's copy of the official format, typed from it, not
+  generated from the code), parsed at test time.
 - The 2021 HTML is opened in ``/usr/bin/chromium --headless --dump-dom`` (the browser parses the document and
   serialises its DOM); the dumped DOM is parsed into a grid honouring ``rowspan``/``colspan`` and every cell is
   compared with the JSON and the spec's labels. One browser launch for the module. Without Chromium the browser
@@ -33,7 +33,7 @@ from gongkai.errors import InputError
 from gongkai.report_render import ReportDataError, render_report
 
 ROOT = Path(__file__).resolve().parents[2]
-SPEC = ROOT.parent / "shared" / "domain" / "ogi-rules.md"
+SPEC = ROOT / "docs" / "report-format-2021.md"
 CHROMIUM = Path("/usr/bin/chromium")
 CHART = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 HOSTILE = '<script>alert(1)</script> "&<>'
@@ -130,7 +130,7 @@ def _between(text: str, start: str, end: str) -> str:
 
 @dataclass(frozen=True)
 class Spec:
-    """What ogi-rules.md section 6.3 prints, parsed."""
+    """What the official format prints (``docs/report-format-2021.md``), parsed."""
 
     headings: list[str]
     table2: list[tuple[str, list[list[str]]]]
@@ -144,18 +144,16 @@ _WORDS = {"two": 2, "three": 3, "five": 5, "seven": 7}
 
 @pytest.fixture(scope="module")
 def spec() -> Spec:
-    if not SPEC.is_file():
-        pytest.skip(f"{SPEC} is absent: the spec lives in shared/ beside the clone (CI has it)")
-    text = _between(SPEC.read_text(encoding="utf-8"), "### 6.3", "### 6.4")
+    text = SPEC.read_text(encoding="utf-8")
 
-    sections = _md_tables(_between(text, "#### Sections", "#### Table 二"))[0]
+    sections = _md_tables(_between(text, "## Sections", "## Table 二"))[0]
     headings = [row[1] for row in sections[1:]]
 
-    part2 = _between(text, "#### Table 二", "#### Table 三")
+    part2 = _between(text, "## Table 二", "## Table 三")
     captions = re.findall(r'Sub-table \d — caption "([^"]+)"', part2)
     table2 = list(zip(captions, _md_tables(part2), strict=True))
 
-    part3 = _between(text, "#### Table 三", "#### Table 四")
+    part3 = _between(text, "## Table 三", "## Table 四")
     flat = re.sub(r"\s+", " ", part3)
     corner = re.search(r'Top-left cell, spanning the three label columns and the three header rows: "([^"]+)"', flat)
     applicants = re.search(r'"([^"]+)" spanning the seven numeric columns', flat)
@@ -174,7 +172,7 @@ def spec() -> Spec:
     ]
     rows3 = next(t for t in _md_tables(part3) if t[0][0] == "Row id")[1:]
 
-    part4 = _between(text, "#### Table 四", "#### Arithmetic identities")
+    part4 = _between(text, "## Table 四", "## Arithmetic identities")
     cols4 = next(t for t in _md_tables(part4) if t[0][0] == "Col")[1:]
     return Spec(headings, table2, header3, rows3, cols4)
 

@@ -17,27 +17,13 @@ import sqlalchemy as sa
 from click.testing import CliRunner, Result
 
 from gongkai.cli import Ctx, _env, _load_demo_if_empty, main
+from tests.offices import LIVE_CONFIG
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_CONFIG = REPO / "config" / "gongkai.toml"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 AS_OF = "2026-11-27"
 
-LIVE_CONFIG = """\
-[office]
-name = "河东街道办事处"
-disclosure_unit = "河东街道党政办公室"
-
-[[staff]]
-id = "chen"
-name = "陈静"
-role = ["handler", "administrator"]
-
-[[staff]]
-id = "sun"
-name = "孙海"
-role = "unit_head"
-"""
 
 
 @pytest.fixture

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.offices import LIVE_CONFIG
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -139,21 +141,6 @@ def test_serve_stops_cleanly_when_sigterm_arrives_during_startup(tmp_path: Path)
     assert "Stopped." in (tmp_path / "home" / "logs" / "gongkai.log").read_text(encoding="utf-8")
 
 
-LIVE_CONFIG = """\
-[office]
-name = "河东街道办事处"
-disclosure_unit = "河东街道党政办公室"
-
-[[staff]]
-id = "chen"
-name = "陈静"
-role = ["handler", "administrator"]
-
-[[staff]]
-id = "sun"
-name = "孙海"
-role = "unit_head"
-"""
 
 
 def test_serve_with_a_real_office_config_starts_an_empty_register(tmp_path: Path) -> None:

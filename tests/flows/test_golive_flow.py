@@ -14,31 +14,14 @@ import sqlalchemy as sa
 from click.testing import CliRunner, Result
 
 from gongkai.cli import main
+from tests.offices import live_config
 from tests.servers import SmtpSink
+
+LIVE_CONFIG = live_config(notify=True)
 
 REPO = Path(__file__).resolve().parents[2]
 AS_OF = "2026-11-27"
 
-LIVE_CONFIG = """\
-[office]
-name = "河东街道办事处"
-disclosure_unit = "河东街道党政办公室"
-
-[[staff]]
-id = "chen"
-name = "陈静"
-role = ["handler", "administrator"]
-notify = ["env:GONGKAI_NOTIFY_CHEN"]
-
-[[staff]]
-id = "sun"
-name = "孙海"
-role = "unit_head"
-notify = ["env:GONGKAI_NOTIFY_SUN"]
-
-[notifications]
-retry_delays = [0]
-"""
 
 
 def gk(*args: str) -> Result:

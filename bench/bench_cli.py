@@ -31,9 +31,20 @@ def main() -> None:
         t_help = wall([GONGKAI, "--help"], env)
         t_deadline = wall([GONGKAI, "deadline", "--received", "2025-01-24", "--json"], env)
         t_events = wall(
-            [GONGKAI, "deadline", "--received", "2025-01-24", "--event", "correction_requested:2025-02-05",
-             "--event", "correction_received:2025-02-12", "--event", "consultation_sent:2025-03-03",
-             "--event", "consultation_replied:2025-03-14"],
+            [
+                GONGKAI,
+                "deadline",
+                "--received",
+                "2025-01-24",
+                "--event",
+                "correction_requested:2025-02-05",
+                "--event",
+                "correction_received:2025-02-12",
+                "--event",
+                "consultation_sent:2025-03-03",
+                "--event",
+                "consultation_replied:2025-03-14",
+            ],
             env,
         )
         t_python = wall([sys.executable, "-c", "pass"], env)

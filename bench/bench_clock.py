@@ -96,7 +96,9 @@ def main() -> None:
 
     print(f"applications:                       {n:,}")
     print(f"working-day index build (4 years):  {t_index * 1000:.1f} ms")
-    print(f"compute_clock, all clocks + state:  {t_clock:.3f} s  (median of 3, {t_clock / n * 1e6:.1f} us each)")
+    print(
+        f"compute_clock, all clocks + state:  {t_clock:.3f} s  (median of 3, {t_clock / n * 1e6:.1f} us each)"
+    )
     print(f"  ... with the Chinese explanation: {t_explained:.3f} s  (what `request show` prints)")
     print(f"the same three counts, bisect:      {t_bisect:.3f} s")
     print(f"the same three counts, day by day:  {t_naive:.3f} s  (extrapolated from {len(sample):,})")

@@ -21,8 +21,23 @@ from gongkai import register
 from gongkai.db import open_database, session_scope
 from gongkai.importer import import_register
 
-HEADER = ["编号", "收到日期", "申请方式", "申请人类型", "申请人", "联系方式", "申请内容", "承办人",
-          "补正告知日期", "收到补正日期", "征求意见日期", "收到意见日期", "延期批准日期", "答复日期", "办理结果"]
+HEADER = [
+    "编号",
+    "收到日期",
+    "申请方式",
+    "申请人类型",
+    "申请人",
+    "联系方式",
+    "申请内容",
+    "承办人",
+    "补正告知日期",
+    "收到补正日期",
+    "征求意见日期",
+    "收到意见日期",
+    "延期批准日期",
+    "答复日期",
+    "办理结果",
+]
 TYPES = ["自然人"] * 8 + ["商业企业", "法律服务机构", "科研机构", "社会公益组织", "其他"]
 CHANNELS = ["当面", "邮寄", "平常信函", "网络", "传真"]
 OUTCOMES = ["3.1", "3.1", "3.2", "3.4.1", "3.5.1", "3.3.4", "3.6.3"]
@@ -36,8 +51,16 @@ def write_register(path: Path, n: int) -> None:
         w.writerow(HEADER)
         for i in range(n):
             received = date(2024, 1, 1) + timedelta(days=rng.randrange(900))
-            row = [f"B{i:07d}", received.isoformat(), rng.choice(CHANNELS), rng.choice(TYPES),
-                   f"申请人{i}", f"1{rng.randrange(10**10):010d}", f"申请公开第{i}号事项的相关文件", "wang"]
+            row = [
+                f"B{i:07d}",
+                received.isoformat(),
+                rng.choice(CHANNELS),
+                rng.choice(TYPES),
+                f"申请人{i}",
+                f"1{rng.randrange(10**10):010d}",
+                f"申请公开第{i}号事项的相关文件",
+                "wang",
+            ]
             corr_req = corr_rec = cons = cons_rep = ext = ""
             day = received
             if rng.random() < 0.1:
@@ -73,8 +96,9 @@ def main() -> None:
             t0 = time.perf_counter()
             with session_scope(engine) as s:
                 cal = register.load_calendar(s)
-                result = import_register(s, path, calendar=cal, as_of=as_of, recorded_by="bench",
-                                         staff_ids={"wang"})
+                result = import_register(
+                    s, path, calendar=cal, as_of=as_of, recorded_by="bench", staff_ids={"wang"}
+                )
             timings.append((time.perf_counter() - t0, result))
         with engine.connect() as c:
             apps = c.execute(sa.text("SELECT count(*) FROM application")).scalar()
@@ -84,7 +108,9 @@ def main() -> None:
     (t1, r1), (t2, r2) = timings
     print(f"rows:                 {n:,}  ({apps:,} applications, {events:,} events in the database)")
     print(f"first import:         {t1:.1f} s  (inserted {r1.inserted:,}, events {r1.events_added:,})")
-    print(f"re-import, same file: {t2:.1f} s  (inserted {r2.inserted}, events {r2.events_added}, unchanged {r2.unchanged:,})")
+    print(
+        f"re-import, same file: {t2:.1f} s  (inserted {r2.inserted}, events {r2.events_added}, unchanged {r2.unchanged:,})"
+    )
     print(f"peak memory (RSS):    {peak_mb:.0f} MB")
 
 

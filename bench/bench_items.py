@@ -16,7 +16,20 @@ from gongkai import items
 from gongkai.db import open_database, session_scope
 from gongkai.register import sync_staff
 
-HEADER = ["索引号", "名称", "内容概述", "生成日期", "类别", "五公开", "公开日期", "网址", "负责人", "审核人", "审核日期", "审核结果"]
+HEADER = [
+    "索引号",
+    "名称",
+    "内容概述",
+    "生成日期",
+    "类别",
+    "五公开",
+    "公开日期",
+    "网址",
+    "负责人",
+    "审核人",
+    "审核日期",
+    "审核结果",
+]
 
 
 def main() -> None:
@@ -29,9 +42,22 @@ def main() -> None:
         w.writerow(HEADER)
         for i in range(50_000):
             formed = date(2020, 1, 1) + timedelta(days=i % 2000)
-            w.writerow([f"JX/{i:06d}", f"信息{i}", "概述", formed.isoformat(), categories[i % len(categories)], "结果",
-                        (formed + timedelta(days=3)).isoformat(), f"https://x.example/{i}.html", "wang", "赵建国",
-                        formed.isoformat(), "同意公开"])
+            w.writerow(
+                [
+                    f"JX/{i:06d}",
+                    f"信息{i}",
+                    "概述",
+                    formed.isoformat(),
+                    categories[i % len(categories)],
+                    "结果",
+                    (formed + timedelta(days=3)).isoformat(),
+                    f"https://x.example/{i}.html",
+                    "wang",
+                    "赵建国",
+                    formed.isoformat(),
+                    "同意公开",
+                ]
+            )
     engine = open_database(url)
     with session_scope(engine) as s:
         sync_staff(s, [("wang", "王丽", ("handler", "administrator"))])

@@ -35,28 +35,51 @@ def make_register(url: str, n: int) -> None:
     rng = random.Random(3)
     now = utcnow()
     with session_scope(engine) as s:
-        register.sync_staff(s, [("wang", "王丽", ["handler", "administrator"]), ("li", "李强", ["handler"]),
-                                ("zhao", "赵建国", ["unit_head"])])
+        register.sync_staff(
+            s,
+            [
+                ("wang", "王丽", ["handler", "administrator"]),
+                ("li", "李强", ["handler"]),
+                ("zhao", "赵建国", ["unit_head"]),
+            ],
+        )
     apps = []
     for i in range(n):
         received = AS_OF - timedelta(days=rng.randint(0, 40))
-        apps.append({
-            "ref": f"B{i:07d}", "received_on": received, "channel": "online", "applicant_type": "natural_person",
-            "applicant_name": f"申请人{i}", "content": "申请公开某事项", "assignee_id": rng.choice(["wang", "li"]),
-            "state": "in_progress", "provisional": False, "clock_version": 1, "source": "bench",
-            "created_at": now, "updated_at": now,
-        })
+        apps.append(
+            {
+                "ref": f"B{i:07d}",
+                "received_on": received,
+                "channel": "online",
+                "applicant_type": "natural_person",
+                "applicant_name": f"申请人{i}",
+                "content": "申请公开某事项",
+                "assignee_id": rng.choice(["wang", "li"]),
+                "state": "in_progress",
+                "provisional": False,
+                "clock_version": 1,
+                "source": "bench",
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
     with engine.begin() as conn:
         for k in range(0, n, 5000):
-            conn.execute(sa.insert(register.APP), apps[k:k + 5000])
+            conn.execute(sa.insert(register.APP), apps[k : k + 5000])
         ids = [r[0] for r in conn.execute(sa.select(register.APP.c.id))]
         events = [
-            {"application_id": i, "kind": "consultation_sent", "occurred_on": AS_OF - timedelta(days=3),
-             "recorded_at": now, "recorded_by": "bench"}
-            for i in ids if i % 10 == 0
+            {
+                "application_id": i,
+                "kind": "consultation_sent",
+                "occurred_on": AS_OF - timedelta(days=3),
+                "recorded_at": now,
+                "recorded_by": "bench",
+            }
+            for i in ids
+            if i % 10 == 0
         ]
         for k in range(0, len(events), 5000):
-            conn.execute(sa.insert(register.EV), events[k:k + 5000])
+            conn.execute(sa.insert(register.EV), events[k : k + 5000])
     engine.dispose()
 
 
@@ -84,8 +107,9 @@ def bench_flow(n: int) -> dict[str, Any]:
         engine = open_database()
         with session_scope(engine) as s:
             t0 = time.perf_counter()
-            planned = plan_reminders(s, settings=load_settings(None), calendar=register.load_calendar(s),
-                                     as_of=AS_OF)
+            planned = plan_reminders(
+                s, settings=load_settings(None), calendar=register.load_calendar(s), as_of=AS_OF
+            )
             t_plan = time.perf_counter() - t0
         engine.dispose()
 
@@ -160,14 +184,18 @@ def main() -> None:
     for label, (wall, summary, tasks) in zip(("first run", "second run"), f["runs"], strict=True):
         plan = tasks.get("plan-reminders", 0.0)
         send = tasks.get("send-reminders", 0.0)
-        print(f"flow, {label}: {wall:.2f} s wall; {len(tasks)} task runs; plan+outbox {plan:.2f} s, "
-              f"send {send:.2f} s, record {tasks.get('record-reminder-run', 0.0):.2f} s; "
-              f"due {summary['due']:,}, sent {summary['sent']:,} in {summary['messages']} digests, "
-              f"already sent {summary['already_sent']:,}")
+        print(
+            f"flow, {label}: {wall:.2f} s wall; {len(tasks)} task runs; plan+outbox {plan:.2f} s, "
+            f"send {send:.2f} s, record {tasks.get('record-reminder-run', 0.0):.2f} s; "
+            f"due {summary['due']:,}, sent {summary['sent']:,} in {summary['messages']} digests, "
+            f"already sent {summary['already_sent']:,}"
+        )
         print(f"  excluding sending: {wall - send:.2f} s")
     e = bench_email()
     print(f"email, one message per recipient:  {e['sequential_ms']:.1f} ms each (Notifier.send, 200 sampled)")
-    print(f"email, one SMTP session, 1,000 to: {e['batched_ms']:.2f} ms each ({e['received']:.0f} recipients received)")
+    print(
+        f"email, one SMTP session, 1,000 to: {e['batched_ms']:.2f} ms each ({e['received']:.0f} recipients received)"
+    )
 
 
 if __name__ == "__main__":

@@ -40,13 +40,31 @@ MAX_RATIO = 3.0
 MAX_SECONDS = 5.0
 MAX_RSS_MB = 300.0
 
-TYPES = (["natural_person"] * 78 + ["commercial"] * 8 + ["research"] * 2 + ["public_interest"] * 2
-         + ["legal_services"] * 7 + ["other_org"] * 3)
+TYPES = (
+    ["natural_person"] * 78
+    + ["commercial"] * 8
+    + ["research"] * 2
+    + ["public_interest"] * 2
+    + ["legal_services"] * 7
+    + ["other_org"] * 3
+)
 # Outcome rows by frequency (None: withdrawn, counted in 3.6.3).
 OUTCOMES: list[str | None] = (
-    ["3.1"] * 35 + ["3.2"] * 10 + ["3.3.1", "3.3.2", "3.3.3", "3.3.5", "3.3.8"] + ["3.3.4"] * 2 + ["3.3.6"] * 2
-    + ["3.3.7"] * 2 + ["3.4.1"] * 18 + ["3.4.2"] * 2 + ["3.4.3"] * 2 + ["3.5.1"] * 4
-    + ["3.5.2", "3.5.3", "3.5.4", "3.5.5"] + ["3.6.1"] * 3 + ["3.6.2"] + ["3.6.3"] * 2 + [None] * 4
+    ["3.1"] * 35
+    + ["3.2"] * 10
+    + ["3.3.1", "3.3.2", "3.3.3", "3.3.5", "3.3.8"]
+    + ["3.3.4"] * 2
+    + ["3.3.6"] * 2
+    + ["3.3.7"] * 2
+    + ["3.4.1"] * 18
+    + ["3.4.2"] * 2
+    + ["3.4.3"] * 2
+    + ["3.5.1"] * 4
+    + ["3.5.2", "3.5.3", "3.5.4", "3.5.5"]
+    + ["3.6.1"] * 3
+    + ["3.6.2"]
+    + ["3.6.3"] * 2
+    + [None] * 4
 )
 CHANNELS = ["in_person", "post", "letter", "online", "online", "online", "fax"]
 
@@ -95,12 +113,24 @@ def build(url: str, n: int) -> dict[str, int]:
                 state = "in_progress"
             else:
                 state = "withdrawn" if outcome is None else "replied"
-            batch.append({
-                "ref": f"B{i:07d}", "received_on": received, "channel": rng.choice(CHANNELS),
-                "applicant_type": rng.choice(TYPES), "applicant_name": f"申请人{i}", "content": "申请公开某事项",
-                "outcome_row": outcome, "concluded_on": concluded, "state": state, "provisional": False,
-                "clock_version": 1, "source": "bench", "created_at": now, "updated_at": now,
-            })
+            batch.append(
+                {
+                    "ref": f"B{i:07d}",
+                    "received_on": received,
+                    "channel": rng.choice(CHANNELS),
+                    "applicant_type": rng.choice(TYPES),
+                    "applicant_name": f"申请人{i}",
+                    "content": "申请公开某事项",
+                    "outcome_row": outcome,
+                    "concluded_on": concluded,
+                    "state": state,
+                    "provisional": False,
+                    "clock_version": 1,
+                    "source": "bench",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
             if len(batch) == 20_000:
                 conn.execute(sa.insert(APP), batch)
                 batch = []
@@ -110,32 +140,60 @@ def build(url: str, n: int) -> dict[str, int]:
         for i in range(400):
             generated = FIRST_DAY + timedelta(days=rng.randrange(span))
             normative = rng.random() < 0.3
-            repealed = generated + timedelta(days=rng.randint(200, 2000)) if normative and rng.random() < 0.3 else None
-            items.append({
-                "index_no": f"IDX-{i:05d}", "title": f"文件{i}", "summary": "", "generated_on": generated,
-                "category": "规范性文件" if normative else "其他", "doc_type": "normative_document" if normative else "other",
-                "attribute": "proactive", "validity": "repealed" if repealed and repealed <= LAST_DAY else "in_force",
-                "repealed_on": repealed if repealed and repealed <= LAST_DAY else None,
-                "published_on": generated + timedelta(days=5), "created_at": now, "updated_at": now,
-            })
+            repealed = (
+                generated + timedelta(days=rng.randint(200, 2000))
+                if normative and rng.random() < 0.3
+                else None
+            )
+            items.append(
+                {
+                    "index_no": f"IDX-{i:05d}",
+                    "title": f"文件{i}",
+                    "summary": "",
+                    "generated_on": generated,
+                    "category": "规范性文件" if normative else "其他",
+                    "doc_type": "normative_document" if normative else "other",
+                    "attribute": "proactive",
+                    "validity": "repealed" if repealed and repealed <= LAST_DAY else "in_force",
+                    "repealed_on": repealed if repealed and repealed <= LAST_DAY else None,
+                    "published_on": generated + timedelta(days=5),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
         conn.execute(sa.insert(ITEM), items)
         appeals = []
         for _ in range(300):
             filed = FIRST_DAY + timedelta(days=rng.randrange(span))
             decided = filed + timedelta(days=rng.randint(30, 200))
             kind = rng.choice(["reconsideration", "reconsideration", "litigation"])
-            appeals.append({
-                "kind": kind, "route": None if kind == "reconsideration" else rng.choice(["direct", "after_reconsideration"]),
-                "filed_on": filed, "concluded_on": decided if decided <= LAST_DAY else None,
-                "result": rng.choice(["upheld", "corrected", "other"]) if decided <= LAST_DAY else "pending",
-            })
+            appeals.append(
+                {
+                    "kind": kind,
+                    "route": None
+                    if kind == "reconsideration"
+                    else rng.choice(["direct", "after_reconsideration"]),
+                    "filed_on": filed,
+                    "concluded_on": decided if decided <= LAST_DAY else None,
+                    "result": rng.choice(["upheld", "corrected", "other"])
+                    if decided <= LAST_DAY
+                    else "pending",
+                }
+            )
         conn.execute(sa.insert(APPEAL), appeals)
-        conn.execute(sa.insert(FIGURE), [
-            {"year": y, "key": k, "value": v, "source": "bench", "entered_by": "bench", "entered_at": now}
-            for y in range(2015, 2027)
-            for k, v in (("licensing_decisions", 120), ("penalty_decisions", 35), ("coercion_decisions", 4),
-                         ("fees_10k_yuan", 12.5))
-        ])
+        conn.execute(
+            sa.insert(FIGURE),
+            [
+                {"year": y, "key": k, "value": v, "source": "bench", "entered_by": "bench", "entered_at": now}
+                for y in range(2015, 2027)
+                for k, v in (
+                    ("licensing_decisions", 120),
+                    ("penalty_decisions", 35),
+                    ("coercion_decisions", 4),
+                    ("fees_10k_yuan", 12.5),
+                )
+            ],
+        )
     engine.dispose()
     return {"applications": n, "open": open_count}
 
@@ -215,17 +273,32 @@ def main() -> int:
         m = _run("--measure", url, str(year))
     ratio = m["stats_s"] / m["baseline_s"]
     hwm = f"; VmHWM {m['vm_hwm_mb']:.0f} MB" if m.get("vm_hwm_mb") else ""
-    print(f"register:               {built['applications']:,} applications 2015–2026 "
-          f"({built['open']:,} open at the end), built in {build_s:.1f} s")
-    print(f"report year:            {year}: row 1 {m['row1_total']:,}, row 2 {m['row2_total']:,}, "
-          f"row 3.7 {m['row37_total']:,}, row 4 {m['row4_total']:,}; hard identities "
-          f"{'pass' if m['hard_checks_ok'] else 'FAIL'}")
-    print(f"baseline GROUP BY:      {m['baseline_s'] * 1000:.1f} ms (median of {RUNS}; {m['baseline_groups']} groups)")
-    print(f"compute_statistics:     {m['stats_s'] * 1000:.1f} ms (median of {RUNS}; slowest {m['stats_max_s'] * 1000:.1f} ms)")
+    print(
+        f"register:               {built['applications']:,} applications 2015–2026 "
+        f"({built['open']:,} open at the end), built in {build_s:.1f} s"
+    )
+    print(
+        f"report year:            {year}: row 1 {m['row1_total']:,}, row 2 {m['row2_total']:,}, "
+        f"row 3.7 {m['row37_total']:,}, row 4 {m['row4_total']:,}; hard identities "
+        f"{'pass' if m['hard_checks_ok'] else 'FAIL'}"
+    )
+    print(
+        f"baseline GROUP BY:      {m['baseline_s'] * 1000:.1f} ms (median of {RUNS}; {m['baseline_groups']} groups)"
+    )
+    print(
+        f"compute_statistics:     {m['stats_s'] * 1000:.1f} ms (median of {RUNS}; slowest {m['stats_max_s'] * 1000:.1f} ms)"
+    )
     print(f"ratio:                  {ratio:.2f} × baseline (limit {MAX_RATIO:.0f} ×)")
-    print(f"peak memory (RSS):      {m['rss_peak_mb']:.0f} MB ru_maxrss of the measuring process "
-          f"({m['rss_after_imports_mb']:.0f} MB after its imports{hwm}; limit {MAX_RSS_MB:.0f} MB)")
-    ok = ratio <= MAX_RATIO and m["stats_s"] < MAX_SECONDS and m["rss_peak_mb"] < MAX_RSS_MB and m["hard_checks_ok"]
+    print(
+        f"peak memory (RSS):      {m['rss_peak_mb']:.0f} MB ru_maxrss of the measuring process "
+        f"({m['rss_after_imports_mb']:.0f} MB after its imports{hwm}; limit {MAX_RSS_MB:.0f} MB)"
+    )
+    ok = (
+        ratio <= MAX_RATIO
+        and m["stats_s"] < MAX_SECONDS
+        and m["rss_peak_mb"] < MAX_RSS_MB
+        and m["hard_checks_ok"]
+    )
     print("result:                 " + ("within limits" if ok else "LIMIT MISSED"))
     return 0 if ok else 1
 

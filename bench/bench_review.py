@@ -170,7 +170,9 @@ def make_catalogue(n: int) -> tuple[list[dict[str, Any]], list[tuple[int, dict[s
                 else "draft" if p < 0.96 else "on_request" if p < 0.98 else "withdrawn")  # fmt: skip
         oldest = QUIET_DAYS if category == QUIET_CATEGORY else 0
         if kind == "draft":
-            generated = AS_OF - timedelta(days=rng.randint(0, 45) if rng.random() < 0.9 else rng.randint(46, 400))
+            generated = AS_OF - timedelta(
+                days=rng.randint(0, 45) if rng.random() < 0.9 else rng.randint(46, 400)
+            )
         else:
             generated = AS_OF - timedelta(days=rng.randint(oldest + 25, SPAN_DAYS))
         published = generated + timedelta(days=rng.randint(1, 25))
@@ -202,7 +204,9 @@ def make_catalogue(n: int) -> tuple[list[dict[str, Any]], list[tuple[int, dict[s
                 mix["  of which valid_until set"] += 1
                 mix["  of which valid_until past"] += row["valid_until"] < AS_OF
             elif q < 0.06:  # repealed by a later document, the catalogue not updated
-                row["repealed_on"] = published + timedelta(days=rng.randint(1, max(1, (AS_OF - published).days)))
+                row["repealed_on"] = published + timedelta(
+                    days=rng.randint(1, max(1, (AS_OF - published).days))
+                )
                 mix["  of which repealed_on past, in force"] += 1
             elif q < 0.065:  # changed after publication (Art. 26 runs again from the change)
                 row["changed_on"] = AS_OF - timedelta(days=rng.randint(0, 30))
@@ -265,7 +269,13 @@ def build(url: str, n: int, config: str) -> dict[str, Any]:
             conn.execute(sa.insert(ITEM_REVIEW), review_rows[k : k + 5000])
     t_insert = time.perf_counter() - t0
     engine.dispose()
-    return {"make_s": t_make, "insert_s": t_insert, "items": len(items), "reviews": len(review_rows), "mix": mix}
+    return {
+        "make_s": t_make,
+        "insert_s": t_insert,
+        "items": len(items),
+        "reviews": len(review_rows),
+        "mix": mix,
+    }
 
 
 def bench_config(demo: str) -> str:
@@ -341,7 +351,11 @@ def delivered(engine: Any) -> None:
     from gongkai.outbox import OUTBOX
 
     with engine.begin() as conn:
-        conn.execute(sa.update(OUTBOX).where(OUTBOX.c.status == "pending").values(status="sent", sent_at=datetime.now(UTC)))
+        conn.execute(
+            sa.update(OUTBOX)
+            .where(OUTBOX.c.status == "pending")
+            .values(status="sent", sent_at=datetime.now(UTC))
+        )
     analyzed(engine)
 
 
@@ -380,7 +394,9 @@ def record_outcomes(engine: Any, as_of: date) -> dict[str, Any]:
     by_kind: dict[str, list[dict[str, Any]]] = {}
     for t in tasks:
         by_kind.setdefault(t["kind"], []).append(t)
-    chosen = [t for kind, ts in by_kind.items() if kind != "rereview" for t in rng.sample(ts, min(len(ts), 40))]
+    chosen = [
+        t for kind, ts in by_kind.items() if kind != "rereview" for t in rng.sample(ts, min(len(ts), 40))
+    ]
     rest = by_kind.get("rereview", [])
     chosen += rng.sample(rest, min(len(rest), max(0, RECORD_TARGET - len(chosen))))
     times: list[float] = []
@@ -468,7 +484,11 @@ def report(db: str, built: dict[str, Any], runs: list[dict[str, Any]], rec: dict
     out(f"catalogue:       {built['items']:,} items, {built['reviews']:,} item_review rows, 6 review columns; "
         f"built in {built['make_s'] + built['insert_s']:.1f} s (not timed)\n")  # fmt: skip
     out("  mix:           " + ", ".join(f"{k} {v:,}" for k, v in mix.items() if not k.startswith(" ")) + "\n")
-    out("  published:     " + ", ".join(f"{k.strip()[9:]} {v:,}" for k, v in mix.items() if k.startswith(" ")) + "\n")
+    out(
+        "  published:     "
+        + ", ".join(f"{k.strip()[9:]} {v:,}" for k, v in mix.items() if k.startswith(" "))
+        + "\n"
+    )
     out("\n")
     head = (f"{'run':<13}{'as of':<12}{'calendar':>9}{'review':>8}{'outbox':>8}{'commit':>8}{'total':>8}"
             f"{'found':>8}{'new':>8}{'open':>8}{'done':>6}{'closed':>7}{'notices':>9}{'outbox rows':>12}{'peak RSS':>10}")  # fmt: skip
@@ -509,7 +529,9 @@ def report(db: str, built: dict[str, Any], runs: list[dict[str, Any]], rec: dict
 def main() -> int:
     parser = argparse.ArgumentParser(description="Benchmark the weekly content review.")
     parser.add_argument("--items", type=int, default=50_000, help="catalogue items (default 50,000)")
-    parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server URL: runs in a throwaway database")
+    parser.add_argument(
+        "--postgres", metavar="URL", help="a PostgreSQL server URL: runs in a throwaway database"
+    )
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the first run")
     parser.add_argument("--build-into", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--config", help=argparse.SUPPRESS)
@@ -528,7 +550,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp, fresh_database(tmp, args.postgres) as (url, db):
         os.environ["GONGKAI_HOME"] = tmp
         config = Path(tmp) / "gongkai.toml"
-        config.write_text(bench_config((REPO / "config" / "gongkai.toml").read_text(encoding="utf-8")), encoding="utf-8")
+        config.write_text(
+            bench_config((REPO / "config" / "gongkai.toml").read_text(encoding="utf-8")), encoding="utf-8"
+        )
         settings = load_settings(config)
         out = subprocess.run(
             [sys.executable, __file__, "--build-into", url, "--items", str(args.items), "--config", str(config)],

@@ -41,7 +41,13 @@ def catalogue_update(as_of: date | None = None, scheduled: bool = False) -> dict
     result = update_catalogue_task(day)
     artifact("catalogue-update", result.pop("markdown"), f"公开目录 {result['period']}")
     owner = cfg.catalogue.owner or next(s.id for s in cfg.staff if s.has_role("administrator"))
-    notify_administrators(day, f"catalogue:{result['period']}:{day.isoformat()}", "catalogue", result.pop("digest"),
-                          ref=result["period"], recipients=(owner,))
+    notify_administrators(
+        day,
+        f"catalogue:{result['period']}:{day.isoformat()}",
+        "catalogue",
+        result.pop("digest"),
+        ref=result["period"],
+        recipients=(owner,),
+    )
     # The quarter is done only once the owner's notice is confirmed delivered.
     return {**result, **record_if_settled(FLOW_NAME, period, cfg)}

@@ -23,7 +23,9 @@ def _report_run_name() -> str:
 
 
 @flow(name="annual-report", flow_run_name=_report_run_name)
-def annual_report(year: int | None = None, as_of: date | None = None, scheduled: bool = False) -> dict[str, Any]:
+def annual_report(
+    year: int | None = None, as_of: date | None = None, scheduled: bool = False
+) -> dict[str, Any]:
     """年度报告：按登记簿统计表二、表三、表四，检查勾稽关系 I1–I8，保存新版本并生成 JSON、HTML、Markdown、DOCX、PDF，
     在 Prefect 界面列出文件并通知管理员。year：报告年度（默认上一年）。"""
     from gongkai.render import md_code, md_escape
@@ -37,10 +39,14 @@ def annual_report(year: int | None = None, as_of: date | None = None, scheduled:
     lines += [f"- 提示 {md_escape(w)}" for w in summary["warnings"]]
     lines += [f"- 缺数据：{md_escape(m)}" for m in summary["missing"]]
     if summary["unfinished"]:
-        lines.append(f"- 叙述待填写：{md_escape('、'.join(summary['unfinished']))}（{md_code(summary['narrative_file'])}）")
+        lines.append(
+            f"- 叙述待填写：{md_escape('、'.join(summary['unfinished']))}（{md_code(summary['narrative_file'])}）"
+        )
     artifact("annual-report", "\n".join(lines) + "\n", f"{report_year} 年度报告第 {summary['version']} 版")
     text = report_notice_text(report_year, summary)
-    notify_administrators(day, f"report:{report_year}:v{summary['version']}", "report", text, ref=str(report_year))
+    notify_administrators(
+        day, f"report:{report_year}:v{summary['version']}", "report", text, ref=str(report_year)
+    )
     return summary
 
 
@@ -62,7 +68,9 @@ def report_notice_text(year: int, summary: dict[str, Any]) -> str:
     if summary["missing"]:
         parts.append("尚缺：" + "；".join(clause(m) for m in summary["missing"]))
     if summary["unfinished"]:
-        parts.append(f"叙述待填写：{'、'.join(summary['unfinished'])}（编辑文件 {summary['narrative_file']}）")
+        parts.append(
+            f"叙述待填写：{'、'.join(summary['unfinished'])}（编辑文件 {summary['narrative_file']}）"
+        )
     return "".join(f"{clause(p)}。" for p in parts)
 
 
@@ -85,6 +93,11 @@ def annual_report_readiness(as_of: date | None = None, scheduled: bool = False) 
     state = check_readiness(day.year - 1)
     if not state["final"]:
         text = late_note(day, office_today(cfg.tz)) + readiness_text(state)
-        notify_administrators(day, f"report-readiness:{day.year - 1}:{day.isoformat()}", "report_readiness",
-                              text, ref=str(day.year - 1))
+        notify_administrators(
+            day,
+            f"report-readiness:{day.year - 1}:{day.isoformat()}",
+            "report_readiness",
+            text,
+            ref=str(day.year - 1),
+        )
     return {**state, **record_if_settled("annual-report-readiness", day.isoformat(), cfg)}

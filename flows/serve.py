@@ -114,7 +114,17 @@ class PrefectServer:
         supervise = [sys.executable, "-m", "gongkai.supervise"]
         if self.pidfile is not None:
             supervise += ["--pidfile", str(self.pidfile)]
-        server = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(self.port)]
+        server = [
+            sys.executable,
+            "-m",
+            "prefect",
+            "server",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
         # The supervisor watches the pipe on its stdin: it reaches end of file when we stop it or die.
         # (On Linux its parent-death signal is tied to the spawning thread: the main thread or the
         # watchdog, which both live as long as the server is wanted.)
@@ -160,7 +170,9 @@ class PrefectServer:
             if self.proc is not None and self.proc.poll() is not None:
                 if not port_free(self.port):
                     raise _port_taken(self.port)
-                raise ServeError(f"本地 Prefect 服务启动失败（退出码 {self.proc.returncode}），详见 {self.log_path}。")
+                raise ServeError(
+                    f"本地 Prefect 服务启动失败（退出码 {self.proc.returncode}），详见 {self.log_path}。"
+                )
             if self.healthy() and self._ours():
                 break
             if time.monotonic() > deadline:
@@ -280,7 +292,9 @@ def stop_stale_server(prefect_home: Path, *, timeout: float = 20.0) -> list[int]
     for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
         for pid in pids:
             with contextlib.suppress(ProcessLookupError, PermissionError):
-                if os.getpgid(pid) == pid:  # a group we created (start_new_session): the server and its children
+                if (
+                    os.getpgid(pid) == pid
+                ):  # a group we created (start_new_session): the server and its children
                     os.killpg(pid, sig)
                 else:
                     os.kill(pid, sig)
@@ -303,7 +317,13 @@ def _alive(pid: int) -> bool:
         return True
     # a zombie (its parent has not reaped it yet) is gone for our purpose
     with contextlib.suppress(OSError):
-        if Path(f"/proc/{pid}/stat").read_text(encoding="utf-8", errors="replace").rsplit(")", 1)[1].split()[0] == "Z":
+        if (
+            Path(f"/proc/{pid}/stat")
+            .read_text(encoding="utf-8", errors="replace")
+            .rsplit(")", 1)[1]
+            .split()[0]
+            == "Z"
+        ):
             return False
     return True
 
@@ -328,7 +348,9 @@ def catch_up(cfg: Settings, now: datetime | None = None, stop: threading.Event |
             with session_scope(engine) as session:
                 day = missed(session, process, cron, cfg.tz, now)
                 if day is not None and is_stale(process, day, now.astimezone(cfg.tz).date()):
-                    log.info("Skipping %s for %s: too old to be useful now", process.flow_name, day.isoformat())
+                    log.info(
+                        "Skipping %s for %s: too old to be useful now", process.flow_name, day.isoformat()
+                    )
                     record_completed(session, process.flow_name, period_of(process.period, day))
                     continue
             if day is None:
@@ -344,7 +366,9 @@ def catch_up(cfg: Settings, now: datetime | None = None, stop: threading.Event |
                     stop.set()
                 break
             except Exception as exc:  # the failed run is in the Prefect UI; the retry watcher runs it again
-                log.error("Catch-up of %s for %s failed: %s", process.flow_name, day.isoformat(), type(exc).__name__)
+                log.error(
+                    "Catch-up of %s for %s failed: %s", process.flow_name, day.isoformat(), type(exc).__name__
+                )
                 continue
             done.append(f"{process.name}:{day.isoformat()}")
     finally:
@@ -395,9 +419,13 @@ def retries_due(cfg: Settings, now: datetime, state: dict[str, RetryState]) -> l
             if owed.total:
                 # An interrupted send is taken up as soon as its lease has run out (a run before that moment
                 # could not have); anything else owed (a failed channel) at most every RETRY_GAP.
-                lease_ran_out = owed.lease_expired_at is not None and (mine.last is None or mine.last < owed.lease_expired_at)
+                lease_ran_out = owed.lease_expired_at is not None and (
+                    mine.last is None or mine.last < owed.lease_expired_at
+                )
                 gap_passed = mine.last is None or now - mine.last >= RETRY_GAP
-                if not lease_ran_out and not (gap_passed and owed.retry_at is not None and owed.retry_at <= now):
+                if not lease_ran_out and not (
+                    gap_passed and owed.retry_at is not None and owed.retry_at <= now
+                ):
                     continue
             elif (now - last_occurrence(cron, cfg.tz, now) < RERUN_AFTER or mine.attempts >= MAX_RERUNS
                   or (mine.last is not None and now - mine.last < RERUN_AFTER)):  # fmt: skip
@@ -426,7 +454,9 @@ def _retry_watch(cfg: Settings, stop: threading.Event, interval: float = 30.0) -
     while not stop.wait(interval):
         try:
             for name, day in retries_due(cfg, datetime.now(UTC), state):
-                log.info("Retrying %s for %s: its messages are not all confirmed yet", flows[name], day.isoformat())
+                log.info(
+                    "Retrying %s for %s: its messages are not all confirmed yet", flows[name], day.isoformat()
+                )
                 run_deployment(f"{flows[name]}/{deployment_name(name)}",
                                parameters={"as_of": day.isoformat(), "scheduled": True}, timeout=0)  # fmt: skip
         except Exception as exc:  # the watcher must outlive a database or API hiccup; the next round retries
@@ -464,7 +494,10 @@ def deployments(cfg: Settings) -> list[Any]:
 
 
 def run(
-    cfg: Settings, *, port: int | None = None, announce: Callable[[str], None] | None = None,
+    cfg: Settings,
+    *,
+    port: int | None = None,
+    announce: Callable[[str], None] | None = None,
     log_file: Path | None = None,
 ) -> None:
     """Start the local server, catch up, and serve every schedule until SIGTERM/SIGINT."""
@@ -477,8 +510,12 @@ def run(
     home = gongkai_home()
     prefect_home = configure(home)
     stop_stale_server(prefect_home)
-    port = port or int(os.environ.get("GONGKAI_PREFECT_PORT", "0")) or (4200 if port_free(4200) else free_port())
-    server = PrefectServer(port, prefect_home / "server.log", pidfile=prefect_home / PIDFILE_NAME, on_lost=stop.set)
+    port = (
+        port or int(os.environ.get("GONGKAI_PREFECT_PORT", "0")) or (4200 if port_free(4200) else free_port())
+    )
+    server = PrefectServer(
+        port, prefect_home / "server.log", pidfile=prefect_home / PIDFILE_NAME, on_lost=stop.set
+    )
     log.info("Starting the local Prefect server on 127.0.0.1:%s", port)
     server.start()
     os.environ["PREFECT_API_URL"] = server.url
@@ -578,7 +615,11 @@ PROCESS_LABELS: dict[str, str] = {
 
 
 def startup_summary(
-    cfg: Settings, port: int, caught_up: list[str], server_log: Path, log_file: Path | None,
+    cfg: Settings,
+    port: int,
+    caught_up: list[str],
+    server_log: Path,
+    log_file: Path | None,
     now: datetime | None = None,
 ) -> str:
     """What the person who started the service needs, in Chinese, once: where the Prefect UI is, what was caught
@@ -610,7 +651,11 @@ def startup_summary(
 
 
 def _serve(
-    deps: list[Any], stop: threading.Event, port: int, cfg: Settings, on_started: Callable[[], None] | None = None
+    deps: list[Any],
+    stop: threading.Event,
+    port: int,
+    cfg: Settings,
+    on_started: Callable[[], None] | None = None,
 ) -> None:
     """Prefect's runner over ``deps``, with the retry watcher; SIGTERM pauses the deployments and returns."""
     import asyncio

@@ -52,7 +52,10 @@ def application_channels(settings: Settings) -> list[dict[str, str]]:
     """The channels the guide announces (in person and post always; fax and e-mail when configured)."""
     office = settings.office
     channels = [
-        {"name": "当面提交", "how": f"工作时间到{office.disclosure_unit}提交书面申请：{office.address or '（未填写）'}"},
+        {
+            "name": "当面提交",
+            "how": f"工作时间到{office.disclosure_unit}提交书面申请：{office.address or '（未填写）'}",
+        },
         {"name": "邮政寄送", "how": f"邮寄至{office.address or '（未填写）'}，信封注明“政府信息公开申请”"},
     ]
     if office.fax:
@@ -121,7 +124,9 @@ def withhold_personal_data(
             out.append(e)
             continue
         labels = {m.field for m in here}
-        changes: dict[str, Any] = {name: WITHHELD_TEXT for name, label in _PUBLISHED_FIELDS if label in labels}
+        changes: dict[str, Any] = {
+            name: WITHHELD_TEXT for name, label in _PUBLISHED_FIELDS if label in labels
+        }
         out.append(replace(e, **changes))
         fields = "、".join(label for _name, label in _PUBLISHED_FIELDS if label in labels)
         findings.append(
@@ -158,10 +163,17 @@ def update_catalogue(
     changes = diff(previous_snapshot(session, as_of), current)
     office = settings.office.model_dump()
     matters = [m.model_dump() for m in settings.catalogue.matters]
-    categories = [{"name": c, "description": settings.catalogue.description_of(c)}
-                  for c in settings.catalogue.all_categories]
+    categories = [
+        {"name": c, "description": settings.catalogue.description_of(c)}
+        for c in settings.catalogue.all_categories
+    ]
     findings = completeness_checks(
-        entries, matters=matters, office=office, as_of=as_of, quarter_start=q_start, quarter_end=q_end,
+        entries,
+        matters=matters,
+        office=office,
+        as_of=as_of,
+        quarter_start=q_start,
+        quarter_end=q_end,
         calendar=calendar,
     )
     findings += withheld
@@ -182,7 +194,9 @@ def update_catalogue(
         files[name] = path
     guide = {"office": office, "categories": categories, "matters": matters, "channels": channels}
     t = CatalogueSnapshot.__table__  # type: ignore[attr-defined]
-    session.execute(sa.delete(t).where(t.c.period == period, t.c.as_of == as_of))  # a re-run replaces its own day
+    session.execute(
+        sa.delete(t).where(t.c.period == period, t.c.as_of == as_of)
+    )  # a re-run replaces its own day
     session.add(
         CatalogueSnapshot(
             period=period,
@@ -204,8 +218,14 @@ def summary_markdown(update: CatalogueUpdate, *, limit: int = 50) -> str:
     from gongkai.render import md_code, md_escape
 
     d = update.diff.as_dict()
-    lines = [f"## 政府信息公开目录 {md_escape(update.period)}（{update.as_of.isoformat()}）", "",
-             f"目录条目 {update.entries} 条。", "", "| 变化 | 数量 |", "| --- | ---: |"]
+    lines = [
+        f"## 政府信息公开目录 {md_escape(update.period)}（{update.as_of.isoformat()}）",
+        "",
+        f"目录条目 {update.entries} 条。",
+        "",
+        "| 变化 | 数量 |",
+        "| --- | ---: |",
+    ]
     labels = {"added": "新增", "changed": "变更", "repealed": "废止", "withdrawn": "撤下"}
     lines += [f"| {labels[k]} | {len(d.get(k, []))} |" for k in labels]
     lines += ["", f"### 完整性检查：{len(update.findings)} 项问题", ""]

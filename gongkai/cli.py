@@ -77,7 +77,9 @@ class Ctx:
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config", metavar="PATH", help="配置文件（默认 config/gongkai.toml 或 $GONGKAI_CONFIG）。")
+@click.option(
+    "--config", "config", metavar="PATH", help="配置文件（默认 config/gongkai.toml 或 $GONGKAI_CONFIG）。"
+)
 @click.version_option(package_name="gongkai")
 @click.pass_context
 def main(ctx: click.Context, config: str | None) -> None:
@@ -179,7 +181,7 @@ def _readonly_calendar() -> WorkCalendar:
     from gongkai.workcal import WorkCalendar, YearSchedule
 
     url = database_url()
-    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :]).exists():
         return WorkCalendar()
     import sqlalchemy as sa
 
@@ -192,7 +194,9 @@ def _readonly_calendar() -> WorkCalendar:
             years = {y: s for y, s in conn.execute(sa.text("SELECT year, source FROM calendar_year"))}
             days: dict[int, list[tuple[Any, str, str]]] = {}
             for d, y, kind, name in conn.execute(sa.text("SELECT day, year, kind, name FROM calendar_day")):
-                days.setdefault(y, []).append((d if isinstance(d, date) else date.fromisoformat(str(d)), kind, name))
+                days.setdefault(y, []).append(
+                    (d if isinstance(d, date) else date.fromisoformat(str(d)), kind, name)
+                )
         engine.dispose()
     except sa.exc.SQLAlchemyError:
         click.echo("提示：未能读取数据库中导入的放假安排，按内置日历计算。", err=True)
@@ -221,7 +225,9 @@ def _readonly_calendar() -> WorkCalendar:
 )
 @_as_of_option
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON（字段见 docs/formats.md）。")
-def deadline(received: str, channel: str | None, events: tuple[str, ...], as_of: str | None, as_json: bool) -> None:
+def deadline(
+    received: str, channel: str | None, events: tuple[str, ...], as_of: str | None, as_json: bool
+) -> None:
     """期限计算器：一件申请的各项期限（无需数据库）。"""
     from gongkai.codes import find_channel
     from gongkai.dates import parse_date
@@ -232,10 +238,17 @@ def deadline(received: str, channel: str | None, events: tuple[str, ...], as_of:
     if channel:
         ch = find_channel(channel)
         if ch is None:
-            raise InputError(f"--channel “{channel}”无效，应为 in_person、post、letter、online、fax 或 当面、邮寄、平常信函、网络、传真。")
+            raise InputError(
+                f"--channel “{channel}”无效，应为 in_person、post、letter、online、fax 或 当面、邮寄、平常信函、网络、传真。"
+            )
     evs = [parse_event_spec(e) for e in events]
     clock = compute_clock(
-        received_on, evs, calendar=_readonly_calendar(), as_of=_parse_as_of(as_of), channel=ch, ignore_future=True
+        received_on,
+        evs,
+        calendar=_readonly_calendar(),
+        as_of=_parse_as_of(as_of),
+        channel=ch,
+        ignore_future=True,
     )
     if as_json:
         _echo(json.dumps(clock.to_json(), ensure_ascii=False, indent=2))
@@ -273,7 +286,12 @@ def request() -> None:
 @click.option("--ref", metavar="REF", help="编号（默认按年份自动编号，如 2026-0042）。")
 @click.option("--received", required=True, metavar="YYYY-MM-DD", help="收到申请之日（第三十一条）。")
 @click.option("--channel", metavar="CH", help="申请方式：当面|邮寄|平常信函|网络|传真（或英文代码）。")
-@click.option("--applicant-type", required=True, metavar="TYPE", help="申请人类型：自然人|商业企业|科研机构|社会公益组织|法律服务机构|其他。")
+@click.option(
+    "--applicant-type",
+    required=True,
+    metavar="TYPE",
+    help="申请人类型：自然人|商业企业|科研机构|社会公益组织|法律服务机构|其他。",
+)
 @click.option("--applicant-name", required=True, metavar="NAME", help="申请人姓名或名称（个人信息）。")
 @click.option("--contact", metavar="TEXT", help="联系方式（个人信息）。")
 @click.option("--id-number", metavar="ID", help="证件号码（个人信息）。")
@@ -311,7 +329,9 @@ def request_add(
     received_on = parse_date(received, field="--received")
     atype = find_applicant_type(applicant_type)
     if atype is None:
-        raise InputError("--applicant-type 应为 自然人、商业企业、科研机构、社会公益组织、法律服务机构 或 其他。")
+        raise InputError(
+            "--applicant-type 应为 自然人、商业企业、科研机构、社会公益组织、法律服务机构 或 其他。"
+        )
     ch = None
     if channel:
         ch = find_channel(channel)
@@ -360,7 +380,9 @@ def _event_help() -> str:
     )
 
 
-@request.command("event", help=_event_help(), short_help="为申请登记一个事件（补正、征求意见、延期、答复等）。")
+@request.command(
+    "event", help=_event_help(), short_help="为申请登记一个事件（补正、征求意见、延期、答复等）。"
+)
 @click.argument("ref")
 @click.argument("event_spec", metavar="KIND:DATE[:PARAM]")
 @click.option("--note", metavar="TEXT", help="备注。")
@@ -389,14 +411,26 @@ def request_event(
 
 
 def _clock_json(app: Application, clock: Clock) -> dict[str, Any]:
-    return {"ref": app.ref, **clock.to_json(), "assignee": app.assignee_id, "channel": app.channel,
-            "applicant_type": app.applicant_type}
+    return {
+        "ref": app.ref,
+        **clock.to_json(),
+        "assignee": app.assignee_id,
+        "channel": app.channel,
+        "applicant_type": app.applicant_type,
+    }
 
 
 @request.command("list")
-@click.option("--due-within", type=int, metavar="N", help="只列出距从严期限不超过 N 个工作日（含已超期）的未办结申请。")
-@click.option("--state", type=click.Choice(["received", "awaiting_correction", "in_progress", "paused", "replied",
-                                             "abandoned", "withdrawn"]), help="只列出该状态。")
+@click.option(
+    "--due-within", type=int, metavar="N", help="只列出距从严期限不超过 N 个工作日（含已超期）的未办结申请。"
+)
+@click.option(
+    "--state",
+    type=click.Choice(
+        ["received", "awaiting_correction", "in_progress", "paused", "replied", "abandoned", "withdrawn"]
+    ),
+    help="只列出该状态。",
+)
 @click.option("--all", "include_closed", is_flag=True, help="包括已办结的申请。")
 @click.option("--year", type=int, metavar="YYYY", help="只列出该年收到的申请。")
 @_as_of_option
@@ -446,8 +480,18 @@ def _list_table(items: list[tuple[Application, Clock]], as_of: date) -> str:
         if c.extended:
             notes.append("已延期")
         left = "" if c.working_days_left is None else str(c.working_days_left)
-        rows.append([app.ref, STATES[c.state], str(app.received_on), str(c.safe_due), str(c.due), left,
-                     app.assignee_id or "", "、".join(notes)])
+        rows.append(
+            [
+                app.ref,
+                STATES[c.state],
+                str(app.received_on),
+                str(c.safe_due),
+                str(c.due),
+                left,
+                app.assignee_id or "",
+                "、".join(notes),
+            ]
+        )
     head = ["编号", "状态", "收到日期", "从严期限", "法定期限", "剩余工作日", "承办人", "备注"]
     summary = f"截至 {as_of}：共 {len(items)} 件"
     return (table(head, rows) + "\n" + summary) if rows else summary + "。"
@@ -462,7 +506,9 @@ def _mask_id(value: str | None) -> str:
 @request.command("show")
 @click.argument("ref")
 @_as_of_option
-@click.option("--json", "as_json", is_flag=True, help="输出 JSON（期限字段见 docs/formats.md，不含个人信息）。")
+@click.option(
+    "--json", "as_json", is_flag=True, help="输出 JSON（期限字段见 docs/formats.md，不含个人信息）。"
+)
 @click.pass_context
 def request_show(ctx: click.Context, ref: str, as_of: str | None, as_json: bool) -> None:
     """显示一件申请：登记信息、事件记录和期限计算过程。"""
@@ -472,14 +518,25 @@ def request_show(ctx: click.Context, ref: str, as_of: str | None, as_json: bool)
     with _env(ctx, as_of) as env:
         app = register.get_application(env.session, ref)
         rows = register.application_events(env.session, app)
-        clock = register.clock_of(app, [register.event_from_row(r) for r in rows], calendar=env.calendar,
-                                  as_of=env.as_of, ignore_future=True)
+        clock = register.clock_of(
+            app,
+            [register.event_from_row(r) for r in rows],
+            calendar=env.calendar,
+            as_of=env.as_of,
+            ignore_future=True,
+        )
     if as_json:
         out = _clock_json(app, clock)
         out["events"] = [
-            {"kind": r.kind, "date": r.occurred_on.isoformat(), "days": r.days,
-             "until": r.until.isoformat() if r.until else None, "outcome": r.outcome_row,
-             "recorded_by": r.recorded_by, "recorded_at": r.recorded_at.isoformat()}
+            {
+                "kind": r.kind,
+                "date": r.occurred_on.isoformat(),
+                "days": r.days,
+                "until": r.until.isoformat() if r.until else None,
+                "outcome": r.outcome_row,
+                "recorded_by": r.recorded_by,
+                "recorded_at": r.recorded_at.isoformat(),
+            }
             for r in rows
         ]
         _echo(json.dumps(out, ensure_ascii=False, indent=2))
@@ -489,8 +546,10 @@ def request_show(ctx: click.Context, ref: str, as_of: str | None, as_json: bool)
     if app.arrived_at is not None:
         _echo(f"到达时间：{app.arrived_at.astimezone(env.settings.tz):%Y-%m-%d %H:%M}")
     _echo(f"申请人类型：{APPLICANT_TYPES[app.applicant_type]}")
-    _echo(f"申请人：{app.applicant_name}    联系方式：{app.applicant_contact or ''}    "
-          f"证件号码：{_mask_id(app.applicant_id_number)}")
+    _echo(
+        f"申请人：{app.applicant_name}    联系方式：{app.applicant_contact or ''}    "
+        f"证件号码：{_mask_id(app.applicant_id_number)}"
+    )
     _echo(f"申请内容：{app.content}")
     _echo(f"承办人：{app.assignee_id or '未指定'}")
     if app.outcome_row:
@@ -501,8 +560,10 @@ def request_show(ctx: click.Context, ref: str, as_of: str | None, as_json: bool)
     for r in rows:
         extra = f" {r.days}个工作日" if r.days else (f" 至 {r.until}" if r.until else "")
         outcome = f" {r.outcome_row}" if r.outcome_row else ""
-        _echo(f"  {r.occurred_on}  {EVENT_KINDS.get(r.kind, r.kind)}{extra}{outcome}"
-              f"（{r.recorded_by} 登记于 {r.recorded_at:%Y-%m-%d %H:%M}）")
+        _echo(
+            f"  {r.occurred_on}  {EVENT_KINDS.get(r.kind, r.kind)}{extra}{outcome}"
+            f"（{r.recorded_by} 登记于 {r.recorded_at:%Y-%m-%d %H:%M}）"
+        )
     _print_clock(clock)
 
 
@@ -542,15 +603,30 @@ def item() -> None:
 @click.option("--index-no", required=True, metavar="NO", help="索引号（本单位内唯一）。")
 @click.option("--title", required=True, metavar="TEXT", help="名称。")
 @click.option("--summary", default="", metavar="TEXT", help="内容概述。")
-@click.option("--generated", required=True, metavar="YYYY-MM-DD", help="生成（形成）日期，第二十六条期限由此起算。")
-@click.option("--category", required=True, metavar="C", help="类别：第二十条的类别（如 规范性文件、机构职能）或配置中的类别。")
+@click.option(
+    "--generated", required=True, metavar="YYYY-MM-DD", help="生成（形成）日期，第二十六条期限由此起算。"
+)
+@click.option(
+    "--category",
+    required=True,
+    metavar="C",
+    help="类别：第二十条的类别（如 规范性文件、机构职能）或配置中的类别。",
+)
 @click.option("--doc-number", metavar="TEXT", help="文号。")
 @click.option("--issuing-body", metavar="TEXT", help="发布机构。")
 @click.option("--five-publics", metavar="X", help="五公开：决策|执行|管理|服务|结果。")
-@click.option("--attribute", default="主动公开", show_default=True, metavar="A", help="公开属性：主动公开|依申请公开|不予公开。")
+@click.option(
+    "--attribute",
+    default="主动公开",
+    show_default=True,
+    metavar="A",
+    help="公开属性：主动公开|依申请公开|不予公开。",
+)
 @click.option("--reason", metavar="TEXT", help="不予公开的法律依据（公开属性为不予公开时必填）。")
 @click.option("--valid-from", metavar="YYYY-MM-DD", help="生效日期。")
-@click.option("--valid-until", metavar="YYYY-MM-DD", help="有效期至（最后一天有效；定期检查据此提示有效期届满）。")
+@click.option(
+    "--valid-until", metavar="YYYY-MM-DD", help="有效期至（最后一天有效；定期检查据此提示有效期届满）。"
+)
 @click.option("--published", metavar="YYYY-MM-DD", help="公开日期。")
 @click.option("--channel", metavar="TEXT", help="公开渠道。")
 @click.option("--url", metavar="URL", help="网址。")
@@ -629,7 +705,9 @@ def item_add(
 @_as_of_option
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON 数组。")
 @click.pass_context
-def item_list(ctx: click.Context, unpublished: bool, category: str | None, as_of: str | None, as_json: bool) -> None:
+def item_list(
+    ctx: click.Context, unpublished: bool, category: str | None, as_of: str | None, as_json: bool
+) -> None:
     """列出主动公开信息及其第二十六条公开期限。"""
     from gongkai import items
     from gongkai.display import table
@@ -639,12 +717,24 @@ def item_list(ctx: click.Context, unpublished: bool, category: str | None, as_of
         rows = [(it, items.publication_due(it, env.calendar)) for it in found]
         day = env.as_of
     if as_json:
-        _echo(json.dumps([{**items.item_json(it), "publication_due": d.isoformat() if d else None}
-                          for it, d in rows], ensure_ascii=False, indent=2))
+        _echo(
+            json.dumps(
+                [{**items.item_json(it), "publication_due": d.isoformat() if d else None} for it, d in rows],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     body = [
-        [it.index_no, it.title[:30], it.category, str(it.generated_on), str(it.published_on or ""),
-         str(d or ""), "已逾期" if d is not None and d < day else ""]
+        [
+            it.index_no,
+            it.title[:30],
+            it.category,
+            str(it.generated_on),
+            str(it.published_on or ""),
+            str(d or ""),
+            "已逾期" if d is not None and d < day else "",
+        ]
         for it, d in rows
     ]
     head = ["索引号", "名称", "类别", "生成日期", "公开日期", "公开期限", "备注"]
@@ -676,16 +766,22 @@ def item_show(ctx: click.Context, index_no: str, as_of: str | None, as_json: boo
     _echo(f"索引号：{it.index_no}")
     _echo(f"名称：{it.title}")
     _echo(f"内容概述：{it.summary or '（空）'}")
-    _echo(f"类别：{it.category}{'（第二十条第' + out['art20_item'] + '项）' if out['art20_item'] else ''}    "
-          f"五公开：{it.five_publics or '未标注'}")
+    _echo(
+        f"类别：{it.category}{'（第二十条第' + out['art20_item'] + '项）' if out['art20_item'] else ''}    "
+        f"五公开：{it.five_publics or '未标注'}"
+    )
     _echo(f"生成日期：{it.generated_on}    变更日期：{it.changed_on or '无'}")
     _echo(f"文号：{it.doc_number or ''}    发布机构：{it.issuing_body or ''}")
     reason = f"（{it.attribute_reason}）" if it.attribute_reason else ""
-    _echo(f"公开属性：{items.ATTRIBUTES.get(it.attribute, it.attribute)}{reason}    "
-          f"有效性：{items.VALIDITIES.get(it.validity, it.validity)}")
+    _echo(
+        f"公开属性：{items.ATTRIBUTES.get(it.attribute, it.attribute)}{reason}    "
+        f"有效性：{items.VALIDITIES.get(it.validity, it.validity)}"
+    )
     if it.valid_from or it.valid_until or it.repealed_on:
-        _echo(f"生效日期：{it.valid_from or '未填'}    有效期至：{it.valid_until or '未填'}    "
-              f"废止日期：{it.repealed_on or '无'}")
+        _echo(
+            f"生效日期：{it.valid_from or '未填'}    有效期至：{it.valid_until or '未填'}    "
+            f"废止日期：{it.repealed_on or '无'}"
+        )
     _echo(f"公开日期：{it.published_on or '未公开'}    渠道：{it.channel or ''}    网址：{it.url or ''}")
     if it.withdrawn_on:
         _echo(f"撤下日期：{it.withdrawn_on}")
@@ -694,15 +790,19 @@ def item_show(ctx: click.Context, index_no: str, as_of: str | None, as_json: boo
     for r in reviews:
         extra = f"，依据：{r.legal_ground}" if r.legal_ground else ""
         referral = "，已移送" if r.referral else ""
-        _echo(f"  {r.reviewed_on}  {r.reviewer}：{items.REVIEW_RESULTS.get(r.result, r.result)}{extra}{referral}"
-              f"（{r.recorded_by} 登记）")
+        _echo(
+            f"  {r.reviewed_on}  {r.reviewer}：{items.REVIEW_RESULTS.get(r.result, r.result)}{extra}{referral}"
+            f"（{r.recorded_by} 登记）"
+        )
     _echo("变更记录：" if changes else "变更记录：（无）")
     for ch in changes:
         _echo(f"  {ch.changed_on}  {ch.what}（{ch.recorded_by} 登记）")
     _echo("定期检查记录：" if checks else "定期检查记录：（无）")
     for rec in checks:
-        _echo(f"  {rec['reviewed_on']}  任务 #{rec['task_id']}【{rec['kind_label']}】{rec['reviewer']}："
-              f"{rec['outcome_label']}，{rec['reason']}（{rec['recorded_by']} 登记）")
+        _echo(
+            f"  {rec['reviewed_on']}  任务 #{rec['task_id']}【{rec['kind_label']}】{rec['reviewer']}："
+            f"{rec['outcome_label']}，{rec['reason']}（{rec['recorded_by']} 登记）"
+        )
 
 
 @item.command("import")
@@ -733,33 +833,54 @@ def item_import(ctx: click.Context, file: Path, as_of: str | None, by: str | Non
 @click.argument("index_no")
 @click.option("--reviewer", required=True, metavar="NAME", help="审核人。")
 @click.option("--date", "on", required=True, metavar="YYYY-MM-DD", help="审核日期。")
-@click.option("--result", required=True, metavar="R", help="审核结果：同意公开|删除（处理）后公开|不予公开（或 publish|publish_redacted|withhold）。")
+@click.option(
+    "--result",
+    required=True,
+    metavar="R",
+    help="审核结果：同意公开|删除（处理）后公开|不予公开（或 publish|publish_redacted|withhold）。",
+)
 @click.option("--legal-ground", metavar="TEXT", help="不予公开的法律依据（不予公开时必填）。")
 @click.option("--referral", is_flag=True, help="已报请有关主管部门或保密行政管理部门确定。")
 @click.option("--note", metavar="TEXT", help="备注。")
 @_by_option
 @click.pass_context
-def item_review(ctx: click.Context, index_no: str, reviewer: str, on: str, result: str, legal_ground: str | None,
-                referral: bool, note: str | None, by: str | None) -> None:
+def item_review(
+    ctx: click.Context,
+    index_no: str,
+    reviewer: str,
+    on: str,
+    result: str,
+    legal_ground: str | None,
+    referral: bool,
+    note: str | None,
+    by: str | None,
+) -> None:
     """登记公开前审查记录（条例第十七条）。"""
     from gongkai import items
     from gongkai.dates import parse_date
 
     day = parse_date(on, field="--date")
     with _env(ctx) as env:
-        review = items.record_review(env.session, index_no, reviewer, day, result, legal_ground, referral, note,
-                                     _who(by))
-    _echo(f"已登记 {index_no} 的审核记录：{review.reviewed_on} {review.reviewer} {items.REVIEW_RESULTS[review.result]}。")
+        review = items.record_review(
+            env.session, index_no, reviewer, day, result, legal_ground, referral, note, _who(by)
+        )
+    _echo(
+        f"已登记 {index_no} 的审核记录：{review.reviewed_on} {review.reviewer} {items.REVIEW_RESULTS[review.result]}。"
+    )
 
 
 @item.command("change")
 @click.argument("index_no")
-@click.option("--date", "on", required=True, metavar="YYYY-MM-DD", help="变更日期（新的 20 个工作日公开期限由此起算）。")
+@click.option(
+    "--date", "on", required=True, metavar="YYYY-MM-DD", help="变更日期（新的 20 个工作日公开期限由此起算）。"
+)
 @click.option("--what", required=True, metavar="TEXT", help="变更了什么，例如“办公时间调整”。")
 @_as_of_option
 @_by_option
 @click.pass_context
-def item_change(ctx: click.Context, index_no: str, on: str, what: str, as_of: str | None, by: str | None) -> None:
+def item_change(
+    ctx: click.Context, index_no: str, on: str, what: str, as_of: str | None, by: str | None
+) -> None:
     """登记信息变更（第二十六条：自变更之日起 20 个工作日内公开）。"""
     from gongkai import items
     from gongkai.dates import parse_date
@@ -824,7 +945,12 @@ def calendar_show(ctx: click.Context, year: int) -> None:
 @_by_option
 @click.pass_context
 def calendar_import(
-    ctx: click.Context, file: Path, source: str | None, allow_incomplete: bool, as_of: str | None, by: str | None
+    ctx: click.Context,
+    file: Path,
+    source: str | None,
+    allow_incomplete: bool,
+    as_of: str | None,
+    by: str | None,
 ) -> None:
     """导入放假安排（列：日期、类型 off|makeup_workday、名称）；文件中出现的每一年按完整安排替换，
     并重新计算所有暂定期限，列出发生变化的期限。缺少法定节假日的年份默认拒绝导入。"""
@@ -840,18 +966,26 @@ def calendar_import(
         note = f"（按 --allow-incomplete 导入：{gaps}）"
         origin = (origin[: max(0, 200 - len(note))] + note)[:200]
     with _env(ctx, as_of, records=True) as env:
-        moved = register.import_calendar_years(env.session, schedules, by=_who(by), source=origin, as_of=env.as_of)
+        moved = register.import_calendar_years(
+            env.session, schedules, by=_who(by), source=origin, as_of=env.as_of
+        )
     for s in schedules:
-        _echo(f"已导入 {s.year} 年放假安排：放假 {len(s.days_off)} 天，调休上班 {len(s.makeup_workdays)} 天。")
+        _echo(
+            f"已导入 {s.year} 年放假安排：放假 {len(s.days_off)} 天，调休上班 {len(s.makeup_workdays)} 天。"
+        )
         if missing[s.year]:
-            _echo(f"注意：{s.year} 年安排缺少法定节假日{'、'.join(missing[s.year])}，已按 --allow-incomplete 导入。")
+            _echo(
+                f"注意：{s.year} 年安排缺少法定节假日{'、'.join(missing[s.year])}，已按 --allow-incomplete 导入。"
+            )
     if not moved:
         _echo("没有期限因此变化。")
         return
     _echo(f"{len(moved)} 件申请的期限发生变化：")
     for m in moved:
         tag = "提前，请注意" if m.earlier else "推后"
-        _echo(f"  {m.ref}：从严期限 {m.old_safe_due} → {m.new_safe_due}，法定期限 {m.old_due} → {m.new_due}（{tag}）")
+        _echo(
+            f"  {m.ref}：从严期限 {m.old_safe_due} → {m.new_safe_due}，法定期限 {m.old_due} → {m.new_due}（{tag}）"
+        )
 
 
 # -- scheduled processes ---------------------------------------------------------------------
@@ -905,16 +1039,23 @@ def _report_not_final(summary: dict[str, Any]) -> str | None:
         else:
             others.append(text.rstrip("。"))
     if figures:
-        parts.append(f"其他系统的年度数据未录入：{'、'.join(figures)}（用 gongkai report figures set 或 import 录入）")
+        parts.append(
+            f"其他系统的年度数据未录入：{'、'.join(figures)}（用 gongkai report figures set 或 import 录入）"
+        )
     parts += others
     if summary["unfinished"]:
-        parts.append(f"叙述部分待填写：{'、'.join(summary['unfinished'])}（编辑 {summary['narrative_file']}）")
+        parts.append(
+            f"叙述部分待填写：{'、'.join(summary['unfinished'])}（编辑 {summary['narrative_file']}）"
+        )
     if not parts:
         return None
     return f"{summary['year']} 年度报告第 {summary['version']} 版尚不能定稿：" + "；".join(parts) + "。"
 
 
-@main.command("run", short_help="立即运行一个流程：reminders 期限提醒、catalogue 公开目录、review 内容检查、report 年度报告。")
+@main.command(
+    "run",
+    short_help="立即运行一个流程：reminders 期限提醒、catalogue 公开目录、review 内容检查、report 年度报告。",
+)
 @click.argument("process", type=click.Choice(["reminders", "catalogue", "review", "report"]))
 @_as_of_option
 @click.option("--year", type=int, metavar="YYYY", help="report：报告年度（默认上一年）。")
@@ -936,7 +1077,10 @@ def run_process(ctx: click.Context, process: str, as_of: str | None, year: int |
         if as_json:
             _echo(json.dumps(summary, ensure_ascii=False))
         else:
-            _echo(f"{summary['year']} 年度报告第 {summary['version']} 版：" + "，".join(summary["files"].values()))
+            _echo(
+                f"{summary['year']} 年度报告第 {summary['version']} 版："
+                + "，".join(summary["files"].values())
+            )
         why = _report_not_final(summary)
         if why:
             click.echo(why, err=True)
@@ -1114,7 +1258,9 @@ def review_list(
     from gongkai import review as rv
 
     if kind is not None and kind not in rv.KINDS:
-        raise InputError(f"检查项“{kind}”无效，应为 {'、'.join(f'{k}（{v}）' for k, v in rv.KINDS.items())} 之一。")
+        raise InputError(
+            f"检查项“{kind}”无效，应为 {'、'.join(f'{k}（{v}）' for k, v in rv.KINDS.items())} 之一。"
+        )
     with _env(ctx, as_of) as env:
         tasks = rv.list_tasks(env.session, as_of=env.as_of, status=None if status == "all" else status, kind=kind,
                               owner=owner)  # fmt: skip
@@ -1133,7 +1279,9 @@ def review_list(
         _echo(f"#{t['id']} {flags}【{t['kind_label']}】{t['ref']}  负责人：{who}  "
               f"处理期限：{t['due_on']}  状态：{labels.get(t['status'], t['status'])}")  # fmt: skip
         _echo(f"    {t['detail']}")
-    _echo(f"共 {len(tasks)} 个。登记处理结果：gongkai review record 任务号 --outcome 结果 --reviewer 审查人 --reason 理由")
+    _echo(
+        f"共 {len(tasks)} 个。登记处理结果：gongkai review record 任务号 --outcome 结果 --reviewer 审查人 --reason 理由"
+    )
 
 
 @review.command("show")
@@ -1163,15 +1311,22 @@ def review_show(ctx: click.Context, task_id: int, as_of: str | None, as_json: bo
     labels = {"open": "待处理", "done": "已登记处理结果", "closed": "情况已消除，自动关闭"}
     _echo(f"检查任务 #{t['id']}【{t['kind_label']}】{t['ref']}" + ("（紧急）" if t["urgent"] else ""))
     _echo(f"说明：{t['detail']}")
-    _echo(f"负责人：{names.get(t['owner_id'] or '', default_owner)}    发现日期：{t['found_on']}    "
-          f"最近一次发现：{t['last_found_on']}    处理期限：{t['due_on']}" + ("（已逾期）" if t["overdue"] else ""))
+    _echo(
+        f"负责人：{names.get(t['owner_id'] or '', default_owner)}    发现日期：{t['found_on']}    "
+        f"最近一次发现：{t['last_found_on']}    处理期限：{t['due_on']}"
+        + ("（已逾期）" if t["overdue"] else "")
+    )
     if t["deadline"]:
         _echo(f"第二十六条公开期限：{t['deadline']}")
-    _echo(f"状态：{labels.get(t['status'], t['status'])}" + (f"（{t['closed_on']}）" if t["closed_on"] else ""))
+    _echo(
+        f"状态：{labels.get(t['status'], t['status'])}" + (f"（{t['closed_on']}）" if t["closed_on"] else "")
+    )
     _echo("可登记的处理结果：" + "；".join(f"{a['outcome']}（{a['label']}）" for a in allowed))
     _echo("处理记录：" if records else "处理记录：（无）")
     for r in records:
-        _echo(f"  {r['reviewed_on']}  {r['reviewer']}：{r['outcome_label']}，{r['reason']}（{r['recorded_by']} 登记）")
+        _echo(
+            f"  {r['reviewed_on']}  {r['reviewer']}：{r['outcome_label']}，{r['reason']}（{r['recorded_by']} 登记）"
+        )
 
 
 @review.command("record")
@@ -1180,9 +1335,13 @@ def review_show(ctx: click.Context, task_id: int, as_of: str | None, as_json: bo
               help="处理结果：keep（保留）| update（已更新）| withdraw（撤下）| repealed（标注废止）| "
                    "publish（予以公开）| withhold（继续不予公开）；也可写中文。")  # fmt: skip
 @click.option("--reviewer", required=True, metavar="NAME", help="审查人姓名。")
-@click.option("--reason", required=True, metavar="TEXT", help="理由或所做的处理；继续不予公开时写明法律依据。")
+@click.option(
+    "--reason", required=True, metavar="TEXT", help="理由或所做的处理；继续不予公开时写明法律依据。"
+)
 @click.option("--on", "on", metavar="YYYY-MM-DD", help="审查日期（默认今天）。")
-@click.option("--repealed-on", metavar="YYYY-MM-DD", help="标注废止时的废止日期（默认：已登记的废止日期或审查日期）。")
+@click.option(
+    "--repealed-on", metavar="YYYY-MM-DD", help="标注废止时的废止日期（默认：已登记的废止日期或审查日期）。"
+)
 @_as_of_option
 @_by_option
 @click.pass_context
@@ -1258,7 +1417,9 @@ def _check_line(c: Any) -> str:
 def _check_output(output: Path, *, force: bool) -> None:
     """Refuse an ``--output`` that cannot or should not be written, before anything is built or stored."""
     if output.is_dir():
-        raise InputError(f"--output {output} 是已存在的文件夹，应为要写入的文件路径（如 {output / 'report.html'}）。")
+        raise InputError(
+            f"--output {output} 是已存在的文件夹，应为要写入的文件路径（如 {output / 'report.html'}）。"
+        )
     if output.exists() and not force:
         raise InputError(f"--output 文件 {output} 已存在；确需覆盖请加 --force。")
     ancestor = output.parent
@@ -1273,17 +1434,40 @@ def _check_output(output: Path, *, force: bool) -> None:
 
 @report.command("build")
 @click.option("--year", type=int, metavar="YYYY", help="报告年度（默认：本单位时区今天的上一年）。")
-@click.option("--format", "fmt", type=click.Choice(["json", "html", "md", "docx", "pdf"]), default="json",
-              show_default=True, help="输出格式。")
-@click.option("--template", type=click.Choice(["2021", "pre2019"]), default="2021", show_default=True,
-              help="版式：2021 国家标准格式，或 2019 年以前的旧版式（仅 HTML）。")
-@click.option("--output", type=click.Path(path_type=Path), help="输出文件（默认：$GONGKAI_HOME/report/年度/ 下按版本命名；JSON 不指定时打印到屏幕）；上级文件夹不存在时自动创建。")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "html", "md", "docx", "pdf"]),
+    default="json",
+    show_default=True,
+    help="输出格式。",
+)
+@click.option(
+    "--template",
+    type=click.Choice(["2021", "pre2019"]),
+    default="2021",
+    show_default=True,
+    help="版式：2021 国家标准格式，或 2019 年以前的旧版式（仅 HTML）。",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    help="输出文件（默认：$GONGKAI_HOME/report/年度/ 下按版本命名；JSON 不指定时打印到屏幕）；上级文件夹不存在时自动创建。",
+)
 @click.option("--force", is_flag=True, help="--output 文件已存在时覆盖。")
 @_as_of_option
 @_by_option
 @click.pass_context
-def report_build(ctx: click.Context, year: int | None, fmt: str, template: str, output: Path | None,
-                 force: bool, as_of: str | None, by: str | None) -> None:
+def report_build(
+    ctx: click.Context,
+    year: int | None,
+    fmt: str,
+    template: str,
+    output: Path | None,
+    force: bool,
+    as_of: str | None,
+    by: str | None,
+) -> None:
     """生成年度报告：统计、勾稽关系检查，保存为新版本并输出文件；勾稽关系 I1–I5 不成立时退出码为 1。"""
     from gongkai.report_build import build_report
     from gongkai.settings import gongkai_home
@@ -1292,8 +1476,15 @@ def report_build(ctx: click.Context, year: int | None, fmt: str, template: str, 
         _check_output(output, force=force)
     with _env(ctx, as_of, records=True) as env:
         year = year or env.as_of.year - 1
-        result = build_report(env.session, settings=env.settings, year=year, home=gongkai_home(), by=_who(by),
-                              formats=[fmt], template=template)
+        result = build_report(
+            env.session,
+            settings=env.settings,
+            year=year,
+            home=gongkai_home(),
+            by=_who(by),
+            formats=[fmt],
+            template=template,
+        )
     made = result.files.get(fmt)
     if fmt == "json" and output is None:
         _echo(json.dumps(result.data, ensure_ascii=False, indent=2))
@@ -1326,12 +1517,16 @@ def report_figures() -> None:
 
 @report_figures.command("set")
 @click.option("--year", type=int, required=True, metavar="YYYY")
-@click.option("--key", required=True, metavar="KEY", help="行政许可|行政处罚|行政强制|行政事业性收费（或英文代码）。")
+@click.option(
+    "--key", required=True, metavar="KEY", help="行政许可|行政处罚|行政强制|行政事业性收费（或英文代码）。"
+)
 @click.option("--value", required=True, metavar="N", help="数量；收费为万元，可带小数。")
 @click.option("--source", required=True, metavar="TEXT", help="数据来源，如“县行政审批服务局统计”。")
 @_by_option
 @click.pass_context
-def report_figures_set(ctx: click.Context, year: int, key: str, value: str, source: str, by: str | None) -> None:
+def report_figures_set(
+    ctx: click.Context, year: int, key: str, value: str, source: str, by: str | None
+) -> None:
     """录入或更正一项年度数据。"""
     from decimal import Decimal, InvalidOperation
 
@@ -1394,8 +1589,10 @@ def report_finalize(ctx: click.Context, year: int, as_of: str | None, by: str | 
         sections = parse_narrative(path.read_text(encoding="utf-8")) if path.exists() else {}
         unfinished = unfinished_sections(sections)
         if unfinished:
-            click.echo(f"错误：{year} 年度报告不能定稿：叙述部分待填写：{'、'.join(unfinished)}（编辑 {path} 后重新生成）。",
-                       err=True)
+            click.echo(
+                f"错误：{year} 年度报告不能定稿：叙述部分待填写：{'、'.join(unfinished)}（编辑 {path} 后重新生成）。",
+                err=True,
+            )
             sys.exit(1)
         try:
             _, version = finalize_report(env.session, year, by=_who(by), as_of=env.as_of)

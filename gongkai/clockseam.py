@@ -36,7 +36,9 @@ class FutureBusinessDate(InputError):
         self.as_of, self.today = as_of, today
 
 
-def business_date(as_of: date | None, tz: str | ZoneInfo = DEFAULT_TZ, *, now: datetime | None = None) -> date:
+def business_date(
+    as_of: date | None, tz: str | ZoneInfo = DEFAULT_TZ, *, now: datetime | None = None
+) -> date:
     """The business date of work that sends or records: ``as_of`` or today in the office's zone.
 
     A date after today is refused (:class:`FutureBusinessDate`): a run for a future date would send

@@ -80,10 +80,14 @@ def make_engine(url: str) -> Engine:
             f"缺少数据库驱动（{exc.name}）：PostgreSQL 请安装 gongkai[postgres]。地址：{redact_url(url)}。"
         ) from None
     except sa.exc.NoSuchModuleError:
-        hint = "PostgreSQL 应写作 postgresql+psycopg://…" if parsed.drivername.startswith("postgres") else (
-            "应为 sqlite:///路径 或 postgresql+psycopg://用户:密码@主机/库名"
+        hint = (
+            "PostgreSQL 应写作 postgresql+psycopg://…"
+            if parsed.drivername.startswith("postgres")
+            else ("应为 sqlite:///路径 或 postgresql+psycopg://用户:密码@主机/库名")
         )
-        raise DatabaseError(f"不支持的数据库地址类型“{parsed.drivername}”：{hint}（{redact_url(url)}）。") from None
+        raise DatabaseError(
+            f"不支持的数据库地址类型“{parsed.drivername}”：{hint}（{redact_url(url)}）。"
+        ) from None
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -170,7 +174,9 @@ def insert_ignoring_conflicts(
         source = sa.select(
             *(
                 sa.func.unnest(
-                    sa.bindparam(f"{c}_values", [r[c] for r in chunk], type_=postgresql.ARRAY(table.c[c].type))
+                    sa.bindparam(
+                        f"{c}_values", [r[c] for r in chunk], type_=postgresql.ARRAY(table.c[c].type)
+                    )
                 ).label(c)
                 for c in columns
             )

@@ -101,7 +101,9 @@ def make_event(
         raise InputError(f"事件“{kind}”不接受日期参数。")
     if kind == "delayed_reply_set":
         if until is None:
-            raise InputError("delayed_reply_set 需要写明本机关确定的答复日期，如 delayed_reply_set:2025-03-01:2025-04-30。")
+            raise InputError(
+                "delayed_reply_set 需要写明本机关确定的答复日期，如 delayed_reply_set:2025-03-01:2025-04-30。"
+            )
         if until <= on:
             raise InputError("第三十五条确定的答复日期应晚于告知日期。")
     if outcome is not None:
@@ -289,7 +291,9 @@ def _check_procedure(
         if ev.on < received:
             raise EventError(f"“{label}”的日期 {ev.on.isoformat()} 早于收到申请日期 {received.isoformat()}。")
         if reject_future and ev.on > as_of:
-            raise EventError(f"“{label}”的日期 {ev.on.isoformat()} 晚于今天（{as_of.isoformat()}），不能预先登记。")
+            raise EventError(
+                f"“{label}”的日期 {ev.on.isoformat()} 晚于今天（{as_of.isoformat()}），不能预先登记。"
+            )
         if proc.conclusion is not None:
             raise EventError(
                 f"申请已于 {proc.conclusion.on.isoformat()} {_label(proc.conclusion.kind)}，不能再登记“{label}”。"
@@ -355,7 +359,9 @@ def _record_decision(proc: _Procedure, ev: Event, calendar: WorkCalendar) -> Non
     """
     if ev.kind == "extension_approved":
         if proc.extension is not None:
-            raise EventError("延期答复只能批准一次（第三十三条），已于 " + proc.extension.on.isoformat() + " 批准过。")
+            raise EventError(
+                "延期答复只能批准一次（第三十三条），已于 " + proc.extension.on.isoformat() + " 批准过。"
+            )
         proc.extension = ev
         return
     if proc.delayed is not None:
@@ -402,7 +408,9 @@ def _merge(intervals: Iterable[_Interval]) -> list[tuple[int, int]]:
     return merged
 
 
-def _nth_counted(calendar: WorkCalendar, merged: Sequence[tuple[int, int]], first: int, n: int) -> tuple[date, int]:
+def _nth_counted(
+    calendar: WorkCalendar, merged: Sequence[tuple[int, int]], first: int, n: int
+) -> tuple[date, int]:
     """The n-th counted working day from index ``first``, skipping paused days; and how many were skipped."""
     target = first + n - 1
     if not merged:
@@ -625,7 +633,9 @@ def _explain_reply_period(
     ]
     cr, received_correction = proc.correction_requested, proc.correction_received
     if cr is not None:
-        lines.append(f"{_d(cr.on)} 告知申请人补正" + (f"，补正期限 {cr.days} 个工作日" if cr.days else "") + "。")
+        lines.append(
+            f"{_d(cr.on)} 告知申请人补正" + (f"，补正期限 {cr.days} 个工作日" if cr.days else "") + "。"
+        )
         if received_correction is None:
             lines.append("等待申请人补正：答复期限自收到补正之日起重新计算（第三十条）。")
         else:
@@ -654,7 +664,9 @@ def _explain_pauses(proc: _Procedure, dl: _Deadlines, calendar: WorkCalendar, up
     return lines
 
 
-def _explain_pause_windows(intervals: Iterable[_Interval], calendar: WorkCalendar, *, concluded: bool) -> list[str]:
+def _explain_pause_windows(
+    intervals: Iterable[_Interval], calendar: WorkCalendar, *, concluded: bool
+) -> list[str]:
     """One line per pause: from when to when, and how many working days it excludes."""
     lines: list[str] = []
     for lo, hi, p in intervals:
@@ -698,7 +710,9 @@ def _explain_deadline(proc: _Procedure, dl: _Deadlines) -> list[str]:
             f"{_d(ext.on)} 经政府信息公开工作机构负责人同意延期 {n} 个工作日，答复期限延至 {_d(dl.extended_due)}。"
         )
         if dl.paused_days:
-            lines.append(f"暂停合计 {dl.paused_days} 个工作日，延长后的答复期限顺延至 {_d(dl.extended_due)}。")
+            lines.append(
+                f"暂停合计 {dl.paused_days} 个工作日，延长后的答复期限顺延至 {_d(dl.extended_due)}。"
+            )
     elif proc.delayed is None:
         lines.append(
             f"如需延期，应在 {_d(dl.original_due)} 前经负责人同意并告知申请人，最迟可延至 {_d(dl.limit)}。"
@@ -736,18 +750,25 @@ def _explain_state(
     return lines
 
 
-def _explain_reply(conclusion: Event, proc: _Procedure, dl: _Deadlines, st: _State, calendar: WorkCalendar) -> str:
+def _explain_reply(
+    conclusion: Event, proc: _Procedure, dl: _Deadlines, st: _State, calendar: WorkCalendar
+) -> str:
     """The reply that concluded the application, with its outcome and whether it came in time."""
     found = find_outcome(st.outcome) if st.outcome else None
     what = f"（{found.label}）" if found else ""
     asked = _closing_awaiting_correction(proc, found)
     if asked is not None:
         timely = (
-            "等待补正期间不计逾期，按期办结" if st.on_time
+            "等待补正期间不计逾期，按期办结"
+            if st.on_time
             else f"告知补正时已超过答复期限 {calendar.workdays_until(dl.due, asked.on)} 个工作日"
         )
     else:
-        timely = "在期限内" if st.on_time else f"超过期限 {calendar.workdays_until(dl.due, conclusion.on)} 个工作日"
+        timely = (
+            "在期限内"
+            if st.on_time
+            else f"超过期限 {calendar.workdays_until(dl.due, conclusion.on)} 个工作日"
+        )
     return f"{_d(conclusion.on)} 答复办结{what}，{timely}。"
 
 
@@ -805,12 +826,21 @@ def compute_clock(
     dl = _deadlines(received, proc, calendar=cal, upto=upto)
     cr = proc.correction_requested
     if cr is not None and cr.on > dl.correction_notice_due:
-        warnings.append(f"补正告知日期 {cr.on.isoformat()} 晚于法定期限 {dl.correction_notice_due.isoformat()}。")
+        warnings.append(
+            f"补正告知日期 {cr.on.isoformat()} 晚于法定期限 {dl.correction_notice_due.isoformat()}。"
+        )
     st = _state(proc, dl, calendar=cal, as_of=as_of, outcome=outcome, any_events=bool(evs))
     lines = (
         _explanation(
-            received, proc, dl, st,
-            calendar=cal, as_of=as_of, upto=upto, channel=channel, received_on_workday=received_on_workday,
+            received,
+            proc,
+            dl,
+            st,
+            calendar=cal,
+            as_of=as_of,
+            upto=upto,
+            channel=channel,
+            received_on_workday=received_on_workday,
         )
         if explain
         else []

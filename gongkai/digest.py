@@ -20,7 +20,16 @@ from datetime import date
 from typing import Any, Final
 
 OFFICE_DEADLINE_KINDS: Final = frozenset(
-    {"overdue", "escalation", "item", "review", "review_overdue", "deadline_moved", "extension", "correction_notice"}
+    {
+        "overdue",
+        "escalation",
+        "item",
+        "review",
+        "review_overdue",
+        "deadline_moved",
+        "extension",
+        "correction_notice",
+    }
 )
 """Kinds whose ``deadline`` is a date by which the office itself must act (see the module docstring)."""
 
@@ -60,4 +69,12 @@ def topic(items: Iterable[Any]) -> str:
     return "、".join(name for name in _ORDER if name in found) or DAILY_TOPIC
 
 
-__all__ = ["DAILY_TOPIC", "OFFICE_DEADLINE_KINDS", "TOPICS", "is_overdue", "late_note", "overdue_count", "topic"]
+__all__ = [
+    "DAILY_TOPIC",
+    "OFFICE_DEADLINE_KINDS",
+    "TOPICS",
+    "is_overdue",
+    "late_note",
+    "overdue_count",
+    "topic",
+]

@@ -274,6 +274,7 @@ def _show(value: object) -> str:
 
 # -- checking --------------------------------------------------------------------------------
 
+
 @dataclass
 class _Row:
     """A row that passed the checks of its own cells."""

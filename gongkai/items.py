@@ -299,7 +299,9 @@ def check_item(
     if data.five_publics is not None and data.five_publics not in FIVE_PUBLICS:
         problems.append(f"“五公开”应为{'、'.join(FIVE_PUBLICS)}之一，实际为“{_show(data.five_publics)}”")
     if data.attribute not in ATTRIBUTES:
-        problems.append(f"“公开属性”应为{'、'.join(ATTRIBUTES.values())}之一，实际为“{_show(data.attribute)}”")
+        problems.append(
+            f"“公开属性”应为{'、'.join(ATTRIBUTES.values())}之一，实际为“{_show(data.attribute)}”"
+        )
     elif data.attribute == "not_public":
         if not (data.attribute_reason or "").strip():
             problems.append("“公开属性”为不予公开时，“不公开理由”必须写明法律依据")
@@ -315,13 +317,15 @@ def check_item(
     for key in ("changed_on", "published_on", "repealed_on"):
         value = getattr(data, key)
         if value is not None and value < gen:
-            problems.append(
-                f"“{COLUMN_BY_KEY[key].zh}” {value.isoformat()} 早于“生成日期” {gen.isoformat()}"
-            )
+            problems.append(f"“{COLUMN_BY_KEY[key].zh}” {value.isoformat()} 早于“生成日期” {gen.isoformat()}")
     if data.valid_until is not None and data.valid_until < (data.valid_from or gen):
         problems.append(
             f"“有效期至” {data.valid_until.isoformat()} 早于"
-            + (f"“生效日期” {data.valid_from.isoformat()}" if data.valid_from else f"“生成日期” {gen.isoformat()}")
+            + (
+                f"“生效日期” {data.valid_from.isoformat()}"
+                if data.valid_from
+                else f"“生成日期” {gen.isoformat()}"
+            )
         )
     if data.valid_from is not None and data.repealed_on is not None and data.repealed_on < data.valid_from:
         problems.append(
@@ -687,7 +691,9 @@ class _Row:
 
 
 def _map_header(name: str, header: Sequence[object], encoding: str) -> list[str | None]:
-    keys, unknown, repeats = classify_header(header, lambda text: _HEADERS.get(text) or _HEADERS.get(text.casefold()))
+    keys, unknown, repeats = classify_header(
+        header, lambda text: _HEADERS.get(text) or _HEADERS.get(text.casefold())
+    )
     seen = {k for k in keys if k is not None}
     dup = [f"“{text}”（即“{COLUMN_BY_KEY[key].zh}”）" for _first, text, key in repeats]
     required = "、".join(f"“{COLUMN_BY_KEY[k].zh}”" for k in REQUIRED_KEYS)
@@ -795,7 +801,9 @@ def _parse_row(
     reviewer = text("reviewer")
     review_given = [k for k in ("reviewer", "reviewed_on", "review_result") if record.get(k) is not None]
     if review_given and len(review_given) < 3:
-        missing = [COLUMN_BY_KEY[k].zh for k in ("reviewer", "reviewed_on", "review_result") if k not in review_given]
+        missing = [
+            COLUMN_BY_KEY[k].zh for k in ("reviewer", "reviewed_on", "review_result") if k not in review_given
+        ]
         problems.append(f"审核记录不完整：填写了审核信息，但“{'”“'.join(missing)}”为空")
     if reviewer is not None and len(reviewer) > _MAX_LEN["reviewer"]:
         problems.append(f"“审核人”最长 {_MAX_LEN['reviewer']} 个字符")
@@ -830,7 +838,9 @@ def _parse_row(
     review: tuple[str, date, str] | None = None
     if reviewer is not None and dates["reviewed_on"] is not None and review_result is not None:
         if dates["reviewed_on"] < generated:
-            problems.append(f"“审核日期” {dates['reviewed_on'].isoformat()} 早于“生成日期” {generated.isoformat()}")
+            problems.append(
+                f"“审核日期” {dates['reviewed_on'].isoformat()} 早于“生成日期” {generated.isoformat()}"
+            )
         if review_result == "withhold" and not (data.attribute_reason or "").strip():
             problems.append("“审核结果”为不予公开时，须在“不公开理由”中写明法律依据")
         review = (reviewer, dates["reviewed_on"], review_result)
@@ -841,7 +851,13 @@ def _parse_row(
 
 def _load_existing(session: Session, index_nos: Sequence[str]) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
-    cols = [ITEM.c.id, ITEM.c.index_no, ITEM.c.changed_on, ITEM.c.withdrawn_on, *(ITEM.c[k] for k in _COMPARED)]
+    cols = [
+        ITEM.c.id,
+        ITEM.c.index_no,
+        ITEM.c.changed_on,
+        ITEM.c.withdrawn_on,
+        *(ITEM.c[k] for k in _COMPARED),
+    ]
     if len(index_nos) > _WHOLE_TABLE:
         # A large file: one scan of the table beats hundreds of IN lists (which PostgreSQL may plan as
         # sequential scans right after a bulk load, before its statistics are up to date).
@@ -896,12 +912,16 @@ def import_items(
     parsed: list[_Row] = []
     first_row: dict[str, int] = {}
     for number, record in records:
-        row, row_problems = _parse_row(number, record, categories=categories, staff_ids=staff_ids, as_of=as_of)
+        row, row_problems = _parse_row(
+            number, record, categories=categories, staff_ids=staff_ids, as_of=as_of
+        )
         raw_index = record.get("index_no")
         index_no = str(raw_index).strip() if raw_index is not None else None
         if index_no:
             if index_no in first_row:
-                row_problems.insert(0, f"索引号“{_show(index_no)}”与第 {first_row[index_no]} 行重复（索引号应唯一）")
+                row_problems.insert(
+                    0, f"索引号“{_show(index_no)}”与第 {first_row[index_no]} 行重复（索引号应唯一）"
+                )
                 row = None
             else:
                 first_row[index_no] = number
@@ -921,7 +941,9 @@ def import_items(
             fresh.append(row)
             continue
         new = dict(row.cols)
-        if new["changed_on"] is None or (old["changed_on"] is not None and new["changed_on"] == old["changed_on"]):
+        if new["changed_on"] is None or (
+            old["changed_on"] is not None and new["changed_on"] == old["changed_on"]
+        ):
             new["changed_on"] = old["changed_on"]
         elif old["changed_on"] is not None and new["changed_on"] < old["changed_on"]:
             problems[row.number].append(
@@ -960,7 +982,11 @@ def import_items(
         raise ImportRejected(f"文件 {path.name} 有 {len(lines)} 行有误，未导入任何数据：", lines)
 
     now = utcnow()
-    _insert(session, ITEM, ({**r.cols, "review_required": True, "created_at": now, "updated_at": now} for r in fresh))
+    _insert(
+        session,
+        ITEM,
+        ({**r.cols, "review_required": True, "created_at": now, "updated_at": now} for r in fresh),
+    )
     if updated:
         by_keys: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
         for _row, old, diff in updated:
@@ -971,7 +997,10 @@ def import_items(
     _insert(
         session,
         CHANGE,
-        ({"item_id": i, "changed_on": d, "what": w, "recorded_at": now, "recorded_by": by} for i, d, w in changes),
+        (
+            {"item_id": i, "changed_on": d, "what": w, "recorded_at": now, "recorded_by": by}
+            for i, d, w in changes
+        ),
     )
 
     with_review = [r for r in parsed if r.review is not None and r.number not in problems]
@@ -982,7 +1011,9 @@ def import_items(
         for i in range(0, len(new_ids), _CHUNK):
             stmt = sa.select(ITEM.c.id, ITEM.c.index_no).where(ITEM.c.index_no.in_(new_ids[i : i + _CHUNK]))
             ids.update({index_no: item_id for item_id, index_no in session.execute(stmt)})
-        known = _load_reviews(session, [ids[r.data.index_no] for r in with_review if r.data.index_no in existing])
+        known = _load_reviews(
+            session, [ids[r.data.index_no] for r in with_review if r.data.index_no in existing]
+        )
         rows: list[dict[str, Any]] = []
         for r in with_review:
             assert r.review is not None

@@ -221,7 +221,9 @@ class ProactiveItem(SQLModel, table=True):
     category: str = Field(max_length=100, description="Art. 20 item or the office's own category")
     doc_type: str = Field(default="other", max_length=32, description="rule | normative_document | other")
     five_publics: str | None = Field(default=None, max_length=16)
-    attribute: str = Field(default="proactive", max_length=16, description="proactive | on_request | not_public")
+    attribute: str = Field(
+        default="proactive", max_length=16, description="proactive | on_request | not_public"
+    )
     attribute_reason: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     validity: str = Field(default="in_force", max_length=16, description="in_force | repealed")
     valid_from: date | None = None
@@ -250,7 +252,9 @@ class Appeal(SQLModel, table=True):
     application_id: int | None = Field(default=None, foreign_key="application.id", index=True)
     item_id: int | None = Field(default=None, foreign_key="proactive_item.id")
     kind: str = Field(max_length=16, description="reconsideration | litigation")
-    route: str | None = Field(default=None, max_length=24, description="litigation: direct | after_reconsideration")
+    route: str | None = Field(
+        default=None, max_length=24, description="litigation: direct | after_reconsideration"
+    )
     case_no: str | None = Field(default=None, max_length=100)
     filed_on: date
     concluded_on: date | None = None
@@ -464,6 +468,7 @@ sa.Index(
 
 # -- catalogue (issue 5): the review and change logs of items, and the quarterly snapshots -----------
 
+
 class ItemReview(SQLModel, table=True):
     """A pre-publication review of an item (Art. 17; append-only, enforced by database triggers).
 
@@ -562,7 +567,9 @@ class ReviewRecord(SQLModel, table=True):
     kind: str = Field(max_length=24, description="the task's kind")
     item_id: int | None = Field(default=None, foreign_key="proactive_item.id", index=True)
     column_name: str | None = Field(default=None, max_length=100)
-    outcome: str = Field(max_length=16, description="keep | update | withdraw | repealed | publish | withhold")
+    outcome: str = Field(
+        max_length=16, description="keep | update | withdraw | repealed | publish | withhold"
+    )
     reviewer: str = Field(max_length=100)
     reviewed_on: date = Field(index=True)
     reason: str = Field(sa_column=sa.Column(sa.Text, nullable=False))

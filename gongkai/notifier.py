@@ -89,7 +89,9 @@ _SECRET_QUERY_RE: Final = re.compile(
 )
 # Webhook URLs that keep the token in the path (Feishu/Lark: /open-apis/bot/v2/hook/<token>).
 _HOOK_PATH_RE: Final = re.compile(
-    r"(?i)(?P<head>/hook/)(?P<token>" + _secret(_URL_CHARS.replace("/", "").replace("?", "").replace("#", "")) + ")"
+    r"(?i)(?P<head>/hook/)(?P<token>"
+    + _secret(_URL_CHARS.replace("/", "").replace("?", "").replace("#", ""))
+    + ")"
 )
 _BEARER_RE: Final = re.compile(r"(?i)(?P<head>\b(?:bearer|token)\s+)(?P<token>[A-Za-z0-9._~+/=-]{8,})")
 
@@ -146,9 +148,7 @@ def install_redaction() -> None:
     """
     names = set(_REDACTED_LOGGERS)
     names.update(
-        name
-        for name in list(logging.root.manager.loggerDict)
-        if name.startswith(("apprise.", "gongkai."))
+        name for name in list(logging.root.manager.loggerDict) if name.startswith(("apprise.", "gongkai."))
     )
     for name in sorted(names):
         logger = logging.getLogger(name)
@@ -284,7 +284,9 @@ class Notifier:
             with self._console_lock, self._console_file.open("a", encoding="utf-8") as sink:
                 sink.write(f"=== {title}\n{text.rstrip()}\n\n")
 
-    def _to_apprise(self, target_name: str, url: str, *, title: str, text: str, html: str | None) -> SendResult:
+    def _to_apprise(
+        self, target_name: str, url: str, *, title: str, text: str, html: str | None
+    ) -> SendResult:
         import apprise  # imported when first needed: the command line starts without it
 
         scheme = url.partition("://")[0].strip().lower()
@@ -296,7 +298,9 @@ class Notifier:
             channel = apprise.Apprise()
             added = channel.add(url)
         if not added:
-            error = f"通知目标 {target_name} 的通知地址格式无法识别，请检查网址写法（为防泄露，此处不显示网址）。"
+            error = (
+                f"通知目标 {target_name} 的通知地址格式无法识别，请检查网址写法（为防泄露，此处不显示网址）。"
+            )
             return SendResult(ok=False, error=error, permanent=True)
         if use_html and html is not None:
             sent = self._to_email(target_name, channel[0], title=title, text=text, html=html)
@@ -319,7 +323,9 @@ class Notifier:
             error += f"：{detail}"
         return SendResult(ok=False, error=_short(redact(error)))
 
-    def _to_email(self, target_name: str, plugin: Any, *, title: str, text: str, html: str) -> SendResult | None:
+    def _to_email(
+        self, target_name: str, plugin: Any, *, title: str, text: str, html: str
+    ) -> SendResult | None:
         """Send ``text`` and ``html`` as one ``multipart/alternative`` email per recipient, over the SMTP server,
         security and login Apprise parsed from the URL; ``None`` when the plugin does not expose them."""
         import smtplib
@@ -331,14 +337,18 @@ class Notifier:
         if fields is None or fields.mode not in ("insecure", "starttls", "ssl"):
             return None
         if not fields.to:
-            return SendResult(ok=False, error=f"通知目标 {target_name} 的邮件地址没有收件人（to=…）。", permanent=True)
+            return SendResult(
+                ok=False, error=f"通知目标 {target_name} 的邮件地址没有收件人（to=…）。", permanent=True
+            )
         context = ssl.create_default_context()
         if not fields.verify:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
         try:
             if fields.mode == "ssl":
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(fields.host, fields.port, timeout=fields.timeout, context=context)
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                    fields.host, fields.port, timeout=fields.timeout, context=context
+                )
             else:
                 smtp = smtplib.SMTP(fields.host, fields.port, timeout=fields.timeout)
             with smtp:
@@ -362,7 +372,9 @@ class Notifier:
                     message.set_content(text)
                     message.add_alternative(html, subtype="html")
                     refused.update(
-                        smtp.send_message(message, from_addr=fields.from_addr, to_addrs=[to, *fields.cc, *fields.bcc])
+                        smtp.send_message(
+                            message, from_addr=fields.from_addr, to_addrs=[to, *fields.cc, *fields.bcc]
+                        )
                     )
         except (OSError, smtplib.SMTPException) as exc:
             error = f"经 {target_name} 发送失败（{type(exc).__name__}）：{exc}"

@@ -150,7 +150,9 @@ def _targets_of(settings: Settings, staff_id: str) -> tuple[str, ...]:
 def _insert_new(conn: Connection | Session, rows: Sequence[dict[str, Any]]) -> int:
     """Insert ``rows``, skipping any whose (key, recipient, target) exists; the number actually inserted."""
     return len(
-        insert_ignoring_conflicts(conn, OUTBOX, list(rows), conflict=["key", "recipient", "target"], returning=OUTBOX.c.id)
+        insert_ignoring_conflicts(
+            conn, OUTBOX, list(rows), conflict=["key", "recipient", "target"], returning=OUTBOX.c.id
+        )
     )
 
 
@@ -244,7 +246,9 @@ def write_outbox(
                     ),
                 )
     if unroutable:
-        log.warning("%d 条提醒的收件人没有配置通知渠道（[[staff]] 的 notify 为空），未能安排发送。", unroutable)
+        log.warning(
+            "%d 条提醒的收件人没有配置通知渠道（[[staff]] 的 notify 为空），未能安排发送。", unroutable
+        )
     # The same order in every run: overlapping inserts wait on each other instead of deadlocking.
     ordered = [rows[triple] for triple in sorted(rows)]
     # Writing first: on SQLite the transaction takes the write lock at once (waiting its turn) instead of
@@ -265,7 +269,9 @@ def write_outbox(
             )
         ).all()
         already_sent += sum(
-            1 for key, recipient, target, status in found if status == SENT and (key, recipient, target) in rows
+            1
+            for key, recipient, target, status in found
+            if status == SENT and (key, recipient, target) in rows
         )
 
     if supersede is True:
@@ -410,7 +416,9 @@ def outstanding(
         retry_at = when if retry_at is None else min(retry_at, when)
     if retry_at is not None and retry_at < now:
         retry_at = now
-    return Outstanding(pending=pending, interrupted=interrupted, retry_at=retry_at, lease_expired_at=lease_expired_at)
+    return Outstanding(
+        pending=pending, interrupted=interrupted, retry_at=retry_at, lease_expired_at=lease_expired_at
+    )
 
 
 def _aware(moment: datetime) -> datetime:
@@ -505,7 +513,9 @@ def _claim(engine: Engine, group: _Group, *, now: datetime, lease: timedelta) ->
                 claimed_at=now,
                 # A row still "sending" past its lease may have reached its recipient already (SET sees the
                 # old status).
-                possible_repeat=sa.case((OUTBOX.c.status == SENDING, sa.true()), else_=OUTBOX.c.possible_repeat),
+                possible_repeat=sa.case(
+                    (OUTBOX.c.status == SENDING, sa.true()), else_=OUTBOX.c.possible_repeat
+                ),
             )
         )
     with engine.connect() as conn:
@@ -546,7 +556,9 @@ def _digest_items(rows: Sequence[Any], as_of: date) -> list[DigestItem]:
             kind=r.kind,
             kind_label=KINDS.get(r.kind, "提醒"),
             deadline=r.deadline,
-            overdue=is_overdue(r, as_of),  # from the date, never from urgency (an urgent task may be due tomorrow)
+            overdue=is_overdue(
+                r, as_of
+            ),  # from the date, never from urgency (an urgent task may be due tomorrow)
             text=r.text,
         )
         for r in ordered

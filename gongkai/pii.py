@@ -29,11 +29,20 @@ from typing import Final
 from gongkai.idnumber import id_check_digit
 
 _ID_RE: Final = re.compile(r"(?<![0-9])([0-9]{17}[0-9Xx])(?![0-9])")
-_MOBILE_RE: Final = re.compile(r"(?<![0-9])(?:\+?86[-\s]?)?(1[3-9][0-9])[-\s]?([0-9]{4})[-\s]?([0-9]{4})(?![0-9])")
+_MOBILE_RE: Final = re.compile(
+    r"(?<![0-9])(?:\+?86[-\s]?)?(1[3-9][0-9])[-\s]?([0-9]{4})[-\s]?([0-9]{4})(?![0-9])"
+)
 # Full-width digits, X, plus and hyphen, and the ideographic space, as their ASCII forms: one character for
 # one, so that positions stay those of the original text (Chinese documents often use full-width digits).
 _HALF_WIDTH: Final = str.maketrans(
-    {**{chr(0xFF10 + i): str(i) for i in range(10)}, "Ｘ": "X", "ｘ": "x", "＋": "+", "－": "-", "\u3000": " "}
+    {
+        **{chr(0xFF10 + i): str(i) for i in range(10)},
+        "Ｘ": "X",
+        "ｘ": "x",
+        "＋": "+",
+        "－": "-",
+        "\u3000": " ",
+    }
 )
 
 KIND_LABELS: Final[dict[str, str]] = {"id_number": "居民身份证号码", "mobile": "手机号码"}

@@ -113,7 +113,8 @@ def import_calendar_years(
             session.add(existing)
         session.flush()
         session.add_all(
-            CalendarDay(day=d, year=sched.year, kind=kind, name=name) for d, (kind, name) in sorted(new_days.items())
+            CalendarDay(day=d, year=sched.year, kind=kind, name=name)
+            for d, (kind, name) in sorted(new_days.items())
         )
         added = sorted(set(new_days) - set(old_days))
         removed = sorted(set(old_days) - set(new_days))
@@ -232,7 +233,7 @@ def next_ref(session: Session, year: int) -> str:
     """The next free reference of the form ``YYYY-NNNN``."""
     prefix = f"{year}-"
     refs = session.exec(select(Application.ref).where(Application.ref.like(prefix + "%"))).all()  # type: ignore[attr-defined]
-    numbers = [int(r[len(prefix):]) for r in refs if r[len(prefix):].isdigit()]
+    numbers = [int(r[len(prefix) :]) for r in refs if r[len(prefix) :].isdigit()]
     return f"{prefix}{(max(numbers) + 1 if numbers else 1):04d}"
 
 
@@ -261,7 +262,9 @@ def text_too_long(field: str, value: str | None) -> str | None:
     return None
 
 
-def check_new_application(session: Session | None, data: NewApplication, *, staff_ids: set[str] | None) -> None:
+def check_new_application(
+    session: Session | None, data: NewApplication, *, staff_ids: set[str] | None
+) -> None:
     """Validate fields that are not clocks; raises :class:`InputError` naming the field."""
     for field in ("ref", "applicant_name", "applicant_contact", "applicant_id_number", "content"):
         problem = text_too_long(field, getattr(data, field))
@@ -334,7 +337,9 @@ def _require_outcome(events: Sequence[Event]) -> None:
     for e in events:
         if e.kind == "replied":
             if not e.outcome:
-                raise EventError("登记答复时必须写明办理结果（行号、代码或标准名称，如 3.1 / granted / 予以公开）。")
+                raise EventError(
+                    "登记答复时必须写明办理结果（行号、代码或标准名称，如 3.1 / granted / 予以公开）。"
+                )
             if find_outcome(e.outcome) is None:
                 raise InputError(unknown_outcome_message(e.outcome))
 
@@ -405,9 +410,7 @@ def recompute_clocks(
     ``as_of``. Each move raises ``clock_version``, writes a ``deadline_change`` row and is returned.
     """
     c = APP.c
-    stmt = sa.select(
-        c.id, c.ref, c.received_on, c.channel, c.outcome_row, c.due, c.safe_due, c.clock_version
-    )
+    stmt = sa.select(c.id, c.ref, c.received_on, c.channel, c.outcome_row, c.due, c.safe_due, c.clock_version)
     if only is not None:
         stmt = stmt.where(only)
     rows = session.execute(stmt).all()
@@ -418,7 +421,12 @@ def recompute_clocks(
     now = utcnow()
     for r in rows:
         evs = events.get(r.id, [])
-        kwargs: dict[str, Any] = {"as_of": as_of, "channel": r.channel, "outcome": r.outcome_row, "explain": False}
+        kwargs: dict[str, Any] = {
+            "as_of": as_of,
+            "channel": r.channel,
+            "outcome": r.outcome_row,
+            "explain": False,
+        }
         clock = compute_clock(r.received_on, evs, calendar=calendar, **kwargs)
         if before is not None:
             old = compute_clock(r.received_on, evs, calendar=before, **kwargs)
@@ -429,7 +437,9 @@ def recompute_clocks(
         if (clock.due, clock.safe_due) != (r.due, r.safe_due):
             version += 1
         if (clock.due, clock.safe_due) != (old_due, old_safe):
-            moved.append(MovedDeadline(r.ref, old_due, clock.due, old_safe, clock.safe_due, clock.provisional))
+            moved.append(
+                MovedDeadline(r.ref, old_due, clock.due, old_safe, clock.safe_due, clock.provisional)
+            )
             changes.append(
                 {
                     "application_id": r.id,
@@ -488,7 +498,9 @@ def list_applications(
         clock = clock_of(app, events.get(app.id, []), calendar=calendar, as_of=as_of, explain=explain)
         if state is not None and clock.state != state:
             continue
-        if due_within is not None and (clock.working_days_left is None or clock.working_days_left > due_within):
+        if due_within is not None and (
+            clock.working_days_left is None or clock.working_days_left > due_within
+        ):
             continue
         out.append((app, clock))
     out.sort(key=lambda ac: (ac[1].concluded_on is not None, ac[1].safe_due, ac[0].ref))
@@ -499,7 +511,9 @@ def application_events(session: Session, app: Application) -> list[ApplicationEv
     """The stored event rows of one application, oldest first."""
     return list(
         session.exec(
-            select(ApplicationEvent).where(ApplicationEvent.application_id == app.id).order_by(ApplicationEvent.id)  # type: ignore[arg-type]
+            select(ApplicationEvent)
+            .where(ApplicationEvent.application_id == app.id)
+            .order_by(ApplicationEvent.id)  # type: ignore[arg-type]
         ).all()
     )
 

@@ -112,7 +112,9 @@ def ensure_register_kind(session: Session, settings: Settings) -> str:
         raise _refusal(session, settings, kind, office)
     if office is None:
         # Classified by the upgrade to 0007: the first configuration that matches names the office.
-        session.execute(sa.update(_INFO).where(_INFO.c.id == _ROW_ID).values(office_name=settings.office.name))
+        session.execute(
+            sa.update(_INFO).where(_INFO.c.id == _ROW_ID).values(office_name=settings.office.name)
+        )
     return str(kind)
 
 

@@ -262,7 +262,9 @@ def _plan_applications(
                 provisional_years[y] = provisional_years.get(y, 0) + 1
             note = f"（暂定：{'、'.join(str(y) for y in years)}年放假安排尚未录入）"
         app = _App(r.id, r.ref, r.clock_version, r.assignee_id, clock, evs, handler, note)
-        _reply_and_overdue(app, cfg.ladder, cfg.overdue_every_working_day, calendar, as_of, workday, people, plan)
+        _reply_and_overdue(
+            app, cfg.ladder, cfg.overdue_every_working_day, calendar, as_of, workday, people, plan
+        )
         _extension(app, cfg.extension_decision_days, calendar, as_of, people, plan)
         _correction(app, calendar, as_of, plan)
         _pauses(app, calendar, as_of, plan)
@@ -340,8 +342,15 @@ def _reply_and_overdue(
         text = f"{ref}：已过从严掌握的答复日 {fmt_day(safe)}，法定期限 {fmt_day(due)}，请立即答复"
     if clock.state == "paused":
         text += "（暂停计时中，期限可能顺延）"
-    plan.add(f"app:{app.id}:reply:{rung}:v{app.version}", app.handler, "reply", ref, safe, _urgency(left),
-             text + app.note)
+    plan.add(
+        f"app:{app.id}:reply:{rung}:v{app.version}",
+        app.handler,
+        "reply",
+        ref,
+        safe,
+        _urgency(left),
+        text + app.note,
+    )
 
 
 def _extension(
@@ -384,7 +393,11 @@ def _correction(app: _App, calendar: WorkCalendar, as_of: date, plan: _Plan) -> 
                 _urgency(left),
                 f"{ref}：如申请内容不明确，须在 {fmt_day(due)} 前一次性告知补正（第三十条）{app.note}",
             )
-    if clock.state == "awaiting_correction" and clock.correction_due is not None and as_of > clock.correction_due:
+    if (
+        clock.state == "awaiting_correction"
+        and clock.correction_due is not None
+        and as_of > clock.correction_due
+    ):
         ended = clock.correction_due
         plan.add(
             f"app:{app.id}:correction_expired:{ended.isoformat()}",
@@ -406,13 +419,24 @@ def _pauses(app: _App, calendar: WorkCalendar, as_of: date, plan: _Plan) -> None
             if as_of > cap:
                 text = f"{ref}：征求意见答复期限 {fmt_day(cap)} 已过，被征求意见方逾期未答复，依法由本机关决定（第三十二条）"
             elif as_of == cap:
-                text = (f"{ref}：征求意见答复期限今天 {fmt_day(cap)} 届满；逾期未答复的，"
-                        "依法由本机关决定（第三十二条）")
+                text = (
+                    f"{ref}：征求意见答复期限今天 {fmt_day(cap)} 届满；逾期未答复的，"
+                    "依法由本机关决定（第三十二条）"
+                )
             else:
-                text = (f"{ref}：征求意见答复期限 {fmt_day(cap)} 即将届满；逾期未答复的，"
-                        "依法由本机关决定（第三十二条）")
-            plan.add(f"app:{app.id}:consultation:{cap.isoformat()}", app.handler, "consultation", ref, cap,
-                     _urgency(left), text)
+                text = (
+                    f"{ref}：征求意见答复期限 {fmt_day(cap)} 即将届满；逾期未答复的，"
+                    "依法由本机关决定（第三十二条）"
+                )
+            plan.add(
+                f"app:{app.id}:consultation:{cap.isoformat()}",
+                app.handler,
+                "consultation",
+                ref,
+                cap,
+                _urgency(left),
+                text,
+            )
     fee_due = clock.fee_payment_due
     if fee_due is not None and as_of >= fee_due and not app.has("fee_paid"):
         plan.add(
@@ -434,9 +458,7 @@ def _plan_deadline_changes(
 ) -> None:
     d, a = CHANGE.c, APP.c
     rows = session.execute(
-        sa.select(
-            d.id, d.cause, d.old_due, d.new_due, d.old_safe_due, d.new_safe_due, a.ref, a.assignee_id
-        )
+        sa.select(d.id, d.cause, d.old_due, d.new_due, d.old_safe_due, d.new_safe_due, a.ref, a.assignee_id)
         .join(APP, a.id == d.application_id)
         .where(a.concluded_on.is_(None))
         .order_by(d.id)
@@ -459,11 +481,26 @@ def _plan_deadline_changes(
         else:
             urgency = _urgency(calendar.workdays_until(as_of, r.new_safe_due or r.new_due))
         handler = people.handler(r.assignee_id)
-        plan.add(f"change:{r.id}", handler, "deadline_moved", r.ref, r.new_due, urgency,
-                 text + ("，期限提前，请优先办理" if earlier else ""))
+        plan.add(
+            f"change:{r.id}",
+            handler,
+            "deadline_moved",
+            r.ref,
+            r.new_due,
+            urgency,
+            text + ("，期限提前，请优先办理" if earlier else ""),
+        )
         if earlier:
-            plan.add(f"change:{r.id}:escalation", people.escalate(handler), "deadline_moved", r.ref, r.new_due,
-                     urgency, text + f"，期限提前（承办人：{people.name(r.assignee_id)}），请督办", escalation=True)
+            plan.add(
+                f"change:{r.id}:escalation",
+                people.escalate(handler),
+                "deadline_moved",
+                r.ref,
+                r.new_due,
+                urgency,
+                text + f"，期限提前（承办人：{people.name(r.assignee_id)}），请督办",
+                escalation=True,
+            )
 
 
 # -- the holiday schedule of the next (or the current) year ---------------------------------------
@@ -507,8 +544,16 @@ def _plan_items(
 ) -> None:
     c = ITEM.c
     rows = session.execute(
-        sa.select(c.id, c.index_no, c.generated_on, c.changed_on, c.published_on, c.owner_id, c.attribute,
-                  c.withdrawn_on)  # fmt: skip
+        sa.select(
+            c.id,
+            c.index_no,
+            c.generated_on,
+            c.changed_on,
+            c.published_on,
+            c.owner_id,
+            c.attribute,
+            c.withdrawn_on,
+        )  # fmt: skip
         .where(
             c.attribute == "proactive",
             c.withdrawn_on.is_(None),  # withdrawn from publication: nothing to publish any more
@@ -534,10 +579,25 @@ def _plan_items(
                 continue
             stamp = as_of.isoformat() if cfg.overdue_every_working_day else f"due{due.isoformat()}"
             late = f"{r.index_no}：{what}期限 {fmt_day(due)} 已过 {late_days(due)} 个工作日"
-            plan.add(f"item:{r.id}:overdue:{stamp}", owner, "item", r.index_no, due, 0,
-                     f"{late}，请立即公开（第二十六条）")
-            plan.add(f"item:{r.id}:escalation:{stamp}", people.escalate(owner), "item", r.index_no, due, 0,
-                     f"{late}（负责人：{people.name(r.owner_id)}），请督办（第二十六条）", escalation=True)
+            plan.add(
+                f"item:{r.id}:overdue:{stamp}",
+                owner,
+                "item",
+                r.index_no,
+                due,
+                0,
+                f"{late}，请立即公开（第二十六条）",
+            )
+            plan.add(
+                f"item:{r.id}:escalation:{stamp}",
+                people.escalate(owner),
+                "item",
+                r.index_no,
+                due,
+                0,
+                f"{late}（负责人：{people.name(r.owner_id)}），请督办（第二十六条）",
+                escalation=True,
+            )
             continue
         left = calendar.workdays_until(as_of, due)
         rung = ladder_rung(left, cfg.item_publication_ladder)
@@ -589,10 +649,25 @@ def _plan_review_tasks(
         late = calendar.workdays_until(r.due_on, as_of)
         what = (f"{ref}：检查任务 #{r.id}（{REVIEW_KINDS.get(r.kind, r.kind)}）应于 {fmt_day(r.due_on)} 前登记"
                 f"处理结果，已超过 {late} 个工作日")  # fmt: skip
-        plan.add(f"review:{r.id}:overdue:{stamp}", owner, "review_overdue", ref, r.due_on, 0,
-                 f"{what}，请处理后登记（gongkai review record {r.id}）")
-        plan.add(f"review:{r.id}:escalation:{stamp}", people.escalate(owner), "review_overdue", ref, r.due_on, 0,
-                 f"{what}（负责人：{people.name(owner[0])}），请督办", escalation=True)
+        plan.add(
+            f"review:{r.id}:overdue:{stamp}",
+            owner,
+            "review_overdue",
+            ref,
+            r.due_on,
+            0,
+            f"{what}，请处理后登记（gongkai review record {r.id}）",
+        )
+        plan.add(
+            f"review:{r.id}:escalation:{stamp}",
+            people.escalate(owner),
+            "review_overdue",
+            ref,
+            r.due_on,
+            0,
+            f"{what}（负责人：{people.name(owner[0])}），请督办",
+            escalation=True,
+        )
 
 
 __all__ = ["ONE_OFF_KINDS", "KINDS", "PlannedReminder", "fmt_day", "ladder_rung", "plan_reminders"]

@@ -65,7 +65,9 @@ def _amount(value: object, where: str = "") -> str:
     is_number = isinstance(value, int | float | Decimal) and not isinstance(value, bool)
     if not is_number or not math.isfinite(value) or value < 0:  # type: ignore[arg-type,operator]
         cell = f"“{where}”" if where else ""
-        raise InputError(f"报告数据{cell}应为非负的金额（万元），实际为 {value!r}：表格中不能有空白或无效的数字。")
+        raise InputError(
+            f"报告数据{cell}应为非负的金额（万元），实际为 {value!r}：表格中不能有空白或无效的数字。"
+        )
     text = f"{value:.4f}".rstrip("0").rstrip(".")
     return "0" if text in ("", "-0") else text
 
@@ -90,7 +92,7 @@ def md_escape(value: object) -> str:
     match = _MD_BLOCK_START.match(text)
     if match is not None:
         marker = match[1]
-        text = marker + "\\" + text[len(marker):] if marker[0].isdigit() else "\\" + text
+        text = marker + "\\" + text[len(marker) :] if marker[0].isdigit() else "\\" + text
     return text
 
 

@@ -86,7 +86,11 @@ def load_or_draft_narrative(
 
     notices, paid = fee_event_counts(session, year)
     sections = default_narrative(
-        doc, office=settings.office.name, previous_sections=previous, fee_notices=notices, fees_paid=paid,
+        doc,
+        office=settings.office.name,
+        previous_sections=previous,
+        fee_notices=notices,
+        fees_paid=paid,
         review_sentence=narrative_sentence(year_figures(session, year), year),
     )
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -113,7 +117,9 @@ def build_report(
         raise InputError(f"报告格式“{'、'.join(bad)}”无效，应为 {'、'.join(FORMATS)} 之一。")
     data = compute_statistics(session, year=year, office_name=settings.office.name)
     doc = data.to_json()
-    narrative, narrative_file = load_or_draft_narrative(session, settings=settings, home=home, year=year, doc=doc)
+    narrative, narrative_file = load_or_draft_narrative(
+        session, settings=settings, home=home, year=year, doc=doc
+    )
     if template == "pre2019":
         from gongkai.report_narrative import format_narrative, with_pre2019_sections
 
@@ -164,7 +170,9 @@ def _document(
     # The chart is part of the report (HTML, DOCX, PDF): without a CJK font this stops with a message
     # naming the package to install, rather than printing boxes.
     chart_png = monthly_outcome_chart(monthly_outcome_series(session, year=year), year=year)
-    html = render_report(doc, narrative=narrative, fmt="html", template=layout, chart_data_uri=chart_data_uri(chart_png))
+    html = render_report(
+        doc, narrative=narrative, fmt="html", template=layout, chart_data_uri=chart_data_uri(chart_png)
+    )
     if fmt == "html":
         return html.encode("utf-8")
     from gongkai.report_docx import build_docx
@@ -224,9 +232,13 @@ def readiness_text(state: dict[str, Any]) -> str:
             f"{year} 年收到的申请中还有 {state['open_applications']} 件未办结（将计入“结转下年度继续办理”，能办结的请先办结并登记）；"
         )
     if state["missing_figures"]:
-        parts.append(f"其他系统的年度数据未录入：{'、'.join(state['missing_figures'])}（gongkai report figures set/import）；")
+        parts.append(
+            f"其他系统的年度数据未录入：{'、'.join(state['missing_figures'])}（gongkai report figures set/import）；"
+        )
     if state["unfinished_narrative"]:
-        parts.append(f"叙述部分待填写：{'、'.join(state['unfinished_narrative'])}（编辑 {state['narrative_file']}）；")
+        parts.append(
+            f"叙述部分待填写：{'、'.join(state['unfinished_narrative'])}（编辑 {state['narrative_file']}）；"
+        )
     if len(parts) == 1:
         parts.append("数据已齐全，请生成（gongkai report build）并定稿（gongkai report finalize）。")
     return "".join(parts)

@@ -69,7 +69,11 @@ MONTHS: Final = 12
 
 # Fixed colours per group (colour-blind-safe Okabe–Ito palette), so every year's chart reads the same way.
 _COLOURS: Final[dict[str, str]] = dict(
-    zip(SERIES_GROUPS, ("#009E73", "#56B4E9", "#D55E00", "#E69F00", "#CC79A7", "#0072B2", "#BBBBBB"), strict=True)
+    zip(
+        SERIES_GROUPS,
+        ("#009E73", "#56B4E9", "#D55E00", "#E69F00", "#CC79A7", "#0072B2", "#BBBBBB"),
+        strict=True,
+    )
 )
 
 # Family names of common CJK fonts, most preferred first. Debian: fonts-noto-cjk, fonts-wqy-microhei,
@@ -145,7 +149,9 @@ def _check_series(series: object) -> dict[str, list[int]]:
         raise InputError(f"统计图数据应为“办理结果 -> 12个月的件数”的对象，实际为 {type(series).__name__}。")
     unknown = [str(k) for k in series if k not in SERIES_GROUPS]
     if unknown:
-        raise InputError(f"统计图数据有未知的办理结果分类：{'、'.join(unknown)}（应为 {'、'.join(SERIES_GROUPS)}）。")
+        raise InputError(
+            f"统计图数据有未知的办理结果分类：{'、'.join(unknown)}（应为 {'、'.join(SERIES_GROUPS)}）。"
+        )
     out: dict[str, list[int]] = {}
     for name in SERIES_GROUPS:
         values: Any = series.get(name, [0] * MONTHS)
@@ -249,8 +255,15 @@ def monthly_outcome_chart(series: Mapping[str, Sequence[int]], *, year: int) -> 
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     for month, total in zip(months, totals, strict=True):
         if total:
-            ax.annotate(str(total), (month, total), xytext=(0, 2), textcoords="offset points", ha="center",
-                        va="bottom", fontsize=8)
+            ax.annotate(
+                str(total),
+                (month, total),
+                xytext=(0, 2),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=8,
+            )
 
     ax.set_title(chart_title(year), fontproperties=title_font)
     ax.set_xlabel("收到申请的月份", fontproperties=font)
@@ -265,10 +278,24 @@ def monthly_outcome_chart(series: Mapping[str, Sequence[int]], *, year: int) -> 
     ax.grid(axis="y", color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)
     if not any(totals):
-        ax.text(0.5, 0.5, f"{year}年未收到政府信息公开申请", transform=ax.transAxes, ha="center", va="center",
-                fontproperties=font, color="#666666")
-    ax.legend(title="办理结果", prop=font, title_fontproperties=font, loc="upper left", bbox_to_anchor=(1.01, 1),
-              frameon=False)
+        ax.text(
+            0.5,
+            0.5,
+            f"{year}年未收到政府信息公开申请",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontproperties=font,
+            color="#666666",
+        )
+    ax.legend(
+        title="办理结果",
+        prop=font,
+        title_fontproperties=font,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1),
+        frameon=False,
+    )
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", metadata={"Software": None})

@@ -308,9 +308,12 @@ def _table3_rows(data: Mapping[str, Any]) -> list[list[tuple[layout.Cell, Kind]]
     ]
     for row in layout.TABLE3_ROWS:
         labels: list[tuple[layout.Cell, Kind]] = [
-            (cell, "label" if i == len(row.label_cells) - 1 else "group") for i, cell in enumerate(row.label_cells)
+            (cell, "label" if i == len(row.label_cells) - 1 else "group")
+            for i, cell in enumerate(row.label_cells)
         ]
-        rows.append([*labels, *(_number(_figure(data, row.path(key))) for key, _ in layout.APPLICANT_COLUMNS)])
+        rows.append(
+            [*labels, *(_number(_figure(data, row.path(key))) for key, _ in layout.APPLICANT_COLUMNS)]
+        )
     return rows
 
 
@@ -346,13 +349,17 @@ def build_docx(
     """
     check_report_data(data)
     if not isinstance(narrative, Mapping):
-        raise ReportDataError(f"报告文字应为按章节分列的对象，实际为 {type(narrative).__name__}。", ["narrative"])
+        raise ReportDataError(
+            f"报告文字应为按章节分列的对象，实际为 {type(narrative).__name__}。", ["narrative"]
+        )
     if year != data["year"] or office.strip() != str(data["office"]).strip():
         raise ReportDataError(
             f"标题中的机关和年度（{office}、{year}）与报告数据（{data['office']}、{data['year']}）不一致。",
             ["office", "year"],
         )
-    texts = {key: _required_text(narrative, key, layout.SECTION_HEADINGS[key]) for key in layout.NARRATIVE_SECTIONS}
+    texts = {
+        key: _required_text(narrative, key, layout.SECTION_HEADINGS[key]) for key in layout.NARRATIVE_SECTIONS
+    }
     preamble = _narrative_text(narrative, layout.NARRATIVE_PREAMBLE_KEY)
 
     doc = Document()

@@ -79,7 +79,11 @@ def with_pre2019_sections(sections: Mapping[str, str]) -> dict[str, str]:
 
 def unfinished_sections(sections: Mapping[str, str]) -> list[str]:
     """Headings of the sections that are missing, empty or still contain ``【待填写】``."""
-    return [heading for key, heading in SECTIONS.items() if not sections.get(key, "").strip() or TODO in sections[key]]
+    return [
+        heading
+        for key, heading in SECTIONS.items()
+        if not sections.get(key, "").strip() or TODO in sections[key]
+    ]
 
 
 def _total(doc: Mapping[str, Any], row: str) -> int:
@@ -109,7 +113,9 @@ def default_narrative(
     norm = doc["proactive"]["normative_documents"]
     appeals = doc["appeals"]
     reconsideration = int(appeals["reconsideration"]["total"])
-    litigation = int(appeals["litigation_direct"]["total"]) + int(appeals["litigation_after_reconsideration"]["total"])
+    litigation = int(appeals["litigation_direct"]["total"]) + int(
+        appeals["litigation_after_reconsideration"]["total"]
+    )
     one = (
         f"{year}年，{office}认真贯彻落实《中华人民共和国政府信息公开条例》，坚持以公开为常态、不公开为例外，"
         "推进主动公开，依法办理政府信息公开申请。\n\n"

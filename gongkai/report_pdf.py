@@ -30,7 +30,12 @@ from typing import Final
 
 from gongkai.errors import GongkaiError, InputError
 
-CHROMIUM_NAMES: Final[tuple[str, ...]] = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+CHROMIUM_NAMES: Final[tuple[str, ...]] = (
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+)
 """Commands tried, in order, after ``/usr/bin/chromium``."""
 
 SOFFICE_NAMES: Final[tuple[str, ...]] = ("soffice", "libreoffice")
@@ -64,7 +69,9 @@ class PdfError(GongkaiError):
     """A PDF converter was found but failed, timed out, or wrote no PDF."""
 
 
-def _locate(explicit: str | os.PathLike[str] | None, names: Sequence[str], first: str | None = None) -> str | None:
+def _locate(
+    explicit: str | os.PathLike[str] | None, names: Sequence[str], first: str | None = None
+) -> str | None:
     """The converter to run: ``explicit`` if given (None when it does not exist), else the first found."""
     if explicit is not None:
         path = Path(explicit)

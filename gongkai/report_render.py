@@ -107,7 +107,9 @@ class _Checker:
         self.problems.append(f"{where}缺失或不是对象（{_describe(value)}）")
         return None
 
-    def figure(self, parent: Mapping[str, Any] | None, key: str, where: str, *, decimal: bool = False) -> None:
+    def figure(
+        self, parent: Mapping[str, Any] | None, key: str, where: str, *, decimal: bool = False
+    ) -> None:
         if parent is None:
             return
         if key not in parent:
@@ -133,7 +135,7 @@ def check_report_data(data: object) -> None:
     if top is None:
         raise ReportDataError("年度报告数据不是 JSON 对象。", check.problems)
     if top.get("format") != "2021":
-        check.problems.append(f"“format”应为 \"2021\"（2021年标准格式），实际{_describe(top.get('format'))}")
+        check.problems.append(f'“format”应为 "2021"（2021年标准格式），实际{_describe(top.get("format"))}')
     office = top.get("office")
     if not isinstance(office, str) or not office.strip():
         check.problems.append(f"“office”（机关名称）应为非空文字，实际{_describe(office)}")
@@ -149,7 +151,9 @@ def check_report_data(data: object) -> None:
         shown = "；".join(problems[:_MAX_PROBLEMS_SHOWN])
         more = len(problems) - _MAX_PROBLEMS_SHOWN
         tail = f"；另有 {more} 处" if more > 0 else ""
-        raise ReportDataError(f"年度报告数据有 {len(problems)} 处缺失或无效，不能生成报告：{shown}{tail}。", problems)
+        raise ReportDataError(
+            f"年度报告数据有 {len(problems)} 处缺失或无效，不能生成报告：{shown}{tail}。", problems
+        )
 
 
 def _check_table2(check: _Checker, top: Mapping[str, Any]) -> None:
@@ -164,7 +168,9 @@ def _check_table2(check: _Checker, top: Mapping[str, Any]) -> None:
                 for name in parents:
                     if parent is None:
                         break
-                    parent = check.mapping(parent.get(name), f"表二“{row.label}”（“{path.rsplit('.', 1)[0]}”）")
+                    parent = check.mapping(
+                        parent.get(name), f"表二“{row.label}”（“{path.rsplit('.', 1)[0]}”）"
+                    )
                 check.figure(parent, key, f"表二“{row.label}”行“{header}”（“{path}”）", decimal=table.decimal)
 
 
@@ -241,7 +247,9 @@ def _narrative_text(narrative: Mapping[str, object], key: str, fallback: str | N
     return None
 
 
-def _required_text(narrative: Mapping[str, object], key: str, heading: str, fallback: str | None = None) -> str:
+def _required_text(
+    narrative: Mapping[str, object], key: str, heading: str, fallback: str | None = None
+) -> str:
     text = _narrative_text(narrative, key, fallback)
     if text is None:
         alt = f"（或“{fallback}”）" if fallback else ""
@@ -306,7 +314,9 @@ def _pre2019_view(data: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "proactive": {
             "rules": {k: fig(f"proactive.rules.{k}") for k in ("issued", "repealed", "in_force")},
-            "normative": {k: fig(f"proactive.normative_documents.{k}") for k in ("issued", "repealed", "in_force")},
+            "normative": {
+                k: fig(f"proactive.normative_documents.{k}") for k in ("issued", "repealed", "in_force")
+            },
             "licensing": fig("proactive.licensing.decisions"),
             "penalties": fig("proactive.penalties.decisions"),
             "coercion": fig("proactive.coercion.decisions"),

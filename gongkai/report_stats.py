@@ -238,7 +238,9 @@ class ReportData:
             "proactive": json.loads(json.dumps(self.proactive)),
             # .get: a hand-made ReportData with a hole shows it as null, which identity I5 then names
             "requests": {r: {c: self.requests.get(r, {}).get(c) for c in COLUMNS} for r in ROW_IDS},
-            "appeals": {b: {c: self.appeals.get(b, {}).get(c) for c in APPEAL_COLUMNS} for b in APPEAL_BLOCKS},
+            "appeals": {
+                b: {c: self.appeals.get(b, {}).get(c) for c in APPEAL_COLUMNS} for b in APPEAL_BLOCKS
+            },
             "checks": [c.to_json() for c in self.checks],
         }
 
@@ -257,8 +259,10 @@ class ReportData:
                 proactive=dict(obj["proactive"]),
                 requests={r: dict(obj["requests"][r]) for r in ROW_IDS},
                 appeals={b: dict(obj["appeals"][b]) for b in APPEAL_BLOCKS},
-                checks=tuple(Check(str(c["id"]), bool(c["ok"]), str(c["message"]), bool(c.get("checked", True)))
-                             for c in obj.get("checks", ())),
+                checks=tuple(
+                    Check(str(c["id"]), bool(c["ok"]), str(c["message"]), bool(c.get("checked", True)))
+                    for c in obj.get("checks", ())
+                ),
                 missing=tuple(missing),
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -390,7 +394,9 @@ def _proactive_table(session: Session, year: int, missing: list[str]) -> dict[st
 
     figures: dict[str, Decimal] = {
         key: value
-        for key, value in session.execute(sa.select(FIGURE.c.key, FIGURE.c.value).where(FIGURE.c.year == year))
+        for key, value in session.execute(
+            sa.select(FIGURE.c.key, FIGURE.c.value).where(FIGURE.c.year == year)
+        )
     }
     proactive: dict[str, Any] = {
         # A sub-district office has no power to make rules (Legislation Law): always 0.
@@ -404,7 +410,9 @@ def _proactive_table(session: Session, year: int, missing: list[str]) -> dict[st
     proactive["fees_10k_yuan"] = None if fee is None else float(fee)
     for key in FIGURE_KEYS:
         if key not in figures:
-            missing.append(f"{year} 年度“{_FIGURE_WHAT[key]}”尚未录入（来自其他系统的数字，用文件或命令行录入）。")
+            missing.append(
+                f"{year} 年度“{_FIGURE_WHAT[key]}”尚未录入（来自其他系统的数字，用文件或命令行录入）。"
+            )
     return proactive
 
 
@@ -426,7 +434,12 @@ def _appeals_table(session: Session, year: int, missing: list[str]) -> dict[str,
     ).group_by(APPEAL.c.kind, APPEAL.c.route)
     table = {b: {c: 0 for c in APPEAL_COLUMNS} for b in APPEAL_BLOCKS}
     for kind, route, upheld, corrected, other, still_pending, no_result in session.execute(stmt):
-        counts = {"upheld": int(upheld), "corrected": int(corrected), "other": int(other), "pending": int(still_pending)}
+        counts = {
+            "upheld": int(upheld),
+            "corrected": int(corrected),
+            "other": int(other),
+            "pending": int(still_pending),
+        }
         if kind == "reconsideration":
             block: str | None = "reconsideration"
         elif kind == "litigation" and route == "direct":
@@ -438,8 +451,10 @@ def _appeals_table(session: Session, year: int, missing: list[str]) -> dict[str,
         n = sum(counts.values())
         if block is None:
             if n:
-                what = "行政诉讼案件未注明是否经过复议（route 应为 direct 或 after_reconsideration）" if kind == "litigation" else (
-                    f"案件类型“{kind}”无效（应为 reconsideration 或 litigation）"
+                what = (
+                    "行政诉讼案件未注明是否经过复议（route 应为 direct 或 after_reconsideration）"
+                    if kind == "litigation"
+                    else (f"案件类型“{kind}”无效（应为 reconsideration 或 litigation）")
                 )
                 missing.append(f"有 {n} 件{what}，无法计入表四。")
             continue
@@ -537,7 +552,9 @@ def _i1(doc: Mapping[str, Any]) -> list[str]:
         a, b = _int(doc, "requests", "1", c), _int(doc, "requests", "2", c)
         t, d = _int(doc, "requests", "3.7", c), _int(doc, "requests", "4", c)
         if a + b != t + d:
-            out.append(f"{_c(c)}第一项 {a} + 第二项 {b} = {a + b}，而第三项（七）总计 {t} + 第四项 {d} = {t + d}")
+            out.append(
+                f"{_c(c)}第一项 {a} + 第二项 {b} = {a + b}，而第三项（七）总计 {t} + 第四项 {d} = {t + d}"
+            )
     return out
 
 
@@ -590,10 +607,18 @@ def _i5(doc: Mapping[str, Any]) -> list[str]:
         for k, label in APPEAL_COLUMNS.items():
             count(_get(doc, "appeals", b, k), f"表四{name}“{label}”")
     for kind, name in (("rules", "规章"), ("normative_documents", "行政规范性文件")):
-        for k, label in (("issued", "本年制发件数"), ("repealed", "本年废止件数"), ("in_force", "现行有效件数")):
+        for k, label in (
+            ("issued", "本年制发件数"),
+            ("repealed", "本年废止件数"),
+            ("in_force", "现行有效件数"),
+        ):
             count(_get(doc, "proactive", kind, k), f"表二“{name}”“{label}”")
     for key, json_key in _FIGURE_JSON.items():
-        count(_get(doc, "proactive", json_key, "decisions"), f"表二“{FIGURE_KEYS[key]}”处理决定数量", may_be_missing=True)
+        count(
+            _get(doc, "proactive", json_key, "decisions"),
+            f"表二“{FIGURE_KEYS[key]}”处理决定数量",
+            may_be_missing=True,
+        )
     fee = _get(doc, "proactive", "fees_10k_yuan")
     if fee is not None and (
         not isinstance(fee, int | float) or isinstance(fee, bool) or not math.isfinite(fee) or fee < 0
@@ -675,8 +700,10 @@ NARRATIVE_FIGURES: Final[tuple[tuple[str, str, Callable[[Mapping[str, Any]], Any
     (
         "行政诉讼",
         "表四“行政诉讼”两栏总计之和",
-        lambda doc: _int(doc, "appeals", "litigation_direct", "total")
-        + _int(doc, "appeals", "litigation_after_reconsideration", "total"),
+        lambda doc: (
+            _int(doc, "appeals", "litigation_direct", "total")
+            + _int(doc, "appeals", "litigation_after_reconsideration", "total")
+        ),
     ),
 )
 """The quoting convention that identity I8 checks: (phrase, the table value it names, how to read it).
@@ -695,7 +722,9 @@ templates can take the same values from the JSON so that defaults always agree.
 
 _CLAUSE_STOP: Final = "。；;，,、！？!?\n"
 _QUOTED: Final = re.compile(
-    "(" + "|".join(re.escape(p) for p, _, _ in sorted(NARRATIVE_FIGURES, key=lambda f: -len(f[0]))) + ")"
+    "("
+    + "|".join(re.escape(p) for p, _, _ in sorted(NARRATIVE_FIGURES, key=lambda f: -len(f[0])))
+    + ")"
     + f"[^{re.escape(_CLAUSE_STOP)}0-9]*?"
     + r"(\d+(?:\.\d+)?)\s*(件|万元)"
 )
@@ -750,33 +779,72 @@ def run_checks(
     """
     doc: Mapping[str, Any] = data.to_json() if isinstance(data, ReportData) else data
     checks = [
-        _check("I1", "表三各列应满足 第一项 + 第二项 = 第三项（七）总计 + 第四项", lambda: _i1(doc),
-               "表三各列第一项加第二项之和等于第三项加第四项之和。"),
-        _check("I2", "表三各列第三项（七）总计应等于（一）至（六）各行之和", lambda: _i2(doc),
-               "表三各列第三项（七）总计等于（一）至（六）各行之和。"),
-        _check("I3", "表三每行“总计”应等于六类申请人之和", lambda: _i3(doc),
-               "表三每行“总计”等于六类申请人之和。"),
-        _check("I4", "表四每栏“总计”应等于结果维持、结果纠正、其他结果、尚未审结之和", lambda: _i4(doc),
-               "表四每栏“总计”等于结果维持、结果纠正、其他结果与尚未审结之和。"),
-        _check("I5", "各项数量应为非负整数，收费金额应为非负数，“规章”一行应为 0", lambda: _i5(doc),
-               "各项数量均为非负整数，收费金额非负，“规章”一行为 0。"),
+        _check(
+            "I1",
+            "表三各列应满足 第一项 + 第二项 = 第三项（七）总计 + 第四项",
+            lambda: _i1(doc),
+            "表三各列第一项加第二项之和等于第三项加第四项之和。",
+        ),
+        _check(
+            "I2",
+            "表三各列第三项（七）总计应等于（一）至（六）各行之和",
+            lambda: _i2(doc),
+            "表三各列第三项（七）总计等于（一）至（六）各行之和。",
+        ),
+        _check(
+            "I3", "表三每行“总计”应等于六类申请人之和", lambda: _i3(doc), "表三每行“总计”等于六类申请人之和。"
+        ),
+        _check(
+            "I4",
+            "表四每栏“总计”应等于结果维持、结果纠正、其他结果、尚未审结之和",
+            lambda: _i4(doc),
+            "表四每栏“总计”等于结果维持、结果纠正、其他结果与尚未审结之和。",
+        ),
+        _check(
+            "I5",
+            "各项数量应为非负整数，收费金额应为非负数，“规章”一行应为 0",
+            lambda: _i5(doc),
+            "各项数量均为非负整数，收费金额非负，“规章”一行为 0。",
+        ),
     ]
     year = _get(doc, "year")
     last_year = f"{year - 1} 年度" if _is_count(year) else "上一年度"
     if previous is None:
         for identity, what in (("I6", "本年“上年结转”与上年“结转下年度”"), ("I7", "现行有效件数的跨年衔接")):
-            checks.append(Check(identity, True, f"{identity} 未核对：没有{last_year}的定稿报告，无法比对{what}。", False))
+            checks.append(
+                Check(
+                    identity, True, f"{identity} 未核对：没有{last_year}的定稿报告，无法比对{what}。", False
+                )
+            )
     else:
-        checks.append(_check("I6", "本年第二项“上年结转”应逐列等于上年报告第四项“结转下年度继续办理”",
-                             lambda: _i6(doc, previous), "本年“上年结转”与上年报告“结转下年度继续办理”逐列相等。"))
-        checks.append(_check("I7", "现行有效件数应等于上年现行有效件数加本年制发件数减本年废止件数",
-                             lambda: _i7(doc, previous), "现行有效件数 = 上年现行有效 + 本年制发 − 本年废止。"))
+        checks.append(
+            _check(
+                "I6",
+                "本年第二项“上年结转”应逐列等于上年报告第四项“结转下年度继续办理”",
+                lambda: _i6(doc, previous),
+                "本年“上年结转”与上年报告“结转下年度继续办理”逐列相等。",
+            )
+        )
+        checks.append(
+            _check(
+                "I7",
+                "现行有效件数应等于上年现行有效件数加本年制发件数减本年废止件数",
+                lambda: _i7(doc, previous),
+                "现行有效件数 = 上年现行有效 + 本年制发 − 本年废止。",
+            )
+        )
     if not narrative_text(narrative).strip():
         checks.append(Check("I8", True, "I8 未核对：尚无正文。", False))
     else:
         n = len(quoted_figures(narrative))
-        checks.append(_check("I8", "正文中引用的数字应与表中数字一致", lambda: _i8(doc, cast(Any, narrative)),
-                             f"正文引用的 {n} 个数字均与表中数字一致。"))
+        checks.append(
+            _check(
+                "I8",
+                "正文中引用的数字应与表中数字一致",
+                lambda: _i8(doc, cast(Any, narrative)),
+                f"正文引用的 {n} 个数字均与表中数字一致。",
+            )
+        )
     return checks
 
 
@@ -858,7 +926,9 @@ def _text_problem(name: str, text: str, limit: int) -> str | None:
     return None
 
 
-def set_yearly_figure(session: Session, *, year: int, key: str, value: Decimal, source: str, by: str) -> Figure:
+def set_yearly_figure(
+    session: Session, *, year: int, key: str, value: Decimal, source: str, by: str
+) -> Figure:
     """Enter or replace one yearly figure of table 二 (``key`` as code or Chinese label).
 
     Validates: a known key; decision counts are non-negative whole numbers; the fee is a non-negative
@@ -954,7 +1024,9 @@ def import_yearly_figures(session: Session, path: Path, *, by: str) -> list[Figu
                 f"文件 {path.name} 的表头不正确（{'；'.join(parts)}）。应为：年度（year）、项目（key）、"
                 "数值（value），可加来源（source）；如表头是乱码，请另存为 CSV UTF-8 或 XLSX。"
             )
-        rows = [(n, {k: clean_value(v) for k, v in zip(keys, cells, strict=False) if k}) for n, cells in table]
+        rows = [
+            (n, {k: clean_value(v) for k, v in zip(keys, cells, strict=False) if k}) for n, cells in table
+        ]
     finally:
         table.close()
 
@@ -996,10 +1068,13 @@ def import_yearly_figures(session: Session, path: Path, *, by: str) -> list[Figu
     locked = _final_years(session, {year for _, year, _, _, _ in parsed})
     for number, year, _key, _value, _source in parsed:
         if year in locked:
-            problems.append(f"第 {number} 行：{year} 年度报告已定稿，该年度的数字已锁定；如需修改，请先重新开启该年度。")
+            problems.append(
+                f"第 {number} 行：{year} 年度报告已定稿，该年度的数字已锁定；如需修改，请先重新开启该年度。"
+            )
     if problems:
         raise ImportRejected(
-            f"文件 {path.name} 有 {len(problems)} 行有问题，未导入任何数字：\n" + "\n".join(problems), problems
+            f"文件 {path.name} 有 {len(problems)} 行有问题，未导入任何数字：\n" + "\n".join(problems),
+            problems,
         )
     return [
         _store_figure(session, year=year, key=key, value=value, source=source, by=by.strip())
@@ -1102,10 +1177,14 @@ def store_report(
         )
     checks = run_checks(data, previous=previous_report_data(session, data.year - 1), narrative=narrative)
     checked = data.with_checks(checks)
-    last = session.execute(sa.select(sa.func.max(REPORT.c.version)).where(REPORT.c.year == data.year)).scalar()
+    last = session.execute(
+        sa.select(sa.func.max(REPORT.c.version)).where(REPORT.c.year == data.year)
+    ).scalar()
     version = int(last or 0) + 1
     stored_narrative = (
-        narrative if narrative is None or isinstance(narrative, str) else json.dumps(dict(narrative), ensure_ascii=False)
+        narrative
+        if narrative is None or isinstance(narrative, str)
+        else json.dumps(dict(narrative), ensure_ascii=False)
     )
     session.add(
         AnnualReport(

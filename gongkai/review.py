@@ -305,8 +305,13 @@ def _published_item(r: Any, f: _ItemFacts, interval: int, as_of: date, add: Any)
             f"{r.index_no}：{fmt_day(r.repealed_on)} 已废止，目录中仍标注为有效，请标注废止或撤下")  # fmt: skip
         return
     if r.valid_until is not None and r.valid_until < as_of:
-        add("validity_ended", f"validity:{r.id}:{r.valid_until.isoformat()}", r, r.valid_until,
-            f"{r.index_no}：有效期至 {fmt_day(r.valid_until)}，已届满仍标注为有效，请确认已废止、已延续或需要更新")
+        add(
+            "validity_ended",
+            f"validity:{r.id}:{r.valid_until.isoformat()}",
+            r,
+            r.valid_until,
+            f"{r.index_no}：有效期至 {fmt_day(r.valid_until)}，已届满仍标注为有效，请确认已废止、已延续或需要更新",
+        )
         return  # fmt: skip
     last = _latest(r.published_on, f.last_review, f.last_outcome)
     assert last is not None
@@ -345,8 +350,20 @@ def _column(
     last = _latest(max(published) if published else None, checks.get(name))
     label = f"网站栏目“{name}”（{COLUMN_KIND_LABELS[kind]}）"
     if last is None:
-        out.append(Finding(f"column:{name}:empty", "column_empty", name, None, name, None, False, as_of, None,
-                           f"{label}没有任何已公开的信息（类别：{'、'.join(categories)}），空白栏目会被检查扣分"))
+        out.append(
+            Finding(
+                f"column:{name}:empty",
+                "column_empty",
+                name,
+                None,
+                name,
+                None,
+                False,
+                as_of,
+                None,
+                f"{label}没有任何已公开的信息（类别：{'、'.join(categories)}），空白栏目会被检查扣分",
+            )
+        )
         return  # fmt: skip
     if (as_of - last).days > stale_days:
         out.append(Finding(f"column:{name}:{last.isoformat()}", "column_stale", name, None, name, None, False,
@@ -470,7 +487,9 @@ def sync_tasks(
     ]
     for start in range(0, len(gone), _BATCH):
         session.execute(
-            sa.update(TASK).where(TASK.c.id.in_(gone[start : start + _BATCH])).values(status="closed", closed_on=as_of)
+            sa.update(TASK)
+            .where(TASK.c.id.in_(gone[start : start + _BATCH]))
+            .values(status="closed", closed_on=as_of)
         )
     result.closed = gone
     session.flush()
@@ -652,9 +671,7 @@ def record_outcome(
     if code is None:
         raise InputError(f"处理结果“{outcome[:20]}”无法识别：{KINDS[task.kind]}任务可登记 {choices}。")
     if code not in allowed:
-        raise InputError(
-            f"{KINDS[task.kind]}任务不能登记“{OUTCOMES[code]}”：可登记 {choices}。"
-        )
+        raise InputError(f"{KINDS[task.kind]}任务不能登记“{OUTCOMES[code]}”：可登记 {choices}。")
     if not reviewer.strip():
         raise InputError("审查人（--reviewer）不能为空。")
     if len(reviewer.strip()) > 100:
@@ -662,15 +679,24 @@ def record_outcome(
     if not reason.strip():
         raise InputError("处理理由（--reason）不能为空：请写明依据或做了什么，例如“经复查内容仍然有效”。")
     if reviewed_on > as_of:
-        raise InputError(f"审查日期 {reviewed_on.isoformat()} 晚于今天（{as_of.isoformat()}），不能预先登记。")
+        raise InputError(
+            f"审查日期 {reviewed_on.isoformat()} 晚于今天（{as_of.isoformat()}），不能预先登记。"
+        )
     if reviewed_on < task.found_on - timedelta(days=366):
-        raise InputError(f"审查日期 {reviewed_on.isoformat()} 早于任务发现日期 {task.found_on} 一年以上，请核对。")
+        raise InputError(
+            f"审查日期 {reviewed_on.isoformat()} 早于任务发现日期 {task.found_on} 一年以上，请核对。"
+        )
     item = session.get(ProactiveItem, task.item_id) if task.item_id is not None else None
     if item is not None and reviewed_on < item.generated_on:
         raise InputError(
             f"审查日期 {reviewed_on.isoformat()} 早于该信息的生成日期 {item.generated_on.isoformat()}，请核对。"
         )
-    if item is not None and task.kind in PUBLISHED_KINDS and item.published_on and reviewed_on < item.published_on:
+    if (
+        item is not None
+        and task.kind in PUBLISHED_KINDS
+        and item.published_on
+        and reviewed_on < item.published_on
+    ):
         raise InputError(
             f"审查日期 {reviewed_on.isoformat()} 早于该信息的公开日期 {item.published_on.isoformat()}：已公开信息的检查"
             "结果应在公开之后登记，请核对。"
@@ -736,7 +762,9 @@ def _apply(
         if when > as_of:
             raise InputError(f"废止日期 {when.isoformat()} 晚于今天（{as_of.isoformat()}）。")
         if when < item.generated_on:
-            raise InputError(f"废止日期 {when.isoformat()} 早于该信息的生成日期 {item.generated_on.isoformat()}。")
+            raise InputError(
+                f"废止日期 {when.isoformat()} 早于该信息的生成日期 {item.generated_on.isoformat()}。"
+            )
         ensure_unlocked(session, since=when, until=None)
         item.validity, item.repealed_on = "repealed", when
         effect = f"已标注为于 {when.isoformat()} 废止"
@@ -746,7 +774,9 @@ def _apply(
                                note=reason, recorded_by=by))  # fmt: skip
         item.attribute, item.attribute_reason = "proactive", None
         item.published_on = on
-        effect = f"审查结论：{'修改后公开' if code == 'update' else '予以公开'}；已登记于 {on.isoformat()} 公开"
+        effect = (
+            f"审查结论：{'修改后公开' if code == 'update' else '予以公开'}；已登记于 {on.isoformat()} 公开"
+        )
     elif code == "withhold":
         session.add(ItemReview(item_id=item.id or 0, reviewer=reviewer, reviewed_on=on, result="withhold",
                                legal_ground=reason, recorded_by=by))  # fmt: skip
@@ -837,14 +867,18 @@ def narrative_sentence(figures: Mapping[str, int], year: int) -> str:
     """
     if not figures.get("runs") and not any(v for k, v in figures.items() if k != "runs"):
         return ""
-    parts = [f"审查机制方面，{year}年开展定期内容检查{figures['runs']}次，发布前审查信息{figures['prepublication']}条"]
+    parts = [
+        f"审查机制方面，{year}年开展定期内容检查{figures['runs']}次，发布前审查信息{figures['prepublication']}条"
+    ]
     if figures["published_reviewed"]:
         parts.append(
             f"复查已公开信息{figures['published_reviewed']}条（其中更新{figures['updated']}条、撤下"
             f"{figures['withdrawn']}条、标注失效{figures['repealed']}条）"
         )
     if figures["withheld_assessed"]:
-        parts.append(f"评估暂不公开的信息{figures['withheld_assessed']}条（其中转为主动公开{figures['made_public']}条）")
+        parts.append(
+            f"评估暂不公开的信息{figures['withheld_assessed']}条（其中转为主动公开{figures['made_public']}条）"
+        )
     if figures["pii"]:
         parts.append(f"发现并处理公开内容中的个人信息隐患{figures['pii']}处")
     if figures["columns_checked"]:
@@ -874,17 +908,29 @@ def summary_markdown(run: ReviewResult, figures: Mapping[str, int], *, names: Ma
     lines += [f"| {md(label)} | {c['by_kind'].get(k, 0)} |" for k, label in KINDS.items()]
     lines += ["", f"### 待处理任务（前 {min(limit, len(run.open_tasks))} 个）", ""]
     if run.open_tasks:
-        lines += ["| 任务 | 检查项 | 条目/栏目 | 负责人 | 处理期限 | 说明 |", "| ---: | --- | --- | --- | --- | --- |"]
+        lines += [
+            "| 任务 | 检查项 | 条目/栏目 | 负责人 | 处理期限 | 说明 |",
+            "| ---: | --- | --- | --- | --- | --- |",
+        ]
         for t in run.open_tasks[:limit]:
-            due = t["due_on"].isoformat() + ("（逾期）" if t["overdue"] else "") + ("（紧急）" if t["urgent"] else "")
+            due = (
+                t["due_on"].isoformat()
+                + ("（逾期）" if t["overdue"] else "")
+                + ("（紧急）" if t["urgent"] else "")
+            )
             owner = names.get(t["owner_id"] or "", "（默认负责人）")
             detail = str(t["detail"]).replace("|", "｜")
-            lines.append(f"| #{t['id']} | {md(t['kind_label'])} | {md(t['ref'])} | {md(owner)} | {due} | {md(detail)} |")
+            lines.append(
+                f"| #{t['id']} | {md(t['kind_label'])} | {md(t['ref'])} | {md(owner)} | {due} | {md(detail)} |"
+            )
     else:
         lines.append("无。")
     lines += ["", "### 最近 7 天登记的处理结果", ""]
     if recent:
-        lines += ["| 日期 | 任务 | 检查项 | 条目/栏目 | 审查人 | 结果 | 理由 |", "| --- | ---: | --- | --- | --- | --- | --- |"]
+        lines += [
+            "| 日期 | 任务 | 检查项 | 条目/栏目 | 审查人 | 结果 | 理由 |",
+            "| --- | ---: | --- | --- | --- | --- | --- |",
+        ]
         for r in list(recent)[-limit:]:
             reason = str(r["reason"]).replace("|", "｜")
             lines.append(f"| {r['reviewed_on'].isoformat()} | #{r['task_id']} | {md(r['kind_label'])} | {md(r['ref'])} | "
@@ -898,7 +944,9 @@ def summary_markdown(run: ReviewResult, figures: Mapping[str, int], *, names: Ma
         "withheld_assessed": "不予公开信息评估（条）", "made_public": "其中转为公开", "drafts_reviewed": "待审查任务处理（条）",
         "columns_checked": "网站栏目问题处理（次）",
     }  # fmt: skip
-    lines += ["| 项目 | 数量 |", "| --- | ---: |"] + [f"| {md(v)} | {figures.get(k, 0)} |" for k, v in labels.items()]
+    lines += ["| 项目 | 数量 |", "| --- | ---: |"] + [
+        f"| {md(v)} | {figures.get(k, 0)} |" for k, v in labels.items()
+    ]
     return "\n".join(lines) + "\n"
 
 

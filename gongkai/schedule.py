@@ -37,8 +37,13 @@ PROCESSES: Final[tuple[ScheduledProcess, ...]] = (
     ScheduledProcess("catalogue", "catalogue-update", "quarter", outbox_kinds=frozenset({"catalogue"})),
     ScheduledProcess("review", "content-review", "week", outbox_kinds=frozenset({"review"})),
     # "Publish before 31 January": a January reminder caught up in March would only confuse.
-    ScheduledProcess("report_readiness", "annual-report-readiness", "day", stale_after_days=6,
-                     outbox_kinds=frozenset({"report_readiness"})),  # fmt: skip
+    ScheduledProcess(
+        "report_readiness",
+        "annual-report-readiness",
+        "day",
+        stale_after_days=6,
+        outbox_kinds=frozenset({"report_readiness"}),
+    ),  # fmt: skip
 )
 
 
@@ -101,7 +106,9 @@ def is_stale(process: ScheduledProcess, business_date: date, today: date) -> boo
     return process.stale_after_days is not None and (today - business_date).days > process.stale_after_days
 
 
-def missed(session: Session, process: ScheduledProcess, cron: str, tz: ZoneInfo, now: datetime) -> date | None:
+def missed(
+    session: Session, process: ScheduledProcess, cron: str, tz: ZoneInfo, now: datetime
+) -> date | None:
     """The business date to run ``process`` for now, when its current period is not done yet."""
     period, business_date = due_period(process, cron, tz, now)
     if is_done(session, process.flow_name, period):

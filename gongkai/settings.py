@@ -73,7 +73,9 @@ ROLE_ALIASES: Final[dict[str, Role]] = {
 }
 """Every spelling of a role accepted in the configuration: the English name or its Chinese name."""
 
-_ROLE_CHOICES: Final = "、".join(f"{role}（{label}）" for role, label in ROLE_LABELS.items()) + "，中文名称亦可"
+_ROLE_CHOICES: Final = (
+    "、".join(f"{role}（{label}）" for role, label in ROLE_LABELS.items()) + "，中文名称亦可"
+)
 
 _STAFF_ID_RE: Final = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 _ENV_NAME_RE: Final = re.compile(r"[A-Z_][A-Z0-9_]*")
@@ -272,7 +274,9 @@ def _cron_field_problem(text: str, low: int, high: int) -> str | None:
     return None
 
 
-_PUBLIC_URL_RE: Final = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9\-._~%!$&'()*+,;=:@/?#]*)?")
+_PUBLIC_URL_RE: Final = re.compile(
+    r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9\-._~%!$&'()*+,;=:@/?#]*)?"
+)
 
 
 def _valid_public_url(value: str) -> str:
@@ -397,8 +401,8 @@ class Notifications(_Section):
         default=(),
         description='发送失败时提醒管理员的另一渠道，"env:环境变量名" 或 "secret:Secret块名"（为空则用管理员自己的其他渠道）',
     )
-    retry_delays: Annotated[tuple[Annotated[StrictInt, Field(ge=0, le=3600)], ...], Field(max_length=10)] = Field(
-        default=(5, 30, 120), description="同一次运行中发送失败后的重试间隔（秒）"
+    retry_delays: Annotated[tuple[Annotated[StrictInt, Field(ge=0, le=3600)], ...], Field(max_length=10)] = (
+        Field(default=(5, 30, 120), description="同一次运行中发送失败后的重试间隔（秒）")
     )
     lease_minutes: Annotated[StrictInt, Field(ge=1, le=1440)] = Field(
         default=10, description="正在发送的提醒超过多少分钟没有结果，视为中断，下次重发并标明“可能重复”"
@@ -433,9 +437,13 @@ class CatalogueMatter(_Section):
     basis: NonBlankStr = Field(description="公开依据")
     time_limit: NonBlankStr = Field(description="公开时限，例如 信息形成或者变更之日起20个工作日内")
     frequency: Frequency = Field(description="信息形成的频率：event|monthly|quarterly|yearly（完整性检查用）")
-    category: NonBlankStr = Field(description="由哪一类别的主动公开信息落实（第二十条类别或 categories 中的类别）")
+    category: NonBlankStr = Field(
+        description="由哪一类别的主动公开信息落实（第二十条类别或 categories 中的类别）"
+    )
     responsible: NonBlankStr = Field(description="公开主体")
-    channels: Annotated[tuple[NonBlankStr, ...], Field(min_length=1)] = Field(description="公开渠道和载体（列表）")
+    channels: Annotated[tuple[NonBlankStr, ...], Field(min_length=1)] = Field(
+        description="公开渠道和载体（列表）"
+    )
     audience: Literal["全社会", "特定群体"] = Field(description="公开对象：全社会 或 特定群体")
     method: Literal["主动", "依申请"] = Field(description="公开方式：主动 或 依申请")
     level: Literal["县级", "乡级"] = Field(description="公开层级：县级 或 乡级")
@@ -452,10 +460,12 @@ class Catalogue(_Section):
     )
     category_descriptions: dict[str, NonBlankStr] = Field(
         default_factory=dict,
-        description="公开指南“信息分类”表中各类别的说明，例如 { \"政府信息公开\" = \"……\" }；"
+        description='公开指南“信息分类”表中各类别的说明，例如 { "政府信息公开" = "……" }；'
         "第二十条的类别默认用条文的表述",
     )
-    matters: tuple[CatalogueMatter, ...] = Field(default=(), description="[[catalogue.matters]] 公开事项标准目录")
+    matters: tuple[CatalogueMatter, ...] = Field(
+        default=(), description="[[catalogue.matters]] 公开事项标准目录"
+    )
     public_url: Annotated[StrictStr, AfterValidator(_valid_public_url)] = Field(
         default="", description="公开目录在本单位网站上的网址（选填，写入目录摘要）"
     )
@@ -518,7 +528,9 @@ COLUMN_KIND_LABELS: Final[dict[str, str]] = {"news": "动态类", "policy": "政
 class ReviewColumn(_Section):
     """One ``[[review.columns]]`` entry: a column of the office's website checked for updates (U12)."""
 
-    name: Annotated[NonBlankStr, Field(max_length=60)] = Field(description="栏目名称，例如 工作动态（不超过 60 个字符）")
+    name: Annotated[NonBlankStr, Field(max_length=60)] = Field(
+        description="栏目名称，例如 工作动态（不超过 60 个字符）"
+    )
     kind: ColumnKind = Field(description="栏目类型：news（动态类）| policy（政策文件类）| other（其他）")
     categories: Annotated[tuple[NonBlankStr, ...], Field(min_length=1)] = Field(
         description="哪些类别的主动公开信息发布在该栏目（第二十条类别或 [catalogue] categories 中的类别）"
@@ -538,7 +550,7 @@ class Review(_Section):
         default=365, description="已公开信息每隔多少天复查一次（各类别未单独设定时）"
     )
     category_intervals: dict[str, Annotated[StrictInt, Field(ge=7, le=3660)]] = Field(
-        default_factory=dict, description="按类别设定的复查间隔（天），例如 { \"规范性文件\" = 180 }"
+        default_factory=dict, description='按类别设定的复查间隔（天），例如 { "规范性文件" = 180 }'
     )
     withheld_interval_days: Annotated[StrictInt, Field(ge=7, le=3660)] = Field(
         default=180, description="不予公开的信息每隔多少天评估一次能否公开（条例第十八条）"
@@ -568,7 +580,9 @@ class Review(_Section):
         """How many days ``column`` may go without an update."""
         if column.stale_days is not None:
             return column.stale_days
-        return {"news": self.news_stale_days, "policy": self.policy_stale_days}.get(column.kind, self.other_stale_days)
+        return {"news": self.news_stale_days, "policy": self.policy_stale_days}.get(
+            column.kind, self.other_stale_days
+        )
 
 
 class ConfigFile(_Section):
@@ -618,7 +632,10 @@ class ConfigFile(_Section):
             for c_index, category in enumerate(column.categories):
                 if category not in allowed:
                     problems.append(
-                        (("review", "columns", index, "categories", c_index), f"{expected}，实际为 {_quote(category)}")
+                        (
+                            ("review", "columns", index, "categories", c_index),
+                            f"{expected}，实际为 {_quote(category)}",
+                        )
                     )
         first_index: dict[str, int] = {}
         for index, person in enumerate(self.staff):
@@ -706,14 +723,18 @@ class Settings(ConfigFile):
             unset = [
                 target
                 for target in person.notify
-                if target.startswith("env:") and not environ.get(target[len("env:"):], "").strip()
+                if target.startswith("env:") and not environ.get(target[len("env:") :], "").strip()
             ]
             if not unset:
                 continue
             nothing = len(unset) == len(person.notify)
             for target in unset:
-                variable = target[len("env:"):]
-                effect = "此人收不到任何通知" if nothing else f"经此渠道的通知发不出去（其他 {len(person.notify) - len(unset)} 个目标仍可用）"
+                variable = target[len("env:") :]
+                effect = (
+                    "此人收不到任何通知"
+                    if nothing
+                    else f"经此渠道的通知发不出去（其他 {len(person.notify) - len(unset)} 个目标仍可用）"
+                )
                 lines.append(
                     f"第 {number} 位工作人员 {person.name}（{person.id}）的通知目标 {target}：环境变量 {variable} "
                     f"未设置或为空，{effect}"

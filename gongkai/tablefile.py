@@ -220,8 +220,6 @@ def column_letter(pos: int) -> str:
     return letters
 
 
-
-
 def classify_header(
     header: Sequence[object], lookup: Callable[[str], str | None]
 ) -> tuple[list[str | None], list[str], list[tuple[str, str, str]]]:

@@ -154,7 +154,9 @@ def validate_year_entries(
             off[d] = name
         elif kind == "makeup_workday":
             if d.weekday() < 5:
-                problems.append(f"{where}{d.isoformat()} 是工作日（周一至周五），调休上班日应为星期六或星期日")
+                problems.append(
+                    f"{where}{d.isoformat()} 是工作日（周一至周五），调休上班日应为星期六或星期日"
+                )
             makeup[d] = name
         else:
             problems.append(f"{where}{d.isoformat()} 的类型“{kind}”无效，应为 off 或 makeup_workday")
@@ -308,8 +310,16 @@ _KIND_ALIASES: Final = {
     "调休上班": "makeup_workday",
     "补班": "makeup_workday",
 }
-CALENDAR_COLUMNS: Final = {"日期": "date", "date": "date", "类型": "kind", "kind": "kind", "名称": "name",
-                           "节日": "name", "holiday": "name", "name": "name"}
+CALENDAR_COLUMNS: Final = {
+    "日期": "date",
+    "date": "date",
+    "类型": "kind",
+    "kind": "kind",
+    "名称": "name",
+    "节日": "name",
+    "holiday": "name",
+    "name": "name",
+}
 
 
 def schedules_from_rows(
@@ -336,7 +346,9 @@ def schedules_from_rows(
             cols[key] = i
     missing = [k for k in ("date", "kind") if k not in cols]
     if missing:
-        raise InputError(f"文件 {name} 缺少列：{'、'.join(missing)}（应有 日期(date)、类型(kind)、名称(name)）。")
+        raise InputError(
+            f"文件 {name} 缺少列：{'、'.join(missing)}（应有 日期(date)、类型(kind)、名称(name)）。"
+        )
     problems: list[str] = []
     by_year: dict[int, list[tuple[date, str, str]]] = {}
     seen: dict[date, int] = {}
@@ -355,7 +367,9 @@ def schedules_from_rows(
             continue
         kind = _KIND_ALIASES.get(str(raw_kind or "").strip())
         if kind is None:
-            problems.append(where + f"“类型”应为 off（放假）或 makeup_workday（调休上班），实际为“{raw_kind or ''}”。")
+            problems.append(
+                where + f"“类型”应为 off（放假）或 makeup_workday（调休上班），实际为“{raw_kind or ''}”。"
+            )
             continue
         if d in seen:
             problems.append(where + f"{d.isoformat()} 与第 {seen[d]} 行重复。")

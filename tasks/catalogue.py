@@ -30,7 +30,9 @@ def update_catalogue_task(as_of: date) -> dict[str, Any]:
             as_of=as_of,
             out_dir=gongkai_home() / "catalogue" / period,
         )
-    get_run_logger().info("Catalogue %s: %d entries, %d finding(s)", period, update.entries, len(update.findings))
+    get_run_logger().info(
+        "Catalogue %s: %d entries, %d finding(s)", period, update.entries, len(update.findings)
+    )
     return {
         "as_of": as_of.isoformat(),
         "period": update.period,

@@ -109,7 +109,9 @@ def deliver_outbox(engine: Engine, cfg: Settings, as_of: date) -> DeliveryCounts
     with session_scope(engine) as session:
         demo = register_kind(session) == DEMO
     notifier = Notifier(
-        secret_loader=load_secret, console_file=console_file(), title_prefix=DEMO_SUBJECT_PREFIX if demo else ""
+        secret_loader=load_secret,
+        console_file=console_file(),
+        title_prefix=DEMO_SUBJECT_PREFIX if demo else "",
     )
     return deliver(engine, settings=cfg, as_of=as_of, notifier=notifier, now=lambda: datetime.now(UTC))
 

@@ -41,7 +41,10 @@ def build_annual_report(year: int, by: str = "annual-report") -> dict[str, Any]:
         "narrative_file": str(result.narrative_file),
     }
     get_run_logger().info(
-        "Annual report %s v%s: %d file(s), failed identities %s", year, result.version, len(result.files),
+        "Annual report %s v%s: %d file(s), failed identities %s",
+        year,
+        result.version,
+        len(result.files),
         summary["failed_identities"] or "none",
     )
     return summary
@@ -64,11 +67,15 @@ def notify_administrators(
     like reminders."""
     cfg = settings()
     admins = recipients or tuple(s.id for s in cfg.staff if s.has_role("administrator"))
-    planned = [PlannedReminder(key=key, recipients=admins, kind=kind, ref=ref, deadline=None, urgency=1, text=text)]
+    planned = [
+        PlannedReminder(key=key, recipients=admins, kind=kind, ref=ref, deadline=None, urgency=1, text=text)
+    ]
     with database() as engine:
         with session_scope(engine) as session:
             # Only this key: an empty plan for everything else must not supersede today's reminders.
-            counts = write_outbox(session, planned, settings=cfg, as_of=as_of, now=datetime.now(UTC), supersede=False)
+            counts = write_outbox(
+                session, planned, settings=cfg, as_of=as_of, now=datetime.now(UTC), supersede=False
+            )
         sent = deliver_outbox(engine, cfg, as_of)
     return {"due": counts.due, "sent": sent.sent, "failed": sent.failed}
 

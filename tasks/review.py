@@ -28,7 +28,11 @@ def review_content(as_of: date, flow_run_id: str | None = None) -> dict[str, Any
     cfg = settings()
     with database() as engine, session_scope(engine) as session:
         result = run_review(
-            session, settings=cfg, calendar=register.load_calendar(session), as_of=as_of, flow_run_id=flow_run_id
+            session,
+            settings=cfg,
+            calendar=register.load_calendar(session),
+            as_of=as_of,
+            flow_run_id=flow_run_id,
         )
         # Supersedes only this flow's notices of earlier weeks still pending (this week's plan replaces them).
         queued = write_outbox(session, result.notices, settings=cfg, as_of=as_of, now=datetime.now(UTC),

@@ -165,8 +165,13 @@ class _Collect(logging.Handler):
 @pytest.fixture(autouse=True)
 def _no_secrets_in_logs() -> Iterator[None]:
     handler = _Collect()
-    loggers = [logging.getLogger(), logging.getLogger("prefect"), logging.getLogger("apprise"),
-               logging.getLogger("gongkai"), logging.getLogger("gongkai.notify")]  # console channel: no propagation
+    loggers = [
+        logging.getLogger(),
+        logging.getLogger("prefect"),
+        logging.getLogger("apprise"),
+        logging.getLogger("gongkai"),
+        logging.getLogger("gongkai.notify"),
+    ]  # console channel: no propagation
     for lg in loggers:
         lg.addHandler(handler)
     yield
@@ -178,4 +183,3 @@ def _no_secrets_in_logs() -> Iterator[None]:
         if any(s in line for s in SECRETS_IN_TESTS) or _PHONE.search(line) or _ID18.search(line)
     ]
     assert not leaks, f"secret or personal number in a log line: {leaks[:3]}"
-

@@ -124,8 +124,15 @@ def test_deadline_as_of_before_receipt_exits_2(home: Path) -> None:
 def test_deadline_ignores_events_after_as_of_and_says_so(home: Path) -> None:
     """As of Fri 20 Mar 2026 an extension approved on 25 Mar has not happened: the reply date stays
     Mon 30 Mar (20th working day after Mon 2 Mar), and the output says what was left out."""
-    args = ["deadline", "--received", "2026-03-02", "--as-of", "2026-03-20",
-            "--event", "extension_approved:2026-03-25"]
+    args = [
+        "deadline",
+        "--received",
+        "2026-03-02",
+        "--as-of",
+        "2026-03-20",
+        "--event",
+        "extension_approved:2026-03-25",
+    ]
     out = ok(*args).stdout
     assert "法定答复期限：2026-03-30" in out
     assert "extension_approved:2026-03-25" in out and "未计入" in out
@@ -137,9 +144,34 @@ def test_deadline_ignores_events_after_as_of_and_says_so(home: Path) -> None:
 
 
 def test_request_show_as_of_is_checked_against_the_register(home: Path) -> None:
-    ok("request", "add", "--ref", "2026-0007", "--received", "2026-03-02", "--applicant-type", "自然人",
-       "--applicant-name", "张小明", "--content", "请求公开某文件", "--by", "wang", "--as-of", "2026-03-02")
-    ok("request", "event", "2026-0007", "extension_approved:2026-03-25", "--by", "zhao", "--as-of", "2026-03-25")
+    ok(
+        "request",
+        "add",
+        "--ref",
+        "2026-0007",
+        "--received",
+        "2026-03-02",
+        "--applicant-type",
+        "自然人",
+        "--applicant-name",
+        "张小明",
+        "--content",
+        "请求公开某文件",
+        "--by",
+        "wang",
+        "--as-of",
+        "2026-03-02",
+    )
+    ok(
+        "request",
+        "event",
+        "2026-0007",
+        "extension_approved:2026-03-25",
+        "--by",
+        "zhao",
+        "--as-of",
+        "2026-03-25",
+    )
     line = refused("request", "show", "2026-0007", "--as-of", "2026-03-01")
     assert "2026-03-01" in line and "2026-03-02" in line
     before = json.loads(ok("request", "show", "2026-0007", "--as-of", "2026-03-20", "--json").stdout)
@@ -196,7 +228,9 @@ def test_init_names_the_person_an_unset_notify_variable_leaves_without_messages(
     home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     text = CONFIG.read_text(encoding="utf-8")
-    text = text.replace('notify = ["console"]  # 正式使用改为 ["env:GONGKAI_NOTIFY_LI"]', 'notify = ["env:GONGKAI_NOTIFY_LI"]')
+    text = text.replace(
+        'notify = ["console"]  # 正式使用改为 ["env:GONGKAI_NOTIFY_LI"]', 'notify = ["env:GONGKAI_NOTIFY_LI"]'
+    )
     text = text.replace('notify = ["console"]  # 正式使用改为 ["env:GONGKAI_NOTIFY_ZHAO"]',
                         'notify = ["console", "env:GONGKAI_NOTIFY_ZHAO"]')  # fmt: skip
     config = tmp_path / "office.toml"
@@ -481,9 +515,7 @@ def test_calendar_import_lists_moved_deadlines(home: Path, tmp_path: Path) -> No
     out = ok("calendar", "import", str(csv_file), "--by", "wang", "--as-of", "2026-12-07").stdout
     assert "2027" in out
     moved = [line for line in out.splitlines() if "2026-0100" in line]
-    assert (
-        len(moved) == 1 and "2027-01-04 → 2027-01-06" in moved[0]
-    )  # 4-5 Jan off: two days later
+    assert len(moved) == 1 and "2027-01-04 → 2027-01-06" in moved[0]  # 4-5 Jan off: two days later
     assert "2026-0001" not in out
     after = json.loads(ok("request", "show", "2026-0100", "--as-of", "2026-12-07", "--json").stdout)
     assert (after["provisional"], after["due"]) == (False, "2027-01-06")
@@ -513,12 +545,16 @@ def test_calendar_import_refuses_a_year_missing_statutory_holidays(home: Path, t
     """The issue's file: 元旦 and one make-up day for 2027. Refused naming what is missing; imported
     only with the explicit override, which says what is missing again and records it in the source."""
     csv_file = tmp_path / "2027-partial.csv"
-    csv_file.write_text("日期,类型,名称\n2027-01-01,off,元旦\n2027-02-20,makeup_workday,春节\n", encoding="utf-8")
+    csv_file.write_text(
+        "日期,类型,名称\n2027-01-01,off,元旦\n2027-02-20,makeup_workday,春节\n", encoding="utf-8"
+    )
     line = refused("calendar", "import", str(csv_file), "--by", "wang", "--as-of", "2026-12-07")
     assert "2027-partial.csv" in line and "--allow-incomplete" in line
     assert all(h in line for h in ("春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节"))
     assert "未公布" in ok("calendar", "show", "2027").stdout
-    out = ok("calendar", "import", str(csv_file), "--allow-incomplete", "--by", "wang", "--as-of", "2026-12-07").stdout
+    out = ok(
+        "calendar", "import", str(csv_file), "--allow-incomplete", "--by", "wang", "--as-of", "2026-12-07"
+    ).stdout
     assert "已导入 2027 年" in out and "清明节" in out
     shown = ok("calendar", "show", "2027").stdout
     assert "2027 年：已公布" in shown and "缺少" in shown and "国庆节" in shown
@@ -646,54 +682,148 @@ def test_demo_loads_once_and_lists_open_applications(home: Path) -> None:
 
 
 def test_demo_does_not_mix_with_a_real_register(home: Path) -> None:
-    ok("request", "add", "--received", "2026-11-20", "--applicant-type", "自然人", "--applicant-name", "张三",
-       "--content", "测试", "--as-of", "2026-11-27")
+    ok(
+        "request",
+        "add",
+        "--received",
+        "2026-11-20",
+        "--applicant-type",
+        "自然人",
+        "--applicant-name",
+        "张三",
+        "--content",
+        "测试",
+        "--as-of",
+        "2026-11-27",
+    )
     out = ok("demo", "--as-of", "2026-11-27").output
     assert "已载入演示数据" not in out
     assert "2026-0001" in out
 
 
 def test_request_add_with_arrival_time(home: Path) -> None:
-    ok("request", "add", "--received", "2026-11-23", "--arrived-at", "2026-11-21 22:10", "--channel", "网络",
-       "--applicant-type", "自然人", "--applicant-name", "李四", "--content", "x", "--as-of", "2026-11-27")
+    ok(
+        "request",
+        "add",
+        "--received",
+        "2026-11-23",
+        "--arrived-at",
+        "2026-11-21 22:10",
+        "--channel",
+        "网络",
+        "--applicant-type",
+        "自然人",
+        "--applicant-name",
+        "李四",
+        "--content",
+        "x",
+        "--as-of",
+        "2026-11-27",
+    )
     shown = ok("request", "show", "2026-0001", "--as-of", "2026-11-27").output
     assert "到达时间：2026-11-21 22:10" in shown
-    line = refused("request", "add", "--received", "2026-11-20", "--arrived-at", "2026-11-21 22:10",
-                   "--applicant-type", "自然人", "--applicant-name", "李四", "--content", "x", "--as-of", "2026-11-27")
+    line = refused(
+        "request",
+        "add",
+        "--received",
+        "2026-11-20",
+        "--arrived-at",
+        "2026-11-21 22:10",
+        "--applicant-type",
+        "自然人",
+        "--applicant-name",
+        "李四",
+        "--content",
+        "x",
+        "--as-of",
+        "2026-11-27",
+    )
     assert "到达时间" in line
-    assert "--arrived-at" in refused("request", "add", "--received", "2026-11-20", "--arrived-at", "昨天",
-                                     "--applicant-type", "自然人", "--applicant-name", "李四", "--content", "x")
+    assert "--arrived-at" in refused(
+        "request",
+        "add",
+        "--received",
+        "2026-11-20",
+        "--arrived-at",
+        "昨天",
+        "--applicant-type",
+        "自然人",
+        "--applicant-name",
+        "李四",
+        "--content",
+        "x",
+    )
 
 
 def test_unknown_outcome_lists_every_valid_choice(home: Path) -> None:
     from gongkai.codes import OUTCOMES
 
-    ok("request", "add", "--ref", "R-9", "--received", "2025-01-24", "--applicant-type", "自然人",
-       "--applicant-name", "张小明", "--content", "请求公开某文件", "--as-of", "2025-01-24")
+    ok(
+        "request",
+        "add",
+        "--ref",
+        "R-9",
+        "--received",
+        "2025-01-24",
+        "--applicant-type",
+        "自然人",
+        "--applicant-name",
+        "张小明",
+        "--content",
+        "请求公开某文件",
+        "--as-of",
+        "2025-01-24",
+    )
     line = refused("request", "event", "R-9", "replied:2025-02-20:不予公开", "--as-of", "2025-03-03")
     assert "不予公开" in line
     for outcome in OUTCOMES:
         assert f"{outcome.row} {outcome.code} {outcome.label}" in line
     # The calculator (no register) says the same.
     assert "3.3.4 denied_third_party 保护第三方合法权益" in refused(
-        "deadline", "--received", "2025-01-24", "--event", "replied:2025-02-20:不予公开")
+        "deadline", "--received", "2025-01-24", "--event", "replied:2025-02-20:不予公开"
+    )
     helptext = ok("request", "event", "--help").output
     for outcome in OUTCOMES:
-        assert re.search(rf"{re.escape(outcome.row)}\s+{outcome.code}\s+{re.escape(outcome.label[:8])}", helptext)
+        assert re.search(
+            rf"{re.escape(outcome.row)}\s+{outcome.code}\s+{re.escape(outcome.label[:8])}", helptext
+        )
 
 
 @pytest.mark.parametrize(
     ("option", "field", "limit"),
-    [("--applicant-name", "申请人", 200), ("--contact", "联系方式", 200), ("--content", "申请内容", 10000),
-     ("--ref", "编号", 64)],
+    [
+        ("--applicant-name", "申请人", 200),
+        ("--contact", "联系方式", 200),
+        ("--content", "申请内容", 10000),
+        ("--ref", "编号", 64),
+    ],
 )
 def test_request_add_refuses_a_field_over_its_limit(home: Path, option: str, field: str, limit: int) -> None:
     base = {"--ref": "R-1", "--applicant-name": "张三", "--content": "x", "--contact": "13800000000"}
     base[option] = "名" * (limit + 1)
     args = [a for k, v in base.items() for a in (k, v)]
-    line = refused("request", "add", "--received", "2025-01-24", "--applicant-type", "自然人", *args,
-                   "--as-of", "2025-01-24")
+    line = refused(
+        "request",
+        "add",
+        "--received",
+        "2025-01-24",
+        "--applicant-type",
+        "自然人",
+        *args,
+        "--as-of",
+        "2025-01-24",
+    )
     assert f"“{field}”" in line and str(limit) in line and str(limit + 1) in line
     base[option] = "名" * limit
     args = [a for k, v in base.items() for a in (k, v)]
-    ok("request", "add", "--received", "2025-01-24", "--applicant-type", "自然人", *args, "--as-of", "2025-01-24")
+    ok(
+        "request",
+        "add",
+        "--received",
+        "2025-01-24",
+        "--applicant-type",
+        "自然人",
+        *args,
+        "--as-of",
+        "2025-01-24",
+    )

@@ -48,7 +48,9 @@ def test_every_command_has_help(path: str) -> None:
 
 def test_ci_runs_the_readme_test_command() -> None:
     blocks = re.findall(r"```sh\n(.*?)```", README, flags=re.S)
-    commands = [line.strip() for b in blocks for line in b.splitlines() if line.strip() and not line.startswith("#")]
+    commands = [
+        line.strip() for b in blocks for line in b.splitlines() if line.strip() and not line.startswith("#")
+    ]
     test_command = next(c for c in commands if "pytest" in c)
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert test_command in ci
@@ -87,7 +89,9 @@ def test_docs_tables_are_generated_from_the_code(name: str) -> None:
     from gongkai.docgen import BLOCKS, fill_blocks
 
     current = (DOCS / name).read_text(encoding="utf-8")
-    assert current == fill_blocks(current, BLOCKS[name]), f"docs/{name} is out of date: run `python -m gongkai.docgen`"
+    assert current == fill_blocks(current, BLOCKS[name]), (
+        f"docs/{name} is out of date: run `python -m gongkai.docgen`"
+    )
 
 
 def test_rules_list_every_outcome() -> None:
@@ -104,7 +108,9 @@ def test_docgen_refuses_unknown_or_missing_blocks() -> None:
     with pytest.raises(ValueError, match="outcomes"):
         fill_blocks("no blocks at all\n", BLOCKS["rules.md"])
     with pytest.raises(ValueError, match="'nonsense'"):
-        fill_blocks("<!-- BEGIN generated:nonsense -->\nx\n<!-- END generated:nonsense -->\n", BLOCKS["rules.md"])
+        fill_blocks(
+            "<!-- BEGIN generated:nonsense -->\nx\n<!-- END generated:nonsense -->\n", BLOCKS["rules.md"]
+        )
 
 
 def _readme_table_commands() -> list[str]:
@@ -146,7 +152,9 @@ def test_every_cli_command_is_in_the_readme_table() -> None:
     table = set(_readme_table_commands())
     for path, cmd in COMMANDS:
         if not isinstance(cmd, click.Group):
-            assert any(t == path or t.startswith(path + " ") for t in table), f"{path} is not in the README table"
+            assert any(t == path or t.startswith(path + " ") for t in table), (
+                f"{path} is not in the README table"
+            )
 
 
 def _markdown_files() -> list[Path]:
@@ -156,11 +164,15 @@ def _markdown_files() -> list[Path]:
 def test_docs_and_readme_need_nothing_outside_the_clone() -> None:
     for path in _markdown_files():
         text = path.read_text(encoding="utf-8")
-        assert not re.search(r"\.\./shared|\bshared/|CONTRACT|ogi-rules", text), f"{path.name} cites a file not in the clone"
+        assert not re.search(r"\.\./shared|\bshared/|CONTRACT|ogi-rules", text), (
+            f"{path.name} cites a file not in the clone"
+        )
         for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
             if re.match(r"[a-z]+:", target):
                 continue
-            assert (path.parent / target).resolve().is_relative_to(ROOT), f"{path.name}: {target} leaves the clone"
+            assert (path.parent / target).resolve().is_relative_to(ROOT), (
+                f"{path.name}: {target} leaves the clone"
+            )
             assert (path.parent / target).exists(), f"{path.name}: link to {target}, which does not exist"
 
 

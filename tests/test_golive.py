@@ -25,7 +25,6 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 AS_OF = "2026-11-27"
 
 
-
 @pytest.fixture
 def live_config(tmp_path: Path) -> Path:
     """A real office's configuration: its own name and staff, ``demo`` unset."""
@@ -86,9 +85,11 @@ def register_info(db_url: str) -> list[tuple[str, str | None]]:
 
 
 def demo_rows(db_url: str) -> int:
-    return count(db_url, "SELECT count(*) FROM application WHERE source = 'demo'") + count(
-        db_url, "SELECT count(*) FROM proactive_item"
-    ) + count(db_url, "SELECT count(*) FROM appeal")
+    return (
+        count(db_url, "SELECT count(*) FROM application WHERE source = 'demo'")
+        + count(db_url, "SELECT count(*) FROM proactive_item")
+        + count(db_url, "SELECT count(*) FROM appeal")
+    )
 
 
 def test_real_office_on_an_empty_home_starts_an_empty_live_register(
@@ -108,7 +109,10 @@ def test_real_office_on_an_empty_home_starts_an_empty_live_register(
 
     assert json.loads(ok(live_config, "request", "list", "--all", "--json", "--as-of", AS_OF).output) == []
     assert json.loads(ok(live_config, "item", "list", "--json", "--as-of", AS_OF).output) == []
-    assert json.loads(ok(live_config, "review", "list", "--status", "all", "--json", "--as-of", AS_OF).output) == []
+    assert (
+        json.loads(ok(live_config, "review", "list", "--status", "all", "--json", "--as-of", AS_OF).output)
+        == []
+    )
     report = json.loads(ok(live_config, "report", "build", "--year", "2025", "--format", "json").stdout)
     assert report["requests"]["1"]["total"] == 0
     assert demo_rows(db_url) == 0
@@ -126,8 +130,12 @@ def test_real_config_on_a_demo_register_is_refused(home: Path, db_url: str, live
     before = count(db_url, "SELECT count(*) FROM application")
     assert before > 100
 
-    for args in (("init",), ("request", "list", "--as-of", AS_OF), ("run", "reminders", "--as-of", AS_OF),
-                 ("item", "list", "--as-of", AS_OF)):
+    for args in (
+        ("init",),
+        ("request", "list", "--as-of", AS_OF),
+        ("run", "reminders", "--as-of", AS_OF),
+        ("item", "list", "--as-of", AS_OF),
+    ):
         line = refused(live_config, *args)
         assert "演示" in line and "虚构" in line, line
         assert "GONGKAI_HOME" in line and "gongkai init" in line, line
@@ -140,8 +148,21 @@ def test_real_config_on_a_demo_register_is_refused(home: Path, db_url: str, live
 
 
 def test_demo_config_on_a_live_register_is_refused(home: Path, db_url: str, live_config: Path) -> None:
-    ok(live_config, "request", "add", "--received", "2026-11-20", "--applicant-type", "自然人",
-       "--applicant-name", "张三", "--content", "测试", "--as-of", AS_OF)
+    ok(
+        live_config,
+        "request",
+        "add",
+        "--received",
+        "2026-11-20",
+        "--applicant-type",
+        "自然人",
+        "--applicant-name",
+        "张三",
+        "--content",
+        "测试",
+        "--as-of",
+        AS_OF,
+    )
     line = refused(DEMO_CONFIG, "demo", "--as-of", AS_OF)
     assert "真实单位" in line and "不会" in line and "演示数据" in line
     refused(DEMO_CONFIG, "request", "list", "--as-of", AS_OF)

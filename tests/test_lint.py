@@ -1,5 +1,6 @@
-"""Static checks as part of the suite: ruff over the project (``print`` banned outside bench/) and
-``mypy --strict`` over the domain package (STYLE point 12)."""
+"""Static checks as part of the suite, the same the pre-commit hooks run (.pre-commit-config.yaml): ruff over the
+project (``print`` banned outside bench/, a complexity limit), ``ruff format`` applied everywhere, and
+``mypy --strict`` over the domain package, the flows and the tasks (STYLE point 12)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,16 @@ def test_ruff_clean() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_ruff_format_applied() -> None:
+    result = subprocess.run(
+        [str(BIN / "ruff"), "format", "--check", "."], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_mypy_strict_clean() -> None:
     result = subprocess.run(
-        [str(BIN / "mypy"), "gongkai"], cwd=ROOT, capture_output=True, text=True
+        [str(BIN / "mypy"), "gongkai", "flows", "tasks"], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -35,9 +43,14 @@ def test_ruff_enforces_the_complexity_limit() -> None:
     def check(source: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [str(BIN / "ruff"), "check", "--stdin-filename", "gongkai/_probe.py", "-"],
-            cwd=ROOT, input=source, capture_output=True, text=True,
+            cwd=ROOT,
+            input=source,
+            capture_output=True,
+            text=True,
         )
 
     at_limit, over = check(_nested_ifs(14)), check(_nested_ifs(15))
     assert at_limit.returncode == 0, at_limit.stdout + at_limit.stderr
-    assert over.returncode == 1 and "C901" in over.stdout and "(16 > 15)" in over.stdout, over.stdout + over.stderr
+    assert over.returncode == 1 and "C901" in over.stdout and "(16 > 15)" in over.stdout, (
+        over.stdout + over.stderr
+    )

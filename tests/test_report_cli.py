@@ -31,14 +31,18 @@ def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _figures() -> None:
     for key, value in (("行政许可", "12"), ("行政处罚", "3"), ("行政强制", "0"), ("行政事业性收费", "0.35")):
-        result = gk("report", "figures", "set", "--year", "2025", "--key", key, "--value", value, "--source", "演示")
+        result = gk(
+            "report", "figures", "set", "--year", "2025", "--key", key, "--value", value, "--source", "演示"
+        )
         assert result.exit_code == 0, result.output
 
 
 def _finish_narrative(home: Path) -> Path:
     path = home / "report" / "narrative-2025.md"
     text = path.read_text(encoding="utf-8")
-    text = text.replace("【待填写】（请补充主动公开的主要内容、平台建设和监督保障情况）", "主动公开工作平稳开展。")
+    text = text.replace(
+        "【待填写】（请补充主动公开的主要内容、平台建设和监督保障情况）", "主动公开工作平稳开展。"
+    )
     text = text.replace("【待填写】", "已整改。")
     path.write_text(text, encoding="utf-8")
     return path
@@ -87,8 +91,20 @@ def test_finalize_needs_the_narrative_then_locks_the_year(office: Path) -> None:
     open_2025 = [r for r in rows if r["concluded_on"] is None]
     concluded_2025 = [r for r in rows if r["concluded_on"] and r["concluded_on"] < "2026-01-01"]
     assert concluded_2025
-    late = gk("request", "add", "--received", "2025-12-30", "--applicant-type", "自然人", "--applicant-name", "补录",
-              "--content", "补录的申请", "--as-of", AS_OF)
+    late = gk(
+        "request",
+        "add",
+        "--received",
+        "2025-12-30",
+        "--applicant-type",
+        "自然人",
+        "--applicant-name",
+        "补录",
+        "--content",
+        "补录的申请",
+        "--as-of",
+        AS_OF,
+    )
     assert late.exit_code == 2 and "已定稿" in late.stderr and "reopen" in late.stderr
     # ... but an event in 2026 on an application carried over from 2025 only changes 2026: allowed.
     if open_2025:
@@ -98,8 +114,20 @@ def test_finalize_needs_the_narrative_then_locks_the_year(office: Path) -> None:
 
     reopened = gk("report", "reopen", "--year", "2025", "--reason", "补录一件漏登的申请")
     assert reopened.exit_code == 0, reopened.output
-    again = gk("request", "add", "--received", "2025-12-30", "--applicant-type", "自然人", "--applicant-name", "补录",
-               "--content", "补录的申请", "--as-of", AS_OF)
+    again = gk(
+        "request",
+        "add",
+        "--received",
+        "2025-12-30",
+        "--applicant-type",
+        "自然人",
+        "--applicant-name",
+        "补录",
+        "--content",
+        "补录的申请",
+        "--as-of",
+        AS_OF,
+    )
     assert again.exit_code == 0, again.output
 
 
@@ -125,7 +153,9 @@ def test_import_into_a_final_year_is_refused_row_by_row(office: Path, tmp_path: 
 def test_pre2019_template_renders_the_old_sections(office: Path) -> None:
     _figures()
     out = office / "old.html"
-    result = gk("report", "build", "--year", "2025", "--format", "html", "--template", "pre2019", "--output", str(out))
+    result = gk(
+        "report", "build", "--year", "2025", "--format", "html", "--template", "pre2019", "--output", str(out)
+    )
     assert result.exit_code == 0, result.output
     html = out.read_text(encoding="utf-8")
     assert "存在的主要问题及改进措施" in html and "依申请公开" in html
@@ -185,7 +215,9 @@ def test_output_under_a_file_is_refused_before_anything_is_stored(office: Path) 
     blocker = office / "notes.txt"
     blocker.write_text("x", encoding="utf-8")
     before = _versions()
-    result = gk("report", "build", "--year", "2025", "--format", "json", "--output", str(blocker / "report.json"))
+    result = gk(
+        "report", "build", "--year", "2025", "--format", "json", "--output", str(blocker / "report.json")
+    )
     assert result.exit_code == 2, result.output
     assert str(blocker) in result.stderr
     assert _versions() == before
@@ -196,7 +228,9 @@ def test_finalize_is_refused_before_the_year_has_ended(office: Path) -> None:
     assert gk("report", "build", "--year", "2025", "--format", "json", "--as-of", "2025-12-31").exit_code == 0
     early = gk("report", "finalize", "--year", "2025", "--as-of", "2025-12-31")
     assert early.exit_code == 2, early.output
-    assert "2025 年度尚未结束" in early.stderr and "2026-01-01" in early.stderr and "待填写" not in early.stderr
+    assert (
+        "2025 年度尚未结束" in early.stderr and "2026-01-01" in early.stderr and "待填写" not in early.stderr
+    )
     future = gk("report", "finalize", "--year", "2025", "--as-of", "2099-01-01")
     assert future.exit_code == 2 and "晚于今天" in future.stderr
     _finish_narrative(office)
@@ -216,8 +250,11 @@ def test_build_as_of_sets_the_default_year_and_is_never_in_the_future(office: Pa
 def test_a_check_not_run_is_shown_as_not_checked_never_as_passed(office: Path) -> None:
     result = gk("report", "build", "--year", "2025", "--format", "json")
     assert result.exit_code == 0, result.output
-    lines = {line.strip()[:2]: line.strip() for line in result.stderr.splitlines() if line.strip()[:2] in
-             {f"I{i}" for i in range(1, 9)}}
+    lines = {
+        line.strip()[:2]: line.strip()
+        for line in result.stderr.splitlines()
+        if line.strip()[:2] in {f"I{i}" for i in range(1, 9)}
+    }
     assert lines["I6"].startswith("I6 未核对：") and "通过" not in lines["I6"]  # no final 2024 report
     assert lines["I1"].startswith("I1 通过：")
     checks = {c["id"]: c for c in json.loads(result.stdout)["checks"]}
@@ -226,8 +263,19 @@ def test_a_check_not_run_is_shown_as_not_checked_never_as_passed(office: Path) -
 
 def test_figures_show_counts_as_integers_and_fees_with_their_decimals(office: Path) -> None:
     _figures()
-    result = gk("report", "figures", "set", "--year", "2025", "--key", "行政事业性收费", "--value", "1.50",
-                "--source", "演示")
+    result = gk(
+        "report",
+        "figures",
+        "set",
+        "--year",
+        "2025",
+        "--key",
+        "行政事业性收费",
+        "--value",
+        "1.50",
+        "--source",
+        "演示",
+    )
     assert result.exit_code == 0 and "1.5 万元" in result.stdout and "0000" not in result.stdout
     shown = gk("report", "figures", "show", "--year", "2025")
     assert shown.exit_code == 0, shown.output

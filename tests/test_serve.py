@@ -36,7 +36,9 @@ def _wait(predicate: object, timeout: float, what: str, proc: subprocess.Popen[b
         if predicate():  # type: ignore[operator]
             return
         if proc.poll() is not None:
-            pytest.fail(f"serve exited early ({proc.returncode}) waiting for {what}:\n{err.read_text()[-3000:]}")
+            pytest.fail(
+                f"serve exited early ({proc.returncode}) waiting for {what}:\n{err.read_text()[-3000:]}"
+            )
         time.sleep(0.5)
     pytest.fail(f"timed out waiting for {what}:\n{err.read_text()[-3000:]}")
 
@@ -71,7 +73,9 @@ def _deployment_names(api_url: str) -> set[str]:
     import json
     import urllib.request
 
-    req = urllib.request.Request(f"{api_url}/deployments/filter", data=b"{}", headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        f"{api_url}/deployments/filter", data=b"{}", headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - loopback
         return {d["name"] for d in json.loads(resp.read())}
 
@@ -105,19 +109,30 @@ def test_serve_catches_up_once_serves_and_stops_cleanly(tmp_path: Path) -> None:
     assert _port_closed(url), "the Prefect server child must stop with serve"
     shown, said = out.read_text(encoding="utf-8"), err.read_text(encoding="utf-8")
     assert "待办" in said and "待办" not in shown  # the console channel showed the digests, on stderr
-    assert "已载入演示数据：嘉祥街道办事处" in shown and "【演示】【政务公开提醒】" in said  # marked as the demo's
+    assert (
+        "已载入演示数据：嘉祥街道办事处" in shown and "【演示】【政务公开提醒】" in said
+    )  # marked as the demo's
     assert _runs(db) == 1
     log = err.read_text(encoding="utf-8")
     assert "Traceback" not in log
     # The start-up summary, in Chinese and once: the UI address, what was caught up, where the logs are.
-    assert shown.count("Gongkai 已在运行") == 1 and f"Prefect 界面（定时任务和运行记录）：{url.removesuffix('/api')}" in shown
+    assert (
+        shown.count("Gongkai 已在运行") == 1
+        and f"Prefect 界面（定时任务和运行记录）：{url.removesuffix('/api')}" in shown
+    )
     assert "启动时补做：期限提醒（" in shown and "运行日志：" in shown
     assert "Serving" not in log, "the developers' log goes to the log file, not the console"
     assert "Serving" in (tmp_path / "home" / "logs" / "gongkai.log").read_text(encoding="utf-8")
 
     proc, out, err = _start(tmp_path, "second")
     try:
-        _wait(lambda: "Gongkai 已在运行" in out.read_text(encoding="utf-8"), 120, "serving after restart", proc, err)
+        _wait(
+            lambda: "Gongkai 已在运行" in out.read_text(encoding="utf-8"),
+            120,
+            "serving after restart",
+            proc,
+            err,
+        )
     finally:
         code = _stop(proc)
     assert code == 0
@@ -141,8 +156,6 @@ def test_serve_stops_cleanly_when_sigterm_arrives_during_startup(tmp_path: Path)
     assert "Stopped." in (tmp_path / "home" / "logs" / "gongkai.log").read_text(encoding="utf-8")
 
 
-
-
 def test_serve_with_a_real_office_config_starts_an_empty_register(tmp_path: Path) -> None:
     """A real office's first start (its own name and staff, no ``demo = true``, an empty home): the register
     stays empty of demo data and nothing is said about a demo."""
@@ -157,7 +170,10 @@ def test_serve_with_a_real_office_config_starts_an_empty_register(tmp_path: Path
     printed = out.read_text(encoding="utf-8") + err.read_text(encoding="utf-8")
     assert "演示" not in printed and "Traceback" not in printed
     with sqlite3.connect(db) as conn:
-        counts = [conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("application", "proactive_item", "appeal")]
+        counts = [
+            conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("application", "proactive_item", "appeal")
+        ]
         kind = conn.execute("SELECT kind, office_name FROM register_info").fetchall()
     assert counts == [0, 0, 0]
     assert kind == [("live", "河东街道办事处")]

@@ -82,8 +82,12 @@ def db_rows(db: Path, sql: str) -> list[tuple[object, ...]]:
         return list(conn.execute(sql).fetchall())
 
 
-KILL_POINTS = ("before the catch-up claims anything", "while the catch-up is sending",
-               "just after the SMTP server accepted a digest", "after the run marked what it sent and recorded itself")
+KILL_POINTS = (
+    "before the catch-up claims anything",
+    "while the catch-up is sending",
+    "just after the SMTP server accepted a digest",
+    "after the run marked what it sent and recorded itself",
+)
 
 
 def _wait_for_kill_point(
@@ -101,9 +105,14 @@ def _wait_for_kill_point(
             return 0
 
     def claims() -> set[object]:
-        return {row[0] for row in db_rows(db, "SELECT claim_token FROM reminder_outbox WHERE status = 'sending'")}
+        return {
+            row[0] for row in db_rows(db, "SELECT claim_token FROM reminder_outbox WHERE status = 'sending'")
+        }
 
-    mails, earlier_claims = len(smtp.messages), claims()  # rows a killed round left claimed are not this run's
+    mails, earlier_claims = (
+        len(smtp.messages),
+        claims(),
+    )  # rows a killed round left claimed are not this run's
     if phase == 0:
         wait_for(alive(lambda: (home / "prefect" / "api-url").exists()), 120)
         delay = rng.uniform(0, 1.5)
@@ -173,7 +182,9 @@ def test_serve_killed_at_random_points_delivers_every_reminder_once(
     finished = wait_for(settled, 240)
     proc.send_signal(signal.SIGTERM)
     rc = proc.wait(timeout=90)
-    assert finished, f"reminders still unconfirmed after the final run (seed {seed}):\n{err.read_text()[-3000:]}"
+    assert finished, (
+        f"reminders still unconfirmed after the final run (seed {seed}):\n{err.read_text()[-3000:]}"
+    )
     assert rc == 0, err.read_text()[-3000:]
     assert wait_for(lambda: not service_processes(home), 10), "\n".join(service_processes(home))
 

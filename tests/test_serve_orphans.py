@@ -25,7 +25,10 @@ from flows.serve import PrefectServer, ServeError, free_port
 REPO = Path(__file__).resolve().parent.parent
 GONGKAI = str(Path(sys.executable).parent / "gongkai")
 
-pytestmark = [pytest.mark.once, pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")]
+pytestmark = [
+    pytest.mark.once,
+    pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc"),
+]
 
 
 def _processes_of(home: Path) -> list[str]:
@@ -100,7 +103,9 @@ def _wait(predicate: object, timeout: float, what: str, proc: subprocess.Popen[b
     pytest.fail(f"timed out waiting for {what}:\n{err.read_text()[-3000:]}")
 
 
-def test_sigkill_of_run_at_random_points_leaves_no_server(office: tuple[dict[str, str], Path], tmp_path: Path) -> None:
+def test_sigkill_of_run_at_random_points_leaves_no_server(
+    office: tuple[dict[str, str], Path], tmp_path: Path
+) -> None:
     env, home = office
     rng = random.Random()  # noqa: S311 - kill points, not secrets
     points = sorted(rng.uniform(0.5, 12.0) for _ in range(3))
@@ -158,7 +163,13 @@ def test_sigkill_of_serve_leaves_no_server_and_a_restart_on_the_same_port_works(
         _wait(lambda: _healthy(port), 120, "the left-behind server", stale, tmp_path / "serve1.err")
         proc, err = _spawn(env, tmp_path, "serve2", "serve")
         _wait(lambda: stale.poll() is not None, 60, "the left-behind server to be stopped", proc, err)
-        _wait(lambda: (home / "prefect" / "api-url").exists() and _healthy(port), 150, "the new server", proc, err)
+        _wait(
+            lambda: (home / "prefect" / "api-url").exists() and _healthy(port),
+            150,
+            "the new server",
+            proc,
+            err,
+        )
         assert (home / "prefect" / "api-url").read_text().strip() == f"http://127.0.0.1:{port}/api"
     finally:
         if stale.poll() is None:
@@ -171,7 +182,9 @@ def test_sigkill_of_serve_leaves_no_server_and_a_restart_on_the_same_port_works(
     assert not _healthy(port)
 
 
-def test_a_port_taken_by_another_program_is_refused(office: tuple[dict[str, str], Path], tmp_path: Path) -> None:
+def test_a_port_taken_by_another_program_is_refused(
+    office: tuple[dict[str, str], Path], tmp_path: Path
+) -> None:
     env, home = office
     with socket.socket() as other:
         other.bind(("127.0.0.1", 0))
@@ -185,11 +198,15 @@ def test_a_port_taken_by_another_program_is_refused(office: tuple[dict[str, str]
     _assert_nothing_left(home, 5, "a refused serve")
 
 
-def test_the_watchdog_does_not_respawn_onto_a_taken_port(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_watchdog_does_not_respawn_onto_a_taken_port(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
     (tmp_path / "prefect").mkdir()
     lost = threading.Event()
-    server = PrefectServer(free_port(), tmp_path / "server.log", role="run", pidfile=tmp_path / "pid", on_lost=lost.set)
+    server = PrefectServer(
+        free_port(), tmp_path / "server.log", role="run", pidfile=tmp_path / "pid", on_lost=lost.set
+    )
     server.start()
     assert server._ours()
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "other"))

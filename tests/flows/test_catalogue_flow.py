@@ -30,7 +30,14 @@ def test_quarterly_update_builds_stores_diffs_and_notifies(office: Path) -> None
     first = catalogue_update(as_of=date(2026, 7, 1))
     assert first["period"] == "2026-Q2"
     assert first["entries"] > 0 and first["diff"]["added"] == first["entries"]
-    for name in ("catalogue.html", "catalogue.xlsx", "catalogue.csv", "catalogue.md", "guide.html", "guide.md"):
+    for name in (
+        "catalogue.html",
+        "catalogue.xlsx",
+        "catalogue.csv",
+        "catalogue.md",
+        "guide.html",
+        "guide.md",
+    ):
         assert Path(first["files"][name]).stat().st_size > 200
     console = (office / "messages" / "console.log").read_text(encoding="utf-8")
     assert "2026-Q2 政府信息公开目录和指南已更新" in console
@@ -42,7 +49,10 @@ def test_quarterly_update_builds_stores_diffs_and_notifies(office: Path) -> None
             "SELECT id FROM proactive_item WHERE published_on IS NOT NULL AND attribute = 'proactive' "
             "AND withdrawn_on IS NULL AND validity = 'in_force' ORDER BY id LIMIT 2"
         ).fetchall()
-        conn.execute("UPDATE proactive_item SET validity = 'repealed', repealed_on = '2026-08-03' WHERE id = ?", rows[0])
+        conn.execute(
+            "UPDATE proactive_item SET validity = 'repealed', repealed_on = '2026-08-03' WHERE id = ?",
+            rows[0],
+        )
         conn.execute("UPDATE proactive_item SET withdrawn_on = '2026-08-04' WHERE id = ?", rows[1])
     second = catalogue_update(as_of=date(2026, 10, 1))
     assert second["period"] == "2026-Q3"

@@ -23,7 +23,6 @@ REPO = Path(__file__).resolve().parents[2]
 AS_OF = "2026-11-27"
 
 
-
 def gk(*args: str) -> Result:
     return CliRunner().invoke(main, list(args), catch_exceptions=True)
 
@@ -69,13 +68,29 @@ def test_real_office_flows_find_no_fictional_record(live_office: str, smtp: Smtp
     assert review["found"] == 0 and review["open"] == 0
     assert records(live_office) == {"application": 0, "proactive_item": 0, "appeal": 0, "review_task": 0}
     # only the office's own (empty) catalogue digest went out, to its own catalogue owner
-    assert [(m.to, m.subject.startswith("【政务公开提醒】")) for m in smtp.messages] == [(["chen@example.com"], True)]
+    assert [(m.to, m.subject.startswith("【政务公开提醒】")) for m in smtp.messages] == [
+        (["chen@example.com"], True)
+    ]
     assert all("嘉祥" not in (m.text or "") + (m.html or "") for m in smtp.messages)
     before = len(smtp.messages)
 
     # the office's own work is reminded, unmarked, to its own staff
-    add = gk("request", "add", "--received", "2026-10-09", "--applicant-type", "自然人", "--applicant-name", "张三",
-             "--content", "请求公开某文件", "--assignee", "chen", "--as-of", AS_OF)
+    add = gk(
+        "request",
+        "add",
+        "--received",
+        "2026-10-09",
+        "--applicant-type",
+        "自然人",
+        "--applicant-name",
+        "张三",
+        "--content",
+        "请求公开某文件",
+        "--assignee",
+        "chen",
+        "--as-of",
+        AS_OF,
+    )
     assert add.exit_code == 0, add.output
     reminders = summary(gk("run", "reminders", "--as-of", AS_OF, "--json"))
     assert reminders["due"] > 0 and reminders["sent"] == reminders["due"]
@@ -106,4 +121,6 @@ def test_demo_register_notifications_are_marked(
     reminders = summary(gk("run", "reminders", "--as-of", AS_OF, "--json"))
     assert reminders["sent"] == reminders["due"] > 0
     assert len(smtp.messages) == 3
-    assert all(m.subject.startswith("【演示】【政务公开提醒】") for m in smtp.messages), [m.subject for m in smtp.messages]
+    assert all(m.subject.startswith("【演示】【政务公开提醒】") for m in smtp.messages), [
+        m.subject for m in smtp.messages
+    ]

@@ -106,7 +106,9 @@ def test_flow_has_a_fixed_number_of_task_runs_and_an_artifact(office: Path, smtp
 
     async def inspect() -> tuple[int, list[Any], str]:
         async with get_client() as client:
-            runs = await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+            runs = await client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+            )
             artifacts = await client.read_artifacts(
                 artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["deadline-reminders"]))
             )
@@ -169,8 +171,12 @@ def _simulate_killed_send(claimed_minutes_ago: float) -> int:
             conn.execute(
                 sa.update(ReminderOutbox)
                 .where(ReminderOutbox.id == row_id)  # type: ignore[arg-type]
-                .values(status="sending", claim_token="killed-run", sent_at=None,
-                        claimed_at=datetime.now(UTC) - timedelta(minutes=claimed_minutes_ago))  # fmt: skip
+                .values(
+                    status="sending",
+                    claim_token="killed-run",
+                    sent_at=None,
+                    claimed_at=datetime.now(UTC) - timedelta(minutes=claimed_minutes_ago),
+                )  # fmt: skip
             )
             conn.execute(sa.delete(ScheduleProgress))
         return int(row_id)
@@ -195,7 +201,9 @@ def test_interrupted_send_keeps_the_day_open_until_it_is_delivered(office: Path,
     assert summary["retry_at"] is not None
     assert "未确认送达" in inside.stderr and "可能重复" in inside.stderr
     assert smtp.messages == []
-    assert _count("SELECT count(*) FROM schedule_progress") == 0, "the day is not done while a reminder is unconfirmed"
+    assert _count("SELECT count(*) FROM schedule_progress") == 0, (
+        "the day is not done while a reminder is unconfirmed"
+    )
 
     # The lease (10 minutes) has run out: the next run, whatever its date, delivers it once, labelled.
     _simulate_lease_expiry(row_id)

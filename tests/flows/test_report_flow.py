@@ -29,7 +29,11 @@ def test_readiness_tells_the_administrator_what_is_missing(office: Path) -> None
     state = annual_report_readiness(as_of=date(2026, 1, 2))
     assert state["year"] == 2025 and not state["final"]
     assert state["missing_figures"] == ["行政许可", "行政处罚", "行政强制", "行政事业性收费"]
-    assert state["unfinished_narrative"] == ["一、总体情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"]
+    assert state["unfinished_narrative"] == [
+        "一、总体情况",
+        "五、存在的主要问题及改进情况",
+        "六、其他需要报告的事项",
+    ]
     console = (office / "messages" / "console.log").read_text(encoding="utf-8")
     assert "2026-01-31 前公开发布" in console and "行政许可" in console
     # Run on a later day (the start-up catch-up of a missed January run), it says so.
@@ -46,8 +50,22 @@ def test_annual_report_flow_writes_every_format_lists_them_and_notifies(office: 
     from flows.report import annual_report
 
     for key, value in (("行政许可", "12"), ("行政处罚", "3"), ("行政强制", "0"), ("行政事业性收费", "0.35")):
-        r = CliRunner().invoke(main, ["report", "figures", "set", "--year", "2025", "--key", key, "--value", value,
-                                      "--source", "演示"])
+        r = CliRunner().invoke(
+            main,
+            [
+                "report",
+                "figures",
+                "set",
+                "--year",
+                "2025",
+                "--key",
+                key,
+                "--value",
+                value,
+                "--source",
+                "演示",
+            ],
+        )
         assert r.exit_code == 0, r.output
     summary = annual_report(year=2025, as_of=date(2026, 1, 10))
     assert summary["failed_identities"] == [] and summary["missing"] == []
@@ -59,7 +77,9 @@ def test_annual_report_flow_writes_every_format_lists_them_and_notifies(office: 
     async def artifacts() -> list[object]:
         async with get_client() as client:
             return list(
-                await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["annual-report"])))
+                await client.read_artifacts(
+                    artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["annual-report"]))
+                )
             )
 
     found = asyncio.run(artifacts())
@@ -75,7 +95,10 @@ def test_report_notice_names_the_folder_and_ends_each_sentence_once() -> None:
         "version": 3,
         "files": {"json": "/srv/gk/report/2025/v3/report.json", "pdf": "/srv/gk/report/2025/v3/report.pdf"},
         "failed_identities": [],
-        "missing": ["2025 年度“行政许可”尚未录入（来自其他系统的数字，用文件或命令行录入）。", "有 2 件未分类，无法计入表四。"],
+        "missing": [
+            "2025 年度“行政许可”尚未录入（来自其他系统的数字，用文件或命令行录入）。",
+            "有 2 件未分类，无法计入表四。",
+        ],
         "unfinished": ["一、总体情况"],
         "narrative_file": "/srv/gk/report/2025/narrative.md",
     }

@@ -96,7 +96,9 @@ def test_artifact_and_two_task_runs(office: Path, smtp: SmtpSink) -> None:
 
     async def inspect() -> tuple[int, list[Any], str]:
         async with get_client() as client:
-            runs = await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+            runs = await client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+            )
             artifacts = await client.read_artifacts(
                 artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["content-review"]))
             )
@@ -166,7 +168,11 @@ def test_cli_run_list_show_history_and_narrative(office: Path, smtp: SmtpSink) -
     assert not ID18.search(listed.output) and not PHONE.search(listed.output)
     draft = next(t for t in tasks if t["kind"] == "draft")
     shown = _cli("review", "show", str(draft["id"]), "--as-of", MONDAY.isoformat())
-    assert shown.exit_code == 0 and "第二十六条公开期限" in shown.output and "publish（予以公开）" in shown.output
+    assert (
+        shown.exit_code == 0
+        and "第二十六条公开期限" in shown.output
+        and "publish（予以公开）" in shown.output
+    )
 
     bad = _cli("review", "record", str(draft["id"]), "--outcome", "repealed", "--reviewer", "赵建国",
                "--reason", "x", "--as-of", MONDAY.isoformat())  # fmt: skip

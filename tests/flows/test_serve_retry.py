@@ -5,9 +5,9 @@ before recording anything is run again, a few times only."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
 
 from gongkai.db import open_database, session_scope
@@ -59,7 +59,8 @@ def _cfg() -> Settings:
     return load_settings(None)
 
 
-def test_a_send_killed_at_0831_is_retried_when_its_lease_runs_out(office: Path, smtp: SmtpSink) -> None:  # noqa: F811
+@pytest.mark.usefixtures("office")
+def test_a_send_killed_at_0831_is_retried_when_its_lease_runs_out(smtp: SmtpSink) -> None:
     from flows.reminders import deadline_reminders
     from flows.serve import RetryState, retries_due
 
@@ -71,7 +72,9 @@ def test_a_send_killed_at_0831_is_retried_when_its_lease_runs_out(office: Path, 
 
     assert retries_due(cfg, at(8, 32), state) == [], "inside the lease nothing is retried"
     assert retries_due(cfg, at(8, 40, 30), state) == []
-    assert retries_due(cfg, at(8, 41, 30), state) == [("reminders", AS_OF)], "the same morning, once the lease ran out"
+    assert retries_due(cfg, at(8, 41, 30), state) == [("reminders", AS_OF)], (
+        "the same morning, once the lease ran out"
+    )
     assert retries_due(cfg, at(8, 43), state) == [], "not again within the retry gap"
 
     smtp.messages.clear()
@@ -81,7 +84,8 @@ def test_a_send_killed_at_0831_is_retried_when_its_lease_runs_out(office: Path, 
     assert retries_due(cfg, at(8, 50), state) == []
 
 
-def test_a_period_whose_run_crashed_before_recording_is_rerun_a_few_times(office: Path, smtp: SmtpSink) -> None:  # noqa: F811
+@pytest.mark.usefixtures("office")
+def test_a_period_whose_run_crashed_before_recording_is_rerun_a_few_times(smtp: SmtpSink) -> None:
     from flows.serve import MAX_RERUNS, RetryState, retries_due
 
     _only_reminders_open()  # the reminders of AS_OF never ran: nothing owed, nothing recorded
@@ -94,7 +98,8 @@ def test_a_period_whose_run_crashed_before_recording_is_rerun_a_few_times(office
     assert triggered == MAX_RERUNS - 1, "a fault that persists is not retried forever"
 
 
-def test_each_interrupted_send_is_taken_up_when_its_own_lease_runs_out(office: Path, smtp: SmtpSink) -> None:  # noqa: F811
+@pytest.mark.usefixtures("office")
+def test_each_interrupted_send_is_taken_up_when_its_own_lease_runs_out(smtp: SmtpSink) -> None:
     """Two runs killed two minutes apart (08:31 and 08:33): the retry for the first at 08:41 cannot take up the
     second (still leased); the second is taken up at 08:43, not five minutes later."""
     from flows.reminders import deadline_reminders
@@ -108,15 +113,23 @@ def test_each_interrupted_send_is_taken_up_when_its_own_lease_runs_out(office: P
     try:
         with engine.begin() as conn:
             second = int(conn.execute(sa.select(sa.func.max(ReminderOutbox.id))).scalar_one())  # type: ignore[arg-type]
-            conn.execute(sa.update(ReminderOutbox).where(ReminderOutbox.id == second)  # type: ignore[arg-type]
-                         .values(status="sending", claim_token="killed-too", sent_at=None, claimed_at=at(8, 33)))
+            conn.execute(
+                sa.update(ReminderOutbox)
+                .where(ReminderOutbox.id == second)  # type: ignore[arg-type]
+                .values(status="sending", claim_token="killed-too", sent_at=None, claimed_at=at(8, 33))
+            )
         cfg, state = _cfg(), dict[str, RetryState]()
         assert retries_due(cfg, at(8, 41, 30), state) == [("reminders", AS_OF)]
         with engine.begin() as conn:  # what that run did: the first row delivered, the second still leased
-            conn.execute(sa.update(ReminderOutbox).where(ReminderOutbox.id == first)  # type: ignore[arg-type]
-                         .values(status="sent", sent_at=at(8, 41, 35)))
+            conn.execute(
+                sa.update(ReminderOutbox)
+                .where(ReminderOutbox.id == first)  # type: ignore[arg-type]
+                .values(status="sent", sent_at=at(8, 41, 35))
+            )
     finally:
         engine.dispose()
     assert retries_due(cfg, at(8, 42, 30), state) == []
-    assert retries_due(cfg, at(8, 43, 30), state) == [("reminders", AS_OF)], "as soon as the second lease ran out"
+    assert retries_due(cfg, at(8, 43, 30), state) == [("reminders", AS_OF)], (
+        "as soon as the second lease ran out"
+    )
     assert retries_due(cfg, at(8, 44), state) == []

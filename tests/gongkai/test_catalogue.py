@@ -642,14 +642,21 @@ def test_guide_describes_every_category(sqlite_url: str, tmp_path: Path) -> None
 
     shipped = (Path(__file__).resolve().parents[2] / "config" / "gongkai.toml").read_text(encoding="utf-8")
     config = tmp_path / "gongkai.toml"
-    config.write_text(shipped.replace('categories = ["政府信息公开"]', 'categories = ["政府信息公开", "社区事务"]', 1),
-                      encoding="utf-8")
+    config.write_text(
+        shipped.replace('categories = ["政府信息公开"]', 'categories = ["政府信息公开", "社区事务"]', 1),
+        encoding="utf-8",
+    )
     settings = load_settings(config)
     engine = open_database(sqlite_url)
     try:
         with session_scope(engine) as session:
-            update = update_catalogue(session, settings=settings, calendar=register.load_calendar(session),
-                                      as_of=date(2026, 10, 1), out_dir=tmp_path / "out")
+            update = update_catalogue(
+                session,
+                settings=settings,
+                calendar=register.load_calendar(session),
+                as_of=date(2026, 10, 1),
+                out_dir=tmp_path / "out",
+            )
     finally:
         engine.dispose()
     parser = _CategoryRows()

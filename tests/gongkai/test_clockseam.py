@@ -41,6 +41,10 @@ def test_same_business_date_whatever_the_server_zone(server_tz: str) -> None:
         "    print(office_today('Asia/Shanghai', now=now), end=' ')\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], env={**os.environ, "TZ": server_tz}, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code],
+        env={**os.environ, "TZ": server_tz},
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert out.split() == ["2026-12-31", "2027-01-01"]

@@ -214,7 +214,9 @@ def test_due_never_before_twenty_working_days_after_receipt(s: Scenario) -> None
 
 @SETTINGS
 @given(scenarios(consultations=False), st.integers(0, 45), st.one_of(st.none(), st.integers(0, 40)))
-def test_adding_a_consultation_never_makes_due_earlier(s: Scenario, sent_after: int, reply_after: int | None) -> None:
+def test_adding_a_consultation_never_makes_due_earlier(
+    s: Scenario, sent_after: int, reply_after: int | None
+) -> None:
     start = start_of(s)
     sent = start + timedelta(days=sent_after)
     added = [make_event("consultation_sent", sent)]
@@ -231,7 +233,11 @@ def test_adding_a_consultation_never_makes_due_earlier(s: Scenario, sent_after: 
 
 
 @SETTINGS
-@given(scenarios(extension=False, conclusion=False), st.integers(0, 10_000), st.one_of(st.none(), st.integers(1, 20)))
+@given(
+    scenarios(extension=False, conclusion=False),
+    st.integers(0, 10_000),
+    st.one_of(st.none(), st.integers(1, 20)),
+)
 @example(CROSS_YEAR, 0, None)
 def test_extension_adds_exactly_n_counted_days(s: Scenario, pick: int, n: int | None) -> None:
     cal = WorkCalendar()

@@ -61,7 +61,10 @@ def test_section7_examples(
 ) -> None:
     c = clock(received, as_of=received)
     assert (c.due, c.safe_due, c.correction_notice_due, c.extension_limit) == (
-        D(due), D(safe_due), D(correction_notice_due), D(extension_limit)
+        D(due),
+        D(safe_due),
+        D(correction_notice_due),
+        D(extension_limit),
     )
     assert c.original_due == D(due)
     assert not c.provisional
@@ -227,7 +230,13 @@ HOLIDAY_TABLE: list[tuple[str, str, str, str, str]] = [
     ("2026-04-07", "2026-05-08", "2026-05-07", "2026-04-16", "2026-06-04"),  # after 清明
     ("2026-04-30", "2026-06-01", "2026-05-29", "2026-05-13", "2026-06-30"),  # before 劳动节
     ("2026-05-01", "2026-06-01", "2026-06-01", "2026-05-13", "2026-06-30"),  # ON 劳动节 [non-WD]
-    ("2026-05-05", "2026-06-01", "2026-06-01", "2026-05-13", "2026-06-30"),  # [8] ON 劳动节 (Tue, last) [non-WD]
+    (
+        "2026-05-05",
+        "2026-06-01",
+        "2026-06-01",
+        "2026-05-13",
+        "2026-06-30",
+    ),  # [8] ON 劳动节 (Tue, last) [non-WD]
     ("2026-05-06", "2026-06-02", "2026-06-01", "2026-05-14", "2026-07-01"),  # after 劳动节
     ("2026-05-08", "2026-06-04", "2026-06-03", "2026-05-18", "2026-07-03"),  # Fri before make-up Sat
     ("2026-05-09", "2026-06-05", "2026-06-04", "2026-05-19", "2026-07-06"),  # ON make-up Sat 9 May
@@ -297,8 +306,19 @@ def test_holiday_table_covers_every_block_and_makeup_day() -> None:
 
 @pytest.mark.parametrize(
     "received",
-    ["2025-01-25", "2025-02-01", "2025-03-08", "2025-03-09", "2025-05-03", "2025-10-05",
-     "2026-01-01", "2026-02-18", "2026-04-05", "2026-06-20", "2026-10-03"],
+    [
+        "2025-01-25",
+        "2025-02-01",
+        "2025-03-08",
+        "2025-03-09",
+        "2025-05-03",
+        "2025-10-05",
+        "2026-01-01",
+        "2026-02-18",
+        "2026-04-05",
+        "2026-06-20",
+        "2026-10-03",
+    ],
 )
 def test_non_working_receipt_due_equals_safe_due(received: str) -> None:
     r = D(received)
@@ -619,7 +639,11 @@ def test_correction_across_new_year_explains_open_pause_correctly() -> None:
         ("withdrawn:2025-03-10", "replied:2025-03-12"),
         ("replied:2025-03-10", "replied:2025-03-11"),
         ("consultation_replied:2025-03-10",),  # no consultation sent
-        ("consultation_sent:2025-03-04", "consultation_replied:2025-03-05", "consultation_replied:2025-03-06"),
+        (
+            "consultation_sent:2025-03-04",
+            "consultation_replied:2025-03-05",
+            "consultation_replied:2025-03-06",
+        ),
         ("fee_paid:2025-03-10",),  # no fee notice
         ("fee_notice_sent:2025-03-04", "fee_paid:2025-03-05", "fee_paid:2025-03-06"),
         ("fee_notice_sent:2025-03-04", "fee_notice_sent:2025-03-05"),
@@ -670,8 +694,11 @@ def test_event_error_is_input_error_and_message_in_chinese() -> None:
         (("replied:2025-03-20:3.6.1",), "2025-03-21", "abandoned"),
         (("replied:2025-03-20:3.6.2",), "2025-03-21", "abandoned"),
         (("fee_notice_sent:2025-03-04", "replied:2025-04-02:closed_fee_unpaid"), "2025-04-03", "abandoned"),
-        (("correction_requested:2025-03-04:5", "replied:2025-03-20:closed_no_correction"), "2025-03-21",
-         "abandoned"),
+        (
+            ("correction_requested:2025-03-04:5", "replied:2025-03-20:closed_no_correction"),
+            "2025-03-21",
+            "abandoned",
+        ),
         (("withdrawn:2025-03-10",), "2025-03-11", "withdrawn"),
     ],
 )

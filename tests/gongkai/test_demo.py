@@ -294,7 +294,9 @@ def test_catalogue_items(loaded: tuple[Engine, DemoSummary]) -> None:
 
     withheld = [i for i in items if i.attribute == "not_public"]
     assert len(withheld) == 1 and withheld[0].attribute_reason and withheld[0].published_on is None
-    expired = [i for i in items if i.valid_until is not None and i.valid_until < AS_OF and i.validity == "in_force"]
+    expired = [
+        i for i in items if i.valid_until is not None and i.valid_until < AS_OF and i.validity == "in_force"
+    ]
     assert len(expired) == 1 and expired[0].doc_type == "normative_document"
     exposed = [i for i in items if i.published_on and find_pii([("概述", i.summary)], today=AS_OF)]
     assert len(exposed) == 1
@@ -446,8 +448,14 @@ def test_loads_on_any_day_of_the_year(offset: int, tmp_path: Path) -> None:
     engine = open_database(f"sqlite:///{tmp_path}/demo.db")
     try:
         with session_scope(engine) as session:
-            sync_staff(session, [("wang", "王丽", ["handler"]), ("li", "李强", ["handler"]),
-                                 ("zhao", "赵建国", ["unit_head"])])
+            sync_staff(
+                session,
+                [
+                    ("wang", "王丽", ["handler"]),
+                    ("li", "李强", ["handler"]),
+                    ("zhao", "赵建国", ["unit_head"]),
+                ],
+            )
             summary = load_demo(session, calendar=load_calendar(session), as_of=as_of)
         assert summary.open > 0
         assert set(summary.outcomes) == {o.row for o in OUTCOMES}

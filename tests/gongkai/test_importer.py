@@ -682,7 +682,10 @@ def test_field_limits_are_those_of_request_add(sqlite_engine: Engine, tmp_path: 
         _import(sqlite_engine, _write_rows(tmp_path / "long.csv", header, rows))
     first, second = info.value.problems
     assert first.startswith("文件 long.csv 第 2 行：") and f"“申请内容”最长 {content_limit} 个字符" in first
-    assert second.startswith("文件 long.csv 第 3 行：") and "“联系方式”最长 200 个字符，实际为 201 个字符" in second
+    assert (
+        second.startswith("文件 long.csv 第 3 行：")
+        and "“联系方式”最长 200 个字符，实际为 201 个字符" in second
+    )
     assert "1" * 201 not in second
     assert _counts(sqlite_engine) == (0, 0)
 
@@ -690,11 +693,15 @@ def test_field_limits_are_those_of_request_add(sqlite_engine: Engine, tmp_path: 
 def test_a_huge_csv_cell_names_file_row_and_column_in_chinese(tmp_path: Path) -> None:
     from gongkai.tablefile import MAX_CELL_CHARS
 
-    path = _csv(tmp_path / "big-cell.csv", MINIMAL + "X-2,2025-03-03,自然人,示例,\"" + "内" * 5_000_000 + "\"\r\n")
+    path = _csv(
+        tmp_path / "big-cell.csv", MINIMAL + 'X-2,2025-03-03,自然人,示例,"' + "内" * 5_000_000 + '"\r\n'
+    )
     with pytest.raises(InputError) as info:
         read_rows(path)
     message = str(info.value)
-    assert "big-cell.csv" in message and "第 3 行" in message and "E 列" in message and "“申请内容”" in message
+    assert (
+        "big-cell.csv" in message and "第 3 行" in message and "E 列" in message and "“申请内容”" in message
+    )
     assert f"{MAX_CELL_CHARS:,}" in message or str(MAX_CELL_CHARS) in message
     assert not re.search(r"[A-Za-z]{5,}", message.replace("big-cell.csv", "")), message
 
@@ -720,7 +727,11 @@ def test_more_data_rows_than_the_limit_are_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         read_rows(path)
     message = str(info.value)
-    assert "rows.csv" in message and f"{MAX_DATA_ROWS:,} 行数据" in message and f"第 {MAX_DATA_ROWS + 2:,} 行" in message
+    assert (
+        "rows.csv" in message
+        and f"{MAX_DATA_ROWS:,} 行数据" in message
+        and f"第 {MAX_DATA_ROWS + 2:,} 行" in message
+    )
     at_limit = _csv(tmp_path / "ok.csv", header + body)
     assert len(read_rows(at_limit)[0]) == MAX_DATA_ROWS
 
@@ -749,8 +760,9 @@ def _xlsx_with_styled_empty_rows(path: Path, data_rows: int, empty_rows: int) ->
             data = zin.read(info.filename)
             if info.filename == "xl/worksheets/sheet1.xml":
                 text = re.sub(rf'<row r="{first}".*?</row>', rows, data.decode("utf-8"), count=1)
-                data = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:E{first + empty_rows - 1}"/>',
-                              text).encode("utf-8")
+                data = re.sub(
+                    r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:E{first + empty_rows - 1}"/>', text
+                ).encode("utf-8")
             zout.writestr(info, data)
     return path
 

@@ -33,19 +33,133 @@ STAFF_IDS = {"wang", "li"}
 CATS = ("政府信息公开",)
 AS_OF = date(2026, 3, 31)
 
-HEADER = ["索引号", "标题", "内容概述", "生成日期", "变更日期", "文号", "类别", "五公开", "公开属性", "不公开理由",
-          "有效性", "废止日期", "公开日期", "公开渠道", "网址", "负责人", "审核人", "审核日期", "审核结果"]
+HEADER = [
+    "索引号",
+    "标题",
+    "内容概述",
+    "生成日期",
+    "变更日期",
+    "文号",
+    "类别",
+    "五公开",
+    "公开属性",
+    "不公开理由",
+    "有效性",
+    "废止日期",
+    "公开日期",
+    "公开渠道",
+    "网址",
+    "负责人",
+    "审核人",
+    "审核日期",
+    "审核结果",
+]
 GOOD = [
-    ["JX/2026-00001", "嘉祥街道办事处机构职能", "主要职责、内设机构", "2026-01-05", "", "", "机构职能", "管理", "主动公开",
-     "", "有效", "", "2026-01-09", "政府网站", "https://jx.example/1.html", "wang", "赵建国", "2026-01-08", "同意公开"],
-    ["JX/2026-00002", "关于印发网格化管理办法的通知", "办法全文", "2026/1/12", "", "嘉街发〔2026〕1号", "规范性文件", "决策",
-     "主动公开", "", "有效", "", "2026年1月20日", "政府网站", "https://jx.example/2.html", "li", "", "", ""],
-    ["JX/2026-00003", "2026年1月困难群众救助资金发放情况", "", "2026-02-10", "", "", "社会救助", "结果", "", "",
-     "", "", "", "", "", "", "", "", ""],
-    ["JX/2026-00004", "涉及个人隐私的救助对象明细", "明细", "2026-02-11", "", "", "社会救助", "结果", "不予公开",
-     "《条例》第十五条（个人隐私）", "", "", "", "", "", "", "赵建国", "2026-02-12", "不予公开"],
-    ["JX/2026-00005", "2025年政府信息公开工作年度报告", "年度报告", "2026-01-20", "", "", "政府信息公开", "结果",
-     "主动公开", "", "", "", "2026-01-28", "政府网站", "", "wang", "", "", ""],
+    [
+        "JX/2026-00001",
+        "嘉祥街道办事处机构职能",
+        "主要职责、内设机构",
+        "2026-01-05",
+        "",
+        "",
+        "机构职能",
+        "管理",
+        "主动公开",
+        "",
+        "有效",
+        "",
+        "2026-01-09",
+        "政府网站",
+        "https://jx.example/1.html",
+        "wang",
+        "赵建国",
+        "2026-01-08",
+        "同意公开",
+    ],
+    [
+        "JX/2026-00002",
+        "关于印发网格化管理办法的通知",
+        "办法全文",
+        "2026/1/12",
+        "",
+        "嘉街发〔2026〕1号",
+        "规范性文件",
+        "决策",
+        "主动公开",
+        "",
+        "有效",
+        "",
+        "2026年1月20日",
+        "政府网站",
+        "https://jx.example/2.html",
+        "li",
+        "",
+        "",
+        "",
+    ],
+    [
+        "JX/2026-00003",
+        "2026年1月困难群众救助资金发放情况",
+        "",
+        "2026-02-10",
+        "",
+        "",
+        "社会救助",
+        "结果",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+    ],
+    [
+        "JX/2026-00004",
+        "涉及个人隐私的救助对象明细",
+        "明细",
+        "2026-02-11",
+        "",
+        "",
+        "社会救助",
+        "结果",
+        "不予公开",
+        "《条例》第十五条（个人隐私）",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "赵建国",
+        "2026-02-12",
+        "不予公开",
+    ],
+    [
+        "JX/2026-00005",
+        "2025年政府信息公开工作年度报告",
+        "年度报告",
+        "2026-01-20",
+        "",
+        "",
+        "政府信息公开",
+        "结果",
+        "主动公开",
+        "",
+        "",
+        "",
+        "2026-01-28",
+        "政府网站",
+        "",
+        "wang",
+        "",
+        "",
+        "",
+    ],
 ]
 
 
@@ -103,8 +217,13 @@ def test_csv_utf8_gb18030_and_xlsx_give_the_same_items(engine: Engine, db_url: s
     result = _import(engine, _csv(tmp_path / "a.csv", GOOD))
     assert (result.rows, result.inserted, result.updated, result.unchanged, result.reviews) == (5, 5, 0, 0, 2)
     first = _snapshot(engine)
-    assert [i["index_no"] for i in first] == ["JX/2026-00001", "JX/2026-00002", "JX/2026-00005",
-                                               "JX/2026-00003", "JX/2026-00004"]
+    assert [i["index_no"] for i in first] == [
+        "JX/2026-00001",
+        "JX/2026-00002",
+        "JX/2026-00005",
+        "JX/2026-00003",
+        "JX/2026-00004",
+    ]
     two = next(i for i in first if i["index_no"] == "JX/2026-00002")
     assert two["doc_type"] == "normative_document" and two["published_on"] == "2026-01-20"
     four = next(i for i in first if i["index_no"] == "JX/2026-00004")
@@ -114,7 +233,9 @@ def test_csv_utf8_gb18030_and_xlsx_give_the_same_items(engine: Engine, db_url: s
         ("gb", _csv(tmp_path / "b.csv", GOOD, encoding="gb18030")),
         ("xlsx", _xlsx(tmp_path / "c.xlsx", GOOD)),
     ):
-        other = open_database(db_url.replace("gongkai.db", f"{name}.db")) if db_url.startswith("sqlite") else None
+        other = (
+            open_database(db_url.replace("gongkai.db", f"{name}.db")) if db_url.startswith("sqlite") else None
+        )
         if other is None:
             # PostgreSQL: the same database, re-import must find every item unchanged.
             again = _import(engine, path)
@@ -136,7 +257,9 @@ def _strip_times(rows: list[dict[str, object]]) -> list[dict[str, object]]:
 
 def test_english_headers_are_accepted(engine: Engine, tmp_path: Path) -> None:
     header = ["index_no", "title", "generated_on", "category", "published_on"]
-    path = _csv(tmp_path / "en.csv", [["E-1", "Title", "2026-01-05", "统计信息", "2026-01-06"]], header=header)
+    path = _csv(
+        tmp_path / "en.csv", [["E-1", "Title", "2026-01-05", "统计信息", "2026-01-06"]], header=header
+    )
     assert _import(engine, path).inserted == 1
 
 
@@ -151,7 +274,9 @@ def test_bad_rows_are_all_listed_and_nothing_is_written(engine: Engine, tmp_path
     with pytest.raises(ImportRejected) as info:
         _import(engine, _csv(tmp_path / "bad.csv", bad))
     lines = info.value.problems
-    assert [line.split("：", 1)[0] for line in lines] == [f"文件 bad.csv 第 {n} 行" for n in (2, 3, 4, 5, 6, 7)]
+    assert [line.split("：", 1)[0] for line in lines] == [
+        f"文件 bad.csv 第 {n} 行" for n in (2, 3, 4, 5, 6, 7)
+    ]
     assert "生成日期" in lines[0] and "有效日期" in lines[0]
     assert "类别" in lines[1] and "天气预报" in lines[1]
     assert "不公开理由" in lines[2]
@@ -195,17 +320,29 @@ def test_reimport_is_idempotent_and_a_later_change_is_recorded(engine: Engine, t
 def test_review_and_change_recorded_and_logs_are_append_only(engine: Engine, tmp_path: Path) -> None:
     _import(engine, _csv(tmp_path / "a.csv", GOOD))
     with session_scope(engine) as session:
-        review = items.record_review(session, "JX/2026-00003", "赵建国", date(2026, 2, 12), "删除后公开",
-                                     None, True, "隐去身份证号", "wang")
+        review = items.record_review(
+            session,
+            "JX/2026-00003",
+            "赵建国",
+            date(2026, 2, 12),
+            "删除后公开",
+            None,
+            True,
+            "隐去身份证号",
+            "wang",
+        )
         assert review.result == "publish_redacted" and review.referral
         with pytest.raises(InputError, match="法律依据"):
-            items.record_review(session, "JX/2026-00003", "赵建国", date(2026, 2, 12), "withhold", None, False,
-                                None, "wang")
+            items.record_review(
+                session, "JX/2026-00003", "赵建国", date(2026, 2, 12), "withhold", None, False, None, "wang"
+            )
         items.record_change(session, "JX/2026-00001", date(2026, 2, 2), "办公时间调整", "wang", as_of=AS_OF)
         with pytest.raises(InputError, match="早于"):
             items.record_change(session, "JX/2026-00001", date(2025, 12, 1), "x", "wang")
-    for table, sql in (("item_review", "UPDATE item_review SET reviewer = 'x'"),
-                       ("item_change", "UPDATE item_change SET what = 'x'")):
+    for table, sql in (
+        ("item_review", "UPDATE item_review SET reviewer = 'x'"),
+        ("item_change", "UPDATE item_change SET what = 'x'"),
+    ):
         for statement in (sql, f"DELETE FROM {table}"):
             with pytest.raises(sa.exc.DBAPIError) as info, engine.begin() as conn:
                 conn.execute(sa.text(statement))
@@ -305,21 +442,57 @@ def _gk(*args: str) -> Result:
 def test_item_commands(home: Path, tmp_path: Path) -> None:
     out = _gk("item", "import", str(_csv(tmp_path / "a.csv", GOOD)), "--as-of", "2026-03-31").output
     assert "新登记 5 条" in out
-    out = _gk("item", "add", "--index-no", "JX/2026-00010", "--title", "2026年第一季度统计数据", "--generated",
-              "2026-03-02", "--category", "统计信息", "--summary", "主要指标", "--as-of", "2026-03-31").output
+    out = _gk(
+        "item",
+        "add",
+        "--index-no",
+        "JX/2026-00010",
+        "--title",
+        "2026年第一季度统计数据",
+        "--generated",
+        "2026-03-02",
+        "--category",
+        "统计信息",
+        "--summary",
+        "主要指标",
+        "--as-of",
+        "2026-03-31",
+    ).output
     assert "JX/2026-00010" in out and "公开期限" in out
     listed = json.loads(_gk("item", "list", "--unpublished", "--json", "--as-of", "2026-03-31").output)
     assert {i["index_no"] for i in listed} == {"JX/2026-00003", "JX/2026-00010"}
     assert all(i["publication_due"] for i in listed)
     assert "JX/2026-00003" in _gk("item", "list", "--category", "社会救助").output
-    _gk("item", "review", "JX/2026-00010", "--reviewer", "赵建国", "--date", "2026-03-03", "--result", "同意公开")
-    _gk("item", "change", "JX/2026-00001", "--date", "2026-03-02", "--what", "负责人调整", "--as-of", "2026-03-31")
+    _gk(
+        "item",
+        "review",
+        "JX/2026-00010",
+        "--reviewer",
+        "赵建国",
+        "--date",
+        "2026-03-03",
+        "--result",
+        "同意公开",
+    )
+    _gk(
+        "item",
+        "change",
+        "JX/2026-00001",
+        "--date",
+        "2026-03-02",
+        "--what",
+        "负责人调整",
+        "--as-of",
+        "2026-03-31",
+    )
     shown = json.loads(_gk("item", "show", "JX/2026-00010", "--json").output)
     assert shown["reviews"][0]["result"] == "publish" and shown["publication_due"]
     text = _gk("item", "show", "JX/2026-00001").output
     assert "负责人调整" in text and "第二十六条公开期限" in text
-    bad = CliRunner().invoke(main, ["item", "review", "JX/2026-00010", "--reviewer", "赵", "--date", "2026-03-03",
-                                    "--result", "随便"])
+    bad = CliRunner().invoke(
+        main,
+        ["item", "review", "JX/2026-00010", "--reviewer", "赵", "--date", "2026-03-03", "--result", "随便"],
+    )
     assert bad.exit_code == 2 and "审核结果" in bad.output
 
 

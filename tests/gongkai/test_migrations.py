@@ -306,7 +306,9 @@ def test_upgrade_from_0005_keeps_items_and_reviews(db_url: str) -> None:
                 {"t": T0},
             )
         with old.connect() as conn:
-            before = {t: _rows(conn, f"SELECT * FROM {t} ORDER BY 1") for t in ("proactive_item", "item_review")}
+            before = {
+                t: _rows(conn, f"SELECT * FROM {t} ORDER BY 1") for t in ("proactive_item", "item_review")
+            }
     finally:
         old.dispose()
     new = open_database(db_url)
@@ -364,7 +366,9 @@ def test_upgrade_to_0007_classifies_the_register(
                 conn.execute(sa.text("UPDATE application SET source = :s"), {"s": source})
                 _insert_event(conn, app_id, "correction_requested", date(2025, 2, 5))
         with old.connect() as conn:
-            before = {t: _rows(conn, f"SELECT * FROM {t} ORDER BY 1") for t in ("application", "application_event")}
+            before = {
+                t: _rows(conn, f"SELECT * FROM {t} ORDER BY 1") for t in ("application", "application_event")
+            }
     finally:
         old.dispose()
     new = open_database(db_url)

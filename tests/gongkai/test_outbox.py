@@ -88,14 +88,14 @@ lease_minutes = 30
 
 def make_settings(tmp_path: Path, *, fallback: bool = True) -> Settings:
     path = tmp_path / "gongkai.toml"
-    path.write_text(CONFIG.replace("{fallback}", '"env:GONGKAI_NOTIFY_FALLBACK"' if fallback else ""), "utf-8")
+    path.write_text(
+        CONFIG.replace("{fallback}", '"env:GONGKAI_NOTIFY_FALLBACK"' if fallback else ""), "utf-8"
+    )
     return load_settings(path)
 
 
 @pytest.fixture
-def office(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, smtp: SmtpSink, hook: HookServer
-) -> Settings:
+def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, smtp: SmtpSink, hook: HookServer) -> Settings:
     """The test office: wang, li and zhao by email to the SMTP sink, the fallback channel to the hook server."""
     for staff in ("wang", "li", "zhao"):
         monkeypatch.setenv(f"GONGKAI_NOTIFY_{staff.upper()}", smtp.url(f"{staff}@example.com"))
@@ -126,8 +126,17 @@ class Clock:
         self.t = datetime(day.year, day.month, day.day, 8, 30, tzinfo=SHANGHAI)
 
 
-def reminder(key: str, who: str | tuple[str, ...], ref: str, text: str, *, deadline: date | None = None,
-             urgency: int = 3, kind: str = "reply", escalation: bool = False) -> PlannedReminder:
+def reminder(
+    key: str,
+    who: str | tuple[str, ...],
+    ref: str,
+    text: str,
+    *,
+    deadline: date | None = None,
+    urgency: int = 3,
+    kind: str = "reply",
+    escalation: bool = False,
+) -> PlannedReminder:
     recipients = (who,) if isinstance(who, str) else who
     return PlannedReminder(key, recipients, kind, ref, deadline, urgency, text, escalation)
 
@@ -135,17 +144,48 @@ def reminder(key: str, who: str | tuple[str, ...], ref: str, text: str, *, deadl
 DAY = date(2026, 11, 23)  # a Monday
 
 PLAN = [
-    reminder("app:1:reply:5:v1", "wang", "2026-0001", "2026-0001：答复期限 2026-11-30，还有 5 个工作日，请按期答复",
-             deadline=date(2026, 11, 30), urgency=6),
-    reminder("app:2:overdue:2026-11-23", "wang", "2026-0002", "2026-0002：已超过答复期限 1 个工作日，请立即答复",
-             deadline=date(2026, 11, 20), urgency=0, kind="overdue"),
-    reminder("app:3:reply:1:v1", "li", "2026-0003", "2026-0003：答复期限 2026-11-24，还有 1 个工作日，请按期答复",
-             deadline=date(2026, 11, 24), urgency=2),
-    reminder("app:2:escalation:2026-11-23", ("zhao", "wang"), "2026-0002",
-             "2026-0002：已超过答复期限 1 个工作日（承办人：王丽），请督办", deadline=date(2026, 11, 20),
-             urgency=0, kind="escalation", escalation=True),
-    reminder("app:4:reply:3:v1", "sun", "2026-0004", "2026-0004：答复期限 2026-11-26，还有 3 个工作日",
-             deadline=date(2026, 11, 26)),
+    reminder(
+        "app:1:reply:5:v1",
+        "wang",
+        "2026-0001",
+        "2026-0001：答复期限 2026-11-30，还有 5 个工作日，请按期答复",
+        deadline=date(2026, 11, 30),
+        urgency=6,
+    ),
+    reminder(
+        "app:2:overdue:2026-11-23",
+        "wang",
+        "2026-0002",
+        "2026-0002：已超过答复期限 1 个工作日，请立即答复",
+        deadline=date(2026, 11, 20),
+        urgency=0,
+        kind="overdue",
+    ),
+    reminder(
+        "app:3:reply:1:v1",
+        "li",
+        "2026-0003",
+        "2026-0003：答复期限 2026-11-24，还有 1 个工作日，请按期答复",
+        deadline=date(2026, 11, 24),
+        urgency=2,
+    ),
+    reminder(
+        "app:2:escalation:2026-11-23",
+        ("zhao", "wang"),
+        "2026-0002",
+        "2026-0002：已超过答复期限 1 个工作日（承办人：王丽），请督办",
+        deadline=date(2026, 11, 20),
+        urgency=0,
+        kind="escalation",
+        escalation=True,
+    ),
+    reminder(
+        "app:4:reply:3:v1",
+        "sun",
+        "2026-0004",
+        "2026-0004：答复期限 2026-11-26，还有 3 个工作日",
+        deadline=date(2026, 11, 26),
+    ),
 ]
 """wang: 3 lines, li: 1, zhao: 1, sun: none (no channel: unroutable)."""
 
@@ -197,7 +237,11 @@ def test_one_digest_per_recipient_and_nothing_twice(engine: Engine, office: Sett
 
     assert written == OutboxCounts(due=5, new=5, already_sent=0, superseded=0, unroutable=1, escalated=1)
     assert delivered == DeliveryCounts(sent=5, messages=3, failed=0, possible_repeats=0, alerts=0)
-    assert sorted(m.to[0] for m in smtp.messages) == ["li@example.com", "wang@example.com", "zhao@example.com"]
+    assert sorted(m.to[0] for m in smtp.messages) == [
+        "li@example.com",
+        "wang@example.com",
+        "zhao@example.com",
+    ]
     (wang,) = smtp.to("wang@example.com")
     assert wang.subject == "【政务公开提醒】2026-11-23 期限提醒：待办 3 项（逾期 2 项）"
     # Most urgent first: the two overdue lines (urgency 0), then the reply deadline.
@@ -239,7 +283,8 @@ class KillAt(Faults):
 
 
 @pytest.mark.parametrize(
-    "point", ["after_write", "before_claim", "after_claim", "before_send", "after_send_accepted", "after_mark"]
+    "point",
+    ["after_write", "before_claim", "after_claim", "before_send", "after_send_accepted", "after_mark"],
 )
 def test_killed_at_each_step_nothing_lost_repeat_only_after_accept(
     engine: Engine, office: Settings, smtp: SmtpSink, point: str
@@ -250,8 +295,7 @@ def test_killed_at_each_step_nothing_lost_repeat_only_after_accept(
         write_outbox(session, PLAN, settings=office, as_of=DAY, now=clock())
     if point != "after_write":
         with pytest.raises(Killed):
-            deliver(engine, settings=office, as_of=DAY, notifier=Notifier(), now=clock,
-                    faults=KillAt(point))  # type: ignore[arg-type]
+            deliver(engine, settings=office, as_of=DAY, notifier=Notifier(), now=clock, faults=KillAt(point))  # type: ignore[arg-type]
     # The first channel in order is li's: it is the one the crash interrupted.
     killed_in_flight = point in ("after_claim", "before_send", "after_send_accepted")
 
@@ -295,17 +339,38 @@ def ladder_plan(day: date) -> list[PlannedReminder]:
     left = (date(2026, 11, 27) - day).days
     rung = min(r for r in (10, 5, 3, 1, 0) if left <= r)
     return [
-        reminder(f"app:1:reply:{rung}:v1", "wang", "2026-0001",
-                 f"2026-0001：答复期限 2026-11-27，还有 {left} 个工作日（{day}）", deadline=date(2026, 11, 27),
-                 urgency=left + 1),
-        reminder(f"app:2:overdue:{day}", "li", "2026-0002", f"2026-0002：已逾期，请立即答复（{day}）",
-                 deadline=date(2026, 11, 20), urgency=0, kind="overdue"),
-        reminder("app:3:extension:2026-11-30", "li", "2026-0003", "2026-0003：请决定是否延期",
-                 deadline=date(2026, 11, 30), urgency=4, kind="extension"),
+        reminder(
+            f"app:1:reply:{rung}:v1",
+            "wang",
+            "2026-0001",
+            f"2026-0001：答复期限 2026-11-27，还有 {left} 个工作日（{day}）",
+            deadline=date(2026, 11, 27),
+            urgency=left + 1,
+        ),
+        reminder(
+            f"app:2:overdue:{day}",
+            "li",
+            "2026-0002",
+            f"2026-0002：已逾期，请立即答复（{day}）",
+            deadline=date(2026, 11, 20),
+            urgency=0,
+            kind="overdue",
+        ),
+        reminder(
+            "app:3:extension:2026-11-30",
+            "li",
+            "2026-0003",
+            "2026-0003：请决定是否延期",
+            deadline=date(2026, 11, 30),
+            urgency=4,
+            kind="extension",
+        ),
     ]
 
 
-def test_smtp_down_three_days_then_back(engine: Engine, office: Settings, smtp: SmtpSink, hook: HookServer) -> None:
+def test_smtp_down_three_days_then_back(
+    engine: Engine, office: Settings, smtp: SmtpSink, hook: HookServer
+) -> None:
     days = [DAY + timedelta(days=n) for n in range(4)]
     clock = Clock(days[0])
     smtp.stop()  # the port now refuses connections
@@ -338,7 +403,9 @@ def test_smtp_down_three_days_then_back(engine: Engine, office: Settings, smtp: 
         assert times_received(smtp, item.text) == 1
     (wang,) = smtp.to("wang@example.com")
     (li,) = smtp.to("li@example.com")
-    assert "还有 1 个工作日" in wang.text and "还有 3 个工作日" not in wang.text and "还有 4 个" not in wang.text
+    assert (
+        "还有 1 个工作日" in wang.text and "还有 3 个工作日" not in wang.text and "还有 4 个" not in wang.text
+    )
     assert li.text.count("已逾期，请立即答复") == 1 and f"（{days[3]}）" in li.text
     assert delivered.sent == 3 and delivered.failed == 0 and delivered.alerts == 0
     final = statuses(engine)
@@ -356,7 +423,9 @@ def test_smtp_down_three_days_then_back(engine: Engine, office: Settings, smtp: 
 
 def attempts_of(engine: Engine, recipient: str) -> set[int]:
     with engine.connect() as conn:
-        return set(conn.execute(sa.select(OUTBOX.c.attempts).where(OUTBOX.c.recipient == recipient)).scalars())
+        return set(
+            conn.execute(sa.select(OUTBOX.c.attempts).where(OUTBOX.c.recipient == recipient)).scalars()
+        )
 
 
 def test_retries_skip_permanent_failures_and_stop_at_max_attempts(
@@ -391,8 +460,9 @@ def test_retries_skip_permanent_failures_and_stop_at_max_attempts(
 # Two runs at once.
 
 
-def race(engines: list[Engine], settings: Settings, plan: list[PlannedReminder], day: date
-         ) -> list[tuple[OutboxCounts, DeliveryCounts]]:
+def race(
+    engines: list[Engine], settings: Settings, plan: list[PlannedReminder], day: date
+) -> list[tuple[OutboxCounts, DeliveryCounts]]:
     """The daily run started in one thread per engine at the same instant; what each run reported."""
     barrier = threading.Barrier(len(engines))
     results: list[tuple[OutboxCounts, DeliveryCounts]] = []
@@ -453,7 +523,9 @@ def test_no_secret_in_logs_errors_or_alerts(
     closed = free_port()
     monkeypatch.setenv("GONGKAI_NOTIFY_WANG", smtp.url("wang@example.com", credentials="user:S3cretPw"))
     monkeypatch.setenv("GONGKAI_NOTIFY_LI", f"json://127.0.0.1:{closed}/?+X-Token=Tok3nSecret")
-    monkeypatch.setenv("GONGKAI_NOTIFY_ZHAO", SmtpSink(port=closed).url("zhao@example.com", credentials="user:S3cretPw"))
+    monkeypatch.setenv(
+        "GONGKAI_NOTIFY_ZHAO", SmtpSink(port=closed).url("zhao@example.com", credentials="user:S3cretPw")
+    )
     monkeypatch.setenv("GONGKAI_NOTIFY_FALLBACK", hook.url)
     settings = make_settings(tmp_path)
     clock = Clock(DAY)
@@ -494,9 +566,18 @@ def test_no_secret_in_logs_errors_or_alerts(
         ("dingtalk://secret@token123", "dingtalk://***"),
         ("feishu://token/secret", "feishu://***"),
         ("json://host:8080/?+X-Token=abc&format=text", "json://host:8080/?+X-Token=***&format=text"),
-        ("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=K3Y", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=***"),
-        ("https://oapi.dingtalk.com/robot/send?access_token=T0K", "https://oapi.dingtalk.com/robot/send?access_token=***"),
-        ("https://open.feishu.cn/open-apis/bot/v2/hook/abc-123", "https://open.feishu.cn/open-apis/bot/v2/hook/***"),
+        (
+            "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=K3Y",
+            "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=***",
+        ),
+        (
+            "https://oapi.dingtalk.com/robot/send?access_token=T0K",
+            "https://oapi.dingtalk.com/robot/send?access_token=***",
+        ),
+        (
+            "https://open.feishu.cn/open-apis/bot/v2/hook/abc-123",
+            "https://open.feishu.cn/open-apis/bot/v2/hook/***",
+        ),
         ("Authorization: Bearer abcdefgh12345", "Authorization: Bearer ***"),
         ("mailto://127.0.0.1:25?to=wang@example.com", "mailto://127.0.0.1:25?to=wang@example.com"),
         ("2026-0001：答复期限 2026-11-30", "2026-0001：答复期限 2026-11-30"),
@@ -506,8 +587,14 @@ def test_no_secret_in_logs_errors_or_alerts(
         ("（dingtalk://secret@token123，已停用）", "（dingtalk://***，已停用）"),
         ("（见 wecombot://SECRETKEY）", "（见 wecombot://***）"),
         ("see (wecombot://SECRETKEY).", "see (wecombot://***)."),
-        ("（https://oapi.dingtalk.com/robot/send?access_token=T0K）。", "（https://oapi.dingtalk.com/robot/send?access_token=***）。"),
-        ("（https://open.feishu.cn/open-apis/bot/v2/hook/abc-123）。", "（https://open.feishu.cn/open-apis/bot/v2/hook/***）。"),
+        (
+            "（https://oapi.dingtalk.com/robot/send?access_token=T0K）。",
+            "（https://oapi.dingtalk.com/robot/send?access_token=***）。",
+        ),
+        (
+            "（https://open.feishu.cn/open-apis/bot/v2/hook/abc-123）。",
+            "（https://open.feishu.cn/open-apis/bot/v2/hook/***）。",
+        ),
         ("（mailtos://user:S3cret@smtp.example.com）。", "（mailtos://user:***@smtp.example.com）。"),
     ],
 )
@@ -516,7 +603,9 @@ def test_redact(text: str, expected: str) -> None:
 
 
 def test_redacting_filter_masks_arguments_and_tracebacks() -> None:
-    record = logging.LogRecord("apprise", logging.DEBUG, __file__, 1, "url %s", ("wecombot://SECRETKEY",), None)
+    record = logging.LogRecord(
+        "apprise", logging.DEBUG, __file__, 1, "url %s", ("wecombot://SECRETKEY",), None
+    )
     try:
         raise RuntimeError("wecombot://SECRETKEY")
     except RuntimeError:
@@ -559,9 +648,9 @@ def test_resolve_target(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GONGKAI_NOTIFY_X", "mailtos://u:p@h")
     assert resolve_target("env:GONGKAI_NOTIFY_X", secret_loader=None) == "mailtos://u:p@h"
     assert resolve_target("console", secret_loader=None) is None
-    assert resolve_target("secret:notify-wang", secret_loader={"notify-wang": "wecombot://K"}.__getitem__) == (
-        "wecombot://K"
-    )
+    assert resolve_target(
+        "secret:notify-wang", secret_loader={"notify-wang": "wecombot://K"}.__getitem__
+    ) == ("wecombot://K")
     monkeypatch.setenv("GONGKAI_NOTIFY_EMPTY", " ")
     with pytest.raises(ConfigError, match="GONGKAI_NOTIFY_EMPTY"):
         resolve_target("env:GONGKAI_NOTIFY_EMPTY", secret_loader=None)
@@ -607,13 +696,16 @@ def test_alert_goes_to_administrators_other_channel_without_fallback(
         update={
             "staff": tuple(
                 s.model_copy(update={"notify": ("env:GONGKAI_NOTIFY_WANG", "env:GONGKAI_NOTIFY_WANG_HOOK")})
-                if s.id == "wang" else s
+                if s.id == "wang"
+                else s
                 for s in settings.staff
             )
         }
     )
     closed = free_port()
-    monkeypatch.setenv("GONGKAI_NOTIFY_WANG", f"mailto://127.0.0.1:{closed}?from=gk@example.com&to=wang@example.com")
+    monkeypatch.setenv(
+        "GONGKAI_NOTIFY_WANG", f"mailto://127.0.0.1:{closed}?from=gk@example.com&to=wang@example.com"
+    )
     monkeypatch.setenv("GONGKAI_NOTIFY_WANG_HOOK", hook.url)
     monkeypatch.setenv("GONGKAI_NOTIFY_LI", smtp.url("li@example.com"))
     monkeypatch.setenv("GONGKAI_NOTIFY_ZHAO", smtp.url("zhao@example.com"))
@@ -638,8 +730,9 @@ def test_console_channel_for_demos(engine: Engine, office: Settings, smtp: SmtpS
         update={"notifications": office.notifications.model_copy(update={"console": True})}
     )
     sink = tmp_path / "console.txt"
-    written, delivered = run_day(engine, demo, PLAN, as_of=DAY, clock=Clock(DAY),
-                                 notifier=Notifier(console_file=sink))
+    written, delivered = run_day(
+        engine, demo, PLAN, as_of=DAY, clock=Clock(DAY), notifier=Notifier(console_file=sink)
+    )
     # Every routed row also goes to the console; the email digests are unchanged.
     assert written.due == 10 and delivered.messages == 6 and len(smtp.messages) == 3
     shown = sink.read_text("utf-8")
@@ -654,12 +747,19 @@ def test_digest_footer_only_when_applications_are_concerned(tmp_path: Path) -> N
     settings = make_settings(tmp_path, fallback=False)
 
     def row(key: str, kind: str) -> SimpleNamespace:
-        return SimpleNamespace(key=key, kind=kind, ref="X", deadline=None, urgency=1, text="说明", possible_repeat=False)
+        return SimpleNamespace(
+            key=key, kind=kind, ref="X", deadline=None, urgency=1, text="说明", possible_repeat=False
+        )
 
-    _, app_text, app_html = render_digest([row("app:1:reply:3:v1", "reply")], settings=settings, recipient="wang",
-                                          as_of=date(2026, 11, 27))
-    _, cat_text, cat_html = render_digest([row("catalogue:2026-Q3:2026-10-01", "catalogue")], settings=settings,
-                                          recipient="wang", as_of=date(2026, 11, 27))
+    _, app_text, app_html = render_digest(
+        [row("app:1:reply:3:v1", "reply")], settings=settings, recipient="wang", as_of=date(2026, 11, 27)
+    )
+    _, cat_text, cat_html = render_digest(
+        [row("catalogue:2026-Q3:2026-10-01", "catalogue")],
+        settings=settings,
+        recipient="wang",
+        as_of=date(2026, 11, 27),
+    )
     assert "gongkai request event" in app_text and "gongkai request event" in app_html
     assert "gongkai request event" not in cat_text and "gongkai request event" not in cat_html
 
@@ -683,7 +783,9 @@ def test_overdue_is_the_date_not_the_urgency(tmp_path: Path) -> None:
     late = _row("review:8:overdue:2026-11-23", "review_overdue", deadline=date(2026, 11, 20), urgency=0)
     # Someone else's date passing (the applicant's correction period) is not the office being late.
     theirs = _row("app:9:correction_expired:2026-11-20", "correction_expired", deadline=date(2026, 11, 20))
-    subject, text, html = render_digest([urgent, late, theirs], settings=settings, recipient="wang", as_of=today)
+    subject, text, html = render_digest(
+        [urgent, late, theirs], settings=settings, recipient="wang", as_of=today
+    )
     assert subject.endswith("（逾期 1 项）")
     assert text.count("（已逾期）") == 1 and html.count("（已逾期）") == 1
     assert "其中 1 项已逾期" in text
@@ -716,7 +818,9 @@ def test_digest_subject_names_what_it_is_about(tmp_path: Path, kinds: list[str],
     assert SUBJECT_RE.fullmatch(subject)
 
 
-def test_daily_plan_never_supersedes_a_weekly_or_yearly_notice(engine: Engine, office: Settings, smtp: SmtpSink) -> None:
+def test_daily_plan_never_supersedes_a_weekly_or_yearly_notice(
+    engine: Engine, office: Settings, smtp: SmtpSink
+) -> None:
     """A review notice (or a catalogue/report notice) that failed on Monday is delivered when the channel is back,
     although Tuesday's daily plan does not contain it; the weekly review replaces its own earlier weeks."""
     clock = Clock(DAY)
@@ -744,7 +848,9 @@ def test_daily_plan_never_supersedes_a_weekly_or_yearly_notice(engine: Engine, o
                      supersede={"review"})  # fmt: skip
     deliver(engine, settings=office, as_of=DAY + timedelta(days=7), notifier=Notifier(), now=clock,
             sleep=lambda _s: None)  # fmt: skip
-    week3 = reminder("review:8:2026-W50", "li", "JX/2026-00002", "【待处理】检查任务 #8：请复查", kind="review")
+    week3 = reminder(
+        "review:8:2026-W50", "li", "JX/2026-00002", "【待处理】检查任务 #8：请复查", kind="review"
+    )
     with session_scope(engine) as session:
         counts = write_outbox(session, [week3], settings=office, as_of=DAY + timedelta(days=14), now=clock(),
                               supersede={"review"})  # fmt: skip
@@ -805,7 +911,9 @@ def test_kill_matrix_rerun_inside_lease_then_next_day(
     assert rerun.interrupted == (1 if interrupted else 0)
     assert rerun.outstanding == rerun.interrupted, "an unconfirmed row is reported, never counted as done"
     if interrupted:
-        assert rerun.retry_at == clock() - timedelta(minutes=1) + timedelta(minutes=office.notifications.lease_minutes)
+        assert rerun.retry_at == clock() - timedelta(minutes=1) + timedelta(
+            minutes=office.notifications.lease_minutes
+        )
     assert times_received(smtp, CORRECTION_LINE) == (1 if reached_server or not interrupted else 0)
 
     # The next working day: the plan no longer holds the correction notice; nothing may supersede it.

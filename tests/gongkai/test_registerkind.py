@@ -62,10 +62,14 @@ def live_settings(tmp_path: Path) -> Settings:
 
 def _info(engine: Engine) -> list[tuple[object, ...]]:
     with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(sa.text("SELECT id, kind, office_name, set_by FROM register_info"))]
+        return [
+            tuple(r) for r in conn.execute(sa.text("SELECT id, kind, office_name, set_by FROM register_info"))
+        ]
 
 
-@pytest.mark.parametrize(("which", "kind", "name"), [("demo", DEMO, "嘉祥街道办事处"), ("live", LIVE, "河东街道办事处")])
+@pytest.mark.parametrize(
+    ("which", "kind", "name"), [("demo", DEMO, "嘉祥街道办事处"), ("live", LIVE, "河东街道办事处")]
+)
 def test_an_empty_register_takes_the_kind_of_the_configuration(
     engine: Engine, request: pytest.FixtureRequest, which: str, kind: str, name: str
 ) -> None:

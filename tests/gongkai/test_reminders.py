@@ -96,7 +96,9 @@ def add(
 
 def record(engine: Engine, ref: str, event: Event) -> None:
     with session_scope(engine) as s:
-        register.record_event(s, ref, event, calendar=register.load_calendar(s), as_of=event.on, recorded_by="wang")
+        register.record_event(
+            s, ref, event, calendar=register.load_calendar(s), as_of=event.on, recorded_by="wang"
+        )
 
 
 def ev(kind: str, on: str, **kw: Any) -> Event:
@@ -189,7 +191,9 @@ def test_unassigned_application_goes_to_every_handler(engine: Engine, settings: 
 
 def test_assignee_no_longer_configured_goes_to_handlers(engine: Engine, settings: Settings) -> None:
     with session_scope(engine) as s:
-        register.sync_staff(s, [*((p.id, p.name, p.role) for p in settings.staff), ("sun", "孙伟", ["handler"])])
+        register.sync_staff(
+            s, [*((p.id, p.name, p.role) for p in settings.staff), ("sun", "孙伟", ["handler"])]
+        )
     add(engine, "2025-0001", assignee="sun")
     # "sun" is in the database but not in the configuration: no channel, so the handlers are told.
     assert one(plan(engine, settings, "2025-03-14"), "reply").recipients == ("wang", "li")
@@ -242,7 +246,11 @@ def test_overdue_every_working_day_with_escalation(engine: Engine, settings: Set
     planned = plan(engine, settings, "2025-04-01")  # Tuesday, the day after the legal date
     assert of_kind(planned, "reply") == []
     overdue, escalation = one(planned, "overdue"), one(planned, "escalation")
-    assert (overdue.key, overdue.recipients, overdue.urgency) == (f"app:{app_id}:overdue:2025-04-01", ("li",), 0)
+    assert (overdue.key, overdue.recipients, overdue.urgency) == (
+        f"app:{app_id}:overdue:2025-04-01",
+        ("li",),
+        0,
+    )
     assert "已超过答复期限 2025-03-31（星期一） 1 个工作日" in overdue.text
     assert escalation.key == f"app:{app_id}:escalation:2025-04-01"
     assert escalation.recipients == ("wang", "zhao") and escalation.escalation and escalation.urgency == 0
@@ -305,12 +313,17 @@ def test_no_extension_decision_outside_the_window(engine: Engine, settings: Sett
 
 def test_extension_window_follows_the_setting(engine: Engine, settings: Settings) -> None:
     add(engine, "2025-0001")
-    assert of_kind(plan(engine, with_reminders(settings, extension_decision_days=4), "2025-03-25"), "extension")
+    assert of_kind(
+        plan(engine, with_reminders(settings, extension_decision_days=4), "2025-03-25"), "extension"
+    )
 
 
 @pytest.mark.parametrize(
     "event",
-    [ev("extension_approved", "2025-03-20", days=10), ev("delayed_reply_set", "2025-03-20", until=D("2025-05-30"))],
+    [
+        ev("extension_approved", "2025-03-20", days=10),
+        ev("delayed_reply_set", "2025-03-20", until=D("2025-05-30")),
+    ],
 )
 def test_no_extension_decision_once_decided(engine: Engine, settings: Settings, event: Event) -> None:
     add(engine, "2025-0001", event)
@@ -351,7 +364,12 @@ def test_correction_period_expired(engine: Engine, settings: Settings) -> None:
 
 
 def test_no_correction_expired_after_the_correction_arrived(engine: Engine, settings: Settings) -> None:
-    add(engine, "2025-0001", ev("correction_requested", "2025-03-05", days=5), ev("correction_received", "2025-03-11"))
+    add(
+        engine,
+        "2025-0001",
+        ev("correction_requested", "2025-03-05", days=5),
+        ev("correction_received", "2025-03-11"),
+    )
     assert of_kind(plan(engine, settings, "2025-03-13"), "correction_expired") == []
 
 
@@ -418,7 +436,10 @@ def test_deadline_moved_earlier_alerts_handler_and_escalates(engine: Engine, set
     assert len(moved) == 1 and len(escalated) == 1
     assert moved[0].key.startswith("change:") and escalated[0].key == moved[0].key + ":escalation"
     assert moved[0].recipients == ("li",) and escalated[0].recipients == ("wang", "zhao")
-    assert "2026-0100 的答复期限因节假日安排调整由 2027-01-12（星期二） 改为 2027-01-11（星期一）" in moved[0].text
+    assert (
+        "2026-0100 的答复期限因节假日安排调整由 2027-01-12（星期二） 改为 2027-01-11（星期一）"
+        in moved[0].text
+    )
     # The moved deadline reminds afresh (clock_version 2) and is no longer provisional.
     reply = one(after, "reply")
     assert reply.key == f"app:{app_id}:reply:10:v2" and "暂定" not in reply.text
@@ -542,13 +563,20 @@ def test_inconsistent_events_give_a_clock_error_not_a_failed_run(engine: Engine,
     with session_scope(engine) as s:
         s.execute(
             sa.insert(register.EV).values(
-                application_id=app_id, kind="extension_approved", occurred_on=D("2025-04-02"),
-                recorded_at=datetime.now(UTC), recorded_by="wang",
+                application_id=app_id,
+                kind="extension_approved",
+                occurred_on=D("2025-04-02"),
+                recorded_at=datetime.now(UTC),
+                recorded_by="wang",
             )
         )
     planned = plan(engine, settings, "2025-04-03")
     error = one(planned, "clock_error")
-    assert (error.key, error.recipients, error.ref) == (f"app:{app_id}:clock_error:v1", ("wang",), "2025-0001")
+    assert (error.key, error.recipients, error.ref) == (
+        f"app:{app_id}:clock_error:v1",
+        ("wang",),
+        "2025-0001",
+    )
     assert any(p.ref == "2025-0002" and p.kind == "overdue" for p in planned)
 
 
@@ -591,8 +619,18 @@ def test_every_kind_is_known_and_no_personal_data_in_any_text(engine: Engine, se
             assert "\n" not in p.text
             for private in (NAME, PHONE, ID_NUMBER, CONTENT, "低保"):
                 assert private not in p.text and private not in p.key
-    assert {"reply", "overdue", "escalation", "extension", "correction_notice", "correction_expired",
-            "consultation", "fee", "calendar_missing", "item"} <= seen
+    assert {
+        "reply",
+        "overdue",
+        "escalation",
+        "extension",
+        "correction_notice",
+        "correction_expired",
+        "consultation",
+        "fee",
+        "calendar_missing",
+        "item",
+    } <= seen
 
 
 # -- scale ---------------------------------------------------------------------------------------------
@@ -607,19 +645,45 @@ def bulk_register(engine: Engine, n: int, *, seed: int = 3) -> None:
     events: list[dict[str, Any]] = []
     for i in range(1, n + 1):
         received = D("2025-06-02") - timedelta(days=rng.randrange(60))
-        apps.append({
-            "id": i, "ref": f"B-{i:06d}", "received_on": received, "arrived_at": None, "channel": "online",
-            "applicant_type": "natural_person", "applicant_name": NAME, "applicant_contact": PHONE,
-            "applicant_id_number": None, "content": CONTENT, "assignee_id": rng.choice(["wang", "li", None]),
-            "outcome_row": None, "outcome_note": None, "concluded_on": None, "state": "in_progress",
-            "provisional": False, "clock_version": 1, "source": "import", "created_at": now, "updated_at": now,
-        })
+        apps.append(
+            {
+                "id": i,
+                "ref": f"B-{i:06d}",
+                "received_on": received,
+                "arrived_at": None,
+                "channel": "online",
+                "applicant_type": "natural_person",
+                "applicant_name": NAME,
+                "applicant_contact": PHONE,
+                "applicant_id_number": None,
+                "content": CONTENT,
+                "assignee_id": rng.choice(["wang", "li", None]),
+                "outcome_row": None,
+                "outcome_note": None,
+                "concluded_on": None,
+                "state": "in_progress",
+                "provisional": False,
+                "clock_version": 1,
+                "source": "import",
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
         if i % 5 == 0:
             kind = rng.choice(["consultation_sent", "fee_notice_sent", "correction_requested"])
-            events.append({
-                "application_id": i, "kind": kind, "occurred_on": received + timedelta(days=2), "days": None,
-                "until": None, "outcome_row": None, "note": None, "recorded_at": now, "recorded_by": "bench",
-            })
+            events.append(
+                {
+                    "application_id": i,
+                    "kind": kind,
+                    "occurred_on": received + timedelta(days=2),
+                    "days": None,
+                    "until": None,
+                    "outcome_row": None,
+                    "note": None,
+                    "recorded_at": now,
+                    "recorded_by": "bench",
+                }
+            )
     with session_scope(engine) as s:
         for table, rows in ((register.APP, apps), (register.EV, events)):
             for k in range(0, len(rows), 2000):

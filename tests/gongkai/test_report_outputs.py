@@ -104,7 +104,9 @@ def engine(db_url: str) -> Iterator[Engine]:
         eng.dispose()
 
 
-def _add(session: Session, ref: str, received: str, applicant_type: str, events: Sequence[Event] = ()) -> None:
+def _add(
+    session: Session, ref: str, received: str, applicant_type: str, events: Sequence[Event] = ()
+) -> None:
     data = register.NewApplication(
         ref=ref,
         received_on=date.fromisoformat(received),
@@ -114,7 +116,12 @@ def _add(session: Session, ref: str, received: str, applicant_type: str, events:
         channel="in_person",
     )
     register.add_application(
-        session, data, calendar=register.load_calendar(session), as_of=AS_OF, recorded_by="wang", events=events
+        session,
+        data,
+        calendar=register.load_calendar(session),
+        as_of=AS_OF,
+        recorded_by="wang",
+        events=events,
     )
 
 
@@ -126,10 +133,14 @@ def _replied(on: str, outcome: str) -> Event:
 def crafted(engine: Engine) -> Engine:
     """Twelve applications around 2025; the expected chart of 2025 is spelled out in the test."""
     with session_scope(engine) as s:
-        _add(s, "X1", "2024-12-20", "natural_person", [_replied("2025-01-10", "3.1")])  # received 2024: not in 2025
+        _add(
+            s, "X1", "2024-12-20", "natural_person", [_replied("2025-01-10", "3.1")]
+        )  # received 2024: not in 2025
         _add(s, "B1", "2025-01-06", "natural_person", [_replied("2025-01-20", "3.1")])  # Jan 予以公开
         _add(s, "B2", "2025-01-15", "commercial", [_replied("2025-02-05", "3.2")])  # Jan 部分公开
-        _add(s, "B3", "2025-03-03", "natural_person", [make_event("withdrawn", date(2025, 3, 10))])  # Mar 其他处理
+        _add(
+            s, "B3", "2025-03-03", "natural_person", [make_event("withdrawn", date(2025, 3, 10))]
+        )  # Mar 其他处理
         _add(s, "B4", "2025-03-04", "research", [_replied("2025-03-20", "3.3.4")])  # Mar 不予公开
         _add(s, "B5", "2025-03-05", "natural_person", [_replied("2025-03-21", "3.3.8")])  # Mar 不予公开
         _add(s, "B6", "2025-03-06", "legal_services", [_replied("2025-03-24", "3.4.1")])  # Mar 无法提供
@@ -141,8 +152,16 @@ def crafted(engine: Engine) -> Engine:
             "other_org",
             [make_event("correction_requested", date(2025, 6, 5), days=10), _replied("2025-07-10", "3.6.1")],
         )  # Jun 其他处理 (no correction came)
-        _add(s, "B9", "2025-12-15", "research", [make_event("correction_requested", date(2025, 12, 18), days=15)])
-        _add(s, "B10", "2025-12-29", "public_interest", [_replied("2026-01-08", "3.1")])  # Dec: open on 31 Dec
+        _add(
+            s,
+            "B9",
+            "2025-12-15",
+            "research",
+            [make_event("correction_requested", date(2025, 12, 18), days=15)],
+        )
+        _add(
+            s, "B10", "2025-12-29", "public_interest", [_replied("2026-01-08", "3.1")]
+        )  # Dec: open on 31 Dec
         _add(s, "X2", "2026-01-05", "natural_person")  # received 2026: not in 2025
     return engine
 
@@ -165,7 +184,14 @@ EXPECTED_2025: dict[str, list[int]] = {
 
 
 def test_outcome_groups_come_from_the_layout() -> None:
-    assert [name for name, _ in OUTCOME_GROUPS] == ["予以公开", "部分公开", "不予公开", "无法提供", "不予处理", "其他处理"]
+    assert [name for name, _ in OUTCOME_GROUPS] == [
+        "予以公开",
+        "部分公开",
+        "不予公开",
+        "无法提供",
+        "不予处理",
+        "其他处理",
+    ]
     assert SERIES_GROUPS[-1] == OPEN_GROUP == "未办结"
     rows = [r for _, group_rows in OUTCOME_GROUPS for r in group_rows]
     assert rows == [r for r in layout.TABLE3_ROW_IDS if r.startswith("3.") and r != "3.7"]  # 21, each once
@@ -356,7 +382,10 @@ def test_docx_table3_every_cell(document: Any) -> None:
     expected_rows = [
         *([(c.text, c.rowspan, c.colspan) for c in header] for header in layout.TABLE3_HEADER_ROWS),
         *(
-            [*((c.text, c.rowspan, c.colspan) for c in r.label_cells), *((str(data[r.row_id][k]), 1, 1) for k in columns)]
+            [
+                *((c.text, c.rowspan, c.colspan) for c in r.label_cells),
+                *((str(data[r.row_id][k]), 1, 1) for k in columns),
+            ]
             for r in layout.TABLE3_ROWS
         ),
     ]
@@ -378,16 +407,25 @@ def test_docx_table3_every_cell(document: Any) -> None:
     spans = {text: rowspan for text, _, _, rowspan, _ in _docx_cells(table)}
     assert spans["三、本年度办理结果"] == 22 and spans["（三）不予公开"] == 8 and spans["（六）其他处理"] == 3
     # The three header rows repeat on every page the table runs onto.
-    assert [tr.trPr is not None and tr.trPr.find(qn("w:tblHeader")) is not None for tr in table._tbl.tr_lst[:4]] == [
-        True, True, True, False,
+    assert [
+        tr.trPr is not None and tr.trPr.find(qn("w:tblHeader")) is not None for tr in table._tbl.tr_lst[:4]
+    ] == [
+        True,
+        True,
+        True,
+        False,
     ]
 
 
 def test_docx_tables_2_and_4(document: Any) -> None:
     table2 = _grid_text(document.tables[0])
     values = {
-        "规章": ["0", "0", "0"], "行政规范性文件": ["3", "1", "17"], "行政许可": ["41"] * 3,
-        "行政处罚": ["29"] * 3, "行政强制": ["5"] * 3, "行政事业性收费": ["12.3456"] * 3,
+        "规章": ["0", "0", "0"],
+        "行政规范性文件": ["3", "1", "17"],
+        "行政许可": ["41"] * 3,
+        "行政处罚": ["29"] * 3,
+        "行政强制": ["5"] * 3,
+        "行政事业性收费": ["12.3456"] * 3,
     }
     expected2: list[list[str]] = []
     for sub in layout.TABLE2:
@@ -400,13 +438,20 @@ def test_docx_tables_2_and_4(document: Any) -> None:
     appeals = sample_data()["appeals"]
     figures = [str(appeals[b][k]) for b, _ in layout.APPEAL_BLOCKS for k, _ in layout.APPEAL_RESULTS]
     expected4 = _expected_cells(
-        [*([(c.text, c.rowspan, c.colspan) for c in header] for header in layout.TABLE4_HEADER_ROWS),
-         [(f, 1, 1) for f in figures]]
+        [
+            *([(c.text, c.rowspan, c.colspan) for c in header] for header in layout.TABLE4_HEADER_ROWS),
+            [(f, 1, 1) for f in figures],
+        ]
     )
     assert _docx_cells(table4) == expected4
     grid4 = _grid_text(table4)
     assert grid4[0] == ["行政复议"] * 5 + ["行政诉讼"] * 10
-    assert grid4[1] == ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] + ["未经复议直接起诉"] * 5 + ["复议后起诉"] * 5
+    assert (
+        grid4[1]
+        == ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+        + ["未经复议直接起诉"] * 5
+        + ["复议后起诉"] * 5
+    )
     assert grid4[2] == ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 3
     assert grid4[3] == ["2", "1", "4", "3", "10", "6", "7", "8", "9", "30", "11", "12", "13", "14", "50"]
 
@@ -434,13 +479,25 @@ def test_docx_headings_text_and_chart_in_order(document: Any) -> None:
     # Between the headings: narrative, then the tables of 二, 三 (with the chart and caption), 四.
     kinds = [kind if kind in ("table", "picture", "Title", "Heading1") else "p" for kind, _ in items]
     assert kinds == [
-        "Title", "p", "p",  # opening sentence, 前言
-        "Heading1", "p", "p",  # 一: two paragraphs
-        "Heading1", "table",
-        "Heading1", "table", "picture", "p", "p",  # 三: the table, the chart (its paragraph), the caption
-        "Heading1", "table",
-        "Heading1", "p",
-        "Heading1", "p",
+        "Title",
+        "p",
+        "p",  # opening sentence, 前言
+        "Heading1",
+        "p",
+        "p",  # 一: two paragraphs
+        "Heading1",
+        "table",
+        "Heading1",
+        "table",
+        "picture",
+        "p",
+        "p",  # 三: the table, the chart (its paragraph), the caption
+        "Heading1",
+        "table",
+        "Heading1",
+        "p",
+        "Heading1",
+        "p",
     ]
     assert len(document.inline_shapes) == 1
     assert items[-7] == ("Normal", f"图：{chart_title(YEAR)}")
@@ -476,7 +533,11 @@ def test_docx_control_characters_in_office_text_are_dropped() -> None:
 
 
 def test_docx_names_east_asian_fonts(document: Any) -> None:
-    for style_name, east_asia in (("Normal", BODY_FONT), ("Title", HEADING_FONT), ("Heading 1", HEADING_FONT)):
+    for style_name, east_asia in (
+        ("Normal", BODY_FONT),
+        ("Title", HEADING_FONT),
+        ("Heading 1", HEADING_FONT),
+    ):
         fonts = document.styles[style_name].element.rPr.find(qn("w:rFonts"))
         assert fonts.get(qn("w:eastAsia")) == east_asia, style_name
         assert fonts.get(qn("w:ascii")) == "Times New Roman"
@@ -510,8 +571,9 @@ def _pdf_text(pdf_bytes: bytes, tmp_path: Path) -> str | None:
         return None
     path = tmp_path / "out.pdf"
     path.write_bytes(pdf_bytes)
-    done = subprocess.run([tool, "-layout", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True,
-                          timeout=60)
+    done = subprocess.run(
+        [tool, "-layout", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True, timeout=60
+    )
     return done.stdout.decode("utf-8")
 
 
@@ -537,7 +599,9 @@ def _assert_report_text(text: str) -> None:
 
 def test_html_to_pdf_in_headless_chromium(chart_png: bytes, tmp_path: Path) -> None:
     _require(find_chromium() is not None, "Chromium is not installed (Debian package: chromium)")
-    html = render_report(sample_data(), narrative=NARRATIVE, fmt="html", chart_data_uri=chart_data_uri(chart_png))
+    html = render_report(
+        sample_data(), narrative=NARRATIVE, fmt="html", chart_data_uri=chart_data_uri(chart_png)
+    )
     started = time.perf_counter()
     out = html_to_pdf(html)
     elapsed = time.perf_counter() - started
@@ -573,7 +637,9 @@ def _running(pid: int) -> bool:
     return state != "Z"
 
 
-def test_a_hanging_converter_is_killed_with_its_children(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_hanging_converter_is_killed_with_its_children(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pidfile = tmp_path / "child.pid"
     monkeypatch.setenv("FAKE_CHILD_PIDFILE", str(pidfile))
     browser = _fake(tmp_path, "hanging-chromium", 'sleep 300 &\necho $! > "$FAKE_CHILD_PIDFILE"\nwait\n')
@@ -615,7 +681,9 @@ def test_missing_converters_name_their_debian_packages(tmp_path: Path) -> None:
 def soffice() -> str:
     found = find_soffice()
     if found is None:
-        pytest.skip("LibreOffice is not installed (soffice; Debian package libreoffice-writer): DOCX -> PDF untested")
+        pytest.skip(
+            "LibreOffice is not installed (soffice; Debian package libreoffice-writer): DOCX -> PDF untested"
+        )
     return found
 
 
@@ -644,8 +712,12 @@ def _pdf_pages(pdf_bytes: bytes, tmp_path: Path) -> list[str] | None:
     count = int(re.search(r"^Pages:\s+(\d+)", meta, re.MULTILINE).group(1))  # type: ignore[union-attr]
     pages = []
     for page in range(1, count + 1):
-        done = subprocess.run([tool, "-f", str(page), "-l", str(page), "-enc", "UTF-8", str(path), "-"],
-                              capture_output=True, check=True, timeout=60)
+        done = subprocess.run(
+            [tool, "-f", str(page), "-l", str(page), "-enc", "UTF-8", str(path), "-"],
+            capture_output=True,
+            check=True,
+            timeout=60,
+        )
         pages.append(re.sub(r"\s+", "", done.stdout.decode("utf-8")))
     return pages
 
@@ -667,7 +739,13 @@ def test_pdf_keeps_each_table_on_one_page_with_its_heading(extra_paragraphs: int
     headings = layout.SECTION_HEADINGS
     together = {
         "二": [headings["二"], "规章", "行政规范性文件", "行政许可", "行政事业性收费", "12.3456"],
-        "三": [headings["三"], "申请人情况", "一、本年新收政府信息公开申请数量", "（七）总计", "四、结转下年度继续办理"],
+        "三": [
+            headings["三"],
+            "申请人情况",
+            "一、本年新收政府信息公开申请数量",
+            "（七）总计",
+            "四、结转下年度继续办理",
+        ],
         "四": [headings["四"], "未经复议直接起诉", "复议后起诉"],
     }
     for table, texts in together.items():

@@ -78,7 +78,11 @@ def sample_data() -> dict[str, Any]:
             "reconsideration": {"upheld": 2, "corrected": 1, "other": 4, "pending": 3, "total": 10},
             "litigation_direct": {"upheld": 6, "corrected": 7, "other": 8, "pending": 9, "total": 30},
             "litigation_after_reconsideration": {
-                "upheld": 11, "corrected": 12, "other": 13, "pending": 14, "total": 50,
+                "upheld": 11,
+                "corrected": 12,
+                "other": 13,
+                "pending": 14,
+                "total": 50,
             },
         },
         "checks": [{"id": "I1", "ok": True, "message": "通过"}],
@@ -155,7 +159,9 @@ def spec() -> Spec:
 
     part3 = _between(text, "## Table 三", "## Table 四")
     flat = re.sub(r"\s+", " ", part3)
-    corner = re.search(r'Top-left cell, spanning the three label columns and the three header rows: "([^"]+)"', flat)
+    corner = re.search(
+        r'Top-left cell, spanning the three label columns and the three header rows: "([^"]+)"', flat
+    )
     applicants = re.search(r'"([^"]+)" spanning the seven numeric columns', flat)
     assert corner and applicants, "table 三 header bullets not found in the spec"
     second = re.search(r"Second header row: (.*?)\. - Third", flat)
@@ -282,7 +288,11 @@ def test_table3_rows_match_spec(spec: Spec) -> None:
     assert len(layout.TABLE3_ROWS) == 25
     assert [_cells(r.label_cells) for r in layout.TABLE3_ROWS] == _spec_table3_body(spec)
     assert layout.TABLE3_GROUPS == {
-        "三、本年度办理结果": 22, "（三）不予公开": 8, "（四）无法提供": 3, "（五）不予处理": 5, "（六）其他处理": 3,
+        "三、本年度办理结果": 22,
+        "（三）不予公开": 8,
+        "（四）无法提供": 3,
+        "（五）不予处理": 5,
+        "（六）其他处理": 3,
     }
     # The printed forms the spec insists on.
     labels = {r.row_id: r.label for r in layout.TABLE3_ROWS}
@@ -296,7 +306,13 @@ def test_table3_header_matches_spec(spec: Spec) -> None:
     placed = expand([_cells(row) for row in layout.TABLE3_HEADER_ROWS])
     assert placed[0] == Placed(layout.TABLE3_CORNER, 0, 0, 3, 3)
     assert [label for _, label in layout.APPLICANT_COLUMNS] == [
-        "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计",
+        "自然人",
+        "商业企业",
+        "科研机构",
+        "社会公益组织",
+        "法律服务机构",
+        "其他",
+        "总计",
     ]
 
 
@@ -398,10 +414,18 @@ def dump_dom(documents: dict[str, str], workdir: Path) -> dict[str, str]:
             page.write_text(html, encoding="utf-8")
             procs[name] = subprocess.Popen(
                 [
-                    str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", f"--user-data-dir={workdir / ('profile-' + name)}",
-                    "--dump-dom", page.as_uri(),
+                    str(CHROMIUM),
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    f"--user-data-dir={workdir / ('profile-' + name)}",
+                    "--dump-dom",
+                    page.as_uri(),
                 ],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -419,7 +443,9 @@ def dump_dom(documents: dict[str, str], workdir: Path) -> dict[str, str]:
                     pytrace=False,
                 )
             assert proc.returncode == 0, stderr.decode("utf-8", "replace")[-3000:]
-            assert stdout.strip(), f"Chromium dumped nothing for {name}: {stderr.decode('utf-8', 'replace')[-3000:]}"
+            assert stdout.strip(), (
+                f"Chromium dumped nothing for {name}: {stderr.decode('utf-8', 'replace')[-3000:]}"
+            )
             out[name] = stdout.decode("utf-8")
         return out
     finally:
@@ -455,13 +481,23 @@ def test_browser_table3_every_cell(browser_dom: _DomReader, spec: Spec) -> None:
     assert expand(table.rows) == expand(expected_head + expected_body)
     # Read back by position too: the 7 figures of each row in column order, under their column headers.
     placed = expand(table.rows)
-    grid = {(p.row + dr, p.col + dc): p.text for p in placed for dr in range(p.rowspan) for dc in range(p.colspan)}
+    grid = {
+        (p.row + dr, p.col + dc): p.text for p in placed for dr in range(p.rowspan) for dc in range(p.colspan)
+    }
     assert [grid[(2, c)] for c in range(3, 10)] == [
-        "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计",
+        "自然人",
+        "商业企业",
+        "科研机构",
+        "社会公益组织",
+        "法律服务机构",
+        "其他",
+        "总计",
     ]
     for i, r in enumerate(layout.TABLE3_ROWS, start=3):
         assert grid[(i, 2)] == r.label
-        assert [int(grid[(i, c)]) for c in range(3, 10)] == [data[r.row_id][k] for k, _ in layout.APPLICANT_COLUMNS]
+        assert [int(grid[(i, c)]) for c in range(3, 10)] == [
+            data[r.row_id][k] for k, _ in layout.APPLICANT_COLUMNS
+        ]
 
 
 def test_browser_table4_every_cell(browser_dom: _DomReader, spec: Spec) -> None:
@@ -469,18 +505,39 @@ def test_browser_table4_every_cell(browser_dom: _DomReader, spec: Spec) -> None:
     assert table.head_rows == 3 and len(table.rows) == 4
     appeals = sample_data()["appeals"]
     figures = [
-        str(appeals[block][result]) for block, _ in layout.APPEAL_BLOCKS for result, _ in layout.APPEAL_RESULTS
+        str(appeals[block][result])
+        for block, _ in layout.APPEAL_BLOCKS
+        for result, _ in layout.APPEAL_RESULTS
     ]
     assert expand(table.rows) == expand(_spec_table4_header(spec) + [[(f, 1, 1) for f in figures]])
-    assert [text for text, _, _ in table.rows[3]] == ["2", "1", "4", "3", "10", "6", "7", "8", "9", "30",
-                                                     "11", "12", "13", "14", "50"]
+    assert [text for text, _, _ in table.rows[3]] == [
+        "2",
+        "1",
+        "4",
+        "3",
+        "10",
+        "6",
+        "7",
+        "8",
+        "9",
+        "30",
+        "11",
+        "12",
+        "13",
+        "14",
+        "50",
+    ]
 
 
 def test_browser_table2_every_cell(browser_dom: _DomReader, spec: Spec) -> None:
     table = browser_dom.tables["table-2"]
     values = {
-        "规章": ["0", "0", "0"], "行政规范性文件": ["3", "1", "17"], "行政许可": ["41"],
-        "行政处罚": ["29"], "行政强制": ["5"], "行政事业性收费": ["12.3456"],
+        "规章": ["0", "0", "0"],
+        "行政规范性文件": ["3", "1", "17"],
+        "行政许可": ["41"],
+        "行政处罚": ["29"],
+        "行政强制": ["5"],
+        "行政事业性收费": ["12.3456"],
     }
     expected: list[list[tuple[str, int, int]]] = []
     for caption, rows in spec.table2:
@@ -494,7 +551,10 @@ def test_browser_table2_every_cell(browser_dom: _DomReader, spec: Spec) -> None:
 def test_browser_sections_in_order(browser_dom: _DomReader, spec: Spec) -> None:
     assert browser_dom.h2 == spec.headings
     for key in ("一", "五", "六"):
-        assert NARRATIVE[key].split(HOSTILE)[0][:10] in browser_dom.section_text[f"section-{'一二三四五六'.index(key) + 1}"]
+        assert (
+            NARRATIVE[key].split(HOSTILE)[0][:10]
+            in browser_dom.section_text[f"section-{'一二三四五六'.index(key) + 1}"]
+        )
 
 
 def test_browser_narrative_is_text_not_markup(browser_dom: _DomReader) -> None:
@@ -513,8 +573,11 @@ def test_html_escapes_office_text() -> None:
     html = render_report(data, narrative=NARRATIVE, fmt="html")
     assert "<script>" not in html and "<b " not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &#34;&amp;&lt;&gt;" in html
-    assert "<title>某街道&lt;b onclick=&#34;x&#34;&gt;办事处&lt;/b&gt;&amp;2025年政府信息公开工作年度报告</title>" in html
-    assert html.startswith("<!DOCTYPE html>\n<html lang=\"zh-CN\">")
+    assert (
+        "<title>某街道&lt;b onclick=&#34;x&#34;&gt;办事处&lt;/b&gt;&amp;2025年政府信息公开工作年度报告</title>"
+        in html
+    )
+    assert html.startswith('<!DOCTYPE html>\n<html lang="zh-CN">')
     # Paragraphs split on blank lines, single line breaks kept.
     assert "<p>2025年，本办事处认真贯彻落实《条例》。" in html and "<br>第二行。</p>" in html
     assert "<p>第二段：新收申请见下表。</p>" in html
@@ -530,11 +593,7 @@ def test_chart_must_be_an_inline_image() -> None:
 
 
 def _md_rows(text: str) -> dict[str, list[str]]:
-    return {
-        cells[0]: cells[1:]
-        for table in _md_tables(text)
-        for cells in table
-    }
+    return {cells[0]: cells[1:] for table in _md_tables(text) for cells in table}
 
 
 def test_markdown_labels_and_numbers(spec: Spec) -> None:
@@ -568,7 +627,7 @@ def test_markdown_labels_and_numbers(spec: Spec) -> None:
     rows2 = _md_rows(part2)
     assert rows2["行政规范性文件"] == ["3", "1", "17"] and rows2["行政事业性收费"] == ["12.3456"]
     # Office text cannot smuggle HTML into a Markdown renderer.
-    assert "<script>" not in md and "&lt;script&gt;alert(1)&lt;/script&gt; \"&amp;&lt;&gt;" in md
+    assert "<script>" not in md and '&lt;script&gt;alert(1)&lt;/script&gt; "&amp;&lt;&gt;' in md
     assert "\n\n第二段：新收申请见下表。\n" in md
 
 
@@ -581,8 +640,15 @@ def test_pre2019_headings_and_quoted_numbers() -> None:
     html = render_report(data, narrative=NARRATIVE, fmt="html", template="pre2019", chart_data_uri=CHART)
     reader = _read_dom(html)
     assert reader.h2 == [
-        "一、概述", "二、组织领导和制度建设", "三、主动公开情况", "四、依申请公开办理情况", "五、收费及减免情况",
-        "六、行政复议和行政诉讼情况", "七、保密审查和监督检查", "八、推进公开情况", "九、存在的主要问题及改进措施",
+        "一、概述",
+        "二、组织领导和制度建设",
+        "三、主动公开情况",
+        "四、依申请公开办理情况",
+        "五、收费及减免情况",
+        "六、行政复议和行政诉讼情况",
+        "七、保密审查和监督检查",
+        "八、推进公开情况",
+        "九、存在的主要问题及改进措施",
     ]
     assert reader.h2 == [s.heading for s in layout.PRE2019_SECTIONS]
     assert "<h1>嘉祥街道办事处2025年信息公开年度报告</h1>" in html
@@ -591,7 +657,9 @@ def test_pre2019_headings_and_quoted_numbers() -> None:
     def total(prefix: str) -> int:
         return sum(req[r]["total"] for r in layout.TABLE3_ROW_IDS if r.startswith(prefix))
 
-    org = sum(req["1"][k] for k in ("commercial", "research", "public_interest", "legal_services", "other_org"))
+    org = sum(
+        req["1"][k] for k in ("commercial", "research", "public_interest", "legal_services", "other_org")
+    )
     applications = text["pre2019-4"]
     for phrase in (
         f"新收政府信息公开申请{req['1']['total']}件",
@@ -660,7 +728,11 @@ _DELETE = object()
 @pytest.mark.parametrize(
     ("path", "value", "expected"),
     [
-        (("requests", "3.3.1", "natural_person"), None, "表三第“3.3.1”行（1.属于国家秘密）“自然人”列（“natural_person”）应为非负整数，实际为空（None）"),
+        (
+            ("requests", "3.3.1", "natural_person"),
+            None,
+            "表三第“3.3.1”行（1.属于国家秘密）“自然人”列（“natural_person”）应为非负整数，实际为空（None）",
+        ),
         (("requests", "3.5.2"), _DELETE, "表三第“3.5.2”行（2.重复申请）缺失"),
         (("requests", "4", "total"), _DELETE, "表三第“4”行（四、结转下年度继续办理）“总计”列（“total”）缺失"),
         (("requests", "1", "other_org"), -1, "“其他”列（“other_org”）应为非负整数，实际为 -1"),
@@ -673,7 +745,7 @@ _DELETE = object()
         (("appeals", "litigation_direct", "pending"), None, "表四“未经复议直接起诉·尚未审结”"),
         (("appeals", "reconsideration"), _DELETE, "表四“行政复议”"),
         (("office",), "  ", "“office”（机关名称）"),
-        (("format",), "2019", "“format”应为 \"2021\""),
+        (("format",), "2019", '“format”应为 "2021"'),
     ],
 )
 def test_bad_figures_are_refused_in_chinese(path: tuple[str, ...], value: object, expected: str) -> None:
@@ -710,7 +782,10 @@ def test_2021_narrative_sections_are_required(missing: str) -> None:
         render_report(sample_data(), narrative=narrative, fmt="html")
 
 
-@pytest.mark.parametrize(("value", "printed"), [(0, "0"), (0.0, "0"), (3, "3"), (1.5, "1.5"), (12.3456, "12.3456"), (Decimal("2.50"), "2.5")])
+@pytest.mark.parametrize(
+    ("value", "printed"),
+    [(0, "0"), (0.0, "0"), (3, "3"), (1.5, "1.5"), (12.3456, "12.3456"), (Decimal("2.50"), "2.5")],
+)
 def test_fee_amounts(value: float, printed: str) -> None:
     data = sample_data()
     data["proactive"]["fees_10k_yuan"] = value

@@ -96,7 +96,12 @@ def _add(
         channel="in_person",
     )
     register.add_application(
-        session, data, calendar=register.load_calendar(session), as_of=as_of, recorded_by="wang", events=events
+        session,
+        data,
+        calendar=register.load_calendar(session),
+        as_of=as_of,
+        recorded_by="wang",
+        events=events,
     )
 
 
@@ -105,9 +110,16 @@ def _replied(on: str, outcome: str) -> Event:
 
 
 def _set_figures(session: Session, year: int, **values: str) -> None:
-    defaults = {"licensing_decisions": "12", "penalty_decisions": "3", "coercion_decisions": "0", "fees_10k_yuan": "1.25"}
+    defaults = {
+        "licensing_decisions": "12",
+        "penalty_decisions": "3",
+        "coercion_decisions": "0",
+        "fees_10k_yuan": "1.25",
+    }
     for key, value in {**defaults, **values}.items():
-        set_yearly_figure(session, year=year, key=key, value=Decimal(value), source="区政务服务系统导出", by="wang")
+        set_yearly_figure(
+            session, year=year, key=key, value=Decimal(value), source="区政务服务系统导出", by="wang"
+        )
 
 
 def _row(**cells: int) -> dict[str, int]:
@@ -192,7 +204,9 @@ EXPECTED_2024: dict[str, dict[str, int]] = {
 
 
 @pytest.mark.parametrize(("year", "expected"), [(2025, EXPECTED_2025), (2024, EXPECTED_2024)])
-def test_crafted_register_table_3_cell_by_cell(crafted: Engine, year: int, expected: dict[str, dict[str, int]]) -> None:
+def test_crafted_register_table_3_cell_by_cell(
+    crafted: Engine, year: int, expected: dict[str, dict[str, int]]
+) -> None:
     with Session(crafted) as s:
         data = compute_statistics(s, year=year, office_name=OFFICE)
     assert list(data.requests) == list(ROW_IDS) and len(ROW_IDS) == 25
@@ -245,23 +259,37 @@ def test_the_year_just_begun_and_an_empty_register(engine: Engine, crafted: Engi
 
 def _item(index_no: str, doc_type: str, generated: str, **kw: Any) -> ProactiveItem:
     return ProactiveItem(
-        index_no=index_no, title=f"文件{index_no}", generated_on=D(generated), category="规范性文件", doc_type=doc_type,
+        index_no=index_no,
+        title=f"文件{index_no}",
+        generated_on=D(generated),
+        category="规范性文件",
+        doc_type=doc_type,
         **kw,
     )
 
 
 def test_table_2_normative_documents_and_yearly_figures(engine: Engine) -> None:
     with session_scope(engine) as s:
-        s.add_all([
-            _item("N1", "normative_document", "2024-12-20", valid_from=D("2025-01-01")),  # issued 2025 (valid_from)
-            _item("N2", "normative_document", "2025-05-06"),  # issued 2025 (generated_on)
-            _item("N3", "normative_document", "2022-03-01", repealed_on=D("2025-08-01"), validity="repealed"),
-            _item("N4", "normative_document", "2023-03-01", repealed_on=D("2026-02-01")),  # in force at year end
-            _item("N5", "normative_document", "2021-03-01", repealed_on=D("2024-02-01"), validity="repealed"),
-            _item("N6", "normative_document", "2026-01-05"),  # next year
-            _item("O1", "other", "2025-03-01"),  # not a normative document
-            _item("R1", "rule", "2025-03-01"),  # a higher level's rule: a sub-district office has none
-        ])
+        s.add_all(
+            [
+                _item(
+                    "N1", "normative_document", "2024-12-20", valid_from=D("2025-01-01")
+                ),  # issued 2025 (valid_from)
+                _item("N2", "normative_document", "2025-05-06"),  # issued 2025 (generated_on)
+                _item(
+                    "N3", "normative_document", "2022-03-01", repealed_on=D("2025-08-01"), validity="repealed"
+                ),
+                _item(
+                    "N4", "normative_document", "2023-03-01", repealed_on=D("2026-02-01")
+                ),  # in force at year end
+                _item(
+                    "N5", "normative_document", "2021-03-01", repealed_on=D("2024-02-01"), validity="repealed"
+                ),
+                _item("N6", "normative_document", "2026-01-05"),  # next year
+                _item("O1", "other", "2025-03-01"),  # not a normative document
+                _item("R1", "rule", "2025-03-01"),  # a higher level's rule: a sub-district office has none
+            ]
+        )
         _set_figures(s, 2025, licensing_decisions="356", fees_10k_yuan="12.3456")
     with Session(engine) as s:
         data = compute_statistics(s, year=2025, office_name=OFFICE)
@@ -291,34 +319,76 @@ def test_missing_yearly_figure_is_null_and_listed_not_zero(engine: Engine) -> No
 
 def test_table_4_blocks(engine: Engine) -> None:
     with session_scope(engine) as s:
-        s.add_all([
-            Appeal(kind="reconsideration", filed_on=D("2025-02-01"), concluded_on=D("2025-04-01"), result="upheld"),
-            Appeal(kind="reconsideration", filed_on=D("2024-11-01"), concluded_on=D("2025-01-15"), result="corrected"),
-            # decided in 2026: still pending on 31 December 2025
-            Appeal(kind="reconsideration", filed_on=D("2025-11-20"), concluded_on=D("2026-01-10"), result="upheld"),
-            Appeal(kind="reconsideration", filed_on=D("2024-03-01"), concluded_on=D("2024-05-01"), result="upheld"),
-            Appeal(kind="litigation", route="direct", filed_on=D("2025-06-01"), concluded_on=D("2025-09-01"),
-                   result="other"),
-            Appeal(kind="litigation", route="direct", filed_on=D("2025-10-01")),
-            Appeal(kind="litigation", route="after_reconsideration", filed_on=D("2024-10-01")),
-            Appeal(kind="litigation", route="after_reconsideration", filed_on=D("2026-01-05")),  # next year
-        ])
+        s.add_all(
+            [
+                Appeal(
+                    kind="reconsideration",
+                    filed_on=D("2025-02-01"),
+                    concluded_on=D("2025-04-01"),
+                    result="upheld",
+                ),
+                Appeal(
+                    kind="reconsideration",
+                    filed_on=D("2024-11-01"),
+                    concluded_on=D("2025-01-15"),
+                    result="corrected",
+                ),
+                # decided in 2026: still pending on 31 December 2025
+                Appeal(
+                    kind="reconsideration",
+                    filed_on=D("2025-11-20"),
+                    concluded_on=D("2026-01-10"),
+                    result="upheld",
+                ),
+                Appeal(
+                    kind="reconsideration",
+                    filed_on=D("2024-03-01"),
+                    concluded_on=D("2024-05-01"),
+                    result="upheld",
+                ),
+                Appeal(
+                    kind="litigation",
+                    route="direct",
+                    filed_on=D("2025-06-01"),
+                    concluded_on=D("2025-09-01"),
+                    result="other",
+                ),
+                Appeal(kind="litigation", route="direct", filed_on=D("2025-10-01")),
+                Appeal(kind="litigation", route="after_reconsideration", filed_on=D("2024-10-01")),
+                Appeal(
+                    kind="litigation", route="after_reconsideration", filed_on=D("2026-01-05")
+                ),  # next year
+            ]
+        )
     with Session(engine) as s:
         data = compute_statistics(s, year=2025, office_name=OFFICE)
     assert data.appeals == {
         "reconsideration": {"upheld": 1, "corrected": 1, "other": 0, "pending": 1, "total": 3},
         "litigation_direct": {"upheld": 0, "corrected": 0, "other": 1, "pending": 1, "total": 2},
-        "litigation_after_reconsideration": {"upheld": 0, "corrected": 0, "other": 0, "pending": 1, "total": 1},
+        "litigation_after_reconsideration": {
+            "upheld": 0,
+            "corrected": 0,
+            "other": 0,
+            "pending": 1,
+            "total": 1,
+        },
     }
     assert [m for m in data.missing if "表四" in m] == []
 
 
 def test_appeals_that_cannot_be_placed_are_listed(engine: Engine) -> None:
     with session_scope(engine) as s:
-        s.add_all([
-            Appeal(kind="litigation", filed_on=D("2025-06-01")),  # no route
-            Appeal(kind="reconsideration", filed_on=D("2025-02-01"), concluded_on=D("2025-03-01"), result="pending"),
-        ])
+        s.add_all(
+            [
+                Appeal(kind="litigation", filed_on=D("2025-06-01")),  # no route
+                Appeal(
+                    kind="reconsideration",
+                    filed_on=D("2025-02-01"),
+                    concluded_on=D("2025-03-01"),
+                    result="pending",
+                ),
+            ]
+        )
     with Session(engine) as s:
         data = compute_statistics(s, year=2025, office_name=OFFICE)
     problems = [m for m in data.missing if "表四" in m]
@@ -338,7 +408,9 @@ def test_contradictory_dates_fail_i1(crafted: Engine) -> None:
     """Rows 1, 2 and 4 are counted independently of the outcome rows: I1 catches a register whose
     conclusion precedes the receipt (written with raw SQL, as a broken import might)."""
     with session_scope(crafted) as s:
-        s.execute(sa.update(register.APP).where(register.APP.c.ref == "A4").values(concluded_on=D("2024-12-30")))
+        s.execute(
+            sa.update(register.APP).where(register.APP.c.ref == "A4").values(concluded_on=D("2024-12-30"))
+        )
     with Session(crafted) as s:
         data = compute_statistics(s, year=2025, office_name=OFFICE)
     failed = [c.id for c in data.failed_hard_checks]
@@ -378,7 +450,9 @@ def test_demo_office_2025_passes_every_hard_identity(engine: Engine) -> None:
     assert [c.id for c in data.checks] == [f"I{i}" for i in range(1, 9)]
     assert all(c.ok for c in data.checks), [c.message for c in data.checks if not c.ok]
     for row in ROW_IDS:
-        assert {t: data.requests[row][t] for t in APPLICANT_TYPES} == {t: oracle[row][t] for t in APPLICANT_TYPES}, row
+        assert {t: data.requests[row][t] for t in APPLICANT_TYPES} == {
+            t: oracle[row][t] for t in APPLICANT_TYPES
+        }, row
     assert data.requests["1"]["total"] > 100 and data.requests["4"]["total"] > 0
     assert data.requests["3.6.3"]["total"] >= 1  # the demo's withdrawals
     assert data.appeals["reconsideration"]["total"] >= 1
@@ -417,14 +491,22 @@ def good_report() -> dict[str, Any]:
         proactive={
             "rules": {"issued": 0, "repealed": 0, "in_force": 0},
             "normative_documents": {"issued": 2, "repealed": 1, "in_force": 9},
-            "licensing": {"decisions": 356}, "penalties": {"decisions": 12}, "coercion": {"decisions": 0},
+            "licensing": {"decisions": 356},
+            "penalties": {"decisions": 12},
+            "coercion": {"decisions": 0},
             "fees_10k_yuan": 1.5,
         },
         requests=req,
         appeals={
             "reconsideration": {"upheld": 1, "corrected": 1, "other": 0, "pending": 1, "total": 3},
             "litigation_direct": {"upheld": 0, "corrected": 0, "other": 1, "pending": 0, "total": 1},
-            "litigation_after_reconsideration": {"upheld": 0, "corrected": 0, "other": 0, "pending": 0, "total": 0},
+            "litigation_after_reconsideration": {
+                "upheld": 0,
+                "corrected": 0,
+                "other": 0,
+                "pending": 0,
+                "total": 0,
+            },
         },
     )
     return data.to_json()
@@ -435,7 +517,9 @@ def _by_id(checks: Sequence[Check]) -> dict[str, Check]:
 
 
 def _failing(doc: dict[str, Any], **kw: Any) -> list[str]:
-    return [c.id for c in run_checks(doc, previous=kw.get("previous"), narrative=kw.get("narrative")) if not c.ok]
+    return [
+        c.id for c in run_checks(doc, previous=kw.get("previous"), narrative=kw.get("narrative")) if not c.ok
+    ]
 
 
 def test_consistent_report_passes(good_report: dict[str, Any]) -> None:
@@ -513,7 +597,10 @@ def test_report_data_with_a_hole_is_named_by_i5(good_report: dict[str, Any]) -> 
     data = ReportData.from_json(good_report)
     del data.requests["3.2"]["research"]
     checks = _by_id(run_checks(data, previous=None, narrative=None))
-    assert not checks["I5"].ok and "第 3.2 行“部分公开”“科研机构”列应为非负整数，实际为 空值" in checks["I5"].message
+    assert (
+        not checks["I5"].ok
+        and "第 3.2 行“部分公开”“科研机构”列应为非负整数，实际为 空值" in checks["I5"].message
+    )
     with pytest.raises(InputError, match="年度报告数据格式不正确"):
         ReportData.from_json("{not json")
 
@@ -529,7 +616,9 @@ def test_i6_and_i7_warn_against_last_years_report(good_report: dict[str, Any]) -
     checks = _by_id(run_checks(good_report, previous=previous, narrative=None))
     assert [c.id for c in checks.values() if not c.ok] == ["I6", "I7"]
     assert not checks["I6"].hard and "警告" in checks["I6"].message
-    assert "“自然人”列本年第二项“上年结转”为 3，上年报告第四项“结转下年度继续办理”为 2" in checks["I6"].message
+    assert (
+        "“自然人”列本年第二项“上年结转”为 3，上年报告第四项“结转下年度继续办理”为 2" in checks["I6"].message
+    )
     assert "“商业企业”列" in checks["I6"].message
     assert "上年现行有效 10 + 本年制发 2 − 本年废止 1 = 11" in checks["I7"].message
     unchecked = _by_id(run_checks(good_report, previous=None, narrative=None))
@@ -569,7 +658,10 @@ def test_i8_numbers_quoted_in_the_narrative(good_report: dict[str, Any]) -> None
     missing_figure["proactive"]["licensing"]["decisions"] = None
     i8 = _by_id(run_checks(missing_figure, previous=None, narrative=NARRATIVE_OK))["I8"]
     assert not i8.ok and "尚未录入" in i8.message
-    assert _by_id(run_checks(good_report, previous=None, narrative="  "))["I8"].message == "I8 未核对：尚无正文。"
+    assert (
+        _by_id(run_checks(good_report, previous=None, narrative="  "))["I8"].message
+        == "I8 未核对：尚无正文。"
+    )
 
 
 # -- yearly figures --------------------------------------------------------------------------------------------
@@ -597,16 +689,24 @@ def test_yearly_figure_validation(engine: Engine, key: str, value: str, message:
 
 def test_yearly_figure_set_replace_and_read_back_exactly(engine: Engine) -> None:
     with session_scope(engine) as s:
-        set_yearly_figure(s, year=2025, key="行政事业性收费", value=Decimal("12.3456"), source="财政系统", by="wang")
+        set_yearly_figure(
+            s, year=2025, key="行政事业性收费", value=Decimal("12.3456"), source="财政系统", by="wang"
+        )
         set_yearly_figure(s, year=2025, key="行政许可", value=Decimal("356"), source="审批系统", by="wang")
-        set_yearly_figure(s, year=2025, key="licensing_decisions", value=Decimal("357"), source="审批系统（更正）",
-                          by="li")
+        set_yearly_figure(
+            s, year=2025, key="licensing_decisions", value=Decimal("357"), source="审批系统（更正）", by="li"
+        )
     with Session(engine) as s:
         figures = yearly_figures(s, 2025)
     assert list(figures) == ["licensing_decisions", "fees_10k_yuan"]
-    assert figures["fees_10k_yuan"].value == Decimal("12.3456") and isinstance(figures["fees_10k_yuan"].value, Decimal)
+    assert figures["fees_10k_yuan"].value == Decimal("12.3456") and isinstance(
+        figures["fees_10k_yuan"].value, Decimal
+    )
     assert figures["licensing_decisions"].value == 357 and figures["licensing_decisions"].entered_by == "li"
-    assert figures["licensing_decisions"].source == "审批系统（更正）" and figures["licensing_decisions"].label == "行政许可"
+    assert (
+        figures["licensing_decisions"].source == "审批系统（更正）"
+        and figures["licensing_decisions"].label == "行政许可"
+    )
     assert figures["fees_10k_yuan"].entered_at.tzinfo is not None
     assert figure_key("行政强制") == "coercion_decisions" and figure_key("收入") is None
     with pytest.raises(InputError, match="来源"), session_scope(engine) as s:
@@ -620,17 +720,25 @@ def _write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8-sig") -
 
 
 def test_import_yearly_figures_csv_and_xlsx(engine: Engine, tmp_path: Path) -> None:
-    path = _write_csv(tmp_path / "figures.csv", [
-        ["年度", "项目", "数值", "来源"],
-        ["2025", "行政许可", "356", "区政务服务网"],
-        ["2025", "行政处罚", "1,204", "综合执法系统"],
-        ["2025", "coercion_decisions", "0", ""],
-        ["", "", "", ""],
-        ["2025", "行政事业性收费", "12.5", "财政非税系统"],
-    ])
+    path = _write_csv(
+        tmp_path / "figures.csv",
+        [
+            ["年度", "项目", "数值", "来源"],
+            ["2025", "行政许可", "356", "区政务服务网"],
+            ["2025", "行政处罚", "1,204", "综合执法系统"],
+            ["2025", "coercion_decisions", "0", ""],
+            ["", "", "", ""],
+            ["2025", "行政事业性收费", "12.5", "财政非税系统"],
+        ],
+    )
     with session_scope(engine) as s:
         stored = import_yearly_figures(s, path, by="wang")
-    assert [f.key for f in stored] == ["licensing_decisions", "penalty_decisions", "coercion_decisions", "fees_10k_yuan"]
+    assert [f.key for f in stored] == [
+        "licensing_decisions",
+        "penalty_decisions",
+        "coercion_decisions",
+        "fees_10k_yuan",
+    ]
     with Session(engine) as s:
         figures = yearly_figures(s, 2025)
     assert figures["penalty_decisions"].value == 1204
@@ -654,16 +762,20 @@ def test_import_yearly_figures_csv_and_xlsx(engine: Engine, tmp_path: Path) -> N
 
 
 def test_import_yearly_figures_lists_every_bad_row_and_writes_nothing(engine: Engine, tmp_path: Path) -> None:
-    path = _write_csv(tmp_path / "bad.csv", [
-        ["年度", "项目", "数值", "来源"],
-        ["2025", "行政许可", "356", "审批系统"],  # good
-        ["2025", "行政处罚", "-3", "执法系统"],  # 3: negative
-        ["二〇二五", "行政强制", "1", ""],  # 4: year
-        ["2025", "行政审批", "1", ""],  # 5: unknown key
-        ["2025", "行政许可", "2", ""],  # 6: duplicate of row 2
-        ["2025", "行政强制", "1.5", ""],  # 7: not whole
-        ["2025", "行政事业性收费", "约12万", ""],  # 8: not a number
-    ], encoding="gb18030")
+    path = _write_csv(
+        tmp_path / "bad.csv",
+        [
+            ["年度", "项目", "数值", "来源"],
+            ["2025", "行政许可", "356", "审批系统"],  # good
+            ["2025", "行政处罚", "-3", "执法系统"],  # 3: negative
+            ["二〇二五", "行政强制", "1", ""],  # 4: year
+            ["2025", "行政审批", "1", ""],  # 5: unknown key
+            ["2025", "行政许可", "2", ""],  # 6: duplicate of row 2
+            ["2025", "行政强制", "1.5", ""],  # 7: not whole
+            ["2025", "行政事业性收费", "约12万", ""],  # 8: not a number
+        ],
+        encoding="gb18030",
+    )
     with pytest.raises(ImportRejected) as info, session_scope(engine) as s:
         import_yearly_figures(s, path, by="wang")
     problems = info.value.problems
@@ -689,7 +801,10 @@ def test_store_versions_and_finalize_refuses_missing_figures(crafted: Engine) ->
     with session_scope(crafted) as s:
         data = compute_statistics(s, year=2025, office_name=OFFICE)
         assert store_report(s, data, narrative="本年新收政府信息公开申请 4 件。", by="wang") == (2025, 1)
-        assert store_report(s, data, narrative={"一": "本年新收政府信息公开申请 5 件。"}, by="wang") == (2025, 2)
+        assert store_report(s, data, narrative={"一": "本年新收政府信息公开申请 5 件。"}, by="wang") == (
+            2025,
+            2,
+        )
     with Session(crafted) as s:
         version, status, doc = stored_report(s, 2025)
         assert (version, status) == (2, "draft")
@@ -713,7 +828,11 @@ def test_finalize_is_refused_until_the_year_has_ended(crafted: Engine) -> None:
         with pytest.raises(InputError) as info, session_scope(crafted) as s:
             finalize_report(s, 2025, by="wang", as_of=D(day))
         assert not isinstance(info.value, ReportBlocked) and info.value.exit_code == 2
-        assert "2025 年度尚未结束" in str(info.value) and "2026-01-01" in str(info.value) and day in str(info.value)
+        assert (
+            "2025 年度尚未结束" in str(info.value)
+            and "2026-01-01" in str(info.value)
+            and day in str(info.value)
+        )
         with Session(crafted) as s:
             assert not is_year_final(s, 2025)
     with session_scope(crafted) as s:
@@ -741,7 +860,10 @@ def test_finalize_refuses_when_the_register_changed_after_the_build(crafted: Eng
         _set_figures(s, 2025)
         store_report(s, compute_statistics(s, year=2025, office_name=OFFICE), narrative=None, by="wang")
         _add(s, "B1", "2025-07-01", "commercial", [_replied("2025-07-15", "3.1")])
-    with pytest.raises(ReportBlocked, match="登记簿有变动（表三与现在的数据不一致）"), session_scope(crafted) as s:
+    with (
+        pytest.raises(ReportBlocked, match="登记簿有变动（表三与现在的数据不一致）"),
+        session_scope(crafted) as s,
+    ):
         finalize_report(s, 2025, by="wang", as_of=AS_OF)
 
 
@@ -779,7 +901,9 @@ def test_final_year_is_locked_until_reopened_with_a_logged_reason(crafted: Engin
         assert not is_year_final(s, 2025)
         ensure_unlocked(s, since=D("2025-12-20"), until=None)
         log = s.exec(select(ReportReopenLog)).all()
-        assert [(r.year, r.by, r.reason) for r in log] == [(2025, "wang", "发现一件申请的答复日期登记错误，需更正后重新定稿")]
+        assert [(r.year, r.by, r.reason) for r in log] == [
+            (2025, "wang", "发现一件申请的答复日期登记错误，需更正后重新定稿")
+        ]
         assert log[0].at.tzinfo is not None
         # the once-final version stays the reference for next year's I6/I7
         assert previous_report_data(s, 2025) is not None
@@ -788,7 +912,9 @@ def test_final_year_is_locked_until_reopened_with_a_logged_reason(crafted: Engin
         conn.execute(sa.text("UPDATE report_reopen_log SET reason = 'x'"))
     assert "append-only" in str(refused.value.orig)
     with session_scope(crafted) as s:
-        assert store_report(s, compute_statistics(s, year=2025, office_name=OFFICE), narrative=None, by="wang") == (
+        assert store_report(
+            s, compute_statistics(s, year=2025, office_name=OFFICE), narrative=None, by="wang"
+        ) == (
             2025,
             2,
         )
@@ -806,7 +932,9 @@ def test_year_out_of_range_is_refused(engine: Engine) -> None:
 def test_statistics_read_index_ranges_only_in_a_handful_of_statements(crafted: Engine) -> None:
     statements: list[tuple[str, Any]] = []
 
-    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+    def record(
+        conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+    ) -> None:
         statements.append((statement, parameters))
 
     sa.event.listen(crafted, "before_cursor_execute", record)

@@ -424,7 +424,8 @@ def test_recorded_column_outcome_counts_as_a_check(engine: Engine, base: Setting
     done = record(engine, task_id, "keep", "2025-03-03", reason="已核实，本月无新动态")
     assert (done.kind, done.ref, done.outcome, done.effect) == (
         "column_stale",
-        "工作动态", "keep",
+        "工作动态",
+        "keep",
         "已记录栏目“工作动态”的检查结果，该栏目的更新期限从 2025-03-03 起重新计算",
     )
     assert find(engine, settings, "2025-03-17") == []  # 14 days after the check
@@ -1109,7 +1110,9 @@ def _published_text(update: Any) -> str:
 
     texts = [p.read_text(encoding="utf-8") for name, p in update.files.items() if not name.endswith(".xlsx")]
     wb = openpyxl.load_workbook(update.files["catalogue.xlsx"], read_only=True)
-    texts += [str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None]
+    texts += [
+        str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None
+    ]
     wb.close()
     return "\n".join(texts)
 
@@ -1117,11 +1120,15 @@ def _published_text(update: Any) -> str:
 def test_catalogue_withholds_text_with_personal_data_until_a_decision(
     engine: Engine, settings: Settings, tmp_path: Path
 ) -> None:
-    with_id = add_item(engine, "JX-C1", published_on=D("2025-01-06"), summary=f"申请人身份证号{ID_NUMBER}，已办结")
+    with_id = add_item(
+        engine, "JX-C1", published_on=D("2025-01-06"), summary=f"申请人身份证号{ID_NUMBER}，已办结"
+    )
     add_item(engine, "JX-C3", published_on=D("2025-01-06"))
     run(engine, settings, "2025-03-03")  # the urgent finding on JX-C1 is open
     assert [t["item_id"] for t in tasks(engine, kind="pii")] == [with_id]
-    add_item(engine, "JX-C2", published_on=D("2025-01-06"), title=f"联系人电话{MOBILE}的公告")  # not reviewed yet
+    add_item(
+        engine, "JX-C2", published_on=D("2025-01-06"), title=f"联系人电话{MOBILE}的公告"
+    )  # not reviewed yet
 
     update = _build_catalogue(engine, settings, "2025-04-01", tmp_path / "q1")
     text = _published_text(update)

@@ -80,7 +80,11 @@ def test_shipped_config_loads() -> None:
     assert [person.id for person in settings.staff_with_role("handler")] == ["wang", "li"]
     assert [person.id for person in settings.staff_with_role("unit_head")] == ["zhao"]
     assert [person.id for person in settings.staff_with_role("administrator")] == ["wang"]
-    assert all(target == "console" or target.startswith("env:") for person in settings.staff for target in person.notify)
+    assert all(
+        target == "console" or target.startswith("env:")
+        for person in settings.staff
+        for target in person.notify
+    )
 
 
 def test_shipped_config_writes_out_every_default() -> None:
@@ -139,7 +143,9 @@ def test_roles_normalised_to_a_tuple_and_lookups(tmp_path: Path) -> None:
         ('["信息公开工作机构负责人", "unit_head"]', ("unit_head",)),
     ],
 )
-def test_roles_accepted_by_their_chinese_names(tmp_path: Path, written: str, expected: tuple[str, ...]) -> None:
+def test_roles_accepted_by_their_chinese_names(
+    tmp_path: Path, written: str, expected: tuple[str, ...]
+) -> None:
     settings = load_settings(write(tmp_path, MINIMAL.replace('role = "unit_head"', f"role = {written}")))
 
     zhao = settings.staff_by_id("zhao")
@@ -154,7 +160,9 @@ def test_staff_are_counted_from_one_in_messages(tmp_path: Path) -> None:
     assert "中文名称亦可" in message
 
 
-@pytest.mark.parametrize("url", ['"><script>alert(1)</script>', "www.example.gov.cn", "https://a b.cn/", "javascript:x"])
+@pytest.mark.parametrize(
+    "url", ['"><script>alert(1)</script>', "www.example.gov.cn", "https://a b.cn/", "javascript:x"]
+)
 def test_catalogue_public_url_must_be_a_plain_web_address(tmp_path: Path, url: str) -> None:
     _, message = config_error(tmp_path, MINIMAL + f"\n[catalogue]\npublic_url = {json.dumps(url)}\n")
     assert "catalogue.public_url" in message and "http" in message
@@ -587,8 +595,15 @@ def test_review_defaults_and_shipped_values(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("extra", "key", "expected"),
     [
-        pytest.param('[review]\ninterval_days = 3\n', "review.interval_days", ["应不小于 7"], id="interval-too-short"),
-        pytest.param('[review]\nowner = "qian"\n', "review.owner", ["[[staff]] 中的人员标识", "qian"], id="unknown-owner"),
+        pytest.param(
+            "[review]\ninterval_days = 3\n", "review.interval_days", ["应不小于 7"], id="interval-too-short"
+        ),
+        pytest.param(
+            '[review]\nowner = "qian"\n',
+            "review.owner",
+            ["[[staff]] 中的人员标识", "qian"],
+            id="unknown-owner",
+        ),
         pytest.param(
             '[review]\ncategory_intervals = { "天气预报" = 30 }\n',
             "review.category_intervals",
@@ -636,10 +651,19 @@ def test_review_mistakes_are_named(tmp_path: Path, extra: str, key: str, expecte
 
 
 def test_category_descriptions_name_known_categories(tmp_path: Path) -> None:
-    settings = load_settings(write(tmp_path, MINIMAL + '\n[catalogue]\ncategories = ["社区事务"]\n'
-                                   'category_descriptions = { "社区事务" = "社区公共事务", "统计信息" = "本街道统计数据" }\n'))
+    settings = load_settings(
+        write(
+            tmp_path,
+            MINIMAL + '\n[catalogue]\ncategories = ["社区事务"]\n'
+            'category_descriptions = { "社区事务" = "社区公共事务", "统计信息" = "本街道统计数据" }\n',
+        )
+    )
     assert settings.catalogue.description_of("社区事务") == "社区公共事务"
     assert settings.catalogue.description_of("统计信息") == "本街道统计数据"
     assert settings.catalogue.description_of("财政预决算") == "第二十条第（七）项：财政预算、决算信息"
-    path, message = config_error(tmp_path, MINIMAL + '\n[catalogue]\ncategory_descriptions = { "天气" = "x" }\n')
-    assert str(path) in message and "catalogue.category_descriptions" in message and "天气" in message, message
+    path, message = config_error(
+        tmp_path, MINIMAL + '\n[catalogue]\ncategory_descriptions = { "天气" = "x" }\n'
+    )
+    assert str(path) in message and "catalogue.category_descriptions" in message and "天气" in message, (
+        message
+    )

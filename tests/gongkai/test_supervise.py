@@ -73,7 +73,9 @@ def _group(pgid: int) -> list[int]:
     return members
 
 
-def _start(tmp_path: Path, mode: str = "sleep", after: float = 0.0) -> tuple[subprocess.Popen[bytes], dict[str, int]]:
+def _start(
+    tmp_path: Path, mode: str = "sleep", after: float = 0.0
+) -> tuple[subprocess.Popen[bytes], dict[str, int]]:
     pidfile = tmp_path / "server.json"
     parent = subprocess.Popen(
         [sys.executable, "-c", PARENT, str(pidfile), SERVER, mode, str(after)],

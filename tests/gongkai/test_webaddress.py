@@ -65,7 +65,9 @@ def _with_website(tmp_path: Path, website: str) -> Path:
 
 
 def test_configured_website_uses_it(tmp_path: Path) -> None:
-    assert load_settings(_with_website(tmp_path, "https://www.example.gov.cn/xxgk")).office.website.endswith("xxgk")
+    assert load_settings(_with_website(tmp_path, "https://www.example.gov.cn/xxgk")).office.website.endswith(
+        "xxgk"
+    )
     assert load_settings(_with_website(tmp_path, "")).office.website == ""
     with pytest.raises(ConfigError) as info:
         load_settings(_with_website(tmp_path, 'https://x"><script>'))

@@ -69,8 +69,19 @@ def test_is_workday_matches_spec_for_every_day(cal: WorkCalendar, year: int) -> 
 
 @pytest.mark.parametrize(
     "day",
-    ["2025-01-26", "2025-02-08", "2025-04-27", "2025-09-28", "2025-10-11",
-     "2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"],
+    [
+        "2025-01-26",
+        "2025-02-08",
+        "2025-04-27",
+        "2025-09-28",
+        "2025-10-11",
+        "2026-01-04",
+        "2026-02-14",
+        "2026-02-28",
+        "2026-05-09",
+        "2026-09-20",
+        "2026-10-10",
+    ],
 )
 def test_makeup_weekend_days_are_working_days(cal: WorkCalendar, day: str) -> None:
     d = D(day)
@@ -81,9 +92,28 @@ def test_makeup_weekend_days_are_working_days(cal: WorkCalendar, day: str) -> No
 @pytest.mark.parametrize(
     "day",
     # weekday days off, and weekend days inside blocks (listed or not, they are off)
-    ["2025-01-01", "2025-01-28", "2025-02-03", "2025-02-04", "2025-04-04", "2025-05-05", "2025-06-02",
-     "2025-10-08", "2026-01-02", "2026-02-16", "2026-02-23", "2026-04-06", "2026-05-05", "2026-06-19",
-     "2026-09-25", "2026-10-07", "2025-02-01", "2026-01-03", "2026-02-21", "2026-10-04"],
+    [
+        "2025-01-01",
+        "2025-01-28",
+        "2025-02-03",
+        "2025-02-04",
+        "2025-04-04",
+        "2025-05-05",
+        "2025-06-02",
+        "2025-10-08",
+        "2026-01-02",
+        "2026-02-16",
+        "2026-02-23",
+        "2026-04-06",
+        "2026-05-05",
+        "2026-06-19",
+        "2026-09-25",
+        "2026-10-07",
+        "2025-02-01",
+        "2026-01-03",
+        "2026-02-21",
+        "2026-10-04",
+    ],
 )
 def test_days_off_are_not_working_days(cal: WorkCalendar, day: str) -> None:
     assert not cal.is_workday(D(day))
@@ -356,8 +386,14 @@ def test_only_new_year_and_one_makeup_day_is_refused_naming_the_missing_holidays
 def test_a_holiday_is_covered_by_a_day_off_in_its_window_even_on_a_weekend() -> None:
     """Qingming 2027 is Mon 5 Apr (solar term): Sat 3 Apr counts (within 3 days); 10 Apr does not.
     元旦 is never looked for in the previous December (an import holds one year's dates)."""
-    base = [("2027-01-04", "元旦"), ("2027-02-08", "春节"), ("2027-05-03", "劳动节"), ("2027-06-09", "端午节"),
-            ("2027-09-15", "中秋节"), ("2027-10-04", "国庆节")]
+    base = [
+        ("2027-01-04", "元旦"),
+        ("2027-02-08", "春节"),
+        ("2027-05-03", "劳动节"),
+        ("2027-06-09", "端午节"),
+        ("2027-09-15", "中秋节"),
+        ("2027-10-04", "国庆节"),
+    ]
 
     def sched(extra: str) -> list[str]:
         rows = [(D(d), "off", n) for d, n in [*base, (extra, "清明节")]]

@@ -154,6 +154,13 @@ def _append_only(table: str) -> None:
 
 
 def downgrade() -> None:
-    for table in ("calendar_log", "calendar_day", "calendar_year", "application_event", "application",
-                  "outcome_code", "staff"):
+    for table in (
+        "calendar_log",
+        "calendar_day",
+        "calendar_year",
+        "application_event",
+        "application",
+        "outcome_code",
+        "staff",
+    ):
         op.drop_table(table)

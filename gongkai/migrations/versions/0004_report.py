@@ -67,9 +67,12 @@ def upgrade() -> None:
         "ix_application_report_long_running",
         "application",
         ["received_on", "applicant_type", "concluded_on"],
-        sqlite_where=sa.text("concluded_on IS NULL OR julianday(concluded_on) - julianday(received_on) > 365"),
+        sqlite_where=sa.text(
+            "concluded_on IS NULL OR julianday(concluded_on) - julianday(received_on) > 365"
+        ),
         postgresql_where=sa.text("concluded_on IS NULL OR concluded_on - received_on > 365"),
     )
+
 
 def _append_only(table: str) -> None:
     """Refuse UPDATE and DELETE on a log table, in the database itself (as in revision 0001)."""

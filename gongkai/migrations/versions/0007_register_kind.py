@@ -24,7 +24,14 @@ branch_labels = None
 depends_on = None
 
 # Tables whose rows are an office's own records (staff, outcome codes and derived tables are not).
-_RECORD_TABLES = ("application", "proactive_item", "appeal", "calendar_year", "yearly_figure", "annual_report")
+_RECORD_TABLES = (
+    "application",
+    "proactive_item",
+    "appeal",
+    "calendar_year",
+    "yearly_figure",
+    "annual_report",
+)
 
 
 def upgrade() -> None:
@@ -46,7 +53,16 @@ def upgrade() -> None:
         kind = None
     if kind is not None:
         op.bulk_insert(
-            info, [{"id": 1, "kind": kind, "office_name": None, "set_by": "upgrade", "created_at": datetime.now(UTC)}]
+            info,
+            [
+                {
+                    "id": 1,
+                    "kind": kind,
+                    "office_name": None,
+                    "set_by": "upgrade",
+                    "created_at": datetime.now(UTC),
+                }
+            ],
         )
 
 

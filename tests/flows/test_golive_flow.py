@@ -5,7 +5,6 @@ databases (``db_url``) and a real SMTP server on loopback."""
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +13,12 @@ import sqlalchemy as sa
 from click.testing import CliRunner, Result
 
 from gongkai.cli import main
+from tests.flows.test_reminders_flow import _config
 from tests.offices import live_config
 from tests.servers import SmtpSink
 
 LIVE_CONFIG = live_config(notify=True)
 
-REPO = Path(__file__).resolve().parents[2]
 AS_OF = "2026-11-27"
 
 
@@ -104,18 +103,7 @@ def test_demo_register_notifications_are_marked(
     tmp_path: Path, smtp: SmtpSink, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The shipped demo configuration, its staff notified by email: every subject starts with 【演示】."""
-    text = (REPO / "config" / "gongkai.toml").read_text(encoding="utf-8")
-    for sid in ("wang", "li", "zhao"):
-        text = re.sub(
-            rf'(id = "{sid}"(?:.|\n)*?notify = )\[[^\]]*\][^\n]*',
-            rf'\1["env:GONGKAI_NOTIFY_{sid.upper()}"]',
-            text,
-            count=1,
-        )
-        monkeypatch.setenv(f"GONGKAI_NOTIFY_{sid.upper()}", smtp.url(f"{sid}@example.com"))
-    path = tmp_path / "gongkai.toml"
-    path.write_text(text.replace("retry_delays = [5, 30, 120]", "retry_delays = [0]"), encoding="utf-8")
-    monkeypatch.setenv("GONGKAI_CONFIG", str(path))
+    _config(tmp_path, smtp, monkeypatch)  # the shipped demo configuration, staff notified by email
     monkeypatch.setenv("GONGKAI_DATABASE_URL", f"sqlite:///{tmp_path}/gongkai.db")
     assert gk("demo", "--as-of", AS_OF).exit_code == 0
     reminders = summary(gk("run", "reminders", "--as-of", AS_OF, "--json"))

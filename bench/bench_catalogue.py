@@ -21,9 +21,9 @@ from typing import Any, TypeVar
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from gongkai import catalogue as cat  # noqa: E402
-from gongkai.catalogue import CatalogueEntry  # noqa: E402
-from gongkai.workcal import WorkCalendar  # noqa: E402
+from gongkai.catalogue import documents as cat  # noqa: E402
+from gongkai.catalogue.documents import CatalogueEntry  # noqa: E402
+from gongkai.register.workcal import WorkCalendar  # noqa: E402
 
 AS_OF = date(2026, 12, 31)
 QUARTER = (date(2026, 10, 1), date(2026, 12, 31))
@@ -134,8 +134,8 @@ def fill_sqlite(url: str, rows: list[dict[str, Any]]) -> None:
     item (when the ``item_review`` table exists)."""
     import sqlalchemy as sa
 
-    from gongkai.db import open_database
-    from gongkai.models import ProactiveItem, utcnow
+    from gongkai.store.db import open_database
+    from gongkai.store.models import ProactiveItem, utcnow
 
     engine = open_database(url)
     table: sa.Table = ProactiveItem.__table__  # type: ignore[attr-defined]
@@ -170,7 +170,7 @@ def main() -> None:
     build(entries, previous, figures)
     plain = report(f"{n} entries from plain data", figures)
 
-    from gongkai.db import session_scope
+    from gongkai.store.db import session_scope
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"

@@ -11,8 +11,8 @@ import sys
 import time
 from datetime import date, timedelta
 
-from gongkai.deadlines import Event, compute_clock
-from gongkai.workcal import WorkCalendar
+from gongkai.register.deadlines import Event, compute_clock
+from gongkai.register.workcal import WorkCalendar
 
 
 def random_case(rng: random.Random) -> tuple[date, list[Event]]:

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from gongkai import register
-from gongkai.db import open_database, session_scope
-from gongkai.importer import import_register
+from gongkai.register import repository as register
+from gongkai.register.importer import import_register
+from gongkai.store.db import open_database, session_scope
 
 HEADER = [
     "编号",

@@ -12,9 +12,9 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from gongkai import items
-from gongkai.db import open_database, session_scope
-from gongkai.register import sync_staff
+from gongkai.catalogue import items
+from gongkai.register.repository import sync_staff
+from gongkai.store.db import open_database, session_scope
 
 HEADER = [
     "索引号",

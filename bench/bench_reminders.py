@@ -27,9 +27,9 @@ def make_register(url: str, n: int) -> None:
     """``n`` open applications received over the 40 days before AS_OF, a tenth with a consultation."""
     import sqlalchemy as sa
 
-    from gongkai import register
-    from gongkai.db import open_database, session_scope
-    from gongkai.models import utcnow
+    from gongkai.register import repository as register
+    from gongkai.store.db import open_database, session_scope
+    from gongkai.store.models import utcnow
 
     engine = open_database(url)
     rng = random.Random(3)
@@ -99,10 +99,10 @@ def bench_flow(n: int) -> dict[str, Any]:
         logging.getLogger("gongkai.notify").addHandler(quiet)
         logging.getLogger("prefect").setLevel(logging.WARNING)
 
-        from gongkai import register
-        from gongkai.db import open_database, session_scope
-        from gongkai.reminders import plan_reminders
-        from gongkai.settings import load_settings
+        from gongkai.core.settings import load_settings
+        from gongkai.register import repository as register
+        from gongkai.reminders.plan import plan_reminders
+        from gongkai.store.db import open_database, session_scope
 
         engine = open_database()
         with session_scope(engine) as s:
@@ -116,10 +116,9 @@ def bench_flow(n: int) -> dict[str, Any]:
         with prefect_test_harness(server_startup_timeout=60):
             import asyncio
 
+            from gongkai.flows.reminders import deadline_reminders
             from prefect.client.orchestration import get_client
             from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
-
-            from flows.reminders import deadline_reminders
 
             async def task_times(flow_run_id: Any) -> dict[str, float]:
                 async with get_client() as client:
@@ -155,7 +154,7 @@ def bench_email(n: int = 1000) -> dict[str, float]:
     ctl = Controller(Count(), hostname="127.0.0.1", port=port)
     ctl.start()
     try:
-        from gongkai.notifier import Notifier
+        from gongkai.notify.channels import Notifier
 
         os.environ["GONGKAI_BENCH_MAIL"] = f"mailto://127.0.0.1:{port}/?from=gk@example.com&to=a@example.com"
         notifier = Notifier()

@@ -9,7 +9,7 @@ memory — within the same run:
 * the baseline: one hand-written ``SELECT outcome_row, applicant_type, count(*) … WHERE concluded_on
   in the year GROUP BY outcome_row, applicant_type`` (the cheapest query that gives table 三's outcome
   rows, over the same database and its covering index);
-* :func:`gongkai.report_stats.compute_statistics` for the year (tables 二, 三, 四 and the checks);
+* :func:`gongkai.report.stats.compute_statistics` for the year (tables 二, 三, 四 and the checks);
 
 each the median of several runs after one warm-up, and the subprocess's peak memory
 (``ru_maxrss``). Required: statistics ≤ 3 × baseline and < 5 s; peak memory < 300 MB. Exits 1 when a
@@ -90,9 +90,9 @@ def build(url: str, n: int) -> dict[str, int]:
     """Write ``n`` applications, catalogue items, appeals and yearly figures with Core bulk inserts."""
     import sqlalchemy as sa
 
-    from gongkai.db import open_database
-    from gongkai.models import utcnow
-    from gongkai.report_stats import APP, APPEAL, FIGURE, ITEM
+    from gongkai.report.stats import APP, APPEAL, FIGURE, ITEM
+    from gongkai.store.db import open_database
+    from gongkai.store.models import utcnow
 
     engine = open_database(url)
     rng = random.Random(2021)
@@ -203,8 +203,8 @@ def measure(url: str, year: int) -> dict[str, Any]:
     import sqlalchemy as sa
     from sqlmodel import Session
 
-    from gongkai.db import open_database
-    from gongkai.report_stats import compute_statistics
+    from gongkai.report.stats import compute_statistics
+    from gongkai.store.db import open_database
 
     rss_imports = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     engine = open_database(url)

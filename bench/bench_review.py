@@ -10,7 +10,7 @@ measured peak memory): about 80 % published items in force over the last five ye
 number — region 990101 — or mobile number in the summary, a few changed after publication), properly repealed
 and withdrawn items, 5 % withheld (``not_public``), 3 % unpublished drafts, some on-request items, and about
 30,000 pre-publication reviews (``item_review``). Then, each timed in its own transaction like the flow's task
-(``tasks.review.review_content``): the calendar, :func:`gongkai.review.run_review`, writing its notices to the
+(``tasks.review.review_content``): the calendar, :func:`gongkai.review.periodic.run_review`, writing its notices to the
 outbox and the commit (the notices are then marked sent, untimed, as the flow's delivery task would), for
 
 * the first run (every finding opens a task),
@@ -18,7 +18,7 @@ outbox and the commit (the notices are then marked sent, untimed, as the flow's 
 * outcomes recorded for about 1,000 tasks, one transaction each (what ``gongkai review record`` does),
 * the third run another week later,
 
-and the next day's reminder planning (:func:`gongkai.reminders.plan_reminders`, with the first run's tasks
+and the next day's reminder planning (:func:`gongkai.reminders.plan.plan_reminders`, with the first run's tasks
 overdue) with its outbox. Prints the figures, the peak RSS, and whether every review run (calendar + review +
 outbox + commit) stayed under 10 s; exits 1 when one did not. ``--profile`` prints the top functions of a
 cProfile of the first run. On PostgreSQL, ``ANALYZE`` runs (untimed) after the build and after each weekly run,
@@ -120,7 +120,7 @@ WITHHOLD_REASONS = [
 
 def fictional_id(rng: random.Random) -> str:
     """A resident ID number with a valid check character in the unused region 990101 (never a real person's)."""
-    from gongkai.idnumber import id_check_digit
+    from gongkai.core.idnumber import id_check_digit
 
     born = date(1950, 1, 1) + timedelta(days=rng.randrange(50 * 365))
     first17 = f"990101{born:%Y%m%d}{rng.randrange(1000):03d}"
@@ -129,7 +129,7 @@ def fictional_id(rng: random.Random) -> str:
 
 def order_number(rng: random.Random) -> str:
     """An 18-digit project number whose last digit is not an ID check character (must not be flagged)."""
-    from gongkai.idnumber import id_check_digit
+    from gongkai.core.idnumber import id_check_digit
 
     first17 = f"{rng.randrange(10**17):017d}"
     check = id_check_digit(first17)
@@ -155,7 +155,7 @@ def summary(rng: random.Random, category: str, generated: date, pii: bool) -> st
 
 def make_catalogue(n: int) -> tuple[list[dict[str, Any]], list[tuple[int, dict[str, Any]]], Counter[str]]:
     """``n`` item rows (as of AS_OF), the pre-publication reviews as (item position, row), and the mix."""
-    from gongkai.items import ART20_CATEGORIES
+    from gongkai.catalogue.items import ART20_CATEGORIES
 
     rng = random.Random(6)
     categories = list(ART20_CATEGORIES)
@@ -240,11 +240,11 @@ def build(url: str, n: int, config: str) -> dict[str, Any]:
     """Runs in a subprocess: a migrated database with the staff, ``n`` items and their reviews (Core inserts)."""
     import sqlalchemy as sa
 
-    from gongkai import register
-    from gongkai.db import open_database, session_scope
-    from gongkai.models import utcnow
-    from gongkai.review import ITEM, ITEM_REVIEW
-    from gongkai.settings import load_settings
+    from gongkai.core.settings import load_settings
+    from gongkai.register import repository as register
+    from gongkai.review.periodic import ITEM, ITEM_REVIEW
+    from gongkai.store.db import open_database, session_scope
+    from gongkai.store.models import utcnow
 
     t0 = time.perf_counter()
     items, reviews, mix = make_catalogue(n)
@@ -317,10 +317,10 @@ def profiled(enabled: bool) -> Iterator[None]:
 
 def review_run(engine: Any, settings: Any, as_of: date, label: str) -> dict[str, Any]:
     """One weekly run as the flow's task does it: calendar, run_review, notices to the outbox, one commit."""
-    from gongkai import register
-    from gongkai.db import session_scope
-    from gongkai.outbox import write_outbox
-    from gongkai.review import run_review
+    from gongkai.notify.outbox import write_outbox
+    from gongkai.register import repository as register
+    from gongkai.review.periodic import run_review
+    from gongkai.store.db import session_scope
 
     t0 = time.perf_counter()
     with session_scope(engine) as session:
@@ -348,7 +348,7 @@ def delivered(engine: Any) -> None:
     :func:`analyzed`, the week to the next run standing in for autovacuum."""
     import sqlalchemy as sa
 
-    from gongkai.outbox import OUTBOX
+    from gongkai.notify.outbox import OUTBOX
 
     with engine.begin() as conn:
         conn.execute(
@@ -385,8 +385,8 @@ OUTCOME_FOR: dict[str, list[str]] = {
 
 def record_outcomes(engine: Any, as_of: date) -> dict[str, Any]:
     """About RECORD_TARGET open tasks, every kind represented, each recorded in its own transaction."""
-    from gongkai.db import session_scope
-    from gongkai.review import list_tasks, record_outcome
+    from gongkai.review.periodic import list_tasks, record_outcome
+    from gongkai.store.db import session_scope
 
     rng = random.Random(8)
     with session_scope(engine) as session:
@@ -416,11 +416,11 @@ def daily_reminders(engine: Any, settings: Any, as_of: date) -> dict[str, Any]:
     """The daily reminder planning with overdue review tasks present, and its outbox (supersede on)."""
     import sqlalchemy as sa
 
-    from gongkai import register
-    from gongkai.db import session_scope
-    from gongkai.outbox import write_outbox
-    from gongkai.reminders import plan_reminders
-    from gongkai.review import TASK
+    from gongkai.notify.outbox import write_outbox
+    from gongkai.register import repository as register
+    from gongkai.reminders.plan import plan_reminders
+    from gongkai.review.periodic import TASK
+    from gongkai.store.db import session_scope
 
     with session_scope(engine) as session:
         overdue = session.execute(
@@ -476,7 +476,7 @@ def pad(text: str, width: int) -> str:
 
 def report(db: str, built: dict[str, Any], runs: list[dict[str, Any]], rec: dict[str, Any],
            rem: dict[str, Any], rss_imports: float, rss_peak: float) -> bool:  # fmt: skip
-    from gongkai.review import KINDS
+    from gongkai.review.periodic import KINDS
 
     out = sys.stdout.write
     mix = built["mix"]
@@ -542,8 +542,8 @@ def main() -> int:
 
     import logging
 
-    from gongkai.db import open_database
-    from gongkai.settings import load_settings
+    from gongkai.core.settings import load_settings
+    from gongkai.store.db import open_database
 
     logging.getLogger("gongkai").setLevel(logging.ERROR)
     rss_imports = rss_mb()

@@ -7,11 +7,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from gongkai.tasks.common import business_date, settings
+from gongkai.tasks.report import artifact, notify_administrators
 from prefect import flow
 from prefect.runtime import flow_run
-
-from tasks.common import business_date, settings
-from tasks.report import artifact, notify_administrators
 
 FLOW_NAME = "catalogue-update"
 
@@ -26,10 +25,11 @@ def catalogue_update(as_of: date | None = None, scheduled: bool = False) -> dict
     """政府信息公开目录和指南季度更新：按数据生成目录（HTML、XLSX、CSV、Markdown）和指南，与上一期比较（新增、变更、
     废止、撤下），检查完整性（必填项、第二十六条逾期、未审核、已废止仍显示有效、指南联系方式、标准目录事项），
     保存快照并把摘要发给目录负责人。"""
-    from gongkai.db import session_scope
-    from gongkai.schedule import is_done, period_of
-    from tasks.catalogue import update_catalogue_task
-    from tasks.common import database, record_if_settled
+    from gongkai.tasks.catalogue import update_catalogue_task
+    from gongkai.tasks.common import database, record_if_settled
+
+    from gongkai.store.db import session_scope
+    from gongkai.store.schedule import is_done, period_of
 
     cfg = settings()
     day = business_date(as_of, cfg)

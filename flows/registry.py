@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from flows.catalogue import catalogue_update
-from flows.reminders import deadline_reminders
-from flows.report import annual_report, annual_report_readiness
-from flows.review import content_review
+from gongkai.flows.catalogue import catalogue_update
+from gongkai.flows.reminders import deadline_reminders
+from gongkai.flows.report import annual_report, annual_report_readiness
+from gongkai.flows.review import content_review
 
 FLOWS: Final[dict[str, Any]] = {
     "reminders": deadline_reminders,

@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from gongkai.tasks.common import business_date, database, settings
+from gongkai.tasks.reminders import plan_reminders_into_outbox, record_run, send_reminders
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from gongkai.schedule import is_done
-from tasks.common import business_date, database, settings
-from tasks.reminders import plan_reminders_into_outbox, record_run, send_reminders
+from gongkai.store.schedule import is_done
 
 FLOW_NAME = "deadline-reminders"
 
@@ -36,7 +36,7 @@ def deadline_reminders(as_of: date | None = None, scheduled: bool = False) -> di
     logger = get_run_logger()
     day = business_date(as_of, settings())
     if scheduled:
-        from gongkai.db import session_scope
+        from gongkai.store.db import session_scope
 
         with database() as engine, session_scope(engine) as session:
             if is_done(session, FLOW_NAME, day.isoformat()):

@@ -7,11 +7,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from gongkai.tasks.common import business_date, settings
+from gongkai.tasks.report import artifact, build_annual_report, check_readiness, notify_administrators
 from prefect import flow
 from prefect.runtime import flow_run
-
-from tasks.common import business_date, settings
-from tasks.report import artifact, build_annual_report, check_readiness, notify_administrators
 
 
 def _report_year(year: int | None) -> int:
@@ -28,7 +27,7 @@ def annual_report(
 ) -> dict[str, Any]:
     """年度报告：按登记簿统计表二、表三、表四，检查勾稽关系 I1–I8，保存新版本并生成 JSON、HTML、Markdown、DOCX、PDF，
     在 Prefect 界面列出文件并通知管理员。year：报告年度（默认上一年）。"""
-    from gongkai.render import md_code, md_escape
+    from gongkai.files.render import md_code, md_escape
 
     day = business_date(as_of, settings())
     report_year = year if year is not None else day.year - 1
@@ -83,10 +82,11 @@ def _readiness_run_name() -> str:
 def annual_report_readiness(as_of: date | None = None, scheduled: bool = False) -> dict[str, Any]:
     """年度报告准备情况（每年1月定时运行）：提醒管理员上一年度报告在1月31日前须发布，并列出尚缺的内容
     （未办结申请、其他系统的年度数据、叙述部分）。"""
-    from gongkai.clockseam import office_today
-    from gongkai.digest import late_note
-    from gongkai.report_build import readiness_text
-    from tasks.common import record_if_settled
+    from gongkai.tasks.common import record_if_settled
+
+    from gongkai.core.clockseam import office_today
+    from gongkai.notify.digest import late_note
+    from gongkai.report.build import readiness_text
 
     cfg = settings()
     day = business_date(as_of, cfg)

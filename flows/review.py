@@ -7,10 +7,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from gongkai.tasks.common import business_date, settings
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
-
-from tasks.common import business_date, settings
 
 FLOW_NAME = "content-review"
 
@@ -25,11 +24,12 @@ def content_review(as_of: date | None = None, scheduled: bool = False) -> dict[s
     """定期内容检查（每周）：已公开信息的定期复查、有效期届满、已废止仍标注有效、公开内容中的个人信息（身份证号码、
     手机号码）、网站栏目空白或长期未更新、不予公开信息的定期评估、待发布前审查的信息；发现的问题生成检查任务并通知
     负责人，处理结果用 gongkai review record 登记。"""
-    from gongkai.db import session_scope
-    from gongkai.schedule import is_done, period_of
-    from tasks.common import database, record_if_settled
-    from tasks.report import artifact
-    from tasks.review import review_content, send_review_notices
+    from gongkai.tasks.common import database, record_if_settled
+    from gongkai.tasks.report import artifact
+    from gongkai.tasks.review import review_content, send_review_notices
+
+    from gongkai.store.db import session_scope
+    from gongkai.store.schedule import is_done, period_of
 
     cfg = settings()
     day = business_date(as_of, cfg)

@@ -30,10 +30,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from gongkai.errors import GongkaiError
-from gongkai.prefect_env import configure
-from gongkai.settings import Settings, gongkai_home
-from gongkai.supervise import RUNNER_PID_ENV
+from gongkai.core.errors import GongkaiError
+from gongkai.core.settings import Settings, gongkai_home
+from gongkai.runtime.prefect_env import configure
+from gongkai.runtime.supervise import RUNNER_PID_ENV
 
 log = logging.getLogger("gongkai.serve")
 
@@ -70,7 +70,7 @@ def _port_taken(port: int) -> ServeError:
 
 
 class PrefectServer:
-    """A ``prefect server start`` on 127.0.0.1 under :mod:`gongkai.supervise` (it dies with us,
+    """A ``prefect server start`` on 127.0.0.1 under :mod:`gongkai.runtime.supervise` (it dies with us,
     whatever kills us), restarted if it dies unless its port has been taken meanwhile.
 
     ``role`` "serve" is the service's server (UI, scheduler; ``pidfile`` lets the next start find
@@ -111,7 +111,7 @@ class PrefectServer:
             # Prefect's own switch for its temporary server: the services a run needs (task-run
             # recorder, event persister), no scheduler, no late-run marking.
             env.update(PREFECT__SERVER_EPHEMERAL="1", PREFECT_SERVER_UI_ENABLED="false")
-        supervise = [sys.executable, "-m", "gongkai.supervise"]
+        supervise = [sys.executable, "-m", "gongkai.runtime.supervise"]
         if self.pidfile is not None:
             supervise += ["--pidfile", str(self.pidfile)]
         server = [
@@ -247,7 +247,11 @@ def _proc_ppid(pid: int) -> int | None:
 
 def _is_server_process(cmdline: list[str]) -> bool:
     joined = " ".join(cmdline)
-    return "gongkai.supervise" in joined or "prefect server start" in joined or "prefect.server.api" in joined
+    return (
+        ("gongkai.runtime.supervise" in joined or "gongkai.supervise" in joined)
+        or "prefect server start" in joined
+        or "prefect.server.api" in joined
+    )
 
 
 def _our_servers(prefect_home: Path) -> list[int]:
@@ -278,7 +282,7 @@ def stop_stale_server(prefect_home: Path, *, timeout: float = 20.0) -> list[int]
     pids stopped."""
     pids = _our_servers(prefect_home)
     for pid in pids:
-        if "gongkai.supervise" not in " ".join(_proc_cmdline(pid)):
+        if "gongkai.runtime.supervise" not in " ".join(_proc_cmdline(pid)):
             continue
         parent = _proc_ppid(pid)
         if parent not in (None, 0, 1) and "gongkai" in " ".join(_proc_cmdline(parent)):
@@ -331,11 +335,11 @@ def _alive(pid: int) -> bool:
 def catch_up(cfg: Settings, now: datetime | None = None, stop: threading.Event | None = None) -> list[str]:
     """Run, once each, the scheduled processes whose current period is not done yet (and still
     worth doing: a period older than the process's ``stale_after_days`` is only recorded)."""
+    from gongkai.flows.registry import FLOWS
     from prefect.exceptions import TerminationSignal
 
-    from flows.registry import FLOWS
-    from gongkai.db import open_database, session_scope
-    from gongkai.schedule import PROCESSES, is_stale, missed, period_of, record_completed
+    from gongkai.store.db import open_database, session_scope
+    from gongkai.store.schedule import PROCESSES, is_stale, missed, period_of, record_completed
 
     now = now or datetime.now(UTC)
     done: list[str] = []
@@ -398,9 +402,9 @@ def retries_due(cfg: Settings, now: datetime, state: dict[str, RetryState]) -> l
     """The scheduled processes to run again now, with their business date: the current period is not done
     (and not stale), and either its messages can be retried (an interrupted row's lease ran out, a failed
     channel's backoff passed) or the period's run never got as far as recording anything. Updates ``state``."""
-    from gongkai.db import open_database, session_scope
-    from gongkai.outbox import outstanding
-    from gongkai.schedule import PROCESSES, is_stale, last_occurrence, missed, period_of
+    from gongkai.notify.outbox import outstanding
+    from gongkai.store.db import open_database, session_scope
+    from gongkai.store.schedule import PROCESSES, is_stale, last_occurrence, missed, period_of
 
     due: list[tuple[str, date]] = []
     engine = open_database()
@@ -447,7 +451,7 @@ def _retry_watch(cfg: Settings, stop: threading.Event, interval: float = 30.0) -
     deployment (so the runner executes it and it shows in the Prefect UI)."""
     from prefect.deployments import run_deployment
 
-    from gongkai.schedule import PROCESSES
+    from gongkai.store.schedule import PROCESSES
 
     flows = {p.name: p.flow_name for p in PROCESSES}
     state: dict[str, RetryState] = {}
@@ -466,10 +470,10 @@ def _retry_watch(cfg: Settings, stop: threading.Event, interval: float = 30.0) -
 def deployments(cfg: Settings) -> list[Any]:
     """One deployment per scheduled process, from ``[schedules]`` in the office's time zone, and the
     annual report's deployment without a schedule."""
+    from gongkai.flows.registry import FLOWS
     from prefect.schedules import Cron
 
-    from flows.registry import FLOWS
-    from gongkai.schedule import PROCESSES
+    from gongkai.store.schedule import PROCESSES
 
     out = []
     for process in PROCESSES:
@@ -626,7 +630,7 @@ def startup_summary(
     up, when each schedule runs next, where the logs are, how to stop."""
     from cronsim import CronSim
 
-    from gongkai.schedule import PROCESSES
+    from gongkai.store.schedule import PROCESSES
 
     now = (now or datetime.now(UTC)).astimezone(cfg.tz)
     done = []

@@ -5,20 +5,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from gongkai.tasks.common import database, settings
 from prefect import get_run_logger, task
 
-from gongkai import register
-from gongkai.db import session_scope
-from gongkai.settings import gongkai_home
-from tasks.common import database, settings
+from gongkai.core.settings import gongkai_home
+from gongkai.register import repository as register
+from gongkai.store.db import session_scope
 
 
 @task(name="update-catalogue")
 def update_catalogue_task(as_of: date) -> dict[str, Any]:
     """Build the catalogue and the guide, diff against the last snapshot, check completeness, store."""
-    from gongkai.catalogue_build import digest_text, quarter_of, summary_markdown, update_catalogue
-    from gongkai.clockseam import office_today
-    from gongkai.digest import late_note
+    from gongkai.catalogue.build import digest_text, quarter_of, summary_markdown, update_catalogue
+    from gongkai.core.clockseam import office_today
+    from gongkai.notify.digest import late_note
 
     cfg = settings()
     period, _, _ = quarter_of(as_of)

@@ -16,17 +16,17 @@ from typing import TYPE_CHECKING, TextIO
 
 from sqlalchemy.engine import Engine
 
-from gongkai.clockseam import business_date as checked_business_date
-from gongkai.db import open_database
-from gongkai.settings import Settings, gongkai_home, load_settings
-from gongkai.supervise import die_with_runner
+from gongkai.core.clockseam import business_date as checked_business_date
+from gongkai.core.settings import Settings, gongkai_home, load_settings
+from gongkai.runtime.supervise import die_with_runner
+from gongkai.store.db import open_database
 
 # Every flow imports this module: a flow run that `gongkai serve`'s runner started in a subprocess ends with
 # the service (SIGKILL included) instead of running on alone.
 die_with_runner()
 
 if TYPE_CHECKING:
-    from gongkai.outbox import DeliveryCounts, Outstanding
+    from gongkai.notify.outbox import DeliveryCounts, Outstanding
 
 
 def settings() -> Settings:
@@ -36,7 +36,7 @@ def settings() -> Settings:
 
 def business_date(as_of: date | None, cfg: Settings) -> date:
     """``as_of`` or today in the office's time zone (never the server's); a future date is refused
-    (see :func:`gongkai.clockseam.business_date`)."""
+    (see :func:`gongkai.core.clockseam.business_date`)."""
     return checked_business_date(as_of, cfg.tz)
 
 
@@ -44,8 +44,8 @@ def business_date(as_of: date | None, cfg: Settings) -> date:
 def database(cfg: Settings | None = None) -> Iterator[Engine]:
     """The configured database, upgraded if needed, disposed afterwards; its kind (demo or a real office's
     register) held against the configuration ``cfg`` (default: :func:`settings`) before any task works on it."""
-    from gongkai.db import session_scope
-    from gongkai.registerkind import ensure_register_kind
+    from gongkai.store.db import session_scope
+    from gongkai.store.registerkind import ensure_register_kind
 
     engine = open_database()
     try:
@@ -101,10 +101,10 @@ def console_file() -> Path:
 def deliver_outbox(engine: Engine, cfg: Settings, as_of: date) -> DeliveryCounts:
     """Deliver what the outbox holds (one digest per person and channel, each reminder once), with the
     configured channels, Prefect secrets and the console channel. Every flow that queues messages ends here."""
-    from gongkai.db import session_scope
-    from gongkai.notifier import Notifier
-    from gongkai.outbox import deliver
-    from gongkai.registerkind import DEMO, DEMO_SUBJECT_PREFIX, register_kind
+    from gongkai.notify.channels import Notifier
+    from gongkai.notify.outbox import deliver
+    from gongkai.store.db import session_scope
+    from gongkai.store.registerkind import DEMO, DEMO_SUBJECT_PREFIX, register_kind
 
     with session_scope(engine) as session:
         demo = register_kind(session) == DEMO
@@ -119,7 +119,7 @@ def deliver_outbox(engine: Engine, cfg: Settings, as_of: date) -> DeliveryCounts
 def unsettled(engine: Engine, cfg: Settings, kinds: Collection[str] | None = None) -> Outstanding:
     """What the outbox still owes (of ``kinds``, or every kind): a flow records its period as done only
     when this is empty, so an interrupted or failed delivery is retried, never forgotten."""
-    from gongkai.outbox import outstanding
+    from gongkai.notify.outbox import outstanding
 
     return outstanding(engine, settings=cfg, now=datetime.now(UTC), kinds=kinds)
 
@@ -128,8 +128,8 @@ def record_if_settled(flow_name: str, period: str, cfg: Settings) -> dict[str, o
     """Record ``period`` as done for ``flow_name`` unless the messages it waits for (its process's
     ``outbox_kinds``) are still unconfirmed; returns ``done``, ``outstanding``, ``interrupted`` and
     ``retry_at`` for the run's summary."""
-    from gongkai.db import session_scope
-    from gongkai.schedule import PROCESS_BY_FLOW, record_completed
+    from gongkai.store.db import session_scope
+    from gongkai.store.schedule import PROCESS_BY_FLOW, record_completed
 
     kinds = PROCESS_BY_FLOW[flow_name].outbox_kinds
     with database() as engine:

@@ -9,16 +9,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from gongkai.tasks.common import database, deliver_outbox, owed_summary, settings, unsettled
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
-from gongkai import register
-from gongkai.db import session_scope
-from gongkai.models import ReminderRun, utcnow
-from gongkai.outbox import write_outbox
-from gongkai.reminders import plan_reminders
-from gongkai.schedule import record_completed
-from tasks.common import database, deliver_outbox, owed_summary, settings, unsettled
+from gongkai.notify.outbox import write_outbox
+from gongkai.register import repository as register
+from gongkai.reminders.plan import plan_reminders
+from gongkai.store.db import session_scope
+from gongkai.store.models import ReminderRun, utcnow
+from gongkai.store.schedule import record_completed
 
 
 @task(name="plan-reminders", retries=2, retry_delay_seconds=10)

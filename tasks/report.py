@@ -5,20 +5,20 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from gongkai.tasks.common import database, deliver_outbox, settings
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
-from gongkai.db import session_scope
-from gongkai.outbox import write_outbox
-from gongkai.reminders import PlannedReminder
-from gongkai.settings import gongkai_home
-from tasks.common import database, deliver_outbox, settings
+from gongkai.core.settings import gongkai_home
+from gongkai.notify.outbox import write_outbox
+from gongkai.reminders.plan import PlannedReminder
+from gongkai.store.db import session_scope
 
 
 @task(name="build-annual-report")
 def build_annual_report(year: int, by: str = "annual-report") -> dict[str, Any]:
     """Compute the statistics, check the identities, store a new version and write every format."""
-    from gongkai.report_build import build_report
+    from gongkai.report.build import build_report
 
     cfg = settings()
     with database() as engine, session_scope(engine) as session:
@@ -53,7 +53,7 @@ def build_annual_report(year: int, by: str = "annual-report") -> dict[str, Any]:
 @task(name="report-readiness")
 def check_readiness(year: int) -> dict[str, Any]:
     """What is still missing before the report of ``year`` can be made final."""
-    from gongkai.report_build import readiness
+    from gongkai.report.build import readiness
 
     with database() as engine, session_scope(engine) as session:
         return readiness(session, year=year, home=gongkai_home())

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from gongkai.tasks.common import database, deliver_outbox, settings
 from prefect import get_run_logger, task
 
-from gongkai import register
-from gongkai.db import session_scope
-from gongkai.outbox import write_outbox
-from tasks.common import database, deliver_outbox, settings
+from gongkai.notify.outbox import write_outbox
+from gongkai.register import repository as register
+from gongkai.store.db import session_scope
 
 
 @task(name="review-content", retries=2, retry_delay_seconds=10)
@@ -23,7 +23,7 @@ def review_content(as_of: date, flow_run_id: str | None = None) -> dict[str, Any
     """
     from datetime import timedelta
 
-    from gongkai.review import history, run_review, summary_markdown, year_figures
+    from gongkai.review.periodic import history, run_review, summary_markdown, year_figures
 
     cfg = settings()
     with database() as engine, session_scope(engine) as session:

@@ -18,7 +18,7 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from gongkai.cli import main
+from gongkai.cli.main import main
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "config" / "gongkai.toml"
@@ -219,7 +219,7 @@ def test_deadline_bad_input_exits_2(home: Path, args: list[str], named: str) -> 
 
 def test_init_creates_database(home: Path) -> None:
     out = ok("init").stdout
-    assert (home / "gongkai.db").is_file()
+    assert (home / "gongkai.store.db").is_file()
     assert str(CONFIG) in out
     assert ok("init").exit_code == 0  # idempotent
 
@@ -242,7 +242,7 @@ def test_init_names_the_person_an_unset_notify_variable_leaves_without_messages(
     result = gk("init")
 
     assert result.exit_code == 1, (result.output, result.exception)
-    assert (home / "gongkai.db").is_file()  # the database is still made: init ran, and found problems
+    assert (home / "gongkai.store.db").is_file()  # the database is still made: init ran, and found problems
     lines = result.stderr.strip().splitlines()
     li = next(line for line in lines if "GONGKAI_NOTIFY_LI" in line)
     assert "li" in li and "李" in li and "收不到任何通知" in li
@@ -651,7 +651,7 @@ def test_installed_console_script() -> None:
 
 def test_cli_import_does_not_load_heavy_modules() -> None:
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import gongkai.cli"],
+        [sys.executable, "-X", "importtime", "-c", "import gongkai.cli.main"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -662,7 +662,7 @@ def test_cli_import_does_not_load_heavy_modules() -> None:
         for line in done.stderr.splitlines()
         if line.startswith("import time:") and "|" in line
     }
-    assert "gongkai.cli" in imported
+    assert "gongkai.cli.main" in imported
     heavy = {m for m in imported if m.split(".")[0] in {"prefect", "sqlalchemy", "pydantic", "openpyxl"}}
     assert heavy == set()
 
@@ -756,7 +756,7 @@ def test_request_add_with_arrival_time(home: Path) -> None:
 
 
 def test_unknown_outcome_lists_every_valid_choice(home: Path) -> None:
-    from gongkai.codes import OUTCOMES
+    from gongkai.core.codes import OUTCOMES
 
     ok(
         "request",

@@ -10,7 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from gongkai.cli import main
+from gongkai.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -57,7 +57,7 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 
 def test_shipped_config_validates() -> None:
-    from gongkai.settings import load_settings
+    from gongkai.core.settings import load_settings
 
     for path in (ROOT / "config").glob("*.toml"):
         settings = load_settings(path)
@@ -76,26 +76,26 @@ DOCS = ROOT / "docs"
 
 
 def test_cli_reference_is_generated_from_help() -> None:
-    from gongkai.docgen import cli_reference
+    from gongkai.cli.docgen import cli_reference
 
     current = (DOCS / "cli.md").read_text(encoding="utf-8")
-    assert current == cli_reference(), "docs/cli.md is out of date: run `python -m gongkai.docgen`"
+    assert current == cli_reference(), "docs/cli.md is out of date: run `python -m gongkai.cli.docgen`"
     for path, _ in COMMANDS:
         assert f"## `{path}`\n" in current, path
 
 
 @pytest.mark.parametrize("name", ["rules.md", "formats.md"])
 def test_docs_tables_are_generated_from_the_code(name: str) -> None:
-    from gongkai.docgen import BLOCKS, fill_blocks
+    from gongkai.cli.docgen import BLOCKS, fill_blocks
 
     current = (DOCS / name).read_text(encoding="utf-8")
     assert current == fill_blocks(current, BLOCKS[name]), (
-        f"docs/{name} is out of date: run `python -m gongkai.docgen`"
+        f"docs/{name} is out of date: run `python -m gongkai.cli.docgen`"
     )
 
 
 def test_rules_list_every_outcome() -> None:
-    from gongkai.codes import OUTCOMES
+    from gongkai.core.codes import OUTCOMES
 
     rules = (DOCS / "rules.md").read_text(encoding="utf-8")
     for outcome in OUTCOMES:
@@ -103,7 +103,7 @@ def test_rules_list_every_outcome() -> None:
 
 
 def test_docgen_refuses_unknown_or_missing_blocks() -> None:
-    from gongkai.docgen import BLOCKS, fill_blocks
+    from gongkai.cli.docgen import BLOCKS, fill_blocks
 
     with pytest.raises(ValueError, match="outcomes"):
         fill_blocks("no blocks at all\n", BLOCKS["rules.md"])

@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner, Result
 
-from gongkai.cli import Ctx, _env, _load_demo_if_empty, main
+from gongkai.cli.main import Ctx, _env, _load_demo_if_empty, main
 from tests.offices import LIVE_CONFIG
 
 REPO = Path(__file__).resolve().parents[1]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from gongkai.cli import main
+from gongkai.cli.main import main
 
 REPO = Path(__file__).resolve().parent.parent
 AS_OF = "2026-01-10"
@@ -164,7 +164,7 @@ def test_pre2019_template_renders_the_old_sections(office: Path) -> None:
 def _versions() -> int:
     import sqlalchemy as sa
 
-    from gongkai.db import open_database
+    from gongkai.store.db import open_database
 
     engine = open_database()
     try:

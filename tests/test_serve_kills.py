@@ -25,8 +25,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gongkai.cli import main
-from gongkai.clockseam import office_today
+from gongkai.cli.main import main
+from gongkai.core.clockseam import office_today
 from tests.flows.test_reminders_flow import _config
 from tests.servers import SmtpSink, free_port
 
@@ -141,7 +141,7 @@ def test_serve_killed_at_random_points_delivers_every_reminder_once(
     monkeypatch.setenv("GONGKAI_HOME", str(home))
     monkeypatch.delenv("GONGKAI_DATABASE_URL", raising=False)
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
-    db = home / "gongkai.db"
+    db = home / "gongkai.store.db"
     today = office_today("Asia/Shanghai")
     assert CliRunner().invoke(main, ["demo"]).exit_code == 0
     smtp.delay = 0.5

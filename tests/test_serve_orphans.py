@@ -19,8 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from flows.serve import PrefectServer, ServeError, free_port
+from gongkai.flows.serve import PrefectServer, ServeError, free_port
 
 REPO = Path(__file__).resolve().parent.parent
 GONGKAI = str(Path(sys.executable).parent / "gongkai")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gongkai.cli import main
+from gongkai.cli.main import main
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -25,7 +25,7 @@ def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_quarterly_update_builds_stores_diffs_and_notifies(office: Path) -> None:
-    from flows.catalogue import catalogue_update
+    from gongkai.flows.catalogue import catalogue_update
 
     first = catalogue_update(as_of=date(2026, 7, 1))
     assert first["period"] == "2026-Q2"
@@ -43,7 +43,7 @@ def test_quarterly_update_builds_stores_diffs_and_notifies(office: Path) -> None
     assert "2026-Q2 政府信息公开目录和指南已更新" in console
 
     # Next quarter: one item repealed and one withdrawn in the register → the diff says so.
-    db = office / "gongkai.db"
+    db = office / "gongkai.store.db"
     with sqlite3.connect(db) as conn:
         rows = conn.execute(
             "SELECT id FROM proactive_item WHERE published_on IS NOT NULL AND attribute = 'proactive' "
@@ -64,7 +64,7 @@ def test_quarterly_update_builds_stores_diffs_and_notifies(office: Path) -> None
 
 
 def test_scheduled_run_does_a_quarter_once(office: Path) -> None:
-    from flows.catalogue import catalogue_update
+    from gongkai.flows.catalogue import catalogue_update
 
     assert "skipped" not in catalogue_update(as_of=date(2026, 10, 1), scheduled=True)
     assert catalogue_update(as_of=date(2026, 10, 2), scheduled=True)["skipped"] is True
@@ -73,8 +73,9 @@ def test_scheduled_run_does_a_quarter_once(office: Path) -> None:
 def test_catalogue_notice_names_the_file_the_address_and_a_late_catch_up(
     office: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flows.catalogue import catalogue_update
-    from gongkai.clockseam import office_today
+    from gongkai.flows.catalogue import catalogue_update
+
+    from gongkai.core.clockseam import office_today
 
     config = tmp_path / "office.toml"
     text = (REPO / "config" / "gongkai.toml").read_text(encoding="utf-8")

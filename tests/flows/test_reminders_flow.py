@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from gongkai.db import open_database
+from gongkai.store.db import open_database
 from tests.servers import SmtpSink
 
 REPO = Path(__file__).resolve().parents[2]
@@ -43,10 +43,10 @@ def _config(tmp_path: Path, smtp: SmtpSink, monkeypatch: pytest.MonkeyPatch) -> 
 @pytest.fixture
 def office(tmp_path: Path, smtp: SmtpSink, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A demo office in a fresh SQLite database, its staff notified on the loopback SMTP server."""
-    from gongkai.cli import main
+    from gongkai.cli.main import main
 
     _config(tmp_path, smtp, monkeypatch)
-    monkeypatch.setenv("GONGKAI_DATABASE_URL", f"sqlite:///{tmp_path}/gongkai.db")
+    monkeypatch.setenv("GONGKAI_DATABASE_URL", f"sqlite:///{tmp_path}/gongkai.store.db")
     result = CliRunner().invoke(main, ["demo", "--as-of", AS_OF.isoformat()])
     assert result.exit_code == 0, result.output
     return tmp_path
@@ -62,7 +62,7 @@ def _count(sql: str) -> int:
 
 
 def test_flow_sends_one_digest_per_recipient_and_never_twice(office: Path, smtp: SmtpSink) -> None:
-    from flows.reminders import deadline_reminders
+    from gongkai.flows.reminders import deadline_reminders
 
     summary: dict[str, Any] = deadline_reminders(as_of=AS_OF)
     assert summary["due"] > 0 and summary["sent"] == summary["due"] and summary["failed"] == 0
@@ -91,6 +91,7 @@ def test_flow_sends_one_digest_per_recipient_and_never_twice(office: Path, smtp:
 def test_flow_has_a_fixed_number_of_task_runs_and_an_artifact(office: Path, smtp: SmtpSink) -> None:
     import asyncio
 
+    from gongkai.flows.reminders import deadline_reminders
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
         ArtifactFilter,
@@ -98,8 +99,6 @@ def test_flow_has_a_fixed_number_of_task_runs_and_an_artifact(office: Path, smtp
         FlowRunFilter,
         FlowRunFilterId,
     )
-
-    from flows.reminders import deadline_reminders
 
     state = deadline_reminders(as_of=AS_OF, return_state=True)
     flow_run_id = state.state_details.flow_run_id
@@ -122,7 +121,7 @@ def test_flow_has_a_fixed_number_of_task_runs_and_an_artifact(office: Path, smtp
 
 
 def test_scheduled_run_skips_a_day_already_done(office: Path, smtp: SmtpSink) -> None:
-    from flows.reminders import deadline_reminders
+    from gongkai.flows.reminders import deadline_reminders
 
     first = deadline_reminders(as_of=AS_OF, scheduled=True)
     assert first["sent"] > 0
@@ -132,7 +131,7 @@ def test_scheduled_run_skips_a_day_already_done(office: Path, smtp: SmtpSink) ->
 
 
 def test_run_command_prints_the_summary_as_json(office: Path, smtp: SmtpSink) -> None:
-    from gongkai.cli import main
+    from gongkai.cli.main import main
 
     result = CliRunner().invoke(main, ["run", "reminders", "--as-of", AS_OF.isoformat(), "--json"])
     assert result.exit_code == 0, result.output
@@ -143,7 +142,7 @@ def test_run_command_prints_the_summary_as_json(office: Path, smtp: SmtpSink) ->
 
 
 def test_smtp_down_run_exits_1_and_keeps_reminders_queued(office: Path, smtp: SmtpSink) -> None:
-    from gongkai.cli import main
+    from gongkai.cli.main import main
 
     smtp.stop()
     result = CliRunner().invoke(main, ["run", "reminders", "--as-of", AS_OF.isoformat(), "--json"])
@@ -160,7 +159,7 @@ def _simulate_killed_send(claimed_minutes_ago: float) -> int:
     """One delivered reminder put back as a killed run leaves it: claimed ('sending'), never marked."""
     from datetime import UTC, datetime, timedelta
 
-    from gongkai.models import ReminderOutbox, ScheduleProgress
+    from gongkai.store.models import ReminderOutbox, ScheduleProgress
 
     engine = open_database()
     try:
@@ -187,7 +186,7 @@ def _simulate_killed_send(claimed_minutes_ago: float) -> int:
 def test_interrupted_send_keeps_the_day_open_until_it_is_delivered(office: Path, smtp: SmtpSink) -> None:
     """Issue 10 #2: a re-run inside the lease reports the interrupted reminder, exits 1 and does not mark the
     day done; once the lease has run out the next run delivers it, labelled 可能重复, and then the day is done."""
-    from gongkai.cli import main
+    from gongkai.cli.main import main
 
     first = CliRunner().invoke(main, ["run", "reminders", "--as-of", AS_OF.isoformat(), "--json"])
     assert first.exit_code == 0, first.output
@@ -218,7 +217,7 @@ def test_interrupted_send_keeps_the_day_open_until_it_is_delivered(office: Path,
 def _simulate_lease_expiry(row_id: int) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from gongkai.models import ReminderOutbox
+    from gongkai.store.models import ReminderOutbox
 
     engine = open_database()
     try:
@@ -237,11 +236,12 @@ def test_a_future_business_date_is_refused_before_anything_runs(office: Path, sm
     flows refuse it too (a run started from the Prefect UI)."""
     from datetime import timedelta
 
-    from flows.catalogue import catalogue_update
-    from flows.reminders import deadline_reminders
-    from flows.review import content_review
-    from gongkai.cli import main
-    from gongkai.clockseam import FutureBusinessDate, office_today
+    from gongkai.flows.catalogue import catalogue_update
+    from gongkai.flows.reminders import deadline_reminders
+    from gongkai.flows.review import content_review
+
+    from gongkai.cli.main import main
+    from gongkai.core.clockseam import FutureBusinessDate, office_today
 
     tomorrow = office_today("Asia/Shanghai") + timedelta(days=1)
     runs_before = _count("SELECT count(*) FROM reminder_run")
@@ -277,8 +277,8 @@ def test_recording_commands_refuse_a_future_as_of(office: Path) -> None:
     """Registering or recording with a future business date is refused (exit 2); looking ahead is allowed."""
     from datetime import timedelta
 
-    from gongkai.cli import main
-    from gongkai.clockseam import office_today
+    from gongkai.cli.main import main
+    from gongkai.core.clockseam import office_today
 
     tomorrow = (office_today("Asia/Shanghai") + timedelta(days=1)).isoformat()
     apps = _count("SELECT count(*) FROM application")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gongkai.cli import main
+from gongkai.cli.main import main
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -24,7 +24,7 @@ def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_readiness_tells_the_administrator_what_is_missing(office: Path) -> None:
-    from flows.report import annual_report_readiness
+    from gongkai.flows.report import annual_report_readiness
 
     state = annual_report_readiness(as_of=date(2026, 1, 2))
     assert state["year"] == 2025 and not state["final"]
@@ -44,10 +44,9 @@ def test_readiness_tells_the_administrator_what_is_missing(office: Path) -> None
 
 
 def test_annual_report_flow_writes_every_format_lists_them_and_notifies(office: Path) -> None:
+    from gongkai.flows.report import annual_report
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
-
-    from flows.report import annual_report
 
     for key, value in (("行政许可", "12"), ("行政处罚", "3"), ("行政强制", "0"), ("行政事业性收费", "0.35")):
         r = CliRunner().invoke(
@@ -89,7 +88,7 @@ def test_annual_report_flow_writes_every_format_lists_them_and_notifies(office: 
 
 
 def test_report_notice_names_the_folder_and_ends_each_sentence_once() -> None:
-    from flows.report import report_notice_text
+    from gongkai.flows.report import report_notice_text
 
     summary = {
         "version": 3,

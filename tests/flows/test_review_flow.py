@@ -15,8 +15,8 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from gongkai.cli import main
-from gongkai.db import open_database
+from gongkai.cli.main import main
+from gongkai.store.db import open_database
 from tests.flows.test_reminders_flow import _config
 from tests.servers import SmtpSink
 
@@ -29,7 +29,7 @@ ID18 = re.compile(r"\d{17}[\dXx]")
 @pytest.fixture
 def office(tmp_path: Path, smtp: SmtpSink, monkeypatch: pytest.MonkeyPatch) -> Path:
     _config(tmp_path, smtp, monkeypatch)
-    monkeypatch.setenv("GONGKAI_DATABASE_URL", f"sqlite:///{tmp_path}/gongkai.db")
+    monkeypatch.setenv("GONGKAI_DATABASE_URL", f"sqlite:///{tmp_path}/gongkai.store.db")
     result = CliRunner().invoke(main, ["demo", "--as-of", DEMO_DAY.isoformat()])
     assert result.exit_code == 0, result.output
     return tmp_path
@@ -55,7 +55,7 @@ def _no_personal_numbers(smtp: SmtpSink) -> None:
 
 
 def test_weekly_run_opens_tasks_notifies_owners_and_keeps_numbers_out(office: Path, smtp: SmtpSink) -> None:
-    from flows.review import content_review
+    from gongkai.flows.review import content_review
 
     first = content_review(as_of=MONDAY)
     assert first["found"] == first["new"] == first["open"] > 0
@@ -81,6 +81,7 @@ def test_weekly_run_opens_tasks_notifies_owners_and_keeps_numbers_out(office: Pa
 
 
 def test_artifact_and_two_task_runs(office: Path, smtp: SmtpSink) -> None:
+    from gongkai.flows.review import content_review
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
         ArtifactFilter,
@@ -88,8 +89,6 @@ def test_artifact_and_two_task_runs(office: Path, smtp: SmtpSink) -> None:
         FlowRunFilter,
         FlowRunFilterId,
     )
-
-    from flows.review import content_review
 
     state = content_review(as_of=MONDAY, return_state=True)
     flow_run_id = state.state_details.flow_run_id
@@ -115,8 +114,8 @@ def test_artifact_and_two_task_runs(office: Path, smtp: SmtpSink) -> None:
 
 
 def test_recorded_task_is_not_raised_again_and_undone_one_escalates(office: Path, smtp: SmtpSink) -> None:
-    from flows.reminders import deadline_reminders
-    from flows.review import content_review
+    from gongkai.flows.reminders import deadline_reminders
+    from gongkai.flows.review import content_review
 
     content_review(as_of=MONDAY)
     tasks = {r.kind: r for r in _rows("SELECT id, kind, due_on, item_id FROM review_task ORDER BY id")}

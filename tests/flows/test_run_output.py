@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gongkai.cli import main
+from gongkai.cli.main import main
 
 REPO = Path(__file__).resolve().parents[2]
 AS_OF = "2026-11-27"

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from gongkai.db import open_database, session_scope
-from gongkai.settings import Settings, load_settings
+from gongkai.core.settings import Settings, load_settings
+from gongkai.store.db import open_database, session_scope
 from tests.flows.test_reminders_flow import AS_OF, office  # noqa: F401 - the fixture
 from tests.servers import SmtpSink
 
@@ -25,7 +25,7 @@ def at(hour: int, minute: int, second: int = 0) -> datetime:
 
 def _only_reminders_open() -> None:
     """Every other scheduled process is done far ahead: the test looks at the reminders alone."""
-    from gongkai.schedule import PROCESSES, record_completed
+    from gongkai.store.schedule import PROCESSES, record_completed
 
     engine = open_database()
     try:
@@ -38,7 +38,7 @@ def _only_reminders_open() -> None:
 
 
 def _kill_one_send(claimed_at: datetime) -> int:
-    from gongkai.models import ReminderOutbox, ScheduleProgress
+    from gongkai.store.models import ReminderOutbox, ScheduleProgress
 
     engine = open_database()
     try:
@@ -61,8 +61,8 @@ def _cfg() -> Settings:
 
 @pytest.mark.usefixtures("office")
 def test_a_send_killed_at_0831_is_retried_when_its_lease_runs_out(smtp: SmtpSink) -> None:
-    from flows.reminders import deadline_reminders
-    from flows.serve import RetryState, retries_due
+    from gongkai.flows.reminders import deadline_reminders
+    from gongkai.flows.serve import RetryState, retries_due
 
     assert deadline_reminders(as_of=AS_OF)["done"] is True
     _only_reminders_open()
@@ -86,7 +86,7 @@ def test_a_send_killed_at_0831_is_retried_when_its_lease_runs_out(smtp: SmtpSink
 
 @pytest.mark.usefixtures("office")
 def test_a_period_whose_run_crashed_before_recording_is_rerun_a_few_times(smtp: SmtpSink) -> None:
-    from flows.serve import MAX_RERUNS, RetryState, retries_due
+    from gongkai.flows.serve import MAX_RERUNS, RetryState, retries_due
 
     _only_reminders_open()  # the reminders of AS_OF never ran: nothing owed, nothing recorded
     cfg, state = _cfg(), dict[str, RetryState]()
@@ -102,9 +102,10 @@ def test_a_period_whose_run_crashed_before_recording_is_rerun_a_few_times(smtp: 
 def test_each_interrupted_send_is_taken_up_when_its_own_lease_runs_out(smtp: SmtpSink) -> None:
     """Two runs killed two minutes apart (08:31 and 08:33): the retry for the first at 08:41 cannot take up the
     second (still leased); the second is taken up at 08:43, not five minutes later."""
-    from flows.reminders import deadline_reminders
-    from flows.serve import RetryState, retries_due
-    from gongkai.models import ReminderOutbox
+    from gongkai.flows.reminders import deadline_reminders
+    from gongkai.flows.serve import RetryState, retries_due
+
+    from gongkai.store.models import ReminderOutbox
 
     assert deadline_reminders(as_of=AS_OF)["done"] is True
     _only_reminders_open()

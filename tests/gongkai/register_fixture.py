@@ -7,7 +7,7 @@ to the kind of fault). ``build_register(bad=False)`` is the same register withou
 rows); ``as_of=`` gives the register as it looked on an earlier day (later rows and events left
 out), for re-import tests. Writers give CSV (any encoding) and XLSX.
 
-Every good row is checked here with :func:`gongkai.deadlines.compute_clock`, so a failing import test
+Every good row is checked here with :func:`gongkai.register.deadlines.compute_clock`, so a failing import test
 points at the importer, not at the fixture.
 """
 
@@ -21,10 +21,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Final
 
-from gongkai.codes import OUTCOMES
-from gongkai.deadlines import Event, compute_clock
-from gongkai.importer import COLUMNS, EVENT_COLUMNS
-from gongkai.workcal import WorkCalendar
+from gongkai.core.codes import OUTCOMES
+from gongkai.register.deadlines import Event, compute_clock
+from gongkai.register.importer import COLUMNS, EVENT_COLUMNS
+from gongkai.register.workcal import WorkCalendar
 
 SEED: Final = 20250124
 AS_OF: Final = date(2026, 1, 16)
@@ -396,7 +396,7 @@ def _snapshot(row: dict[str, object], as_of: date) -> dict[str, object] | None:
 
 def row_events(row: dict[str, object]) -> list[Event]:
     """The events a (good) row carries, as the importer should read them."""
-    from gongkai.codes import find_outcome
+    from gongkai.core.codes import find_outcome
 
     dates = {col: row[col] for col, _k in EVENT_COLUMNS if isinstance(row[col], date)}
     outcome = find_outcome(str(row["outcome"])) if row["outcome"] else None

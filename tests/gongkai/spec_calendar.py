@@ -2,7 +2,7 @@
 
 The days off and make-up working days below are typed in by hand from the tables of
 ``ogi-rules.md`` section 2.2 (State Council notices of 2024-11-12 and 2025-11-04). They are
-deliberately NOT taken from python-holidays or from ``gongkai.workcal``, so that the tests compare
+deliberately NOT taken from python-holidays or from ``gongkai.register.workcal``, so that the tests compare
 the code under test against the specification rather than against its own data source.
 
 The counters are naive day-by-day loops (the code under test uses a bisect index).

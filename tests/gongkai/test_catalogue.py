@@ -1,4 +1,4 @@
-"""The disclosure catalogue and guide (gongkai.catalogue): diff, completeness checks, every output format.
+"""The disclosure catalogue and guide (gongkai.catalogue.documents): diff, completeness checks, every output format.
 
 - The quarter-to-quarter diff on a scripted sequence (add, change title, repeal, withdraw, re-add).
 - Every completeness check: one case that raises it and one that does not.
@@ -24,10 +24,10 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from gongkai import catalogue as cat
-from gongkai.catalogue import CatalogueEntry, Finding
-from gongkai.db import open_database, session_scope
-from gongkai.workcal import WorkCalendar
+from gongkai.catalogue import documents as cat
+from gongkai.catalogue.documents import CatalogueEntry, Finding
+from gongkai.register.workcal import WorkCalendar
+from gongkai.store.db import open_database, session_scope
 
 CHROMIUM = Path("/usr/bin/chromium")
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
@@ -321,7 +321,7 @@ def test_markdown_catalogue_escapes_cells() -> None:
 
 
 def test_catalogue_artifact_escapes_what_it_quotes(tmp_path: Path) -> None:
-    from gongkai.catalogue_build import CatalogueUpdate, summary_markdown
+    from gongkai.catalogue.build import CatalogueUpdate, summary_markdown
 
     update = CatalogueUpdate(
         "2025-Q3", date(2025, 10, 1), 2, cat.Diff(added=("A_1*",)),
@@ -523,7 +523,7 @@ def _ensure_0005(engine: sa.Engine) -> None:
 
 
 def _insert_item(conn: sa.Connection, item_id: int, index_no: str, **kw: Any) -> None:
-    from gongkai.models import ProactiveItem
+    from gongkai.store.models import ProactiveItem
 
     table = ProactiveItem.__table__  # type: ignore[attr-defined]
     values = {"id": item_id, "index_no": index_no, "title": f"标题{index_no}", "summary": "概述",
@@ -635,10 +635,10 @@ class _CategoryRows(HTMLParser):
 
 
 def test_guide_describes_every_category(sqlite_url: str, tmp_path: Path) -> None:
-    from gongkai import register
-    from gongkai.catalogue_build import update_catalogue
-    from gongkai.items import ART20_CATEGORIES
-    from gongkai.settings import load_settings
+    from gongkai.catalogue.build import update_catalogue
+    from gongkai.catalogue.items import ART20_CATEGORIES
+    from gongkai.core.settings import load_settings
+    from gongkai.register import repository as register
 
     shipped = (Path(__file__).resolve().parents[2] / "config" / "gongkai.toml").read_text(encoding="utf-8")
     config = tmp_path / "gongkai.toml"

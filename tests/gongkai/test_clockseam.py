@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from gongkai.clockseam import office_today
+from gongkai.core.clockseam import office_today
 
 
 @pytest.mark.parametrize(
@@ -35,7 +35,7 @@ def test_naive_now_is_refused() -> None:
 def test_same_business_date_whatever_the_server_zone(server_tz: str) -> None:
     code = (
         "from datetime import datetime, UTC\n"
-        "from gongkai.clockseam import office_today\n"
+        "from gongkai.core.clockseam import office_today\n"
         "for s in ('2026-12-31T15:59:59', '2026-12-31T16:00:00'):\n"
         "    now = datetime.fromisoformat(s).replace(tzinfo=UTC)\n"
         "    print(office_today('Asia/Shanghai', now=now), end=' ')\n"

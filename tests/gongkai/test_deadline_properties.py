@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from spec_calendar import OutsideSpec, naive_add, spec_is_workday
 
-from gongkai.deadlines import Clock, Event, compute_clock, make_event, sort_events
-from gongkai.errors import EventError
-from gongkai.workcal import WorkCalendar
+from gongkai.core.errors import EventError
+from gongkai.register.deadlines import Clock, Event, compute_clock, make_event, sort_events
+from gongkai.register.workcal import WorkCalendar
 
 SETTINGS = settings(
     max_examples=200,

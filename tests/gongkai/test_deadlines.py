@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 from spec_calendar import naive_add, naive_between, naive_safe_add, spec_is_workday
 
-from gongkai.deadlines import Clock, Event, compute_clock, make_event, parse_event_spec
-from gongkai.errors import EventError, InputError
-from gongkai.workcal import WorkCalendar
+from gongkai.core.errors import EventError, InputError
+from gongkai.register.deadlines import Clock, Event, compute_clock, make_event, parse_event_spec
+from gongkai.register.workcal import WorkCalendar
 
 FAR = date(2026, 12, 31)  # an as_of after every event of the 2025 cases
 
@@ -533,7 +533,7 @@ def test_second_extension_is_rejected() -> None:
 
 @pytest.mark.parametrize("bad", ["extension_approved:2025-03-10:0", "extension_approved:2025-03-10:21"])
 def test_extension_length_bounds(bad: str) -> None:
-    from gongkai.errors import InputError
+    from gongkai.core.errors import InputError
 
     with pytest.raises(InputError):
         parse_event_spec(bad)
@@ -664,7 +664,7 @@ def test_reject_future() -> None:
 
 
 def test_event_error_is_input_error_and_message_in_chinese() -> None:
-    from gongkai.errors import InputError
+    from gongkai.core.errors import InputError
 
     with pytest.raises(InputError) as err:
         clock("2025-03-03", "replied:2025-03-01")
@@ -768,7 +768,7 @@ def test_provisional_when_extension_limit_reaches_2027() -> None:
 
 
 def test_provisional_clears_when_2027_is_imported() -> None:
-    from gongkai.workcal import validate_year_entries
+    from gongkai.register.workcal import validate_year_entries
 
     # A hypothetical 2027 schedule (only for the test): New Year off, no make-up days.
     cal = WorkCalendar({2027: validate_year_entries(2027, [(D("2027-01-01"), "off", "元旦")])})

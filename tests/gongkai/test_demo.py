@@ -1,4 +1,4 @@
-"""The demo office (gongkai.demo): every state and outcome, fictional but well-formed personal data,
+"""The demo office (gongkai.demo.office): every state and outcome, fictional but well-formed personal data,
 determinism, refusal to mix with real data, the year end with an unannounced next year, and speed.
 
 Each test loads the demo into a fresh database (SQLite, and PostgreSQL when configured).
@@ -19,13 +19,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from gongkai.codes import APPLICANT_TYPES, CHANNELS, OPEN_STATES, OUTCOMES
-from gongkai.db import open_database, session_scope
-from gongkai.deadlines import Clock, Event
-from gongkai.demo import DEMO_SOURCE, DemoSummary, demo_is_loaded, load_demo
-from gongkai.errors import InputError
-from gongkai.models import Appeal, Application, ProactiveItem
-from gongkai.register import (
+from gongkai.core.codes import APPLICANT_TYPES, CHANNELS, OPEN_STATES, OUTCOMES
+from gongkai.core.errors import InputError
+from gongkai.demo.office import DEMO_SOURCE, DemoSummary, demo_is_loaded, load_demo
+from gongkai.register.deadlines import Clock, Event
+from gongkai.register.repository import (
     NewApplication,
     add_application,
     clock_of,
@@ -33,6 +31,8 @@ from gongkai.register import (
     load_calendar,
     sync_staff,
 )
+from gongkai.store.db import open_database, session_scope
+from gongkai.store.models import Appeal, Application, ProactiveItem
 
 AS_OF = date(2026, 11, 20)  # a Friday
 YEAR_END = date(2026, 12, 20)  # a Sunday; the 2027 holiday schedule is not announced
@@ -186,7 +186,7 @@ def test_every_outcome_row_and_way_of_closing(loaded: tuple[Engine, DemoSummary]
 
 
 def _check_digit(body17: str) -> str:
-    """ISO 7064 MOD 11-2, written out independently of gongkai.demo."""
+    """ISO 7064 MOD 11-2, written out independently of gongkai.demo.office."""
     total = 0
     for ch in body17:
         total = ((total + int(ch)) * 2) % 11
@@ -290,7 +290,7 @@ def test_catalogue_items(loaded: tuple[Engine, DemoSummary]) -> None:
     assert all(i.generated_on <= i.published_on <= AS_OF for i in items if i.published_on)
 
     # What the weekly content review is shown finding in the demo.
-    from gongkai.pii import find_pii
+    from gongkai.review.pii import find_pii
 
     withheld = [i for i in items if i.attribute == "not_public"]
     assert len(withheld) == 1 and withheld[0].attribute_reason and withheld[0].published_on is None
@@ -364,8 +364,8 @@ def _snapshot(engine: Engine) -> dict[str, Any]:
 
 def test_same_as_of_and_seed_give_the_same_year(loaded: tuple[Engine, DemoSummary], tmp_path: Path) -> None:
     engine, summary = loaded
-    again = _open(f"sqlite:///{tmp_path}/again/gongkai.db")
-    other = _open(f"sqlite:///{tmp_path}/other/gongkai.db")
+    again = _open(f"sqlite:///{tmp_path}/again/gongkai.store.db")
+    other = _open(f"sqlite:///{tmp_path}/other/gongkai.store.db")
     try:
         assert _load(again) == summary
         assert _snapshot(again) == _snapshot(engine)

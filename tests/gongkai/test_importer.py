@@ -34,13 +34,13 @@ from register_fixture import (
 )
 from sqlalchemy.engine import Engine
 
-from gongkai.codes import OUTCOMES
-from gongkai.db import open_database, session_scope
-from gongkai.errors import ImportRejected, InputError
-from gongkai.importer import ImportResult, import_register, read_rows, resident_id_problem
-from gongkai.models import Application, ApplicationEvent
-from gongkai.register import sync_staff
-from gongkai.workcal import WorkCalendar
+from gongkai.core.codes import OUTCOMES
+from gongkai.core.errors import ImportRejected, InputError
+from gongkai.register.importer import ImportResult, import_register, read_rows, resident_id_problem
+from gongkai.register.repository import sync_staff
+from gongkai.register.workcal import WorkCalendar
+from gongkai.store.db import open_database, session_scope
+from gongkai.store.models import Application, ApplicationEvent
 
 CALENDAR = WorkCalendar()
 APP = Application.__table__  # type: ignore[attr-defined]
@@ -668,8 +668,8 @@ def test_resident_id_check_digit(value: str, ok: bool) -> None:
 
 
 def test_field_limits_are_those_of_request_add(sqlite_engine: Engine, tmp_path: Path) -> None:
-    """One limit per field (gongkai.models.APPLICATION_TEXT_LIMITS), the same in the import as in request add."""
-    from gongkai.models import APPLICATION_TEXT_LIMITS
+    """One limit per field (gongkai.store.models.APPLICATION_TEXT_LIMITS), the same in the import as in request add."""
+    from gongkai.store.models import APPLICATION_TEXT_LIMITS
 
     header = ["编号", "收到日期", "申请人类型", "申请人", "联系方式", "申请内容"]
     content_limit = APPLICATION_TEXT_LIMITS["content"][1]
@@ -691,7 +691,7 @@ def test_field_limits_are_those_of_request_add(sqlite_engine: Engine, tmp_path: 
 
 
 def test_a_huge_csv_cell_names_file_row_and_column_in_chinese(tmp_path: Path) -> None:
-    from gongkai.tablefile import MAX_CELL_CHARS
+    from gongkai.files.tablefile import MAX_CELL_CHARS
 
     path = _csv(
         tmp_path / "big-cell.csv", MINIMAL + 'X-2,2025-03-03,自然人,示例,"' + "内" * 5_000_000 + '"\r\n'
@@ -707,7 +707,7 @@ def test_a_huge_csv_cell_names_file_row_and_column_in_chinese(tmp_path: Path) ->
 
 
 def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path: Path) -> None:
-    from gongkai.tablefile import MAX_FILE_BYTES
+    from gongkai.files.tablefile import MAX_FILE_BYTES
 
     path = tmp_path / "huge.csv"
     with path.open("wb") as fh:
@@ -719,7 +719,7 @@ def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path: Path) ->
 
 
 def test_more_data_rows_than_the_limit_are_refused(tmp_path: Path) -> None:
-    from gongkai.tablefile import MAX_DATA_ROWS
+    from gongkai.files.tablefile import MAX_DATA_ROWS
 
     header = MINIMAL.split("\r\n")[0] + "\r\n"
     body = "".join(f"X-{i},2025-03-03,自然人,示例,申请公开示例\r\n" for i in range(MAX_DATA_ROWS))
@@ -768,7 +768,7 @@ def _xlsx_with_styled_empty_rows(path: Path, data_rows: int, empty_rows: int) ->
 
 
 def test_an_xlsx_with_a_million_styled_empty_rows_is_refused_without_reading_them(tmp_path: Path) -> None:
-    from gongkai.tablefile import MAX_DATA_ROWS
+    from gongkai.files.tablefile import MAX_DATA_ROWS
 
     path = _xlsx_with_styled_empty_rows(tmp_path / "styled.xlsx", 2, 1_000_000)
     with pytest.raises(InputError) as info:

@@ -18,13 +18,13 @@ import sqlalchemy as sa
 from click.testing import CliRunner, Result
 from sqlalchemy.engine import Engine
 
-from gongkai import items
-from gongkai.cli import main
-from gongkai.db import open_database, session_scope
-from gongkai.errors import ConfigError, ImportRejected, InputError
-from gongkai.models import ItemChange, ItemReview, ProactiveItem
-from gongkai.register import load_calendar, sync_staff
-from gongkai.settings import load_settings
+from gongkai.catalogue import items
+from gongkai.cli.main import main
+from gongkai.core.errors import ConfigError, ImportRejected, InputError
+from gongkai.core.settings import load_settings
+from gongkai.register.repository import load_calendar, sync_staff
+from gongkai.store.db import open_database, session_scope
+from gongkai.store.models import ItemChange, ItemReview, ProactiveItem
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "config" / "gongkai.toml"
@@ -234,7 +234,9 @@ def test_csv_utf8_gb18030_and_xlsx_give_the_same_items(engine: Engine, db_url: s
         ("xlsx", _xlsx(tmp_path / "c.xlsx", GOOD)),
     ):
         other = (
-            open_database(db_url.replace("gongkai.db", f"{name}.db")) if db_url.startswith("sqlite") else None
+            open_database(db_url.replace("gongkai.store.db", f"{name}.db"))
+            if db_url.startswith("sqlite")
+            else None
         )
         if other is None:
             # PostgreSQL: the same database, re-import must find every item unchanged.
@@ -350,7 +352,7 @@ def test_review_and_change_recorded_and_logs_are_append_only(engine: Engine, tmp
 
 
 def test_publication_due_follows_the_reminder_reading() -> None:
-    from gongkai.workcal import WorkCalendar
+    from gongkai.register.workcal import WorkCalendar
 
     cal = WorkCalendar()
     item = ProactiveItem(index_no="x", title="t", generated_on=date(2026, 3, 2), category="统计信息")

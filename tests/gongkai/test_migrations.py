@@ -19,8 +19,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-import gongkai.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from gongkai.db import HEAD, DatabaseError, current_revision, make_engine, open_database, upgrade
+import gongkai.store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from gongkai.store.db import HEAD, DatabaseError, current_revision, make_engine, open_database, upgrade
 
 TABLES_0001 = {
     "staff",
@@ -224,7 +224,7 @@ def test_foreign_keys_are_enforced(engine: Engine) -> None:
 
 def test_sqlite_file_is_private_and_in_wal_mode(tmp_path: Path) -> None:
     folder = tmp_path / "new" / "var"
-    path = folder / "gongkai.db"
+    path = folder / "gongkai.store.db"
     eng = open_database(f"sqlite:///{path}")
     try:
         with eng.begin() as conn:
@@ -235,14 +235,14 @@ def test_sqlite_file_is_private_and_in_wal_mode(tmp_path: Path) -> None:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700
         # SQLite's side files take the database file's mode.
-        for side in folder.glob("gongkai.db-*"):
+        for side in folder.glob("gongkai.store.db-*"):
             assert stat.S_IMODE(side.stat().st_mode) == 0o600, side.name
     finally:
         eng.dispose()
 
 
 def test_sqlite_existing_file_is_made_private(tmp_path: Path) -> None:
-    path = tmp_path / "gongkai.db"
+    path = tmp_path / "gongkai.store.db"
     path.touch(mode=0o644)
     path.chmod(0o644)
     eng = open_database(f"sqlite:///{path}")

@@ -21,10 +21,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from gongkai.db import open_database, session_scope
-from gongkai.errors import ConfigError
-from gongkai.notifier import Notifier, RedactingFilter, redact, resolve_target
-from gongkai.outbox import (
+from gongkai.core.errors import ConfigError
+from gongkai.core.settings import Settings, load_settings
+from gongkai.files.render import TEMPLATES_ENV, render
+from gongkai.notify.channels import Notifier, RedactingFilter, redact, resolve_target
+from gongkai.notify.outbox import (
     OUTBOX,
     DeliveryCounts,
     FaultPoint,
@@ -33,9 +34,8 @@ from gongkai.outbox import (
     deliver,
     write_outbox,
 )
-from gongkai.reminders import PlannedReminder
-from gongkai.render import TEMPLATES_ENV, render
-from gongkai.settings import Settings, load_settings
+from gongkai.reminders.plan import PlannedReminder
+from gongkai.store.db import open_database, session_scope
 from tests.servers import HookServer, SmtpSink, free_port
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -742,7 +742,7 @@ def test_console_channel_for_demos(engine: Engine, office: Settings, smtp: SmtpS
 def test_digest_footer_only_when_applications_are_concerned(tmp_path: Path) -> None:
     from types import SimpleNamespace
 
-    from gongkai.outbox import render_digest
+    from gongkai.notify.outbox import render_digest
 
     settings = make_settings(tmp_path, fallback=False)
 
@@ -773,7 +773,7 @@ def _row(key: str, kind: str, *, deadline: date | None = None, urgency: int = 1)
 
 def test_overdue_is_the_date_not_the_urgency(tmp_path: Path) -> None:
     """An urgent review task due tomorrow is planned with urgency 0 (it sorts first) but it is not late."""
-    from gongkai.outbox import render_digest
+    from gongkai.notify.outbox import render_digest
 
     settings = make_settings(tmp_path, fallback=False)
     today = date(2026, 11, 23)
@@ -790,7 +790,7 @@ def test_overdue_is_the_date_not_the_urgency(tmp_path: Path) -> None:
     assert text.count("（已逾期）") == 1 and html.count("（已逾期）") == 1
     assert "其中 1 项已逾期" in text
     # An office's own templates read the same answer from the digest lines and the context.
-    from gongkai.outbox import _digest_items
+    from gongkai.notify.outbox import _digest_items
 
     overdue = {i.kind: i.overdue for i in _digest_items([urgent, late, theirs], today)}
     assert overdue == {"review": False, "review_overdue": True, "correction_expired": False}
@@ -809,7 +809,7 @@ def test_overdue_is_the_date_not_the_urgency(tmp_path: Path) -> None:
     ],
 )
 def test_digest_subject_names_what_it_is_about(tmp_path: Path, kinds: list[str], topic: str) -> None:
-    from gongkai.outbox import render_digest
+    from gongkai.notify.outbox import render_digest
 
     settings = make_settings(tmp_path, fallback=False)
     rows = [_row(f"{kind}:{n}", kind) for n, kind in enumerate(kinds)]

@@ -1,8 +1,8 @@
-"""The personal-data scanner (gongkai.pii): resident ID numbers and mobile numbers in text meant for
+"""The personal-data scanner (gongkai.review.pii): resident ID numbers and mobile numbers in text meant for
 publication.
 
 Every number here is fictional: ID numbers use the region code 990101 (no such region) with their check
-character computed by ``gongkai.idnumber.id_check_digit``; mobile numbers are made-up 11-digit strings.
+character computed by ``gongkai.core.idnumber.id_check_digit``; mobile numbers are made-up 11-digit strings.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gongkai.idnumber import id_check_digit
-from gongkai.pii import KIND_LABELS, PiiMatch, describe, find_pii, fingerprint, is_resident_id
+from gongkai.core.idnumber import id_check_digit
+from gongkai.review.pii import KIND_LABELS, PiiMatch, describe, find_pii, fingerprint, is_resident_id
 
 TODAY = date(2025, 3, 3)
 REGION = "990101"

@@ -1,4 +1,4 @@
-"""The request register (gongkai.register) on a real database, both backends.
+"""The request register (gongkai.register.repository) on a real database, both backends.
 
 Expected dates come from ogi-rules.md section 7 (example A and its continuation) or, for the
 calendar import, from a fresh :func:`compute_clock` with the new calendar (the oracle).
@@ -15,18 +15,18 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from gongkai import register
-from gongkai.db import open_database, session_scope
-from gongkai.deadlines import Event, compute_clock, make_event
-from gongkai.errors import EventError, InputError, NotFound
-from gongkai.models import (
+from gongkai.core.errors import EventError, InputError, NotFound
+from gongkai.register import repository as register
+from gongkai.register.deadlines import Event, compute_clock, make_event
+from gongkai.register.workcal import WorkCalendar, YearSchedule, validate_year_entries
+from gongkai.store.db import open_database, session_scope
+from gongkai.store.models import (
     Application,
     CalendarDay,
     CalendarLog,
     CalendarYear,
     DeadlineChange,
 )
-from gongkai.workcal import WorkCalendar, YearSchedule, validate_year_entries
 
 STAFF = [
     ("wang", "王丽", ["handler", "administrator"]),

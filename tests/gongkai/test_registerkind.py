@@ -14,11 +14,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from gongkai import register
-from gongkai.db import open_database, session_scope
-from gongkai.demo import load_demo
-from gongkai.registerkind import DEMO, LIVE, RegisterKindError, ensure_register_kind, register_kind
-from gongkai.settings import Settings, load_settings
+from gongkai.core.settings import Settings, load_settings
+from gongkai.demo.office import load_demo
+from gongkai.register import repository as register
+from gongkai.store.db import open_database, session_scope
+from gongkai.store.registerkind import DEMO, LIVE, RegisterKindError, ensure_register_kind, register_kind
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -1,4 +1,4 @@
-"""Which reminders are due on a business date (gongkai.reminders), on real databases.
+"""Which reminders are due on a business date (gongkai.reminders.plan), on real databases.
 
 Applications are registered through the register (so their cached clocks are the real ones); the
 expected dates are worked out from the 2025 State Council schedule (no holiday in March 2025; 4-6
@@ -23,14 +23,14 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from gongkai import register
-from gongkai.dates import fmt_day
-from gongkai.db import open_database, session_scope
-from gongkai.deadlines import Event, make_event
-from gongkai.models import ProactiveItem
-from gongkai.reminders import KINDS, PlannedReminder, ladder_rung, plan_reminders
-from gongkai.settings import Settings, load_settings
-from gongkai.workcal import validate_year_entries
+from gongkai.core.dates import fmt_day
+from gongkai.core.settings import Settings, load_settings
+from gongkai.register import repository as register
+from gongkai.register.deadlines import Event, make_event
+from gongkai.register.workcal import validate_year_entries
+from gongkai.reminders.plan import KINDS, PlannedReminder, ladder_rung, plan_reminders
+from gongkai.store.db import open_database, session_scope
+from gongkai.store.models import ProactiveItem
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "gongkai.toml"
 NAME, PHONE, ID_NUMBER = "张小明", "13800138000", "110101199003077777"

@@ -38,12 +38,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from test_report_render import CHART, HOSTILE, NARRATIVE, sample_data
 
-from gongkai import register
-from gongkai import report_layout as layout
-from gongkai.db import open_database, session_scope
-from gongkai.deadlines import Event, make_event
-from gongkai.errors import InputError
-from gongkai.report_chart import (
+from gongkai.core.errors import InputError
+from gongkai.register import repository as register
+from gongkai.register.deadlines import Event, make_event
+from gongkai.report import layout
+from gongkai.report.chart import (
     FONT_PACKAGE,
     OPEN_GROUP,
     OUTCOME_GROUPS,
@@ -54,10 +53,11 @@ from gongkai.report_chart import (
     monthly_outcome_chart,
     monthly_outcome_series,
 )
-from gongkai.report_docx import BODY_FONT, HEADING_FONT, build_docx
-from gongkai.report_pdf import PdfError, docx_to_pdf, find_chromium, find_soffice, html_to_pdf, pdf
-from gongkai.report_render import ReportDataError, render_report
-from gongkai.report_stats import compute_statistics
+from gongkai.report.docx import BODY_FONT, HEADING_FONT, build_docx
+from gongkai.report.pdf import PdfError, docx_to_pdf, find_chromium, find_soffice, html_to_pdf, pdf
+from gongkai.report.render import ReportDataError, render_report
+from gongkai.report.stats import compute_statistics
+from gongkai.store.db import open_database, session_scope
 
 OFFICE = "嘉祥街道办事处"
 YEAR = 2025
@@ -300,7 +300,7 @@ def test_chart_without_a_cjk_font_names_the_debian_package(monkeypatch: pytest.M
 
 def test_importing_the_output_modules_does_not_load_matplotlib() -> None:
     code = (
-        "import sys, gongkai.report_chart, gongkai.report_pdf, gongkai.report_docx; "
+        "import sys, gongkai.report.chart, gongkai.report.pdf, gongkai.report.docx; "
         "sys.exit('matplotlib' in sys.modules)"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -1,7 +1,7 @@
 """The annual report's rendering: labels against the spec, the HTML read back from a real headless Chromium,
 Markdown, the pre-2019 layout and the refusals.
 
-- The labels and spans of :mod:`gongkai.report_layout` are compared character for character with the markdown
+- The labels and spans of :mod:`gongkai.report.layout` are compared character for character with the markdown
   tables of ``docs/report-format-2021.md`` (the project's copy of the official format, typed from it, not
   generated from the code), parsed at test time.
 - The 2021 HTML is opened in ``/usr/bin/chromium --headless --dump-dom`` (the browser parses the document and
@@ -26,11 +26,11 @@ from typing import Any
 
 import pytest
 
-from gongkai import report_layout as layout
-from gongkai import report_render
-from gongkai.codes import OUTCOMES
-from gongkai.errors import InputError
-from gongkai.report_render import ReportDataError, render_report
+from gongkai.core.codes import OUTCOMES
+from gongkai.core.errors import InputError
+from gongkai.report import layout
+from gongkai.report import render as report_render
+from gongkai.report.render import ReportDataError, render_report
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "docs" / "report-format-2021.md"

@@ -1,4 +1,4 @@
-"""Annual-report statistics (gongkai.report_stats) on real databases (SQLite, and PostgreSQL when configured).
+"""Annual-report statistics (gongkai.report.stats) on real databases (SQLite, and PostgreSQL when configured).
 
 * hand-made registers whose tables are known cell by cell (carry-over across years, withdrawal in 3.6.3,
   partial disclosure only in 3.2, waiting for a correction at year end in row 4, long-running
@@ -27,14 +27,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from gongkai import register
-from gongkai.codes import APPLICANT_TYPES
-from gongkai.db import open_database, session_scope
-from gongkai.deadlines import Event, make_event
-from gongkai.demo import OFFICE_NAME, load_demo
-from gongkai.errors import ImportRejected, InputError, NotFound
-from gongkai.models import Appeal, Application, ProactiveItem, ReportReopenLog
-from gongkai.report_stats import (
+from gongkai.core.codes import APPLICANT_TYPES
+from gongkai.core.errors import ImportRejected, InputError, NotFound
+from gongkai.demo.office import OFFICE_NAME, load_demo
+from gongkai.register import repository as register
+from gongkai.register.deadlines import Event, make_event
+from gongkai.report.stats import (
     COLUMNS,
     ROW_IDS,
     Check,
@@ -56,6 +54,8 @@ from gongkai.report_stats import (
     stored_report,
     yearly_figures,
 )
+from gongkai.store.db import open_database, session_scope
+from gongkai.store.models import Appeal, Application, ProactiveItem, ReportReopenLog
 
 STAFF = [("wang", "王丽", ["handler", "administrator"]), ("li", "李强", ["handler"])]
 AS_OF = date(2026, 1, 20)

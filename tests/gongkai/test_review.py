@@ -1,4 +1,4 @@
-"""The periodic content review (gongkai.review) on real databases (SQLite and PostgreSQL via ``db_url``).
+"""The periodic content review (gongkai.review.periodic) on real databases (SQLite and PostgreSQL via ``db_url``).
 
 - Every finding kind of ``review.KINDS``: one case that raises it, one that does not.
 - Tasks synced by key: done stays done, gone is closed, a new situation opens a new task.
@@ -25,18 +25,18 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from gongkai import review
-from gongkai.db import open_database, session_scope
-from gongkai.errors import InputError
-from gongkai.idnumber import id_check_digit
-from gongkai.models import ItemReview, ProactiveItem, ReviewRecord, ReviewRun, ReviewTask
-from gongkai.pii import find_pii, fingerprint
-from gongkai.register import load_calendar, sync_staff
-from gongkai.reminders import PlannedReminder, plan_reminders
-from gongkai.report_stats import quoted_figures
-from gongkai.review import Finding, Recorded, ReviewResult
-from gongkai.settings import Settings, load_settings
-from gongkai.workcal import WorkCalendar
+from gongkai.core.errors import InputError
+from gongkai.core.idnumber import id_check_digit
+from gongkai.core.settings import Settings, load_settings
+from gongkai.register.repository import load_calendar, sync_staff
+from gongkai.register.workcal import WorkCalendar
+from gongkai.reminders.plan import PlannedReminder, plan_reminders
+from gongkai.report.stats import quoted_figures
+from gongkai.review import periodic as review
+from gongkai.review.periodic import Finding, Recorded, ReviewResult
+from gongkai.review.pii import find_pii, fingerprint
+from gongkai.store.db import open_database, session_scope
+from gongkai.store.models import ItemReview, ProactiveItem, ReviewRecord, ReviewRun, ReviewTask
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "gongkai.toml"
 _FIRST17 = "99010119900307123"
@@ -1099,7 +1099,7 @@ def test_narrative_sentence_never_quotes_a_figure_in_jian() -> None:
 
 
 def _build_catalogue(engine: Engine, settings: Settings, as_of: str, out: Path) -> Any:
-    from gongkai.catalogue_build import update_catalogue
+    from gongkai.catalogue.build import update_catalogue
 
     with session_scope(engine) as s:
         return update_catalogue(s, settings=settings, calendar=load_calendar(s), as_of=D(as_of), out_dir=out)

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from gongkai.errors import ConfigError
-from gongkai.settings import (
+from gongkai.core.errors import ConfigError
+from gongkai.core.settings import (
     ROLE_LABELS,
     Reminders,
     Schedules,
@@ -190,7 +190,7 @@ def test_calendar_missing_from_date(tmp_path: Path) -> None:
 
 def test_module_imports_nothing_heavy() -> None:
     code = (
-        "import sys, gongkai.settings; "
+        "import sys, gongkai.core.settings; "
         "heavy = [m for m in ('prefect', 'sqlalchemy', 'sqlmodel', 'apprise', 'jinja2') if m in sys.modules]; "
         "sys.exit(str(heavy) if heavy else 0)"
     )
@@ -518,13 +518,13 @@ def test_home_and_database_url_default_to_var_in_current_directory(
     monkeypatch.chdir(tmp_path)
 
     assert gongkai_home() == (tmp_path / "var").resolve()
-    assert database_url() == f"sqlite:///{(tmp_path / 'var' / 'gongkai.db').resolve().as_posix()}"
+    assert database_url() == f"sqlite:///{(tmp_path / 'var' / 'gongkai.store.db').resolve().as_posix()}"
 
 
 def test_home_and_database_url_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GONGKAI_HOME", str(tmp_path / "home"))
     assert gongkai_home() == (tmp_path / "home").resolve()
-    assert database_url().endswith("/home/gongkai.db")
+    assert database_url().endswith("/home/gongkai.store.db")
 
     monkeypatch.setenv("GONGKAI_DATABASE_URL", "postgresql+psycopg://gk:pw@db/gk")
     assert database_url() == "postgresql+psycopg://gk:pw@db/gk"
@@ -549,8 +549,8 @@ def test_home_and_database_url_from_environment(tmp_path: Path, monkeypatch: pyt
         ),
         ("postgresql://gongkai@db.example/gongkai", "postgresql://gongkai@db.example/gongkai"),
         ("postgresql://db.example:5432/gongkai", "postgresql://db.example:5432/gongkai"),
-        ("sqlite:////srv/gongkai/var/gongkai.db", "sqlite:////srv/gongkai/var/gongkai.db"),
-        ("sqlite:///C:/gongkai/var/gongkai.db", "sqlite:///C:/gongkai/var/gongkai.db"),
+        ("sqlite:////srv/gongkai/var/gongkai.store.db", "sqlite:////srv/gongkai/var/gongkai.store.db"),
+        ("sqlite:///C:/gongkai/var/gongkai.store.db", "sqlite:///C:/gongkai/var/gongkai.store.db"),
         ("not a url", "not a url"),
     ],
 )
@@ -567,7 +567,7 @@ def test_parse_notify_target() -> None:
 
 
 def test_console_target_is_accepted_and_parsed(tmp_path: Path) -> None:
-    from gongkai.settings import parse_notify_target
+    from gongkai.core.settings import parse_notify_target
 
     assert parse_notify_target("console") == ("console", "")
     assert parse_notify_target("env:GONGKAI_X") == ("env", "GONGKAI_X")
@@ -577,7 +577,7 @@ def test_console_target_is_accepted_and_parsed(tmp_path: Path) -> None:
 
 
 def test_review_defaults_and_shipped_values(tmp_path: Path) -> None:
-    from gongkai.settings import Review
+    from gongkai.core.settings import Review
 
     defaults = load_settings(write(tmp_path, MINIMAL)).review
     assert defaults == Review()

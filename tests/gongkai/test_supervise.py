@@ -1,4 +1,4 @@
-"""gongkai.supervise for real: a supervised command (with a child of its own, as ``prefect server
+"""gongkai.runtime.supervise for real: a supervised command (with a child of its own, as ``prefect server
 start`` has) never outlives the process that started the supervisor, however that process ends."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ PARENT = textwrap.dedent(
     import subprocess, sys, time
     pidfile = sys.argv[1]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gongkai.supervise", "--pidfile", pidfile, "--", sys.executable, "-c", sys.argv[2]],
+        [sys.executable, "-m", "gongkai.runtime.supervise", "--pidfile", pidfile, "--", sys.executable, "-c", sys.argv[2]],
         stdin=subprocess.PIPE,
         start_new_session=True,
     )
@@ -137,7 +137,15 @@ def test_sigkill_of_the_supervisor_itself_stops_the_command(tmp_path: Path) -> N
 
 def test_the_command_ending_ends_the_supervisor_with_its_status(tmp_path: Path) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gongkai.supervise", "--", sys.executable, "-c", "raise SystemExit(3)"],
+        [
+            sys.executable,
+            "-m",
+            "gongkai.runtime.supervise",
+            "--",
+            sys.executable,
+            "-c",
+            "raise SystemExit(3)",
+        ],
         stdin=subprocess.PIPE,  # held open: only the command's end can end the supervisor
     )
     try:

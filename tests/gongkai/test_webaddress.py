@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from gongkai import items
-from gongkai.catalogue import _safe_href
-from gongkai.errors import ConfigError
-from gongkai.settings import load_settings
-from gongkai.webaddress import web_address_problem
+from gongkai.catalogue import items
+from gongkai.catalogue.documents import _safe_href
+from gongkai.core.errors import ConfigError
+from gongkai.core.settings import load_settings
+from gongkai.core.webaddress import web_address_problem
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "config" / "gongkai.toml"

@@ -18,8 +18,8 @@ from spec_calendar import (
     spec_is_workday,
 )
 
-from gongkai.errors import InputError
-from gongkai.workcal import (
+from gongkai.core.errors import InputError
+from gongkai.register.workcal import (
     WorkCalendar,
     missing_statutory_holidays,
     schedules_from_rows,
@@ -406,7 +406,7 @@ def test_a_holiday_is_covered_by_a_day_off_in_its_window_even_on_a_weekend() -> 
 def test_every_announced_schedule_2008_2026_covers_its_statutory_holidays() -> None:
     """The window is wide enough for every real State Council schedule the seed carries (weekend
     holidays compensated on a weekday, Mid-Autumn inside the National Day block, ...)."""
-    from gongkai.workcal import SEED_ANNOUNCED_YEARS, seed_schedule
+    from gongkai.register.workcal import SEED_ANNOUNCED_YEARS, seed_schedule
 
     assert {y: missing_statutory_holidays(seed_schedule(y)) for y in SEED_ANNOUNCED_YEARS} == {
         y: [] for y in SEED_ANNOUNCED_YEARS

@@ -1,0 +1,1 @@
+"""Which reminders are due on a business date: deadlines of applications, items and review tasks."""

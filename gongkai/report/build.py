@@ -1,0 +1,244 @@
+"""Building the annual report: statistics → checks → stored version → documents.
+
+One function for the command line (``gongkai report build``) and the ``annual-report`` flow. Every
+build is stored as a new draft version (the JSON with its checks and the narrative used); the
+documents are written next to each other as ``annual-report-YYYY-vN.{json,html,md,docx,pdf}``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from gongkai.core.errors import InputError
+from gongkai.core.settings import Settings
+from gongkai.report.narrative import default_narrative, format_narrative, narrative_path, parse_narrative
+from gongkai.report.stats import (
+    Check,
+    compute_statistics,
+    previous_report_data,
+    store_report,
+)
+
+FORMATS: Final = ("json", "html", "md", "docx", "pdf")
+
+
+@dataclass
+class BuildResult:
+    """What a build produced."""
+
+    year: int
+    version: int
+    data: dict[str, Any]
+    checks: list[Check]
+    missing: list[str]
+    unfinished: list[str]
+    narrative_file: Path
+    files: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def hard_failures(self) -> list[Check]:
+        """Identities I1–I5 that do not hold (they block a final report)."""
+        return [c for c in self.checks if c.hard and not c.ok]
+
+    @property
+    def warnings(self) -> list[Check]:
+        """Identities I6–I8 that do not hold (each needs a note)."""
+        return [c for c in self.checks if not c.hard and not c.ok]
+
+
+def fee_event_counts(session: Session, year: int) -> tuple[int, int]:
+    """(fee notices sent, fees paid) in ``year``, from the register's events."""
+    from datetime import date
+
+    from gongkai.register.repository import EV
+
+    lo, hi = date(year, 1, 1), date(year, 12, 31)
+    rows = session.execute(
+        sa.select(EV.c.kind, sa.func.count())
+        .where(EV.c.kind.in_(["fee_notice_sent", "fee_paid"]), EV.c.occurred_on.between(lo, hi))
+        .group_by(EV.c.kind)
+    ).all()
+    counts = {kind: int(n) for kind, n in rows}
+    return counts.get("fee_notice_sent", 0), counts.get("fee_paid", 0)
+
+
+def load_or_draft_narrative(
+    session: Session, *, settings: Settings, home: Path, year: int, doc: dict[str, Any]
+) -> tuple[dict[str, str], Path]:
+    """The office's narrative file for ``year``; written first with data-driven defaults if absent."""
+    from gongkai.report.narrative import SECTIONS
+
+    path = narrative_path(home, year)
+    if path.exists():
+        return parse_narrative(path.read_text(encoding="utf-8")), path
+    previous: dict[str, str] | None = None
+    prev_file = narrative_path(home, year - 1)
+    if prev_file.exists():
+        previous = parse_narrative(prev_file.read_text(encoding="utf-8"))
+    from gongkai.review.periodic import narrative_sentence, year_figures
+
+    notices, paid = fee_event_counts(session, year)
+    sections = default_narrative(
+        doc,
+        office=settings.office.name,
+        previous_sections=previous,
+        fee_notices=notices,
+        fees_paid=paid,
+        review_sentence=narrative_sentence(year_figures(session, year), year),
+    )
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.write_text(format_narrative(sections), encoding="utf-8")
+    return {k: sections.get(k, "") for k in SECTIONS}, path
+
+
+def build_report(
+    session: Session,
+    *,
+    settings: Settings,
+    year: int,
+    home: Path,
+    by: str,
+    formats: Sequence[str] = ("json", "html", "md"),
+    template: str = "2021",
+    output_dir: Path | None = None,
+) -> BuildResult:
+    """Compute, check, store a new version and write the requested documents."""
+    from gongkai.report.narrative import unfinished_sections
+
+    bad = [f for f in formats if f not in FORMATS]
+    if bad:
+        raise InputError(f"报告格式“{'、'.join(bad)}”无效，应为 {'、'.join(FORMATS)} 之一。")
+    data = compute_statistics(session, year=year, office_name=settings.office.name)
+    doc = data.to_json()
+    narrative, narrative_file = load_or_draft_narrative(
+        session, settings=settings, home=home, year=year, doc=doc
+    )
+    if template == "pre2019":
+        from gongkai.report.narrative import format_narrative, with_pre2019_sections
+
+        fuller = with_pre2019_sections(narrative)
+        if fuller != narrative:  # show the office where the older layout's own sections go
+            narrative_file.write_text(format_narrative(fuller), encoding="utf-8")
+        narrative = fuller
+    _, version = store_report(session, data, narrative=narrative, by=by)
+    from gongkai.report.stats import stored_report
+
+    _, _, stored = stored_report(session, year, version)
+    from gongkai.report.stats import run_checks
+
+    checks = run_checks(stored, previous=previous_report_data(session, year - 1), narrative=narrative)
+    result = BuildResult(
+        year=year,
+        version=version,
+        data=stored,
+        checks=checks,
+        missing=list(data.missing),
+        unfinished=unfinished_sections(narrative),
+        narrative_file=narrative_file,
+    )
+    out = output_dir or home / "report" / str(year)
+    out.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stem = f"annual-report-{year}-v{version}"
+    for fmt in formats:
+        path = out / f"{stem}.{fmt}"
+        if fmt == "json":
+            path.write_text(json.dumps(stored, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        elif data.missing:
+            continue  # a blank figure must not be printed: the documents wait for the figures
+        else:
+            path.write_bytes(_document(fmt, stored, narrative, template=template, session=session, year=year))
+        result.files[fmt] = path
+    return result
+
+
+def _document(
+    fmt: str, doc: dict[str, Any], narrative: dict[str, str], *, template: str, session: Session, year: int
+) -> bytes:
+    from gongkai.report.chart import chart_data_uri, monthly_outcome_chart, monthly_outcome_series
+    from gongkai.report.render import render_report
+
+    layout: Literal["2021", "pre2019"] = "pre2019" if template == "pre2019" else "2021"
+    if fmt == "md":
+        return render_report(doc, narrative=narrative, fmt="md", template=layout).encode("utf-8")
+    # The chart is part of the report (HTML, DOCX, PDF): without a CJK font this stops with a message
+    # naming the package to install, rather than printing boxes.
+    chart_png = monthly_outcome_chart(monthly_outcome_series(session, year=year), year=year)
+    html = render_report(
+        doc, narrative=narrative, fmt="html", template=layout, chart_data_uri=chart_data_uri(chart_png)
+    )
+    if fmt == "html":
+        return html.encode("utf-8")
+    from gongkai.report.docx import build_docx
+
+    docx = build_docx(doc, narrative=narrative, chart_png=chart_png, office=str(doc["office"]), year=year)
+    if fmt == "docx":
+        return docx
+    if fmt == "pdf":
+        from gongkai.report.pdf import pdf
+
+        return pdf(html, docx)
+    raise InputError(f"报告格式“{fmt}”无效。")
+
+
+def readiness(session: Session, *, year: int, home: Path) -> dict[str, Any]:
+    """What still stands between ``year``'s report and a final version (for the January reminder)."""
+    from datetime import date
+
+    from gongkai.register.repository import APP
+    from gongkai.report.narrative import unfinished_sections
+    from gongkai.report.stats import is_year_final, yearly_figures
+
+    final = is_year_final(session, year)
+    c = APP.c
+    open_apps = int(
+        session.execute(
+            sa.select(sa.func.count()).where(
+                c.received_on.between(date(year, 1, 1), date(year, 12, 31)), c.concluded_on.is_(None)
+            )
+        ).scalar_one()
+    )
+    from gongkai.report.stats import FIGURE_KEYS
+
+    have = yearly_figures(session, year)
+    missing_figures = [label for key, label in FIGURE_KEYS.items() if key not in have] if not final else []
+    path = narrative_path(home, year)
+    sections = parse_narrative(path.read_text(encoding="utf-8")) if path.exists() else {}
+    unfinished = [] if final else unfinished_sections(sections)
+    return {
+        "year": year,
+        "final": final,
+        "open_applications": open_apps,
+        "missing_figures": missing_figures,
+        "unfinished_narrative": unfinished,
+        "narrative_file": str(path),
+    }
+
+
+def readiness_text(state: dict[str, Any]) -> str:
+    """One Chinese message for the administrator (no personal data: counts and section names)."""
+    year = state["year"]
+    if state["final"]:
+        return f"{year} 年度报告已定稿。"
+    parts = [f"{year} 年度政府信息公开工作年度报告须于 {year + 1}-01-31 前公开发布，目前尚缺："]
+    if state["open_applications"]:
+        parts.append(
+            f"{year} 年收到的申请中还有 {state['open_applications']} 件未办结（将计入“结转下年度继续办理”，能办结的请先办结并登记）；"
+        )
+    if state["missing_figures"]:
+        parts.append(
+            f"其他系统的年度数据未录入：{'、'.join(state['missing_figures'])}（gongkai report figures set/import）；"
+        )
+    if state["unfinished_narrative"]:
+        parts.append(
+            f"叙述部分待填写：{'、'.join(state['unfinished_narrative'])}（编辑 {state['narrative_file']}）；"
+        )
+    if len(parts) == 1:
+        parts.append("数据已齐全，请生成（gongkai report build）并定稿（gongkai report finalize）。")
+    return "".join(parts)

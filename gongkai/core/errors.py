@@ -36,3 +36,8 @@ class ImportRejected(InputError):
 
 class NotFound(InputError):
     """A reference (application ref, staff id, year) that does not exist."""
+
+
+class NotAllowed(GongkaiError):
+    """The acting person's roles do not allow the action (CONTRACT section 6: the desk answers 403, the
+    command line exits 2); nothing was written."""

@@ -1004,83 +1004,111 @@ class _RawItem:
     unpublished: bool = False
 
 
-def _catalogue(gen: _Generator) -> list[ProactiveItem]:
-    """30-60 catalogue items over the year, a few normative documents (two repealed), two unpublished."""
-    r, as_of = gen.rng, gen.as_of
-    window_start = as_of - timedelta(days=364)
-    latest = as_of - timedelta(days=12)
+@dataclass(frozen=True)
+class _CatalogueDays:
+    """The days catalogue items are made on: working days in the demo's last year, up to 12 days ago."""
 
-    def workday_on_or_after(d: date) -> date:
-        return d if gen.cal.is_workday(d) else gen.after(d, 1)
+    gen: _Generator
 
-    def random_day(lo: date = window_start, hi: date = latest) -> date:
-        return workday_on_or_after(lo + timedelta(days=r.randint(0, max(0, (hi - lo).days))))
+    @property
+    def window_start(self) -> date:
+        return self.gen.as_of - timedelta(days=364)
 
-    def in_month(month: int) -> date:
-        year = as_of.year if date(as_of.year, month, 25) <= latest else as_of.year - 1
-        d = date(year, month, r.randint(5, 25))
-        return workday_on_or_after(max(d, window_start))
+    @property
+    def latest(self) -> date:
+        return self.gen.as_of - timedelta(days=12)
 
-    def quarter_starts() -> list[date]:
+    def workday_on_or_after(self, d: date) -> date:
+        return d if self.gen.cal.is_workday(d) else self.gen.after(d, 1)
+
+    def random_day(self, lo: date | None = None, hi: date | None = None) -> date:
+        lo = self.window_start if lo is None else lo
+        hi = self.latest if hi is None else hi
+        return self.workday_on_or_after(lo + timedelta(days=self.gen.rng.randint(0, max(0, (hi - lo).days))))
+
+    def in_month(self, month: int) -> date:
+        as_of = self.gen.as_of
+        year = as_of.year if date(as_of.year, month, 25) <= self.latest else as_of.year - 1
+        d = date(year, month, self.gen.rng.randint(5, 25))
+        return self.workday_on_or_after(max(d, self.window_start))
+
+    def quarter_starts(self) -> list[date]:
+        as_of = self.gen.as_of
         starts = [date(y, m, 1) for y in (as_of.year - 1, as_of.year) for m in (1, 4, 7, 10)]
-        return [d for d in starts if window_start <= d and d + timedelta(days=20) <= latest]
+        return [d for d in starts if self.window_start <= d and d + timedelta(days=20) <= self.latest]
 
-    def spread(n: int) -> list[date]:
-        span = (latest - window_start).days // n
+    def spread(self, n: int) -> list[date]:
+        start, span = self.window_start, (self.latest - self.window_start).days // n
         return [
-            random_day(
-                window_start + timedelta(days=k * span), window_start + timedelta(days=(k + 1) * span - 1)
-            )
+            self.random_day(start + timedelta(days=k * span), start + timedelta(days=(k + 1) * span - 1))
             for k in range(n)
         ]
 
+    def for_spec(self, spec: _ItemSpec, n: int) -> list[date]:
+        """The days of ``n`` items of ``spec``: its month, one per quarter, spread over the year, or any day."""
+        if spec.month:
+            return [self.in_month(spec.month)]
+        if "{q}" in spec.title and n > 1:
+            return [
+                self.workday_on_or_after(d + timedelta(days=self.gen.rng.randint(3, 20)))
+                for d in self.quarter_starts()[-n:]
+            ]
+        if n > 1:
+            return self.spread(n)
+        return [self.random_day()]
+
+
+def _spec_items(gen: _Generator, days: _CatalogueDays) -> list[_RawItem]:
+    """The routine items of ``_ITEM_SPECS`` (notices, plans, quarterly figures)."""
+    r = gen.rng
     raw: list[_RawItem] = []
     for spec in _ITEM_SPECS:
-        n = r.randint(*spec.count)
-        if spec.month:
-            dates = [in_month(spec.month)]
-        elif "{q}" in spec.title and n > 1:
-            dates = [workday_on_or_after(d + timedelta(days=r.randint(3, 20))) for d in quarter_starts()[-n:]]
-        elif n > 1:
-            dates = spread(n)
-        else:
-            dates = [random_day()]
-        for made in dates:
+        for made in days.for_spec(spec, r.randint(*spec.count)):
+            values = {
+                "community": r.choice(_COMMUNITIES),
+                "road": r.choice(_ROADS),
+                "project": r.choice(_PROJECTS),
+            }
             raw.append(
                 _RawItem(
-                    made,
-                    spec.title,
-                    spec.summary,
-                    spec.category,
-                    spec.five,
-                    spec.doc_prefix,
-                    values={
-                        "community": r.choice(_COMMUNITIES),
-                        "road": r.choice(_ROADS),
-                        "project": r.choice(_PROJECTS),
-                    },
+                    made, spec.title, spec.summary, spec.category, spec.five, spec.doc_prefix, values=values
                 )
             )
-    repeal_day = random_day()
+    return raw
+
+
+def _normative_items(gen: _Generator, days: _CatalogueDays) -> list[_RawItem]:
+    """A few normative documents, two of them repealed (one by a revision made the same day)."""
+    r = gen.rng
+    repeal_day = days.random_day()
+    raw: list[_RawItem] = []
     for title, summary, years_before, repealed in _NORMATIVE:
         if years_before:
-            made = workday_on_or_after(window_start - timedelta(days=365 * years_before - r.randint(0, 200)))
+            made = days.workday_on_or_after(
+                days.window_start - timedelta(days=365 * years_before - r.randint(0, 200))
+            )
         elif "修订" in title:
             made = repeal_day
         else:
-            made = random_day()
+            made = days.random_day()
         extra: dict[str, object] = {"valid_from": made + timedelta(days=30)}
         if repealed:
-            gone = repeal_day if "最低生活保障" in title else random_day()
+            gone = repeal_day if "最低生活保障" in title else days.random_day()
             extra.update(validity="repealed", repealed_on=gone, changed_on=gone)
         raw.append(
             _RawItem(made, title, summary, "规范性文件", "决策", "嘉街发", "normative_document", extra=extra)
         )
+    return raw
+
+
+def _pending_items(gen: _Generator) -> list[_RawItem]:
+    """Two items made in the last days and not yet published (the catalogue update reminds of them)."""
+    raw: list[_RawItem] = []
     for title, category in (
         ("嘉祥街道{y}年{m}月困难群众救助资金发放情况", "社会救助"),
         ("关于调整{community}网格划分的通知", "机构职能"),
     ):
-        made = gen.back(r.randint(1, 6))
+        made = gen.back(gen.rng.randint(1, 6))
         raw.append(
             _RawItem(
                 made,
@@ -1088,62 +1116,80 @@ def _catalogue(gen: _Generator) -> list[ProactiveItem]:
                 "新形成的信息，待审查后公开。",
                 category,
                 "结果",
-                values={"community": r.choice(_COMMUNITIES)},
+                values={"community": gen.rng.choice(_COMMUNITIES)},
                 unpublished=True,
             )
         )
-    raw.sort(key=lambda it: (it.made, it.title))
+    return raw
 
-    seq: Counter[int] = Counter()
-    numbers: Counter[tuple[str, int]] = Counter()
-    late_done = False
-    items: list[ProactiveItem] = []
-    for it in raw:
-        made = it.made
-        doc: str | None = None
-        if it.doc_prefix:
-            numbers[(it.doc_prefix, made.year)] += r.randint(1, 3)
-            doc = f"{it.doc_prefix}〔{made.year}〕{numbers[(it.doc_prefix, made.year)]}号"
-        numbers[(it.title, made.year)] += 1
-        values = {
-            "y": made.year,
-            "py": made.year - 1,
-            "m": made.month,
-            "q": (made.month - 1) // 3 + 1,
-            "n": numbers[(it.title, made.year)],
-            "doc": doc or "",
-            **it.values,
-        }
-        seq[made.year] += r.randint(1, 7)
-        published: date | None = None
-        if not it.unpublished:
-            lag = r.randint(1, 8)
-            if not late_done and made >= window_start and r.random() < 0.1:
-                lag, late_done = 23, True  # one item published after its 20 working days (Art. 26)
-            published = gen.after(made, lag)
-            if published > as_of:
-                published = gen.back(0) if gen.back(0) >= made else None
-        items.append(
-            ProactiveItem(
-                index_no=f"{ORG_CODE}/{made.year}-{seq[made.year]:05d}",
-                title=it.title.format(**values),
-                summary=it.summary.format(**values),
-                generated_on=made,
-                doc_number=doc,
-                issuing_body=OFFICE_NAME,
-                category=it.category,
-                doc_type=it.doc_type,
-                five_publics=it.five,
-                published_on=published,
-                channel="政府网站、政务公开栏" if published else None,
-                url=f"https://jiaxiang-demo.example/xxgk/{made.year}/{seq[made.year]:05d}.html"
-                if published
-                else None,
-                owner_id=r.choice(gen.handlers) if gen.handlers else None,
-                **it.extra,  # type: ignore[arg-type]
-            )
-        )
-    return items
+
+@dataclass
+class _Numbering:
+    """Index numbers and document numbers handed out in order of making; one item published late."""
+
+    seq: Counter[int] = field(default_factory=Counter)
+    numbers: Counter[tuple[str, int]] = field(default_factory=Counter)
+    late_done: bool = False
+
+
+def _published_on(gen: _Generator, days: _CatalogueDays, made: date, state: _Numbering) -> date | None:
+    """A publication day a few working days after making; once, after the 20 working days of Art. 26."""
+    r, as_of = gen.rng, gen.as_of
+    lag = r.randint(1, 8)
+    if not state.late_done and made >= days.window_start and r.random() < 0.1:
+        lag, state.late_done = 23, True  # one item published after its 20 working days (Art. 26)
+    published = gen.after(made, lag)
+    if published > as_of:
+        published = gen.back(0) if gen.back(0) >= made else None
+    return published
+
+
+def _catalogue_item(gen: _Generator, days: _CatalogueDays, it: _RawItem, state: _Numbering) -> ProactiveItem:
+    """One raw item made concrete: its numbers, texts, publication and owner."""
+    r, made = gen.rng, it.made
+    doc: str | None = None
+    if it.doc_prefix:
+        state.numbers[(it.doc_prefix, made.year)] += r.randint(1, 3)
+        doc = f"{it.doc_prefix}〔{made.year}〕{state.numbers[(it.doc_prefix, made.year)]}号"
+    state.numbers[(it.title, made.year)] += 1
+    values = {
+        "y": made.year,
+        "py": made.year - 1,
+        "m": made.month,
+        "q": (made.month - 1) // 3 + 1,
+        "n": state.numbers[(it.title, made.year)],
+        "doc": doc or "",
+        **it.values,
+    }
+    state.seq[made.year] += r.randint(1, 7)
+    serial = state.seq[made.year]
+    published = None if it.unpublished else _published_on(gen, days, made, state)
+    return ProactiveItem(
+        index_no=f"{ORG_CODE}/{made.year}-{serial:05d}",
+        title=it.title.format(**values),
+        summary=it.summary.format(**values),
+        generated_on=made,
+        doc_number=doc,
+        issuing_body=OFFICE_NAME,
+        category=it.category,
+        doc_type=it.doc_type,
+        five_publics=it.five,
+        published_on=published,
+        channel="政府网站、政务公开栏" if published else None,
+        url=f"https://jiaxiang-demo.example/xxgk/{made.year}/{serial:05d}.html" if published else None,
+        owner_id=r.choice(gen.handlers) if gen.handlers else None,
+        **it.extra,  # type: ignore[arg-type]
+    )
+
+
+def _catalogue(gen: _Generator) -> list[ProactiveItem]:
+    """30-60 catalogue items over the year, a few normative documents (two repealed), two unpublished.
+    (The order of random draws is part of the demo: the same seed gives the same year.)"""
+    days = _CatalogueDays(gen)
+    raw = _spec_items(gen, days) + _normative_items(gen, days) + _pending_items(gen)
+    raw.sort(key=lambda it: (it.made, it.title))
+    state = _Numbering()
+    return [_catalogue_item(gen, days, it, state) for it in raw]
 
 
 def _review_examples(gen: _Generator) -> list[ProactiveItem]:

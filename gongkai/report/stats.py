@@ -987,6 +987,83 @@ def _parse_decimal(raw: object) -> Decimal | None:
         return None
 
 
+def _figure_header(cells: Sequence[object], path: Path) -> list[str | None]:
+    """The key of each column of the header row; refuses an unknown, missing or repeated column."""
+    keys: list[str | None] = []
+    unknown: list[str] = []
+    for cell in cells:
+        text = clean_header(cell)
+        key = _FIGURE_HEADERS.get(text) or _FIGURE_HEADERS.get(text.casefold())
+        if text and key is None:
+            unknown.append(text)
+        keys.append(key)
+    absent = [_FIGURE_HEADER_ZH[k] for k in ("year", "key", "value") if k not in keys]
+    if unknown or absent or len([k for k in keys if k]) != len({k for k in keys if k}):
+        parts = []
+        if absent:
+            parts.append(f"缺少列：{'、'.join(absent)}")
+        if unknown:
+            parts.append(f"不认识的列：{'、'.join(unknown)}")
+        if not parts:
+            parts.append("有重复的列")
+        raise InputError(
+            f"文件 {path.name} 的表头不正确（{'；'.join(parts)}）。应为：年度（year）、项目（key）、"
+            "数值（value），可加来源（source）；如表头是乱码，请另存为 CSV UTF-8 或 XLSX。"
+        )
+    return keys
+
+
+def _figure_records(path: Path) -> list[tuple[int, dict[str, object]]]:
+    """The file's data rows as ``(row number, {key: value})``."""
+    table, _encoding = read_records(path)
+    try:
+        first = next(table, None)
+        if first is None or not any(cell_text(v) for v in first[1]):
+            raise InputError(f"文件 {path.name} 的第 1 行应为表头：年度、项目、数值、来源。")
+        keys = _figure_header(first[1], path)
+        return [
+            (n, {k: clean_value(v) for k, v in zip(keys, cells, strict=False) if k}) for n, cells in table
+        ]
+    finally:
+        table.close()
+
+
+_ParsedFigure = tuple[int, int, str, Decimal, str]
+"""``(row number, year, key, value, source)``."""
+
+
+def _figure_row(
+    number: int, record: Mapping[str, object], path: Path, seen: dict[tuple[int, str], int]
+) -> tuple[list[str], _ParsedFigure | None]:
+    """One data row checked: its problems, or the parsed figure. ``seen`` finds a (year, key) given twice."""
+    problems: list[str] = []
+    year_text = cell_text(record.get("year"))
+    year: int | None = int(year_text) if year_text.isdigit() else None
+    if year is None or _year_problem(year) is not None:
+        problems.append(f"年度应为 {MIN_YEAR} 至 {MAX_YEAR} 之间的整数，实际为“{year_text}”")
+        year = None
+    key_text = cell_text(record.get("key"))
+    key = figure_key(key_text) if key_text else None
+    if key is None:
+        problems.append(f"项目“{key_text}”无效，应为{_figure_choices()}之一")
+    value = _parse_decimal(record.get("value"))
+    if value is None:
+        problems.append(f"数值“{cell_text(record.get('value'))}”不是数字")
+    elif key is not None and (p := _figure_problem(key, value)) is not None:
+        problems.append(p)
+    source = cell_text(record.get("source")) or f"文件 {path.name}"
+    if len(source) > 200:
+        problems.append(f"来源最多 200 个字，实际为 {len(source)} 个字")
+    if year is not None and key is not None:
+        if (year, key) in seen:
+            problems.append(f"{year} 年度“{FIGURE_KEYS[key]}”与第 {seen[(year, key)]} 行重复")
+        else:
+            seen[(year, key)] = number
+    if problems or year is None or key is None or value is None:
+        return problems, None
+    return problems, (number, year, key, value, source)
+
+
 def import_yearly_figures(session: Session, path: Path, *, by: str) -> list[Figure]:
     """Import yearly figures from a CSV or XLSX file, all or nothing.
 
@@ -998,79 +1075,25 @@ def import_yearly_figures(session: Session, path: Path, *, by: str) -> list[Figu
     path = Path(path)
     if (problem := _text_problem("录入人", by, 64)) is not None:
         raise InputError(problem + "。")
-    table, _encoding = read_records(path)
-    try:
-        first = next(table, None)
-        if first is None or not any(cell_text(v) for v in first[1]):
-            raise InputError(f"文件 {path.name} 的第 1 行应为表头：年度、项目、数值、来源。")
-        keys: list[str | None] = []
-        unknown: list[str] = []
-        for cell in first[1]:
-            text = clean_header(cell)
-            key = _FIGURE_HEADERS.get(text) or _FIGURE_HEADERS.get(text.casefold())
-            if text and key is None:
-                unknown.append(text)
-            keys.append(key)
-        absent = [_FIGURE_HEADER_ZH[k] for k in ("year", "key", "value") if k not in keys]
-        if unknown or absent or len([k for k in keys if k]) != len({k for k in keys if k}):
-            parts = []
-            if absent:
-                parts.append(f"缺少列：{'、'.join(absent)}")
-            if unknown:
-                parts.append(f"不认识的列：{'、'.join(unknown)}")
-            if not parts:
-                parts.append("有重复的列")
-            raise InputError(
-                f"文件 {path.name} 的表头不正确（{'；'.join(parts)}）。应为：年度（year）、项目（key）、"
-                "数值（value），可加来源（source）；如表头是乱码，请另存为 CSV UTF-8 或 XLSX。"
-            )
-        rows = [
-            (n, {k: clean_value(v) for k, v in zip(keys, cells, strict=False) if k}) for n, cells in table
-        ]
-    finally:
-        table.close()
-
     problems: list[str] = []
-    parsed: list[tuple[int, int, str, Decimal, str]] = []
+    parsed: list[_ParsedFigure] = []
     seen: dict[tuple[int, str], int] = {}
-    for number, record in rows:
+    for number, record in _figure_records(path):
         if all(v is None for v in record.values()):
             continue
-        row_problems: list[str] = []
-        year_text = cell_text(record.get("year"))
-        year: int | None = int(year_text) if year_text.isdigit() else None
-        if year is None or _year_problem(year) is not None:
-            row_problems.append(f"年度应为 {MIN_YEAR} 至 {MAX_YEAR} 之间的整数，实际为“{year_text}”")
-            year = None
-        key_text = cell_text(record.get("key"))
-        key = figure_key(key_text) if key_text else None
-        if key is None:
-            row_problems.append(f"项目“{key_text}”无效，应为{_figure_choices()}之一")
-        value = _parse_decimal(record.get("value"))
-        if value is None:
-            row_problems.append(f"数值“{cell_text(record.get('value'))}”不是数字")
-        elif key is not None and (p := _figure_problem(key, value)) is not None:
-            row_problems.append(p)
-        source = cell_text(record.get("source")) or f"文件 {path.name}"
-        if len(source) > 200:
-            row_problems.append(f"来源最多 200 个字，实际为 {len(source)} 个字")
-        if year is not None and key is not None:
-            if (year, key) in seen:
-                row_problems.append(f"{year} 年度“{FIGURE_KEYS[key]}”与第 {seen[(year, key)]} 行重复")
-            else:
-                seen[(year, key)] = number
+        row_problems, figure = _figure_row(number, record, path, seen)
         if row_problems:
             problems.append(f"第 {number} 行：" + "；".join(row_problems) + "。")
-        elif year is not None and key is not None and value is not None:
-            parsed.append((number, year, key, value, source))
+        elif figure is not None:
+            parsed.append(figure)
     if not problems and not parsed:
         raise InputError(f"文件 {path.name} 只有表头，没有数据行。")
     locked = _final_years(session, {year for _, year, _, _, _ in parsed})
-    for number, year, _key, _value, _source in parsed:
-        if year in locked:
-            problems.append(
-                f"第 {number} 行：{year} 年度报告已定稿，该年度的数字已锁定；如需修改，请先重新开启该年度。"
-            )
+    problems += [
+        f"第 {number} 行：{year} 年度报告已定稿，该年度的数字已锁定；如需修改，请先重新开启该年度。"
+        for number, year, _key, _value, _source in parsed
+        if year in locked
+    ]
     if problems:
         raise ImportRejected(
             f"文件 {path.name} 有 {len(problems)} 行有问题，未导入任何数字：\n" + "\n".join(problems),

@@ -153,6 +153,56 @@ def summary(rng: random.Random, category: str, generated: date, pii: bool) -> st
     return text + "。"
 
 
+def _finish_row(
+    rng: random.Random,
+    i: int,
+    kind: str,
+    row: dict[str, Any],
+    generated: date,
+    published: date,
+    pii: bool,
+    reviews: list[tuple[int, dict[str, Any]]],
+    mix: Counter[str],
+) -> None:
+    """Give ``row`` the dates and reviews of its ``kind`` (same random draws, in order, as before the split)."""
+    mix[kind] += 1
+    if kind in ("published", "repealed", "withdrawn"):
+        row["published_on"] = published
+        if rng.random() < 0.62:  # reviewed before publication (the rest predate the review register)
+            reviews.append((i, {"reviewer": "赵建国", "reviewed_on": published - timedelta(days=rng.randint(0, 1)),
+                                "result": "publish" if rng.random() < 0.9 else "publish_redacted"}))  # fmt: skip
+    if kind == "published":
+        q = rng.random()
+        if q < 0.05:  # a validity period: about half of them over by now
+            row["valid_until"] = generated + timedelta(days=365 * rng.randint(1, 5))
+            mix["  of which valid_until set"] += 1
+            mix["  of which valid_until past"] += row["valid_until"] < AS_OF
+        elif q < 0.06:  # repealed by a later document, the catalogue not updated
+            row["repealed_on"] = published + timedelta(days=rng.randint(1, max(1, (AS_OF - published).days)))
+            mix["  of which repealed_on past, in force"] += 1
+        elif q < 0.065:  # changed after publication (Art. 26 runs again from the change)
+            row["changed_on"] = AS_OF - timedelta(days=rng.randint(0, 30))
+            mix["  of which changed after publication"] += 1
+        mix["  of which personal data in summary"] += pii
+    elif kind == "repealed":
+        row["validity"] = "repealed"
+        row["repealed_on"] = published + timedelta(days=rng.randint(1, max(1, (AS_OF - published).days)))
+    elif kind == "withdrawn":
+        row["withdrawn_on"] = min(AS_OF, published + timedelta(days=rng.randint(10, 300)))
+    elif kind == "not_public":
+        row["attribute"], row["attribute_reason"] = "not_public", rng.choice(WITHHOLD_REASONS)
+        if rng.random() < 0.7:
+            reviews.append((i, {"reviewer": "赵建国", "reviewed_on": min(AS_OF, generated + timedelta(days=3)),
+                                "result": "withhold", "legal_ground": row["attribute_reason"]}))  # fmt: skip
+    elif kind == "draft":
+        row["review_required"] = rng.random() < 0.95
+        if rng.random() < 0.3:  # reviewed, waiting to be published
+            reviews.append((i, {"reviewer": "赵建国", "reviewed_on": min(AS_OF, generated + timedelta(days=2)),
+                                "result": "publish"}))  # fmt: skip
+    elif kind == "on_request":
+        row["attribute"] = "on_request"
+
+
 def make_catalogue(n: int) -> tuple[list[dict[str, Any]], list[tuple[int, dict[str, Any]]], Counter[str]]:
     """``n`` item rows (as of AS_OF), the pre-publication reviews as (item position, row), and the mix."""
     from gongkai.catalogue.items import ART20_CATEGORIES
@@ -191,44 +241,7 @@ def make_catalogue(n: int) -> tuple[list[dict[str, Any]], list[tuple[int, dict[s
             "url": f"https://jiaxiang-demo.example/xxgk/{i}.html",
             "owner_id": rng.choice(["wang", "li", "li", None]), "review_required": True,
         }  # fmt: skip
-        mix[kind] += 1
-        if kind in ("published", "repealed", "withdrawn"):
-            row["published_on"] = published
-            if rng.random() < 0.62:  # reviewed before publication (the rest predate the review register)
-                reviews.append((i, {"reviewer": "赵建国", "reviewed_on": published - timedelta(days=rng.randint(0, 1)),
-                                    "result": "publish" if rng.random() < 0.9 else "publish_redacted"}))  # fmt: skip
-        if kind == "published":
-            q = rng.random()
-            if q < 0.05:  # a validity period: about half of them over by now
-                row["valid_until"] = generated + timedelta(days=365 * rng.randint(1, 5))
-                mix["  of which valid_until set"] += 1
-                mix["  of which valid_until past"] += row["valid_until"] < AS_OF
-            elif q < 0.06:  # repealed by a later document, the catalogue not updated
-                row["repealed_on"] = published + timedelta(
-                    days=rng.randint(1, max(1, (AS_OF - published).days))
-                )
-                mix["  of which repealed_on past, in force"] += 1
-            elif q < 0.065:  # changed after publication (Art. 26 runs again from the change)
-                row["changed_on"] = AS_OF - timedelta(days=rng.randint(0, 30))
-                mix["  of which changed after publication"] += 1
-            mix["  of which personal data in summary"] += pii
-        elif kind == "repealed":
-            row["validity"] = "repealed"
-            row["repealed_on"] = published + timedelta(days=rng.randint(1, max(1, (AS_OF - published).days)))
-        elif kind == "withdrawn":
-            row["withdrawn_on"] = min(AS_OF, published + timedelta(days=rng.randint(10, 300)))
-        elif kind == "not_public":
-            row["attribute"], row["attribute_reason"] = "not_public", rng.choice(WITHHOLD_REASONS)
-            if rng.random() < 0.7:
-                reviews.append((i, {"reviewer": "赵建国", "reviewed_on": min(AS_OF, generated + timedelta(days=3)),
-                                    "result": "withhold", "legal_ground": row["attribute_reason"]}))  # fmt: skip
-        elif kind == "draft":
-            row["review_required"] = rng.random() < 0.95
-            if rng.random() < 0.3:  # reviewed, waiting to be published
-                reviews.append((i, {"reviewer": "赵建国", "reviewed_on": min(AS_OF, generated + timedelta(days=2)),
-                                    "result": "publish"}))  # fmt: skip
-        elif kind == "on_request":
-            row["attribute"] = "on_request"
+        _finish_row(rng, i, kind, row, generated, published, pii, reviews, mix)
         for key in ("published_on", "withdrawn_on", "repealed_on", "changed_on"):
             if row[key] is not None and row[key] > AS_OF:
                 row[key] = AS_OF if key != "published_on" else None

@@ -34,6 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import quote
 
 from gongkai.core.errors import ConfigError
 from gongkai.core.settings import parse_notify_target, redact_url
@@ -225,6 +226,45 @@ def resolve_target(name: str, *, secret_loader: SecretLoader | None) -> str | No
     return value
 
 
+# --------------------------------------------------------------------------------------------------------------
+# The console channel: an Apprise custom notification (``gongkaiconsole://``), so every message takes one send path.
+
+CONSOLE_SCHEMA: Final = "gongkaiconsole"
+_console_lock = threading.Lock()
+_console_registered = False
+
+
+def console_url(sink: Path | None = None) -> str:
+    """The Apprise URL of the console channel; ``sink``: a file each message is also appended to."""
+    if sink is None:
+        return f"{CONSOLE_SCHEMA}://"
+    return f"{CONSOLE_SCHEMA}://?file={quote(str(sink), safe='')}"
+
+
+def _to_console(body: str, title: str, *args: Any, meta: dict[str, Any] | None = None, **kwargs: Any) -> bool:
+    """Apprise's call for a ``gongkaiconsole://`` URL: the message to the ``gongkai.notify`` log (the command
+    line shows it on stderr) and, when the URL names one, appended to a file."""
+    log.info("%s\n%s", title, body)
+    sink = ((meta or {}).get("qsd") or {}).get("file")
+    if sink:
+        with _console_lock, Path(sink).open("a", encoding="utf-8") as out:
+            out.write(f"=== {title}\n{body.rstrip()}\n\n")
+    return True
+
+
+def _register_console() -> None:
+    """Teach Apprise the console schema (once per process; Apprise keeps custom plugins in a global map)."""
+    global _console_registered
+    if _console_registered:
+        return
+    from apprise.decorators import notify
+
+    with _console_lock:
+        if not _console_registered:
+            notify(on=CONSOLE_SCHEMA, name="Gongkai console")(_to_console)
+            _console_registered = True
+
+
 @dataclass(frozen=True)
 class SendResult:
     """What became of one send. ``error`` is redacted, short and in Chinese; ``permanent`` failures (a malformed
@@ -259,7 +299,6 @@ class Notifier:
         self._secret_loader = secret_loader
         self._console_file = console_file
         self._title_prefix = title_prefix
-        self._console_lock = threading.Lock()
         install_redaction()
 
     def send(self, target_name: str, *, title: str, text: str, html: str | None = None) -> SendResult:
@@ -274,21 +313,15 @@ class Notifier:
         except ConfigError as exc:
             return SendResult(ok=False, error=_short(redact(str(exc))), permanent=True)
         if url is None:
-            self._to_console(target_name, title=title, text=text)
-            return SendResult(ok=True)
+            url = console_url(self._console_file)
         return self._to_apprise(target_name, url, title=title, text=text, html=html)
-
-    def _to_console(self, target_name: str, *, title: str, text: str) -> None:
-        log.info("%s\n%s", title, text)
-        if self._console_file is not None:
-            with self._console_lock, self._console_file.open("a", encoding="utf-8") as sink:
-                sink.write(f"=== {title}\n{text.rstrip()}\n\n")
 
     def _to_apprise(
         self, target_name: str, url: str, *, title: str, text: str, html: str | None
     ) -> SendResult:
         import apprise  # imported when first needed: the command line starts without it
 
+        _register_console()
         scheme = url.partition("://")[0].strip().lower()
         use_html = html is not None and scheme in _MAIL_SCHEMES
         body = html if use_html and html is not None else text

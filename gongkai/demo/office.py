@@ -1064,7 +1064,7 @@ def _spec_items(gen: _Generator, days: _CatalogueDays) -> list[_RawItem]:
     raw: list[_RawItem] = []
     for spec in _ITEM_SPECS:
         for made in days.for_spec(spec, r.randint(*spec.count)):
-            values = {
+            values: dict[str, object] = {
                 "community": r.choice(_COMMUNITIES),
                 "road": r.choice(_ROADS),
                 "project": r.choice(_PROJECTS),
@@ -1139,9 +1139,9 @@ def _published_on(gen: _Generator, days: _CatalogueDays, made: date, state: _Num
     if not state.late_done and made >= days.window_start and r.random() < 0.1:
         lag, state.late_done = 23, True  # one item published after its 20 working days (Art. 26)
     published = gen.after(made, lag)
-    if published > as_of:
-        published = gen.back(0) if gen.back(0) >= made else None
-    return published
+    if published <= as_of:
+        return published
+    return gen.back(0) if gen.back(0) >= made else None
 
 
 def _catalogue_item(gen: _Generator, days: _CatalogueDays, it: _RawItem, state: _Numbering) -> ProactiveItem:

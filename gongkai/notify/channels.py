@@ -261,7 +261,7 @@ def _register_console() -> None:
 
     with _console_lock:
         if not _console_registered:
-            notify(on=CONSOLE_SCHEMA, name="Gongkai console")(_to_console)
+            notify(on=CONSOLE_SCHEMA, name="Gongkai console")(_to_console)  # type: ignore[no-untyped-call]
             _console_registered = True
 
 

@@ -54,7 +54,7 @@ def _isolated_gongkai_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch
 
 
 def _sqlite_url(directory: Path) -> str:
-    return f"sqlite:///{directory}/gongkai.store.db"
+    return f"sqlite:///{directory}/gongkai.db"
 
 
 def _postgres_database() -> Iterator[str]:

@@ -219,7 +219,7 @@ def test_deadline_bad_input_exits_2(home: Path, args: list[str], named: str) -> 
 
 def test_init_creates_database(home: Path) -> None:
     out = ok("init").stdout
-    assert (home / "gongkai.store.db").is_file()
+    assert (home / "gongkai.db").is_file()
     assert str(CONFIG) in out
     assert ok("init").exit_code == 0  # idempotent
 
@@ -242,7 +242,7 @@ def test_init_names_the_person_an_unset_notify_variable_leaves_without_messages(
     result = gk("init")
 
     assert result.exit_code == 1, (result.output, result.exception)
-    assert (home / "gongkai.store.db").is_file()  # the database is still made: init ran, and found problems
+    assert (home / "gongkai.db").is_file()  # the database is still made: init ran, and found problems
     lines = result.stderr.strip().splitlines()
     li = next(line for line in lines if "GONGKAI_NOTIFY_LI" in line)
     assert "li" in li and "李" in li and "收不到任何通知" in li

@@ -89,7 +89,7 @@ def _port_closed(url_file_text: str) -> bool:
 def test_serve_catches_up_once_serves_and_stops_cleanly(tmp_path: Path) -> None:
     config = (REPO / "config" / "gongkai.toml").read_text(encoding="utf-8")
     (tmp_path / "gongkai.toml").write_text(config, encoding="utf-8")
-    db = tmp_path / "home" / "gongkai.store.db"
+    db = tmp_path / "home" / "gongkai.db"
     api_url = tmp_path / "home" / "prefect" / "api-url"
 
     proc, out, err = _start(tmp_path, "first")
@@ -160,7 +160,7 @@ def test_serve_with_a_real_office_config_starts_an_empty_register(tmp_path: Path
     """A real office's first start (its own name and staff, no ``demo = true``, an empty home): the register
     stays empty of demo data and nothing is said about a demo."""
     (tmp_path / "gongkai.toml").write_text(LIVE_CONFIG, encoding="utf-8")
-    db = tmp_path / "home" / "gongkai.store.db"
+    db = tmp_path / "home" / "gongkai.db"
     proc, out, err = _start(tmp_path, "live")
     try:
         _wait(lambda: "Gongkai 已在运行" in out.read_text(encoding="utf-8"), 150, "serving", proc, err)

@@ -141,7 +141,7 @@ def test_serve_killed_at_random_points_delivers_every_reminder_once(
     monkeypatch.setenv("GONGKAI_HOME", str(home))
     monkeypatch.delenv("GONGKAI_DATABASE_URL", raising=False)
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
-    db = home / "gongkai.store.db"
+    db = home / "gongkai.db"
     today = office_today("Asia/Shanghai")
     assert CliRunner().invoke(main, ["demo"]).exit_code == 0
     smtp.delay = 0.5

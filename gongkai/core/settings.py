@@ -1000,7 +1000,7 @@ def database_url() -> str:
     from_env = os.environ.get(DATABASE_URL_ENV, "").strip()
     if from_env:
         return from_env
-    return f"sqlite:///{(gongkai_home() / 'gongkai.store.db').as_posix()}"
+    return f"sqlite:///{(gongkai_home() / 'gongkai.db').as_posix()}"
 
 
 # The userinfo runs to the last "@" before the host: an unencoded "@" in a password still gets masked whole.

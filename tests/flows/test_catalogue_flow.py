@@ -43,7 +43,7 @@ def test_quarterly_update_builds_stores_diffs_and_notifies(office: Path) -> None
     assert "2026-Q2 政府信息公开目录和指南已更新" in console
 
     # Next quarter: one item repealed and one withdrawn in the register → the diff says so.
-    db = office / "gongkai.store.db"
+    db = office / "gongkai.db"
     with sqlite3.connect(db) as conn:
         rows = conn.execute(
             "SELECT id FROM proactive_item WHERE published_on IS NOT NULL AND attribute = 'proactive' "

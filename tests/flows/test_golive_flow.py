@@ -104,7 +104,7 @@ def test_demo_register_notifications_are_marked(
 ) -> None:
     """The shipped demo configuration, its staff notified by email: every subject starts with 【演示】."""
     _config(tmp_path, smtp, monkeypatch)  # the shipped demo configuration, staff notified by email
-    monkeypatch.setenv("GONGKAI_DATABASE_URL", f"sqlite:///{tmp_path}/gongkai.store.db")
+    monkeypatch.setenv("GONGKAI_DATABASE_URL", f"sqlite:///{tmp_path}/gongkai.db")
     assert gk("demo", "--as-of", AS_OF).exit_code == 0
     reminders = summary(gk("run", "reminders", "--as-of", AS_OF, "--json"))
     assert reminders["sent"] == reminders["due"] > 0

@@ -46,7 +46,7 @@ def office(tmp_path: Path, smtp: SmtpSink, monkeypatch: pytest.MonkeyPatch) -> P
     from gongkai.cli.main import main
 
     _config(tmp_path, smtp, monkeypatch)
-    monkeypatch.setenv("GONGKAI_DATABASE_URL", f"sqlite:///{tmp_path}/gongkai.store.db")
+    monkeypatch.setenv("GONGKAI_DATABASE_URL", f"sqlite:///{tmp_path}/gongkai.db")
     result = CliRunner().invoke(main, ["demo", "--as-of", AS_OF.isoformat()])
     assert result.exit_code == 0, result.output
     return tmp_path

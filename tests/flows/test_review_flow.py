@@ -29,7 +29,7 @@ ID18 = re.compile(r"\d{17}[\dXx]")
 @pytest.fixture
 def office(tmp_path: Path, smtp: SmtpSink, monkeypatch: pytest.MonkeyPatch) -> Path:
     _config(tmp_path, smtp, monkeypatch)
-    monkeypatch.setenv("GONGKAI_DATABASE_URL", f"sqlite:///{tmp_path}/gongkai.store.db")
+    monkeypatch.setenv("GONGKAI_DATABASE_URL", f"sqlite:///{tmp_path}/gongkai.db")
     result = CliRunner().invoke(main, ["demo", "--as-of", DEMO_DAY.isoformat()])
     assert result.exit_code == 0, result.output
     return tmp_path

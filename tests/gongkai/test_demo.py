@@ -364,8 +364,8 @@ def _snapshot(engine: Engine) -> dict[str, Any]:
 
 def test_same_as_of_and_seed_give_the_same_year(loaded: tuple[Engine, DemoSummary], tmp_path: Path) -> None:
     engine, summary = loaded
-    again = _open(f"sqlite:///{tmp_path}/again/gongkai.store.db")
-    other = _open(f"sqlite:///{tmp_path}/other/gongkai.store.db")
+    again = _open(f"sqlite:///{tmp_path}/again/gongkai.db")
+    other = _open(f"sqlite:///{tmp_path}/other/gongkai.db")
     try:
         assert _load(again) == summary
         assert _snapshot(again) == _snapshot(engine)

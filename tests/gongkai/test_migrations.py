@@ -224,7 +224,7 @@ def test_foreign_keys_are_enforced(engine: Engine) -> None:
 
 def test_sqlite_file_is_private_and_in_wal_mode(tmp_path: Path) -> None:
     folder = tmp_path / "new" / "var"
-    path = folder / "gongkai.store.db"
+    path = folder / "gongkai.db"
     eng = open_database(f"sqlite:///{path}")
     try:
         with eng.begin() as conn:
@@ -235,14 +235,14 @@ def test_sqlite_file_is_private_and_in_wal_mode(tmp_path: Path) -> None:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700
         # SQLite's side files take the database file's mode.
-        for side in folder.glob("gongkai.store.db-*"):
+        for side in folder.glob("gongkai.db-*"):
             assert stat.S_IMODE(side.stat().st_mode) == 0o600, side.name
     finally:
         eng.dispose()
 
 
 def test_sqlite_existing_file_is_made_private(tmp_path: Path) -> None:
-    path = tmp_path / "gongkai.store.db"
+    path = tmp_path / "gongkai.db"
     path.touch(mode=0o644)
     path.chmod(0o644)
     eng = open_database(f"sqlite:///{path}")

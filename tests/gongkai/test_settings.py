@@ -518,13 +518,13 @@ def test_home_and_database_url_default_to_var_in_current_directory(
     monkeypatch.chdir(tmp_path)
 
     assert gongkai_home() == (tmp_path / "var").resolve()
-    assert database_url() == f"sqlite:///{(tmp_path / 'var' / 'gongkai.store.db').resolve().as_posix()}"
+    assert database_url() == f"sqlite:///{(tmp_path / 'var' / 'gongkai.db').resolve().as_posix()}"
 
 
 def test_home_and_database_url_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GONGKAI_HOME", str(tmp_path / "home"))
     assert gongkai_home() == (tmp_path / "home").resolve()
-    assert database_url().endswith("/home/gongkai.store.db")
+    assert database_url().endswith("/home/gongkai.db")
 
     monkeypatch.setenv("GONGKAI_DATABASE_URL", "postgresql+psycopg://gk:pw@db/gk")
     assert database_url() == "postgresql+psycopg://gk:pw@db/gk"
@@ -549,8 +549,8 @@ def test_home_and_database_url_from_environment(tmp_path: Path, monkeypatch: pyt
         ),
         ("postgresql://gongkai@db.example/gongkai", "postgresql://gongkai@db.example/gongkai"),
         ("postgresql://db.example:5432/gongkai", "postgresql://db.example:5432/gongkai"),
-        ("sqlite:////srv/gongkai/var/gongkai.store.db", "sqlite:////srv/gongkai/var/gongkai.store.db"),
-        ("sqlite:///C:/gongkai/var/gongkai.store.db", "sqlite:///C:/gongkai/var/gongkai.store.db"),
+        ("sqlite:////srv/gongkai/var/gongkai.db", "sqlite:////srv/gongkai/var/gongkai.db"),
+        ("sqlite:///C:/gongkai/var/gongkai.db", "sqlite:///C:/gongkai/var/gongkai.db"),
         ("not a url", "not a url"),
     ],
 )

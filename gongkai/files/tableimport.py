@@ -392,7 +392,7 @@ def rows_by_keys(
     keys: Sequence[Any],
     *,
     scan_over: int | None = None,
-) -> Iterator[sa.Row[Any]]:
+) -> Iterator[Any]:  # SQLAlchemy rows (their column types vary by caller)
     """The rows whose ``key`` is one of ``keys``, read in chunks of ``IN (...)`` lists.
 
     With ``scan_over``, more keys than that read the whole table once instead (a large file: one scan

@@ -12,7 +12,7 @@ fields changed (recording an ``item_change`` when the change date moved). A revi
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -186,17 +186,19 @@ def _parse_row(
     return _Row(number, data, review, data.columns()), []
 
 
+# Coded column -> how its code is found, and what the column takes.
+_CODED: Final[tuple[tuple[str, Callable[[str], str | None], str], ...]] = (
+    ("five_publics", find_five_publics, f"{'、'.join(FIVE_PUBLICS)}之一"),
+    ("attribute", find_attribute, f"{'、'.join(ATTRIBUTES.values())}之一"),
+    ("validity", find_validity, "有效 或 已废止"),
+    ("doc_type", find_doc_type, f"{'、'.join(DOC_TYPES.values())}之一"),
+    ("review_result", find_review_result, f"{'、'.join(REVIEW_RESULTS.values())}之一"),
+)
+
+
 def _codes(cells: RowCells) -> dict[str, str | None]:
     """The coded columns: five publics, attribute, validity, document type, review result."""
-    return {
-        "five_publics": cells.code("five_publics", find_five_publics, f"{'、'.join(FIVE_PUBLICS)}之一"),
-        "attribute": cells.code("attribute", find_attribute, f"{'、'.join(ATTRIBUTES.values())}之一"),
-        "validity": cells.code("validity", find_validity, "有效 或 已废止"),
-        "doc_type": cells.code("doc_type", find_doc_type, f"{'、'.join(DOC_TYPES.values())}之一"),
-        "review_result": cells.code(
-            "review_result", find_review_result, f"{'、'.join(REVIEW_RESULTS.values())}之一"
-        ),
-    }
+    return {key: cells.code(key, find, expected) for key, find, expected in _CODED}
 
 
 def _reviewer(cells: RowCells) -> str | None:

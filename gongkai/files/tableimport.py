@@ -120,11 +120,14 @@ class TableSpec:
     texts: HeaderTexts = HeaderTexts()
     by_key: dict[str, Column] = field(init=False, repr=False, compare=False)
     required_keys: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    limits: dict[str, tuple[str, int]] = field(init=False, repr=False, compare=False)
     _headers: dict[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_key", {c.key: c for c in self.columns})
         object.__setattr__(self, "required_keys", tuple(c.key for c in self.columns if c.required))
+        limits = {c.key: (c.zh, c.max_len) for c in self.columns if c.max_len is not None}
+        object.__setattr__(self, "limits", limits)
         headers = {c.alias.casefold(): c.key for c in self.columns}
         headers.update({c.zh: c.key for c in self.columns})
         headers.update({o: c.key for c in self.columns for o in c.others})
@@ -273,13 +276,17 @@ class RowCells:
 
     def text(self, key: str, *, required: bool = False) -> str | None:
         """The cell's text, checked against the column's ``max_len`` (the value is never shown)."""
-        value = record_text(self.record, key)
-        column = self.spec.by_key[key]
+        raw = self.record.get(key)
+        value = (
+            None if raw is None else (raw.isoformat() if isinstance(raw, date) else str(raw).strip()) or None
+        )
         if value is None:
             if required:
-                self.problems.append(f"“{column.zh}”不能为空")
-        elif column.max_len is not None and len(value) > column.max_len:
-            self.problems.append(f"“{column.zh}”最长 {column.max_len} 个字符，实际为 {len(value)} 个字符")
+                self.problems.append(f"“{self.spec.by_key[key].zh}”不能为空")
+            return None
+        limit = self.spec.limits.get(key)
+        if limit is not None and len(value) > limit[1]:
+            self.problems.append(f"“{limit[0]}”最长 {limit[1]} 个字符，实际为 {len(value)} 个字符")
         return value
 
     def date(self, key: str, *, required: bool = False) -> date | None:

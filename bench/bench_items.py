@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from gongkai.catalogue import items
+from gongkai.catalogue.itemimport import import_items
 from gongkai.register.repository import sync_staff
 from gongkai.store.db import open_database, session_scope
 
@@ -64,7 +65,7 @@ def main() -> None:
     for label in ("first import", "same file again"):
         t0 = time.perf_counter()
         with session_scope(engine) as s:
-            result = items.import_items(s, path, by="wang", staff_ids={"wang"}, categories=())
+            result = import_items(s, path, by="wang", staff_ids={"wang"}, categories=())
         print(f"{label:16} {time.perf_counter() - t0:.2f} s  {result}")
     engine.dispose()
 

@@ -710,6 +710,7 @@ def item_list(
 ) -> None:
     """列出主动公开信息及其第二十六条公开期限。"""
     from gongkai.catalogue import items
+    from gongkai.catalogue.itemview import item_json
     from gongkai.files.display import table
 
     with _env(ctx, as_of) as env:
@@ -719,7 +720,7 @@ def item_list(
     if as_json:
         _echo(
             json.dumps(
-                [{**items.item_json(it), "publication_due": d.isoformat() if d else None} for it, d in rows],
+                [{**item_json(it), "publication_due": d.isoformat() if d else None} for it, d in rows],
                 ensure_ascii=False,
                 indent=2,
             )
@@ -750,13 +751,14 @@ def item_list(
 def item_show(ctx: click.Context, index_no: str, as_of: str | None, as_json: bool) -> None:
     """显示一条主动公开信息：登记信息、审核记录、变更记录、定期检查记录和第二十六条公开期限。"""
     from gongkai.catalogue import items
+    from gongkai.catalogue.itemview import item_json
     from gongkai.review import periodic as review
 
     with _env(ctx, as_of) as env:
         it = items.get_item(env.session, index_no)
         reviews = items.item_reviews(env.session, it)
         changes = items.item_changes(env.session, it)
-        out = items.item_json(it, calendar=env.calendar, reviews=reviews, changes=changes)
+        out = item_json(it, calendar=env.calendar, reviews=reviews, changes=changes)
         checks = review.history(env.session, item_id=it.id)
     if as_json:
         out.setdefault("reviews", [])
@@ -813,7 +815,7 @@ def item_show(ctx: click.Context, index_no: str, as_of: str | None, as_json: boo
 @click.pass_context
 def item_import(ctx: click.Context, file: Path, as_of: str | None, by: str | None) -> None:
     """导入主动公开信息（CSV 或 XLSX；全部正确才写入，有误则一行也不写入并列出每个错误行）。"""
-    from gongkai.catalogue.items import import_items
+    from gongkai.catalogue.itemimport import import_items
 
     with _env(ctx, as_of, records=True) as env:
         result = import_items(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import Final
 
 from gongkai.core.codes import OUTCOMES
 from gongkai.register.deadlines import Event, compute_clock
-from gongkai.register.importer import COLUMNS, EVENT_COLUMNS
+from gongkai.register.importer import COLUMNS, EVENT_COLUMNS, events_of
 from gongkai.register.workcal import WorkCalendar
 
 SEED: Final = 20250124
@@ -177,22 +178,8 @@ def _outcome_text(rng: random.Random, row: str) -> str:
 
 
 def _clock_due(cal: WorkCalendar, received: date, events: dict[str, date], ext_days: int | None) -> date:
-    return compute_clock(received, _events(events, ext_days, None), calendar=cal, as_of=_FAR).due
-
-
-def _events(dates: dict[str, date], ext_days: int | None, outcome: str | None) -> list[Event]:
-    out = []
-    for col, kind in EVENT_COLUMNS:
-        on = dates.get(col)
-        if on is None:
-            continue
-        if kind == "extension_approved":
-            out.append(Event(kind, on, days=ext_days))
-        elif kind == "replied":
-            out.append(Event(kind, on, outcome=outcome))
-        else:
-            out.append(Event(kind, on))
-    return out
+    evs = events_of(events, extension_days=ext_days, outcome_row=None)
+    return compute_clock(received, evs, calendar=cal, as_of=_FAR).due
 
 
 def _history(
@@ -292,20 +279,169 @@ def _base_rows(
     return rows, styles, rng, cal
 
 
+_Fault = Callable[[dict[str, object], int, date, random.Random, WorkCalendar], None]
+
+
+def _clear_events(row: dict[str, object]) -> None:
+    for col, _kind in EVENT_COLUMNS:
+        row[col] = ""
+    row["outcome"] = row["extension_days"] = ""
+
+
+def _malformed_date(
+    row: dict[str, object], n: int, received: date, rng: random.Random, cal: WorkCalendar
+) -> None:
+    row["received_on"] = ("2025.3.5", "3/5/2025")[n - 1]
+
+
+def _impossible_date(
+    row: dict[str, object], n: int, received: date, rng: random.Random, cal: WorkCalendar
+) -> None:
+    if n == 3:
+        _clear_events(row)
+        row["replied_on"], row["outcome"] = "2025年4月31日", "3.1"
+    else:
+        row["received_on"] = ("2025-02-30", "2025/13/1")[n - 1]
+
+
+def _unknown_outcome(
+    row: dict[str, object], n: int, received: date, rng: random.Random, cal: WorkCalendar
+) -> None:
+    _clear_events(row)
+    row["replied_on"] = cal.add_workdays(received, 5)
+    row["outcome"] = ("全部公开", "3.9", "partly")[n - 1]
+
+
+def _missing_required(
+    row: dict[str, object], n: int, received: date, rng: random.Random, cal: WorkCalendar
+) -> None:
+    row[("applicant_name", "content", "applicant_type", "ref")[n - 1]] = ""
+
+
+def _unknown_applicant_type(
+    row: dict[str, object], n: int, received: date, rng: random.Random, cal: WorkCalendar
+) -> None:
+    row["applicant_type"] = ("个人", "公司")[n - 1]
+
+
+def _unknown_channel(
+    row: dict[str, object], n: int, received: date, rng: random.Random, cal: WorkCalendar
+) -> None:
+    row["channel"] = ("微信", "电话")[n - 1]
+
+
+def _duplicate_ref(
+    row: dict[str, object], n: int, received: date, rng: random.Random, cal: WorkCalendar
+) -> None:
+    pass  # filled in by _faults, once every bad row is known
+
+
+def _unknown_assignee(
+    row: dict[str, object], n: int, received: date, rng: random.Random, cal: WorkCalendar
+) -> None:
+    row["assignee"] = ("wang_wu", "ADMIN")[n - 1]
+
+
+def _reply_before_receipt(
+    row: dict[str, object], n: int, received: date, rng: random.Random, cal: WorkCalendar
+) -> None:
+    _clear_events(row)
+    row["replied_on"], row["outcome"] = received - timedelta(days=3 + n), "granted"
+
+
+def _extension_after_deadline(
+    row: dict[str, object], n: int, received: date, rng: random.Random, cal: WorkCalendar
+) -> None:
+    _clear_events(row)
+    row["extension_approved_on"] = cal.add_workdays(received, 24 + n)
+
+
+def _correction_received_without_request(
+    row: dict[str, object], n: int, received: date, rng: random.Random, cal: WorkCalendar
+) -> None:
+    _clear_events(row)
+    row["correction_received_on"] = cal.add_workdays(received, 3)
+    row["replied_on"], row["outcome"] = cal.add_workdays(received, 12), "予以公开"
+
+
+def _outcome_without_reply(
+    row: dict[str, object], n: int, received: date, rng: random.Random, cal: WorkCalendar
+) -> None:
+    _clear_events(row)
+    row["outcome"] = "3.2"
+
+
+def _reply_without_outcome(
+    row: dict[str, object], n: int, received: date, rng: random.Random, cal: WorkCalendar
+) -> None:
+    _clear_events(row)
+    row["replied_on"] = cal.add_workdays(received, 8)
+
+
+def _future_date(
+    row: dict[str, object], n: int, received: date, rng: random.Random, cal: WorkCalendar
+) -> None:
+    _clear_events(row)
+    if n == 1:
+        row["received_on"] = AS_OF + timedelta(days=10)
+    else:
+        row["replied_on"], row["outcome"] = AS_OF + timedelta(days=3), "3.1"
+
+
+def _bad_id_check_digit(
+    row: dict[str, object], n: int, received: date, rng: random.Random, cal: WorkCalendar
+) -> None:
+    row["applicant_type"] = "自然人"
+    first17 = f"3201021988{n:02d}1{n}{rng.randint(100, 999)}"
+    good = id_check_digit(first17)
+    row["id_number"] = first17 + ("1" if good != "1" else "2")
+
+
+def _event_after_conclusion(
+    row: dict[str, object], n: int, received: date, rng: random.Random, cal: WorkCalendar
+) -> None:
+    _clear_events(row)
+    row["replied_on"], row["outcome"] = cal.add_workdays(received, 5), "3.4.1"
+    row["fee_notice_on"] = cal.add_workdays(received, 8)
+
+
+def _bad_extension_days(
+    row: dict[str, object], n: int, received: date, rng: random.Random, cal: WorkCalendar
+) -> None:
+    _clear_events(row)
+    row["extension_approved_on"] = cal.add_workdays(received, 5)
+    row["extension_days"] = "30"
+
+
+_FAULT_MAKERS: Final[dict[str, _Fault]] = {
+    "malformed_date": _malformed_date,
+    "impossible_date": _impossible_date,
+    "unknown_outcome": _unknown_outcome,
+    "missing_required": _missing_required,
+    "unknown_applicant_type": _unknown_applicant_type,
+    "unknown_channel": _unknown_channel,
+    "duplicate_ref": _duplicate_ref,
+    "unknown_assignee": _unknown_assignee,
+    "reply_before_receipt": _reply_before_receipt,
+    "extension_after_deadline": _extension_after_deadline,
+    "correction_received_without_request": _correction_received_without_request,
+    "outcome_without_reply": _outcome_without_reply,
+    "reply_without_outcome": _reply_without_outcome,
+    "future_date": _future_date,
+    "bad_id_check_digit": _bad_id_check_digit,
+    "event_after_conclusion": _event_after_conclusion,
+    "bad_extension_days": _bad_extension_days,
+}
+"""How each kind of fault of :data:`FAULTS` corrupts a row: (row, n-th of its kind, receipt date, rng, calendar)."""
+
+
 def _faults(rows: list[dict[str, object]], rng: random.Random, cal: WorkCalendar) -> dict[int, str]:
     """Corrupt 37 rows in place; returns index -> kind of fault."""
-    wd = cal.add_workdays
     kinds = [k for k, n in FAULTS.items() for _ in range(n)]
     eligible = [i for i in range(1, len(rows)) if rows[i]["received_on"] < date(2025, 11, 1)]  # type: ignore[operator]
     chosen = rng.sample(eligible, len(kinds))
     bad = dict(zip(chosen, kinds, strict=True))
     counters: dict[str, int] = {}
-
-    def clear_events(row: dict[str, object]) -> None:
-        for col, _kind in EVENT_COLUMNS:
-            row[col] = ""
-        row["outcome"] = row["extension_days"] = ""
-
     for i, kind in sorted(bad.items()):
         snap = _snapshot(rows[i], AS_OF)
         assert snap is not None
@@ -313,63 +449,7 @@ def _faults(rows: list[dict[str, object]], rng: random.Random, cal: WorkCalendar
         n = counters[kind] = counters.get(kind, 0) + 1
         received = row["received_on"]
         assert isinstance(received, date)
-        if kind == "malformed_date":
-            row["received_on"] = ("2025.3.5", "3/5/2025")[n - 1]
-        elif kind == "impossible_date":
-            if n == 3:
-                clear_events(row)
-                row["replied_on"], row["outcome"] = "2025年4月31日", "3.1"
-            else:
-                row["received_on"] = ("2025-02-30", "2025/13/1")[n - 1]
-        elif kind == "unknown_outcome":
-            clear_events(row)
-            row["replied_on"] = wd(received, 5)
-            row["outcome"] = ("全部公开", "3.9", "partly")[n - 1]
-        elif kind == "missing_required":
-            row[("applicant_name", "content", "applicant_type", "ref")[n - 1]] = ""
-        elif kind == "unknown_applicant_type":
-            row["applicant_type"] = ("个人", "公司")[n - 1]
-        elif kind == "unknown_channel":
-            row["channel"] = ("微信", "电话")[n - 1]
-        elif kind == "duplicate_ref":
-            pass  # filled in below, once every bad row is known
-        elif kind == "unknown_assignee":
-            row["assignee"] = ("wang_wu", "ADMIN")[n - 1]
-        elif kind == "reply_before_receipt":
-            clear_events(row)
-            row["replied_on"], row["outcome"] = received - timedelta(days=3 + n), "granted"
-        elif kind == "extension_after_deadline":
-            clear_events(row)
-            row["extension_approved_on"] = wd(received, 24 + n)
-        elif kind == "correction_received_without_request":
-            clear_events(row)
-            row["correction_received_on"] = wd(received, 3)
-            row["replied_on"], row["outcome"] = wd(received, 12), "予以公开"
-        elif kind == "outcome_without_reply":
-            clear_events(row)
-            row["outcome"] = "3.2"
-        elif kind == "reply_without_outcome":
-            clear_events(row)
-            row["replied_on"] = wd(received, 8)
-        elif kind == "future_date":
-            clear_events(row)
-            if n == 1:
-                row["received_on"] = AS_OF + timedelta(days=10)
-            else:
-                row["replied_on"], row["outcome"] = AS_OF + timedelta(days=3), "3.1"
-        elif kind == "bad_id_check_digit":
-            row["applicant_type"] = "自然人"
-            first17 = f"3201021988{n:02d}1{n}{rng.randint(100, 999)}"
-            good = id_check_digit(first17)
-            row["id_number"] = first17 + ("1" if good != "1" else "2")
-        elif kind == "event_after_conclusion":
-            clear_events(row)
-            row["replied_on"], row["outcome"] = wd(received, 5), "3.4.1"
-            row["fee_notice_on"] = wd(received, 8)
-        elif kind == "bad_extension_days":
-            clear_events(row)
-            row["extension_approved_on"] = wd(received, 5)
-            row["extension_days"] = "30"
+        _FAULT_MAKERS[kind](row, n, received, rng, cal)
     for i, kind in sorted(bad.items()):
         if kind == "duplicate_ref":
             original = rng.choice([j for j in range(i) if j not in bad])
@@ -401,7 +481,7 @@ def row_events(row: dict[str, object]) -> list[Event]:
     dates = {col: row[col] for col, _k in EVENT_COLUMNS if isinstance(row[col], date)}
     outcome = find_outcome(str(row["outcome"])) if row["outcome"] else None
     days = int(str(row["extension_days"])) if row["extension_days"] else None
-    return _events(dates, days, outcome.row if outcome else None)  # type: ignore[arg-type]
+    return events_of(dates, extension_days=days, outcome_row=outcome.row if outcome else None)  # type: ignore[arg-type]
 
 
 def build_register(*, seed: int = SEED, size: int = 1000, bad: bool = True, as_of: date = AS_OF) -> Register:

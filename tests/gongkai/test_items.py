@@ -19,6 +19,8 @@ from click.testing import CliRunner, Result
 from sqlalchemy.engine import Engine
 
 from gongkai.catalogue import items
+from gongkai.catalogue.itemimport import ItemImportResult, import_items
+from gongkai.catalogue.itemview import item_json
 from gongkai.cli.main import main
 from gongkai.core.errors import ConfigError, ImportRejected, InputError
 from gongkai.core.settings import load_settings
@@ -194,15 +196,15 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng.dispose()
 
 
-def _import(engine: Engine, path: Path) -> items.ItemImportResult:
+def _import(engine: Engine, path: Path) -> ItemImportResult:
     with session_scope(engine) as session:
-        return items.import_items(session, path, by="wang", staff_ids=STAFF_IDS, categories=CATS, as_of=AS_OF)
+        return import_items(session, path, by="wang", staff_ids=STAFF_IDS, categories=CATS, as_of=AS_OF)
 
 
 def _snapshot(engine: Engine) -> list[dict[str, object]]:
     with session_scope(engine) as session:
         found = items.list_items(session)
-        return [items.item_json(i) for i in found]
+        return [item_json(i) for i in found]
 
 
 def _count(engine: Engine, table: str) -> int:

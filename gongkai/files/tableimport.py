@@ -1,0 +1,443 @@
+"""The one import engine for tables staff prepare (the request register, the catalogue items).
+
+A table is described once (:class:`TableSpec`: its columns with their Chinese headers, other spellings
+and English aliases, which are required, which hold personal data, their text limits); the engine
+does the rest the same way for every table:
+
+* reading (:func:`read_table`, on :mod:`gongkai.files.tablefile`: CSV in UTF-8/BOM/GB18030 or XLSX,
+  the file, row and cell limits) and the header: Chinese names and aliases to keys, unknown,
+  repeated and missing required columns refused in one message, a cell under no header refused;
+* cells (:class:`RowCells`): text, required cells, dates in the accepted spellings, codes of a
+  vocabulary, text limits, each bad cell one phrase naming the column, what was expected and (for
+  values that are not personal data) what came, shortened;
+* the error list (:func:`check_rows`, :class:`ErrorList`): every bad row with its spreadsheet row
+  number, a repeated key named with the row it repeats, and the refusal of the whole file
+  (:class:`~gongkai.core.errors.ImportRejected`) so that nothing is written unless every row is good;
+* bulk reading and writing helpers for the all-or-nothing write (:func:`rows_by_keys`,
+  :func:`insert_batches`).
+
+What a row means (the procedure of a request's events, the Art. 26 rules of an item, agreement with
+what is registered, the year lock) stays with the table's own package.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Final, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from gongkai.core.dates import DATE_FORMS, parse_date
+from gongkai.core.errors import ImportRejected, InputError
+from gongkai.files.tablefile import (
+    ENCODING_HINT,
+    cell_text,
+    classify_header,
+    clean_value,
+    column_letter,
+    read_records,
+)
+
+R = TypeVar("R")
+Record = dict[str, object]
+"""One data row: column key -> stripped string, ``date`` or None (empty cell)."""
+
+SHOW_MAX: Final = 30
+"""The most characters of a value a problem line shows."""
+CHUNK: Final = 500
+"""Keys per ``IN (...)`` list when reading what is already registered."""
+INSERT_BATCH: Final = 5000
+"""Rows per executemany when writing."""
+
+
+# -- the description of a table -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an import file: canonical key (its English alias) and its Chinese header.
+
+    ``others``: further Chinese spellings accepted; ``personal``: personal data, never shown in a
+    problem line; ``max_len``: the most characters of its text (checked by :meth:`RowCells.text`).
+    """
+
+    key: str
+    zh: str
+    others: tuple[str, ...] = ()
+    required: bool = False
+    personal: bool = False
+    max_len: int | None = None
+
+    @property
+    def alias(self) -> str:
+        """The English alias (the canonical key)."""
+        return self.key
+
+
+@dataclass(frozen=True)
+class HeaderTexts:
+    """How a table words the refusal of a file whose header cannot be used (``str.format`` fields:
+    ``name`` the file, ``required`` the required columns, ``hint`` the accepted encodings, ``pos``,
+    ``letter`` and ``row`` the cell under no header; ``shown``, ``names`` and ``examples`` for unknown
+    columns; ``first``, ``text`` and ``zh`` for a repeat). The defaults are the register import's."""
+
+    empty_file: str = "文件 {name} 是空文件：第 1 行应为表头，从第 2 行起为数据。"
+    blank_header: str = "文件 {name} 的第 1 行应为表头（列名），实际为空行。"
+    unnamed_column: str = (
+        "文件 {name} 的第 {pos} 列（{letter} 列）没有列名，但第 {row} 行在该列有内容；请补上列名或删除该列。"
+    )
+    nothing_known_xlsx: str = "文件 {name} 第 1 行的表头无法识别，没有找到任何必填列（{required}）；第 1 行应为列名，中文或英文别名见导入说明。"
+    # Big5 and other unsupported encodings decode as GB18030 garbage: say so first.
+    nothing_known_gb18030: str = (
+        "文件 {name} 的表头无法识别，没有找到任何必填列（{required}），通常是文件编码不对：{hint}。"
+    )
+    nothing_known: str = (
+        "文件 {name} 的表头无法识别，没有找到任何必填列（{required}）。"
+        "第 1 行应为列名（中文或英文别名）；如果列名显示为乱码，说明编码不对：{hint}。"
+    )
+    unknown: str = "有无法识别的列名 {shown}{hint}；可用的列名为 {names}（或对应的英文别名，如 {examples}）"
+    unknown_hint_gb18030: str = "（如果列名显示为乱码，说明编码不对：{hint}）"
+    repeat: str = "“{first}”与“{text}”都是“{zh}”"
+    repeat_separator: str = "，"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table the engine imports: its columns, the key that must be unique, and its header wording.
+
+    ``unique_key``'s column is named in the repeat problem ``编号“X”与第 N 行重复（{unique_note}）``.
+    """
+
+    columns: tuple[Column, ...]
+    unique_key: str
+    unique_note: str
+    texts: HeaderTexts = HeaderTexts()
+    by_key: dict[str, Column] = field(init=False, repr=False, compare=False)
+    required_keys: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    limits: dict[str, tuple[str, int]] = field(init=False, repr=False, compare=False)
+    _headers: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_key", {c.key: c for c in self.columns})
+        object.__setattr__(self, "required_keys", tuple(c.key for c in self.columns if c.required))
+        limits = {c.key: (c.zh, c.max_len) for c in self.columns if c.max_len is not None}
+        object.__setattr__(self, "limits", limits)
+        headers = {c.alias.casefold(): c.key for c in self.columns}
+        headers.update({c.zh: c.key for c in self.columns})
+        headers.update({o: c.key for c in self.columns for o in c.others})
+        object.__setattr__(self, "_headers", headers)
+
+    def key_of(self, text: str) -> str | None:
+        """The column key of a header cell (Chinese name, other spelling or alias in any case)."""
+        return self._headers.get(text) or self._headers.get(text.casefold())
+
+    def names(self, keys: Iterable[str]) -> str:
+        """``“编号”、“收到日期”`` for these keys."""
+        return "、".join(f"“{self.by_key[k].zh}”" for k in keys)
+
+
+def show(value: object, limit: int = SHOW_MAX) -> str:
+    """A value that is not personal data, on one line and shortened, for a problem line."""
+    text = value.isoformat() if isinstance(value, date) else str(value)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def read_table(path: Path, spec: TableSpec) -> tuple[list[tuple[int, Record]], str]:
+    """Read an import file into ``(row number, {key: raw value})`` pairs and its encoding.
+
+    Row numbers are spreadsheet numbers (the header is row 1) for CSV and XLSX alike; blank rows are
+    skipped. Raw values are stripped strings, ``date`` (XLSX date cells) or ``None`` for an empty
+    cell; every column of the header has a key in each record. The encoding is ``utf-8``,
+    ``utf-8-sig``, ``gb18030`` or ``xlsx``. Raises :class:`InputError` for a file that cannot be
+    read as the table: wrong extension, undecodable or unsupported encoding, over the limits, no
+    data rows, unknown, repeated or missing columns, content under no header.
+    """
+    path = Path(path)
+    table, encoding = read_records(path)
+    try:
+        return _records(spec, path.name, table, encoding), encoding
+    finally:
+        table.close()  # closes the workbook when a header problem stops the reading early
+
+
+def _records(
+    spec: TableSpec, name: str, table: Iterator[tuple[int, list[object]]], encoding: str
+) -> list[tuple[int, Record]]:
+    """Map the header, then turn every non-blank row into ``{key: value}``."""
+    first = next(table, None)
+    if first is None:
+        raise InputError(spec.texts.empty_file.format(name=name))
+    header_no, header = first
+    if header_no != 1 or not any(cell_text(v) for v in header):
+        raise InputError(spec.texts.blank_header.format(name=name))
+    keys = map_header(spec, name, header, encoding)
+    blank: Record = {k: None for k in keys if k is not None}
+    rows: list[tuple[int, Record]] = []
+    for number, cells in table:
+        values = [clean_value(v) for v in cells]
+        if all(v is None for v in values):
+            continue
+        record = dict(blank)
+        for pos, value in enumerate(values):
+            key = keys[pos] if pos < len(keys) else None
+            if key is not None:
+                record[key] = value
+            elif value is not None:
+                raise InputError(
+                    spec.texts.unnamed_column.format(
+                        name=name, pos=pos + 1, letter=column_letter(pos + 1), row=number
+                    )
+                )
+        rows.append((number, record))
+    if not rows:
+        raise InputError(f"文件 {name} 只有表头，没有数据行（数据从第 2 行开始）。")
+    return rows
+
+
+def map_header(spec: TableSpec, name: str, header: Sequence[object], encoding: str) -> list[str | None]:
+    """The column key per position (None for an empty header cell); refuses a header that cannot be
+    used, naming every unknown, repeated and missing required column at once."""
+    texts = spec.texts
+    keys, unknown, repeats = classify_header(header, spec.key_of)
+    seen = {k for k in keys if k is not None}
+    if not seen & set(spec.required_keys):
+        template = {"xlsx": texts.nothing_known_xlsx, "gb18030": texts.nothing_known_gb18030}.get(
+            encoding, texts.nothing_known
+        )
+        raise InputError(
+            template.format(name=name, required=spec.names(spec.required_keys), hint=ENCODING_HINT)
+        )
+    problems: list[str] = []
+    if unknown:
+        hint = texts.unknown_hint_gb18030.format(hint=ENCODING_HINT) if encoding == "gb18030" else ""
+        problems.append(
+            texts.unknown.format(
+                shown="、".join(f"“{show(t)}”" for t in unknown),
+                hint=hint,
+                names="、".join(c.zh for c in spec.columns),
+                examples="、".join(c.alias for c in spec.columns[:2]),
+            )
+        )
+    if repeats:
+        problems.append(
+            "列名重复："
+            + texts.repeat_separator.join(
+                texts.repeat.format(first=first, text=text, zh=spec.by_key[key].zh)
+                for first, text, key in repeats
+            )
+        )
+    missing = [k for k in spec.required_keys if k not in seen]
+    if missing:
+        problems.append(f"缺少必填列 {spec.names(missing)}")
+    if problems:
+        raise InputError(f"文件 {name} 的表头有误：" + "；".join(problems) + "。")
+    return keys
+
+
+# -- cells -----------------------------------------------------------------------------------
+
+
+def record_text(record: Record, key: str) -> str | None:
+    """A cell as stripped text (a date cell as ISO text), None when empty."""
+    value = record.get(key)
+    if value is None:
+        return None
+    text = value.isoformat() if isinstance(value, date) else str(value).strip()
+    return text or None
+
+
+class RowCells:
+    """One row's cells, read by key; every bad cell adds one phrase to :attr:`problems`.
+
+    A reading method returns the converted value, or None when the cell is empty or bad (then the
+    problem is recorded). Phrases name the column by its Chinese header and say what was expected.
+    """
+
+    __slots__ = ("spec", "record", "problems")
+
+    def __init__(self, spec: TableSpec, record: Record) -> None:
+        self.spec = spec
+        self.record = record
+        self.problems: list[str] = []
+
+    def given(self, key: str) -> bool:
+        """Whether the cell has content."""
+        return self.record.get(key) is not None
+
+    def text(self, key: str, *, required: bool = False) -> str | None:
+        """The cell's text, checked against the column's ``max_len`` (the value is never shown)."""
+        raw = self.record.get(key)
+        value = (
+            None if raw is None else (raw.isoformat() if isinstance(raw, date) else str(raw).strip()) or None
+        )
+        if value is None:
+            if required:
+                self.problems.append(f"“{self.spec.by_key[key].zh}”不能为空")
+            return None
+        limit = self.spec.limits.get(key)
+        if limit is not None and len(value) > limit[1]:
+            self.problems.append(f"“{limit[0]}”最长 {limit[1]} 个字符，实际为 {len(value)} 个字符")
+        return value
+
+    def date(self, key: str, *, required: bool = False) -> date | None:
+        """The cell as a date in one of the accepted spellings (or a spreadsheet date cell)."""
+        raw = self.record.get(key)
+        zh = self.spec.by_key[key].zh
+        if raw is None:
+            if required:
+                self.problems.append(f"“{zh}”不能为空")
+            return None
+        try:
+            return parse_date(raw, field=zh)
+        except InputError:
+            self.problems.append(f"“{zh}”应为有效日期（如 {DATE_FORMS}），实际为“{show(raw)}”")
+            return None
+
+    def code(
+        self, key: str, find: Callable[[str], str | None], expected: str, *, required: bool = False
+    ) -> str | None:
+        """The code ``find`` gives for the cell's text (a label, an alias or the code itself);
+        ``expected`` says what the column takes (``当面、邮寄……之一``)."""
+        text = self.text(key, required=required)
+        if text is None:
+            return None
+        found = find(text)
+        if found is None:
+            self.problems.append(f"“{self.spec.by_key[key].zh}”应为{expected}，实际为“{show(text)}”")
+        return found
+
+    def missing_required(self) -> None:
+        """A problem for every required column left empty."""
+        for key in self.spec.required_keys:
+            if self.record.get(key) is None:
+                self.problems.append(f"“{self.spec.by_key[key].zh}”不能为空")
+
+
+# -- the error list --------------------------------------------------------------------------
+
+
+class ErrorList:
+    """The problems of a file, by spreadsheet row number."""
+
+    def __init__(self) -> None:
+        self._rows: defaultdict[int, list[str]] = defaultdict(list)
+
+    def __bool__(self) -> bool:
+        return bool(self._rows)
+
+    def __contains__(self, number: object) -> bool:
+        return number in self._rows
+
+    def add(self, number: int, *problems: str) -> None:
+        """Record problems of row ``number``."""
+        self._rows[number].extend(problems)
+
+    def raise_if_any(self, name: str) -> None:
+        """Refuse the whole file (:class:`ImportRejected`, one line per bad row) if any row is bad."""
+        if not self._rows:
+            return
+        lines = [
+            f"文件 {name} 第 {number} 行：" + "；".join(_part(p) for p in self._rows[number]) + "。"
+            for number in sorted(self._rows)
+        ]
+        raise ImportRejected(f"文件 {name} 有 {len(lines)} 行有误，未导入任何数据：", lines)
+
+
+def _part(text: str) -> str:
+    return text.rstrip("。；;").strip()
+
+
+def check_rows(
+    spec: TableSpec,
+    records: Iterable[tuple[int, Record]],
+    check: Callable[[int, Record], tuple[R | None, list[str]]],
+) -> tuple[list[R], ErrorList]:
+    """Check every row with ``check`` (the row or its problems) and the unique key across rows.
+
+    Returns the good rows and the error list (a repeated key is a problem of the later row, named
+    first in its line).
+    """
+    errors = ErrorList()
+    good: list[R] = []
+    first_row: dict[str, int] = {}
+    column = spec.by_key[spec.unique_key]
+    for number, record in records:
+        row, problems = check(number, record)
+        key = record_text(record, spec.unique_key)
+        if key is not None:
+            if key in first_row:
+                problems.insert(
+                    0, f"{column.zh}“{show(key)}”与第 {first_row[key]} 行重复（{spec.unique_note}）"
+                )
+                row = None
+            else:
+                first_row[key] = number
+        if problems:
+            errors.add(number, *problems)
+        elif row is not None:
+            good.append(row)
+    return good, errors
+
+
+# -- reading and writing in bulk --------------------------------------------------------------
+
+
+def rows_by_keys(
+    session: Session,
+    columns: Sequence[sa.ColumnElement[Any]],
+    key: sa.Column[Any],
+    keys: Sequence[Any],
+    *,
+    scan_over: int | None = None,
+) -> Iterator[Any]:  # SQLAlchemy rows (their column types vary by caller)
+    """The rows whose ``key`` is one of ``keys``, read in chunks of ``IN (...)`` lists.
+
+    With ``scan_over``, more keys than that read the whole table once instead (a large file: one scan
+    beats hundreds of IN lists, which PostgreSQL may plan as sequential scans right after a bulk
+    load, before its statistics are up to date); ``key`` must then be among ``columns``.
+    """
+    if scan_over is not None and len(keys) > scan_over:
+        wanted = set(keys)
+        position = next(i for i, c in enumerate(columns) if c is key)
+        yield from (r for r in session.execute(sa.select(*columns)) if r[position] in wanted)
+        return
+    for i in range(0, len(keys), CHUNK):
+        yield from session.execute(sa.select(*columns).where(key.in_(list(keys[i : i + CHUNK]))))
+
+
+def insert_batches(session: Session, table: sa.Table, rows: Iterable[dict[str, Any]]) -> int:
+    """Core bulk insert (executemany) in batches, so memory stays flat on a large file; returns the
+    number of rows written."""
+    written = 0
+    it = iter(rows)
+    while batch := list(itertools.islice(it, INSERT_BATCH)):  # itertools.batched is 3.12+
+        session.execute(sa.insert(table), batch)
+        written += len(batch)
+    return written
+
+
+__all__ = [
+    "Column",
+    "ErrorList",
+    "HeaderTexts",
+    "Record",
+    "RowCells",
+    "TableSpec",
+    "check_rows",
+    "insert_batches",
+    "map_header",
+    "read_table",
+    "record_text",
+    "rows_by_keys",
+    "show",
+]

@@ -236,9 +236,7 @@ def test_csv_utf8_gb18030_and_xlsx_give_the_same_items(engine: Engine, db_url: s
         ("xlsx", _xlsx(tmp_path / "c.xlsx", GOOD)),
     ):
         other = (
-            open_database(db_url.replace("gongkai.db", f"{name}.db"))
-            if db_url.startswith("sqlite")
-            else None
+            open_database(db_url.replace("gongkai.db", f"{name}.db")) if db_url.startswith("sqlite") else None
         )
         if other is None:
             # PostgreSQL: the same database, re-import must find every item unchanged.

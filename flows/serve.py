@@ -469,9 +469,14 @@ def _retry_watch(cfg: Settings, stop: threading.Event, interval: float = 30.0) -
 
 def deployments(cfg: Settings) -> list[Any]:
     """One deployment per scheduled process, from ``[schedules]`` in the office's time zone, and the
-    annual report's deployment without a schedule."""
+    annual report's deployment without a schedule.
+
+    Each names its flow by module path (``gongkai.flows.reminders.deadline_reminders``), not by a file path
+    relative to the current folder: the runner's flow-run processes import it wherever Gongkai is installed
+    (a wheel in site-packages, a clone) and whatever folder the service was started in."""
     from gongkai.flows.registry import FLOWS
     from prefect.schedules import Cron
+    from prefect.types.entrypoint import EntrypointType
 
     from gongkai.store.schedule import PROCESSES
 
@@ -485,6 +490,7 @@ def deployments(cfg: Settings) -> list[Any]:
                 parameters={"scheduled": True},
                 paused=False,  # a clean stop paused it; serving again re-activates it
                 description=f"Gongkai: {process.flow_name} ({cron}, {cfg.office.timezone})",
+                entrypoint_type=EntrypointType.MODULE_PATH,
             )
         )
     # Triggered by hand each January (from the Prefect UI or `gongkai run report`): no schedule.
@@ -492,6 +498,7 @@ def deployments(cfg: Settings) -> list[Any]:
         FLOWS["report"].to_deployment(
             name="gongkai-annual-report",
             description="Gongkai: annual-report (run from the UI; parameter year, default last year)",
+            entrypoint_type=EntrypointType.MODULE_PATH,
         )
     )
     return out

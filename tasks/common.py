@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
 
 def settings() -> Settings:
-    """The configuration (``GONGKAI_CONFIG`` or ./config/gongkai.toml), loaded when used."""
+    """The configuration (``GONGKAI_CONFIG``, which ``gongkai serve`` and ``gongkai run`` set to the file they
+    resolved, else ./config/gongkai.toml, else the shipped demo configuration), loaded when used."""
     return load_settings(None)
 
 

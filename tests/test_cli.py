@@ -224,6 +224,28 @@ def test_init_creates_database(home: Path) -> None:
     assert ok("init").exit_code == 0  # idempotent
 
 
+def test_without_a_configuration_the_shipped_demo_is_used_and_said_once(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An empty folder (an installed wheel's first use): the shipped demo office's configuration, said once on
+    stderr in Chinese; in the clone's top folder (the README's commands) nothing changes and nothing is said."""
+    from gongkai.core.shipped import DEMO_CONFIG
+
+    monkeypatch.delenv("GONGKAI_CONFIG")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.chdir(empty)
+    result = ok("init")
+    assert result.stderr.count("未找到 config/gongkai.toml") == 1, result.stderr
+    assert "使用内置的演示配置" in result.stderr and str(DEMO_CONFIG) in result.stderr
+    assert f"配置检查通过：{DEMO_CONFIG}（嘉祥街道办事处" in result.stdout
+    assert list(empty.iterdir()) == [], "nothing is written in the folder when GONGKAI_HOME is elsewhere"
+
+    monkeypatch.chdir(REPO)
+    result = ok("init")
+    assert "未找到" not in result.stderr and f"配置检查通过：{CONFIG}（" in result.stdout
+
+
 def test_init_names_the_person_an_unset_notify_variable_leaves_without_messages(
     home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -74,11 +74,16 @@ class Ctx:
     """What commands share: the config path given on the command line."""
 
     config: str | None
+    fallback_said: bool = False
+    """Whether the use of the shipped demo configuration has been said (once per command)."""
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
-    "--config", "config", metavar="PATH", help="配置文件（默认 config/gongkai.toml 或 $GONGKAI_CONFIG）。"
+    "--config",
+    "config",
+    metavar="PATH",
+    help="配置文件（默认 $GONGKAI_CONFIG 或 config/gongkai.toml；当前文件夹没有 config/ 时用内置的演示配置）。",
 )
 @click.version_option(package_name="gongkai")
 @click.pass_context
@@ -103,10 +108,21 @@ class Env:
 
 
 def _settings(ctx: click.Context) -> Settings:
-    from gongkai.core.settings import load_settings
+    from gongkai.core.settings import DEFAULT_CONFIG_PATH, falls_back_to_demo, load_settings
+    from gongkai.core.shipped import DEMO_CONFIG
 
     shared = ctx.find_object(Ctx)
-    return load_settings(shared.config if shared is not None else None)
+    explicit = shared.config if shared is not None else None
+    if falls_back_to_demo(explicit) and not (shared is not None and shared.fallback_said):
+        click.echo(
+            f"未找到 {DEFAULT_CONFIG_PATH.as_posix()}（当前文件夹 {Path.cwd()}），也未用 --config 或环境变量 "
+            f"GONGKAI_CONFIG 指定配置文件：使用内置的演示配置（演示单位，虚构数据）{DEMO_CONFIG}；正式使用时请把它复制为"
+            f"本文件夹的 {DEFAULT_CONFIG_PATH.as_posix()}，按其中的说明改为本单位的配置。",
+            err=True,
+        )
+        if shared is not None:
+            shared.fallback_said = True
+    return load_settings(explicit)
 
 
 @contextmanager

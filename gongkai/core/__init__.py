@@ -1,3 +1,4 @@
 """The ground every other package stands on: errors, fixed vocabularies and codes, date spellings, the
-wall-clock seam, ID numbers, web addresses and the office's settings. Imports nothing else of Gongkai.
+wall-clock seam, ID numbers, web addresses, the office's settings and where the shipped files (templates, the
+demo configuration) are. Imports nothing else of Gongkai.
 """

@@ -1,9 +1,10 @@
 """The office's configuration: one TOML file, validated into frozen settings.
 
-``load_settings()`` reads ``config/gongkai.toml`` (or ``--config PATH`` / ``GONGKAI_CONFIG``) and returns a
-:class:`Settings`. Every problem in the file becomes one :class:`~gongkai.core.errors.ConfigError` whose message, in
-Chinese, names the file, the key as a dotted path with list items counted from 1 (``staff 第 3 项的 role``) and
-what was expected; when there are several problems, all of them are listed, one per line.
+``load_settings()`` reads ``config/gongkai.toml`` (or ``--config PATH`` / ``GONGKAI_CONFIG``; with none of them
+and no such file, the shipped demo configuration) and returns a :class:`Settings`. Every problem in the file
+becomes one :class:`~gongkai.core.errors.ConfigError` whose message, in Chinese, names the file, the key as a
+dotted path with list items counted from 1 (``staff 第 3 项的 role``) and what was expected; when there are
+several problems, all of them are listed, one per line.
 
 The file holds the office's policy only. Notification URLs (which may carry passwords or tokens) are refused: a
 staff member's ``notify`` entries name an environment variable (``env:NAME``) or a Prefect Secret block
@@ -41,6 +42,7 @@ from pydantic import (
 )
 
 from gongkai.core.errors import ConfigError
+from gongkai.core.shipped import DEMO_CONFIG
 from gongkai.core.webaddress import web_address_problem
 
 CONFIG_ENV: Final = "GONGKAI_CONFIG"
@@ -746,9 +748,21 @@ class Settings(ConfigFile):
 # Finding and reading the file.
 
 
+def falls_back_to_demo(explicit: str | Path | None) -> bool:
+    """Whether :func:`resolve_config_path` gives the shipped demo configuration: no file is named (``explicit``,
+    ``GONGKAI_CONFIG``) and the current directory has no ``config/`` at all, so a wheel installed and run in an
+    empty folder shows the demo office at once. A ``config/`` folder without ``gongkai.toml`` is someone's
+    configuration gone wrong: that stays an error, never a quiet demo. (In a clone's top folder the file is there,
+    and is the same demo configuration.) The command line says so once when it happens."""
+    named = (explicit is not None and str(explicit).strip()) or os.environ.get(CONFIG_ENV, "").strip()
+    return not named and not DEFAULT_CONFIG_PATH.parent.exists() and DEMO_CONFIG.is_file()
+
+
 def resolve_config_path(explicit: str | Path | None) -> Path:
     """The configuration file to use: ``explicit`` (``--config``), else ``GONGKAI_CONFIG``, else
-    ``config/gongkai.toml`` in the current directory.
+    ``config/gongkai.toml`` in the current directory, else the shipped demo configuration
+    (:data:`~gongkai.core.shipped.DEMO_CONFIG`, ``[office] demo = true``: it can never open a real office's
+    register, see :mod:`gongkai.store.registerkind`).
 
     The first of these that is given is the one used; it is not an error to name a file that others would
     shadow. Raises :class:`ConfigError` when the chosen file does not exist or is not a file.
@@ -760,6 +774,8 @@ def resolve_config_path(explicit: str | Path | None) -> Path:
     elif from_env:
         path = Path(from_env).expanduser()
         origin = f"环境变量 {CONFIG_ENV} 指定的"
+    elif falls_back_to_demo(None):
+        return DEMO_CONFIG
     else:
         path = DEFAULT_CONFIG_PATH
         origin = ""

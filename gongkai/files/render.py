@@ -4,7 +4,7 @@ Every document, page, notification and report is rendered through :func:`render`
 values and filters behave the same everywhere:
 
 - templates are looked up first in the folder named by ``GONGKAI_TEMPLATES`` (when set: the office edits copies
-  there without touching the installation), then in the repository's ``templates/`` folder;
+  there without touching the installation), then in the shipped ones (:data:`TEMPLATES_DIR`);
 - autoescape is on for ``.html``, ``.xml`` and ``.html.j2`` templates (every value escaped) and off for plain-text
   ones (``.txt.j2``: chat messages, email text, subjects);
 - ``StrictUndefined``: a missing value is an error, never an empty cell in an official document;
@@ -27,6 +27,7 @@ from typing import Any, Final
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from gongkai.core import shipped
 from gongkai.core.dates import fmt_zh
 from gongkai.core.errors import InputError
 from gongkai.notify import digest
@@ -34,8 +35,8 @@ from gongkai.notify import digest
 TEMPLATES_ENV: Final = "GONGKAI_TEMPLATES"
 """Environment variable naming a folder of templates searched before the shipped ones."""
 
-TEMPLATES_DIR: Final = Path(__file__).resolve().parents[2] / "templates"
-"""The templates shipped with Gongkai (the repository's ``templates/`` folder)."""
+TEMPLATES_DIR: Final = shipped.TEMPLATES_DIR
+"""The templates shipped with Gongkai (package data of an installed wheel, or the clone's ``templates/`` folder)."""
 
 
 def _zhdate(value: date) -> str:

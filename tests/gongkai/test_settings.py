@@ -17,12 +17,14 @@ from gongkai.core.settings import (
     Reminders,
     Schedules,
     database_url,
+    falls_back_to_demo,
     gongkai_home,
     load_settings,
     parse_notify_target,
     redact_url,
     resolve_config_path,
 )
+from gongkai.core.shipped import DEMO_CONFIG
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = REPO / "config" / "gongkai.toml"
@@ -470,16 +472,47 @@ def test_resolve_prefers_explicit_then_environment_then_default(
     assert load_settings().path == from_env
 
 
-def test_resolve_missing_default_says_how_to_choose_a_file(
+def test_resolve_without_any_file_falls_back_to_the_shipped_demo(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """An installed wheel used in an empty folder: nothing named, no config/gongkai.toml here -> the shipped demo
+    office's configuration (``demo = true``: it can never open a real office's register)."""
     monkeypatch.chdir(tmp_path)
 
+    assert falls_back_to_demo(None)
+    assert resolve_config_path(None) == DEMO_CONFIG
+    assert (
+        DEMO_CONFIG.read_bytes() == SHIPPED.read_bytes()
+    )  # in a clone: the repository's config/gongkai.toml
+    assert load_settings().office.demo is True
+
+
+def test_no_fallback_when_a_file_is_named_or_present(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert not falls_back_to_demo(tmp_path / "typo.toml")
+    with pytest.raises(ConfigError, match="--config"):
+        resolve_config_path(tmp_path / "typo.toml")
+    monkeypatch.setenv("GONGKAI_CONFIG", str(tmp_path / "typo.toml"))
+    assert not falls_back_to_demo(None)
+    with pytest.raises(ConfigError, match="GONGKAI_CONFIG"):
+        resolve_config_path(None)
+    monkeypatch.delenv("GONGKAI_CONFIG")
+    # A config/ folder without the file is a configuration gone wrong: an error saying how to choose a file.
+    write(tmp_path / "config", MINIMAL, "office.toml")
+    assert not falls_back_to_demo(None)
     with pytest.raises(ConfigError) as info:
         resolve_config_path(None)
     message = str(info.value)
     assert message.startswith(f"找不到配置文件 {Path('config') / 'gongkai.toml'}")
     assert "--config" in message and "GONGKAI_CONFIG" in message
+    (tmp_path / "config" / "gongkai.toml").mkdir()
+    assert not falls_back_to_demo(None)
+    with pytest.raises(ConfigError, match="文件夹"):
+        resolve_config_path(None)
+    (tmp_path / "config" / "gongkai.toml").rmdir()
+    default = write(tmp_path / "config", MINIMAL)
+    assert not falls_back_to_demo(None)
+    assert resolve_config_path(None).resolve() == default
 
 
 def test_resolve_missing_file_named_by_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

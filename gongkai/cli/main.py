@@ -25,12 +25,11 @@ import click
 from gongkai.core.errors import GongkaiError, ImportRejected, InputError
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
-
     from gongkai.core.settings import Settings
     from gongkai.register.deadlines import Clock
-    from gongkai.register.workcal import WorkCalendar
-    from gongkai.store.models import Application
+    from gongkai.services.actor import Actor
+    from gongkai.services.applications import ApplicationView
+    from gongkai.services.office import Office
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -57,16 +56,11 @@ class _Group(click.Group):
             _fail(err)
 
 
-def _parse_as_of(value: str | None, tz: str = "Asia/Shanghai", *, records: bool = False) -> date:
-    """The ``--as-of`` date (default today in the office's zone). For a command that sends or records
-    (``records``), a date after today is refused (exit 2) before anything starts."""
-    from gongkai.core.clockseam import business_date, office_today
+def _parse_as_of(value: str | None) -> date | None:
+    """The ``--as-of`` date given, or None (the services then take today in the office's zone)."""
     from gongkai.core.dates import parse_date
 
-    day = parse_date(value, field="--as-of") if value else None
-    if records:
-        return business_date(day, tz)
-    return day if day is not None else office_today(tz)
+    return parse_date(value, field="--as-of") if value else None
 
 
 @dataclass
@@ -90,18 +84,6 @@ def main(ctx: click.Context, config: str | None) -> None:
 # -- shared plumbing ---------------------------------------------------------------------------
 
 
-@dataclass
-class Env:
-    """An open database with the settings and the calendar."""
-
-    settings: Settings
-    session: Session
-    calendar: WorkCalendar
-    as_of: date
-    register_kind: str
-    """``demo`` or ``live`` (:mod:`gongkai.store.registerkind`), the same as the configuration's."""
-
-
 def _settings(ctx: click.Context) -> Settings:
     from gongkai.core.settings import load_settings
 
@@ -110,25 +92,21 @@ def _settings(ctx: click.Context) -> Settings:
 
 
 @contextmanager
-def _env(ctx: click.Context, as_of: str | None = None, *, records: bool = False) -> Iterator[Env]:
-    """The register opened for work: settings, database (migrated), the register's kind held against the
-    configuration before anything is written, staff synchronised, the calendar. ``records``: the command
-    sends or records, so a business date after today is refused before anything starts."""
-    from gongkai.register import repository as register
-    from gongkai.store.db import open_database, session_scope
-    from gongkai.store.registerkind import ensure_register_kind
+def _env(ctx: click.Context, as_of: str | None = None, *, records: bool = False) -> Iterator[Office]:
+    """The office's register opened for work (:func:`gongkai.services.office.open_office`). ``records``: the
+    command sends or records, so a business date after today is refused before anything starts."""
+    from gongkai.services.office import open_office
 
     settings = _settings(ctx)
-    day = _parse_as_of(as_of, settings.office.timezone, records=records)
-    engine = open_database()
-    try:
-        with session_scope(engine) as session:
-            kind = ensure_register_kind(session, settings)
-            register.sync_staff(session, [(s.id, s.name, s.role) for s in settings.staff])
-            calendar = register.load_calendar(session)
-            yield Env(settings, session, calendar, day, kind)
-    finally:
-        engine.dispose()
+    with open_office(settings, _parse_as_of(as_of), records=records) as office:
+        yield office
+
+
+def _actor(office: Office, by: str | None) -> Actor:
+    """Who acts: the staff member ``--by``/``$GONGKAI_USER`` names (their roles apply), else the operator."""
+    from gongkai.services.actor import Actor
+
+    return Actor.terminal(office.settings, _who(by))
 
 
 def _who(by: str | None) -> str:
@@ -172,47 +150,6 @@ def init(ctx: click.Context) -> None:
 # -- deadline ----------------------------------------------------------------------------------
 
 
-def _readonly_calendar() -> WorkCalendar:
-    """The calendar for ``gongkai deadline``: imported years from an existing database, if any.
-
-    Reads with plain SQL and never creates or migrates a database: the calculator works without one.
-    """
-    from gongkai.core.settings import database_url
-    from gongkai.register.workcal import WorkCalendar, YearSchedule
-
-    url = database_url()
-    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :]).exists():
-        return WorkCalendar()
-    import sqlalchemy as sa
-
-    overrides: dict[int, YearSchedule] = {}
-    try:
-        engine = sa.create_engine(url)
-        with engine.connect() as conn:
-            if not sa.inspect(conn).has_table("calendar_year"):
-                return WorkCalendar()
-            years = {y: s for y, s in conn.execute(sa.text("SELECT year, source FROM calendar_year"))}
-            days: dict[int, list[tuple[Any, str, str]]] = {}
-            for d, y, kind, name in conn.execute(sa.text("SELECT day, year, kind, name FROM calendar_day")):
-                days.setdefault(y, []).append(
-                    (d if isinstance(d, date) else date.fromisoformat(str(d)), kind, name)
-                )
-        engine.dispose()
-    except sa.exc.SQLAlchemyError:
-        click.echo("提示：未能读取数据库中导入的放假安排，按内置日历计算。", err=True)
-        return WorkCalendar()
-    for y, source in years.items():
-        entries = days.get(y, [])
-        overrides[y] = YearSchedule(
-            y,
-            {d: n for d, k, n in entries if k == "off"},
-            {d: n for d, k, n in entries if k == "makeup_workday"},
-            announced=True,
-            source=source,
-        )
-    return WorkCalendar(overrides)
-
-
 @main.command()
 @click.option("--received", required=True, metavar="YYYY-MM-DD", help="收到申请之日（《条例》第三十一条）。")
 @click.option("--channel", metavar="CH", help="申请方式：in_person|post|letter|online|fax（或中文）。")
@@ -229,9 +166,10 @@ def deadline(
     received: str, channel: str | None, events: tuple[str, ...], as_of: str | None, as_json: bool
 ) -> None:
     """期限计算器：一件申请的各项期限（无需数据库）。"""
+    from gongkai.core.clockseam import office_today
     from gongkai.core.codes import find_channel
     from gongkai.core.dates import parse_date
-    from gongkai.register.deadlines import compute_clock, parse_event_spec
+    from gongkai.services.applications import calculate_deadline, parse_event
 
     received_on = parse_date(received, field="--received")
     ch = None
@@ -241,19 +179,14 @@ def deadline(
             raise InputError(
                 f"--channel “{channel}”无效，应为 in_person、post、letter、online、fax 或 当面、邮寄、平常信函、网络、传真。"
             )
-    evs = [parse_event_spec(e) for e in events]
-    clock = compute_clock(
-        received_on,
-        evs,
-        calendar=_readonly_calendar(),
-        as_of=_parse_as_of(as_of),
-        channel=ch,
-        ignore_future=True,
-    )
+    evs = [parse_event(e) for e in events]
+    result = calculate_deadline(received_on, evs, as_of=_parse_as_of(as_of) or office_today(), channel=ch)
+    if result.note:
+        click.echo(f"提示：{result.note}", err=True)
     if as_json:
-        _echo(json.dumps(clock.to_json(), ensure_ascii=False, indent=2))
+        _echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return
-    _print_clock(clock)
+    _print_clock(result.clock)
 
 
 def _print_clock(clock: Clock) -> None:
@@ -324,7 +257,7 @@ def request_add(
     from gongkai.core.codes import find_applicant_type, find_channel
     from gongkai.core.dates import parse_date
     from gongkai.core.idnumber import check_id_number
-    from gongkai.register import repository as register
+    from gongkai.services.applications import register_application
 
     received_on = parse_date(received, field="--received")
     atype = find_applicant_type(applicant_type)
@@ -340,24 +273,23 @@ def request_add(
     if id_number:
         check_id_number(id_number, field="--id-number")
     with _env(ctx, as_of, records=True) as env:
-        arrived = _parse_arrival(arrived_at, env.settings.tz) if arrived_at else None
-        data = register.NewApplication(
-            ref=ref or register.next_ref(env.session, received_on.year),
+        done = register_application(
+            env,
+            _actor(env, by),
+            ref=ref,
             received_on=received_on,
             applicant_type=atype,
             applicant_name=applicant_name,
             content=content,
             channel=ch,
-            applicant_contact=contact,
-            applicant_id_number=id_number,
-            assignee_id=assignee,
-            arrived_at=arrived,
+            contact=contact,
+            id_number=id_number,
+            assignee=assignee,
+            arrived_at=_parse_arrival(arrived_at, env.settings.tz) if arrived_at else None,
         )
-        app, clock = register.add_application(
-            env.session, data, calendar=env.calendar, as_of=env.as_of, recorded_by=_who(by)
-        )
+    clock = done.clock
     flag = "（暂定）" if clock.provisional else ""
-    _echo(f"已登记申请 {app.ref}：从严提醒期限 {clock.safe_due}{flag}，法定答复期限 {clock.due}{flag}。")
+    _echo(f"已登记申请 {done.ref}：从严提醒期限 {clock.safe_due}{flag}，法定答复期限 {clock.due}{flag}。")
 
 
 def _parse_arrival(text: str, tz: Any) -> datetime:
@@ -393,14 +325,11 @@ def request_event(
     ctx: click.Context, ref: str, event_spec: str, note: str | None, as_of: str | None, by: str | None
 ) -> None:
     from gongkai.core.codes import EVENT_KINDS, STATES
-    from gongkai.register import repository as register
-    from gongkai.register.deadlines import parse_event_spec
+    from gongkai.services.applications import parse_event, record_event
 
-    event = parse_event_spec(event_spec)
+    event = parse_event(event_spec)
     with _env(ctx, as_of, records=True) as env:
-        _app, clock = register.record_event(
-            env.session, ref, event, calendar=env.calendar, as_of=env.as_of, recorded_by=_who(by), note=note
-        )
+        clock = record_event(env, _actor(env, by), ref, event, note=note).clock
     flag = "（暂定）" if clock.provisional else ""
     _echo(
         f"已登记 {ref}：{EVENT_KINDS[event.kind]}（{event.on}）。当前状态：{STATES[clock.state]}；"
@@ -408,16 +337,6 @@ def request_event(
     )
     for w in clock.warnings:
         _echo(f"注意：{w}")
-
-
-def _clock_json(app: Application, clock: Clock) -> dict[str, Any]:
-    return {
-        "ref": app.ref,
-        **clock.to_json(),
-        "assignee": app.assignee_id,
-        "channel": app.channel,
-        "applicant_type": app.applicant_type,
-    }
 
 
 @request.command("list")
@@ -446,32 +365,31 @@ def request_list(
     as_json: bool,
 ) -> None:
     """列出申请及其期限（默认：未办结的，最急的在前）。"""
-    from gongkai.register import repository as register
+    from gongkai.services.applications import list_applications
 
     with _env(ctx, as_of) as env:
-        items = register.list_applications(
-            env.session,
-            calendar=env.calendar,
-            as_of=env.as_of,
+        items = list_applications(
+            env,
+            _actor(env, None),
             include_closed=include_closed,
             state=state,
             due_within=due_within,
             year=year,
             explain=as_json,
         )
-        as_of_day = env.as_of
     if as_json:
-        _echo(json.dumps([_clock_json(a, c) for a, c in items], ensure_ascii=False, indent=2))
+        _echo(json.dumps([a.to_json() for a in items], ensure_ascii=False, indent=2))
         return
-    _echo(_list_table(items, as_of_day))
+    _echo(_list_table(items, env.as_of))
 
 
-def _list_table(items: list[tuple[Application, Clock]], as_of: date) -> str:
+def _list_table(items: list[ApplicationView], as_of: date) -> str:
     from gongkai.core.codes import STATES
     from gongkai.files.display import table
 
     rows = []
-    for app, c in items:
+    for app in items:
+        c = app.clock
         notes = []
         if c.overdue:
             notes.append("已超期")
@@ -488,7 +406,7 @@ def _list_table(items: list[tuple[Application, Clock]], as_of: date) -> str:
                 str(c.safe_due),
                 str(c.due),
                 left,
-                app.assignee_id or "",
+                app.assignee or "",
                 "、".join(notes),
             ]
         )
@@ -513,58 +431,38 @@ def _mask_id(value: str | None) -> str:
 def request_show(ctx: click.Context, ref: str, as_of: str | None, as_json: bool) -> None:
     """显示一件申请：登记信息、事件记录和期限计算过程。"""
     from gongkai.core.codes import APPLICANT_TYPES, CHANNELS, EVENT_KINDS, OUTCOME_BY_ROW
-    from gongkai.register import repository as register
+    from gongkai.services.applications import application_detail
 
     with _env(ctx, as_of) as env:
-        app = register.get_application(env.session, ref)
-        rows = register.application_events(env.session, app)
-        clock = register.clock_of(
-            app,
-            [register.event_from_row(r) for r in rows],
-            calendar=env.calendar,
-            as_of=env.as_of,
-            ignore_future=True,
-        )
+        app = application_detail(env, _actor(env, None), ref)
     if as_json:
-        out = _clock_json(app, clock)
-        out["events"] = [
-            {
-                "kind": r.kind,
-                "date": r.occurred_on.isoformat(),
-                "days": r.days,
-                "until": r.until.isoformat() if r.until else None,
-                "outcome": r.outcome_row,
-                "recorded_by": r.recorded_by,
-                "recorded_at": r.recorded_at.isoformat(),
-            }
-            for r in rows
-        ]
-        _echo(json.dumps(out, ensure_ascii=False, indent=2))
+        _echo(json.dumps(app.to_json(), ensure_ascii=False, indent=2))
         return
-    _echo(f"编号：{app.ref}")
-    _echo(f"收到日期：{app.received_on}（{CHANNELS.get(app.channel or '', '申请方式未登记')}）")
+    view = app.view
+    _echo(f"编号：{view.ref}")
+    _echo(f"收到日期：{view.received_on}（{CHANNELS.get(view.channel or '', '申请方式未登记')}）")
     if app.arrived_at is not None:
         _echo(f"到达时间：{app.arrived_at.astimezone(env.settings.tz):%Y-%m-%d %H:%M}")
-    _echo(f"申请人类型：{APPLICANT_TYPES[app.applicant_type]}")
+    _echo(f"申请人类型：{APPLICANT_TYPES[view.applicant_type]}")
     _echo(
         f"申请人：{app.applicant_name}    联系方式：{app.applicant_contact or ''}    "
         f"证件号码：{_mask_id(app.applicant_id_number)}"
     )
     _echo(f"申请内容：{app.content}")
-    _echo(f"承办人：{app.assignee_id or '未指定'}")
+    _echo(f"承办人：{view.assignee or '未指定'}")
     if app.outcome_row:
         _echo(f"办理结果：{app.outcome_row} {OUTCOME_BY_ROW[app.outcome_row].label}")
     _echo("事件记录：")
-    if not rows:
+    if not app.events:
         _echo("  （无）")
-    for r in rows:
+    for r in app.events:
         extra = f" {r.days}个工作日" if r.days else (f" 至 {r.until}" if r.until else "")
-        outcome = f" {r.outcome_row}" if r.outcome_row else ""
+        outcome = f" {r.outcome}" if r.outcome else ""
         _echo(
             f"  {r.occurred_on}  {EVENT_KINDS.get(r.kind, r.kind)}{extra}{outcome}"
             f"（{r.recorded_by} 登记于 {r.recorded_at:%Y-%m-%d %H:%M}）"
         )
-    _print_clock(clock)
+    _print_clock(app.clock)
 
 
 @request.command("import")
@@ -574,19 +472,12 @@ def request_show(ctx: click.Context, ref: str, as_of: str | None, as_json: bool)
 @click.pass_context
 def request_import(ctx: click.Context, file: Path, as_of: str | None, by: str | None) -> None:
     """导入申请登记簿（CSV 或 XLSX；全部正确才写入，有误则一行也不写入并列出每个错误行）。"""
-    from gongkai.register.importer import import_register
+    from gongkai.services.applications import import_register
 
     with _env(ctx, as_of, records=True) as env:
-        result = import_register(
-            env.session,
-            file,
-            calendar=env.calendar,
-            as_of=env.as_of,
-            recorded_by=_who(by),
-            staff_ids={s.id for s in env.settings.staff},
-        )
+        result = import_register(env, _actor(env, by), file)
     _echo(
-        f"已导入 {file.name}（{result.encoding}）：共 {result.rows} 行，新登记 {result.inserted} 件，"
+        f"已导入 {result.file}（{result.encoding}）：共 {result.rows} 行，新登记 {result.inserted} 件，"
         f"追加事件 {result.events_added} 条，未变化 {result.unchanged} 件。"
     )
 
@@ -1189,24 +1080,16 @@ def serve(ctx: click.Context, port: int | None) -> None:
     serve_forever(settings, port=port, announce=_echo, log_file=log_file)
 
 
-def _load_demo_if_empty(env: Env) -> bool:
-    """Load the demo office into an empty demo register (a newcomer sees results at once); a real office's
-    register (``[office] demo`` not true) never gets demo data."""
-    from sqlmodel import select
+def _load_demo_if_empty(env: Office) -> bool:
+    """Load the demo office into an empty demo register and say so (:func:`gongkai.services.demo.load_demo_if_empty`)."""
+    from gongkai.services.demo import load_demo_if_empty
 
-    from gongkai.demo.office import load_demo
-    from gongkai.store.models import Application
-    from gongkai.store.registerkind import DEMO
-
-    if env.register_kind != DEMO or not env.settings.office.demo:
+    loaded = load_demo_if_empty(env, _actor(env, None))
+    if loaded is None:
         return False
-    if env.session.exec(select(Application.id).limit(1)).first() is not None:
-        return False
-    handlers = [s.id for s in env.settings.staff if s.has_role("handler")] or [env.settings.staff[0].id]
-    summary = load_demo(env.session, calendar=env.calendar, as_of=env.as_of, handlers=handlers)
     _echo(
-        f"已载入演示数据：{env.settings.office.name}，申请 {summary.applications} 件"
-        f"（未办结 {summary.open} 件），主动公开信息 {summary.items} 条，复议诉讼 {summary.appeals} 件。"
+        f"已载入演示数据：{loaded.office}，申请 {loaded.applications} 件"
+        f"（未办结 {loaded.open} 件），主动公开信息 {loaded.items} 条，复议诉讼 {loaded.appeals} 件。"
     )
     return True
 
@@ -1625,21 +1508,15 @@ def report_reopen(ctx: click.Context, year: int, reason: str, by: str | None) ->
 @click.pass_context
 def demo(ctx: click.Context, as_of: str | None) -> None:
     """演示：登记簿为空时载入演示单位一年的数据，然后列出未办结申请及其期限（须使用演示配置，demo = true）。"""
-    from gongkai.register import repository as register
-    from gongkai.store.registerkind import RegisterKindError
+    from gongkai.services.applications import list_applications
+    from gongkai.services.demo import ensure_demo_configuration
 
-    settings = _settings(ctx)
-    if not settings.office.demo:
-        # Checked before the database is opened: a real office's home stays as it was.
-        raise RegisterKindError(
-            f"配置文件 {settings.path} 是真实单位的配置（未设 demo = true），不能载入演示数据：演示需要随附的演示配置"
-            "（config/gongkai.toml，含 demo = true），并把 GONGKAI_HOME 指向一个单独的空文件夹。"
-        )
+    # Checked before the database is opened: a real office's home stays as it was.
+    ensure_demo_configuration(_settings(ctx))
     with _env(ctx, as_of, records=True) as env:
         _load_demo_if_empty(env)
-        items = register.list_applications(env.session, calendar=env.calendar, as_of=env.as_of)
-        as_of_day = env.as_of
-    _echo(_list_table(items, as_of_day))
+        items = list_applications(env, _actor(env, None))
+    _echo(_list_table(items, env.as_of))
 
 
 def run() -> None:  # pragma: no cover - console entry point alias

@@ -20,6 +20,7 @@ from gongkai.services.office import Office, ReadOnlyCalendar, readonly_calendar
 __all__ = [
     "ApplicationDetail",
     "ApplicationView",
+    "Clock",
     "Deadline",
     "Event",
     "EventView",

@@ -11,7 +11,7 @@ database and never creates or migrates one (``gongkai deadline`` works without a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -119,3 +119,36 @@ def readonly_calendar(url: str | None = None) -> ReadOnlyCalendar:
             engine.dispose()
     except sa.exc.SQLAlchemyError:
         return ReadOnlyCalendar(WorkCalendar(), "未能读取数据库中导入的放假安排，按内置日历计算。")
+
+
+@dataclass(frozen=True)
+class Initialised:
+    """What ``gongkai init`` found: the configuration, the database (address without password), its schema version
+    and kind, and each person whose notification variable is unset (Chinese lines)."""
+
+    config_path: Path
+    office_name: str
+    staff: int
+    database: str
+    schema: str
+    demo: bool
+    unset_notify: tuple[str, ...]
+
+
+def initialise(settings: Settings, environ: Mapping[str, str], *, url: str | None = None) -> Initialised:
+    """Create or upgrade the database and check the configuration against it and against ``environ``."""
+    from gongkai.core.settings import database_url, redact_url
+    from gongkai.store.db import HEAD
+    from gongkai.store.registerkind import DEMO
+
+    with open_office(settings, url=url) as office:
+        kind = office.register_kind
+    return Initialised(
+        settings.path,
+        settings.office.name,
+        len(settings.staff),
+        redact_url(url or database_url()),
+        HEAD,
+        kind == DEMO,
+        tuple(settings.unset_notify_variables(environ)),
+    )

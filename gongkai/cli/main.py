@@ -119,7 +119,11 @@ def _as_of_option(f: F) -> F:
 
 
 def _by_option(f: F) -> F:
-    return click.option("--by", metavar="STAFF_ID", help="登记人（默认 $GONGKAI_USER 或系统用户名）。")(f)
+    return click.option(
+        "--by",
+        metavar="STAFF_ID",
+        help="登记人（默认 $GONGKAI_USER 或系统用户名）；是配置文件中的工作人员编号时按其角色授权（如批准延期须为负责人）。",
+    )(f)
 
 
 # -- init --------------------------------------------------------------------------------------

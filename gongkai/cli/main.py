@@ -25,12 +25,10 @@ import click
 from gongkai.core.errors import GongkaiError, ImportRejected, InputError
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
-
     from gongkai.core.settings import Settings
-    from gongkai.register.deadlines import Clock
-    from gongkai.register.workcal import WorkCalendar
-    from gongkai.store.models import Application
+    from gongkai.services.actor import Actor
+    from gongkai.services.applications import ApplicationView, Clock
+    from gongkai.services.office import Office
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -57,16 +55,11 @@ class _Group(click.Group):
             _fail(err)
 
 
-def _parse_as_of(value: str | None, tz: str = "Asia/Shanghai", *, records: bool = False) -> date:
-    """The ``--as-of`` date (default today in the office's zone). For a command that sends or records
-    (``records``), a date after today is refused (exit 2) before anything starts."""
-    from gongkai.core.clockseam import business_date, office_today
+def _parse_as_of(value: str | None) -> date | None:
+    """The ``--as-of`` date given, or None (the services then take today in the office's zone)."""
     from gongkai.core.dates import parse_date
 
-    day = parse_date(value, field="--as-of") if value else None
-    if records:
-        return business_date(day, tz)
-    return day if day is not None else office_today(tz)
+    return parse_date(value, field="--as-of") if value else None
 
 
 @dataclass
@@ -95,18 +88,6 @@ def main(ctx: click.Context, config: str | None) -> None:
 # -- shared plumbing ---------------------------------------------------------------------------
 
 
-@dataclass
-class Env:
-    """An open database with the settings and the calendar."""
-
-    settings: Settings
-    session: Session
-    calendar: WorkCalendar
-    as_of: date
-    register_kind: str
-    """``demo`` or ``live`` (:mod:`gongkai.store.registerkind`), the same as the configuration's."""
-
-
 def _settings(ctx: click.Context) -> Settings:
     from gongkai.core.settings import DEFAULT_CONFIG_PATH, falls_back_to_demo, load_settings
     from gongkai.core.shipped import DEMO_CONFIG
@@ -126,25 +107,21 @@ def _settings(ctx: click.Context) -> Settings:
 
 
 @contextmanager
-def _env(ctx: click.Context, as_of: str | None = None, *, records: bool = False) -> Iterator[Env]:
-    """The register opened for work: settings, database (migrated), the register's kind held against the
-    configuration before anything is written, staff synchronised, the calendar. ``records``: the command
-    sends or records, so a business date after today is refused before anything starts."""
-    from gongkai.register import repository as register
-    from gongkai.store.db import open_database, session_scope
-    from gongkai.store.registerkind import ensure_register_kind
+def _env(ctx: click.Context, as_of: str | None = None, *, records: bool = False) -> Iterator[Office]:
+    """The office's register opened for work (:func:`gongkai.services.office.open_office`). ``records``: the
+    command sends or records, so a business date after today is refused before anything starts."""
+    from gongkai.services.office import open_office
 
     settings = _settings(ctx)
-    day = _parse_as_of(as_of, settings.office.timezone, records=records)
-    engine = open_database()
-    try:
-        with session_scope(engine) as session:
-            kind = ensure_register_kind(session, settings)
-            register.sync_staff(session, [(s.id, s.name, s.role) for s in settings.staff])
-            calendar = register.load_calendar(session)
-            yield Env(settings, session, calendar, day, kind)
-    finally:
-        engine.dispose()
+    with open_office(settings, _parse_as_of(as_of), records=records) as office:
+        yield office
+
+
+def _actor(office: Office, by: str | None) -> Actor:
+    """Who acts: the staff member ``--by``/``$GONGKAI_USER`` names (their roles apply), else the operator."""
+    from gongkai.services.actor import Actor
+
+    return Actor.terminal(office.settings, _who(by))
 
 
 def _who(by: str | None) -> str:
@@ -158,7 +135,11 @@ def _as_of_option(f: F) -> F:
 
 
 def _by_option(f: F) -> F:
-    return click.option("--by", metavar="STAFF_ID", help="登记人（默认 $GONGKAI_USER 或系统用户名）。")(f)
+    return click.option(
+        "--by",
+        metavar="STAFF_ID",
+        help="登记人（默认 $GONGKAI_USER 或系统用户名）；是配置文件中的工作人员编号时按其角色授权（如批准延期须为负责人）。",
+    )(f)
 
 
 # -- init --------------------------------------------------------------------------------------
@@ -168,65 +149,20 @@ def _by_option(f: F) -> F:
 @click.pass_context
 def init(ctx: click.Context) -> None:
     """创建或升级数据库，并检查配置文件；有工作人员的通知环境变量未设置时逐条说明并以退出码 1 结束。"""
-    from gongkai.core.settings import database_url, redact_url
-    from gongkai.store.db import HEAD
-    from gongkai.store.registerkind import DEMO
+    from gongkai.services.office import initialise
 
-    with _env(ctx) as env:
-        n = len(env.settings.staff)
-    kind = "演示登记簿（演示单位的虚构数据）" if env.register_kind == DEMO else "本单位登记簿"
-    _echo(f"配置检查通过：{env.settings.path}（{env.settings.office.name}，工作人员 {n} 名）。")
-    _echo(f"数据库已就绪：{redact_url(database_url())}（结构版本 {HEAD}，{kind}）。")
-    unset = env.settings.unset_notify_variables(os.environ)
-    for line in unset:
+    found = initialise(_settings(ctx), os.environ)
+    kind = "演示登记簿（演示单位的虚构数据）" if found.demo else "本单位登记簿"
+    _echo(f"配置检查通过：{found.config_path}（{found.office_name}，工作人员 {found.staff} 名）。")
+    _echo(f"数据库已就绪：{found.database}（结构版本 {found.schema}，{kind}）。")
+    for line in found.unset_notify:
         click.echo(f"注意：{line}。", err=True)
-    if unset:
+    if found.unset_notify:
         # Ran, and found problems (exit 1): reminders for these people would fail at the first send.
         sys.exit(1)
 
 
 # -- deadline ----------------------------------------------------------------------------------
-
-
-def _readonly_calendar() -> WorkCalendar:
-    """The calendar for ``gongkai deadline``: imported years from an existing database, if any.
-
-    Reads with plain SQL and never creates or migrates a database: the calculator works without one.
-    """
-    from gongkai.core.settings import database_url
-    from gongkai.register.workcal import WorkCalendar, YearSchedule
-
-    url = database_url()
-    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :]).exists():
-        return WorkCalendar()
-    import sqlalchemy as sa
-
-    overrides: dict[int, YearSchedule] = {}
-    try:
-        engine = sa.create_engine(url)
-        with engine.connect() as conn:
-            if not sa.inspect(conn).has_table("calendar_year"):
-                return WorkCalendar()
-            years = {y: s for y, s in conn.execute(sa.text("SELECT year, source FROM calendar_year"))}
-            days: dict[int, list[tuple[Any, str, str]]] = {}
-            for d, y, kind, name in conn.execute(sa.text("SELECT day, year, kind, name FROM calendar_day")):
-                days.setdefault(y, []).append(
-                    (d if isinstance(d, date) else date.fromisoformat(str(d)), kind, name)
-                )
-        engine.dispose()
-    except sa.exc.SQLAlchemyError:
-        click.echo("提示：未能读取数据库中导入的放假安排，按内置日历计算。", err=True)
-        return WorkCalendar()
-    for y, source in years.items():
-        entries = days.get(y, [])
-        overrides[y] = YearSchedule(
-            y,
-            {d: n for d, k, n in entries if k == "off"},
-            {d: n for d, k, n in entries if k == "makeup_workday"},
-            announced=True,
-            source=source,
-        )
-    return WorkCalendar(overrides)
 
 
 @main.command()
@@ -245,9 +181,10 @@ def deadline(
     received: str, channel: str | None, events: tuple[str, ...], as_of: str | None, as_json: bool
 ) -> None:
     """期限计算器：一件申请的各项期限（无需数据库）。"""
+    from gongkai.core.clockseam import office_today
     from gongkai.core.codes import find_channel
     from gongkai.core.dates import parse_date
-    from gongkai.register.deadlines import compute_clock, parse_event_spec
+    from gongkai.services.applications import calculate_deadline, parse_event
 
     received_on = parse_date(received, field="--received")
     ch = None
@@ -257,19 +194,14 @@ def deadline(
             raise InputError(
                 f"--channel “{channel}”无效，应为 in_person、post、letter、online、fax 或 当面、邮寄、平常信函、网络、传真。"
             )
-    evs = [parse_event_spec(e) for e in events]
-    clock = compute_clock(
-        received_on,
-        evs,
-        calendar=_readonly_calendar(),
-        as_of=_parse_as_of(as_of),
-        channel=ch,
-        ignore_future=True,
-    )
+    evs = [parse_event(e) for e in events]
+    result = calculate_deadline(received_on, evs, as_of=_parse_as_of(as_of) or office_today(), channel=ch)
+    if result.note:
+        click.echo(f"提示：{result.note}", err=True)
     if as_json:
-        _echo(json.dumps(clock.to_json(), ensure_ascii=False, indent=2))
+        _echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return
-    _print_clock(clock)
+    _print_clock(result.clock)
 
 
 def _print_clock(clock: Clock) -> None:
@@ -340,7 +272,7 @@ def request_add(
     from gongkai.core.codes import find_applicant_type, find_channel
     from gongkai.core.dates import parse_date
     from gongkai.core.idnumber import check_id_number
-    from gongkai.register import repository as register
+    from gongkai.services.applications import register_application
 
     received_on = parse_date(received, field="--received")
     atype = find_applicant_type(applicant_type)
@@ -356,24 +288,23 @@ def request_add(
     if id_number:
         check_id_number(id_number, field="--id-number")
     with _env(ctx, as_of, records=True) as env:
-        arrived = _parse_arrival(arrived_at, env.settings.tz) if arrived_at else None
-        data = register.NewApplication(
-            ref=ref or register.next_ref(env.session, received_on.year),
+        done = register_application(
+            env,
+            _actor(env, by),
+            ref=ref,
             received_on=received_on,
             applicant_type=atype,
             applicant_name=applicant_name,
             content=content,
             channel=ch,
-            applicant_contact=contact,
-            applicant_id_number=id_number,
-            assignee_id=assignee,
-            arrived_at=arrived,
+            contact=contact,
+            id_number=id_number,
+            assignee=assignee,
+            arrived_at=_parse_arrival(arrived_at, env.settings.tz) if arrived_at else None,
         )
-        app, clock = register.add_application(
-            env.session, data, calendar=env.calendar, as_of=env.as_of, recorded_by=_who(by)
-        )
+    clock = done.clock
     flag = "（暂定）" if clock.provisional else ""
-    _echo(f"已登记申请 {app.ref}：从严提醒期限 {clock.safe_due}{flag}，法定答复期限 {clock.due}{flag}。")
+    _echo(f"已登记申请 {done.ref}：从严提醒期限 {clock.safe_due}{flag}，法定答复期限 {clock.due}{flag}。")
 
 
 def _parse_arrival(text: str, tz: Any) -> datetime:
@@ -409,14 +340,11 @@ def request_event(
     ctx: click.Context, ref: str, event_spec: str, note: str | None, as_of: str | None, by: str | None
 ) -> None:
     from gongkai.core.codes import EVENT_KINDS, STATES
-    from gongkai.register import repository as register
-    from gongkai.register.deadlines import parse_event_spec
+    from gongkai.services.applications import parse_event, record_event
 
-    event = parse_event_spec(event_spec)
+    event = parse_event(event_spec)
     with _env(ctx, as_of, records=True) as env:
-        _app, clock = register.record_event(
-            env.session, ref, event, calendar=env.calendar, as_of=env.as_of, recorded_by=_who(by), note=note
-        )
+        clock = record_event(env, _actor(env, by), ref, event, note=note).clock
     flag = "（暂定）" if clock.provisional else ""
     _echo(
         f"已登记 {ref}：{EVENT_KINDS[event.kind]}（{event.on}）。当前状态：{STATES[clock.state]}；"
@@ -424,16 +352,6 @@ def request_event(
     )
     for w in clock.warnings:
         _echo(f"注意：{w}")
-
-
-def _clock_json(app: Application, clock: Clock) -> dict[str, Any]:
-    return {
-        "ref": app.ref,
-        **clock.to_json(),
-        "assignee": app.assignee_id,
-        "channel": app.channel,
-        "applicant_type": app.applicant_type,
-    }
 
 
 @request.command("list")
@@ -462,32 +380,31 @@ def request_list(
     as_json: bool,
 ) -> None:
     """列出申请及其期限（默认：未办结的，最急的在前）。"""
-    from gongkai.register import repository as register
+    from gongkai.services.applications import list_applications
 
     with _env(ctx, as_of) as env:
-        items = register.list_applications(
-            env.session,
-            calendar=env.calendar,
-            as_of=env.as_of,
+        items = list_applications(
+            env,
+            _actor(env, None),
             include_closed=include_closed,
             state=state,
             due_within=due_within,
             year=year,
             explain=as_json,
         )
-        as_of_day = env.as_of
     if as_json:
-        _echo(json.dumps([_clock_json(a, c) for a, c in items], ensure_ascii=False, indent=2))
+        _echo(json.dumps([a.to_json() for a in items], ensure_ascii=False, indent=2))
         return
-    _echo(_list_table(items, as_of_day))
+    _echo(_list_table(items, env.as_of))
 
 
-def _list_table(items: list[tuple[Application, Clock]], as_of: date) -> str:
+def _list_table(items: list[ApplicationView], as_of: date) -> str:
     from gongkai.core.codes import STATES
     from gongkai.files.display import table
 
     rows = []
-    for app, c in items:
+    for app in items:
+        c = app.clock
         notes = []
         if c.overdue:
             notes.append("已超期")
@@ -504,7 +421,7 @@ def _list_table(items: list[tuple[Application, Clock]], as_of: date) -> str:
                 str(c.safe_due),
                 str(c.due),
                 left,
-                app.assignee_id or "",
+                app.assignee or "",
                 "、".join(notes),
             ]
         )
@@ -529,58 +446,38 @@ def _mask_id(value: str | None) -> str:
 def request_show(ctx: click.Context, ref: str, as_of: str | None, as_json: bool) -> None:
     """显示一件申请：登记信息、事件记录和期限计算过程。"""
     from gongkai.core.codes import APPLICANT_TYPES, CHANNELS, EVENT_KINDS, OUTCOME_BY_ROW
-    from gongkai.register import repository as register
+    from gongkai.services.applications import application_detail
 
     with _env(ctx, as_of) as env:
-        app = register.get_application(env.session, ref)
-        rows = register.application_events(env.session, app)
-        clock = register.clock_of(
-            app,
-            [register.event_from_row(r) for r in rows],
-            calendar=env.calendar,
-            as_of=env.as_of,
-            ignore_future=True,
-        )
+        app = application_detail(env, _actor(env, None), ref)
     if as_json:
-        out = _clock_json(app, clock)
-        out["events"] = [
-            {
-                "kind": r.kind,
-                "date": r.occurred_on.isoformat(),
-                "days": r.days,
-                "until": r.until.isoformat() if r.until else None,
-                "outcome": r.outcome_row,
-                "recorded_by": r.recorded_by,
-                "recorded_at": r.recorded_at.isoformat(),
-            }
-            for r in rows
-        ]
-        _echo(json.dumps(out, ensure_ascii=False, indent=2))
+        _echo(json.dumps(app.to_json(), ensure_ascii=False, indent=2))
         return
-    _echo(f"编号：{app.ref}")
-    _echo(f"收到日期：{app.received_on}（{CHANNELS.get(app.channel or '', '申请方式未登记')}）")
+    view = app.view
+    _echo(f"编号：{view.ref}")
+    _echo(f"收到日期：{view.received_on}（{CHANNELS.get(view.channel or '', '申请方式未登记')}）")
     if app.arrived_at is not None:
         _echo(f"到达时间：{app.arrived_at.astimezone(env.settings.tz):%Y-%m-%d %H:%M}")
-    _echo(f"申请人类型：{APPLICANT_TYPES[app.applicant_type]}")
+    _echo(f"申请人类型：{APPLICANT_TYPES[view.applicant_type]}")
     _echo(
         f"申请人：{app.applicant_name}    联系方式：{app.applicant_contact or ''}    "
         f"证件号码：{_mask_id(app.applicant_id_number)}"
     )
     _echo(f"申请内容：{app.content}")
-    _echo(f"承办人：{app.assignee_id or '未指定'}")
+    _echo(f"承办人：{view.assignee or '未指定'}")
     if app.outcome_row:
         _echo(f"办理结果：{app.outcome_row} {OUTCOME_BY_ROW[app.outcome_row].label}")
     _echo("事件记录：")
-    if not rows:
+    if not app.events:
         _echo("  （无）")
-    for r in rows:
+    for r in app.events:
         extra = f" {r.days}个工作日" if r.days else (f" 至 {r.until}" if r.until else "")
-        outcome = f" {r.outcome_row}" if r.outcome_row else ""
+        outcome = f" {r.outcome}" if r.outcome else ""
         _echo(
             f"  {r.occurred_on}  {EVENT_KINDS.get(r.kind, r.kind)}{extra}{outcome}"
             f"（{r.recorded_by} 登记于 {r.recorded_at:%Y-%m-%d %H:%M}）"
         )
-    _print_clock(clock)
+    _print_clock(app.clock)
 
 
 @request.command("import")
@@ -590,19 +487,12 @@ def request_show(ctx: click.Context, ref: str, as_of: str | None, as_json: bool)
 @click.pass_context
 def request_import(ctx: click.Context, file: Path, as_of: str | None, by: str | None) -> None:
     """导入申请登记簿（CSV 或 XLSX；全部正确才写入，有误则一行也不写入并列出每个错误行）。"""
-    from gongkai.register.importer import import_register
+    from gongkai.services.applications import import_register
 
     with _env(ctx, as_of, records=True) as env:
-        result = import_register(
-            env.session,
-            file,
-            calendar=env.calendar,
-            as_of=env.as_of,
-            recorded_by=_who(by),
-            staff_ids={s.id for s in env.settings.staff},
-        )
+        result = import_register(env, _actor(env, by), file)
     _echo(
-        f"已导入 {file.name}（{result.encoding}）：共 {result.rows} 行，新登记 {result.inserted} 件，"
+        f"已导入 {result.file}（{result.encoding}）：共 {result.rows} 行，新登记 {result.inserted} 件，"
         f"追加事件 {result.events_added} 条，未变化 {result.unchanged} 件。"
     )
 
@@ -672,45 +562,43 @@ def item_add(
     by: str | None,
 ) -> None:
     """登记一条主动公开信息。"""
-    from gongkai.catalogue import items
     from gongkai.core.dates import parse_date
+    from gongkai.services.items import add_item, find_attribute, find_five_publics
 
-    attr = items.find_attribute(attribute)
+    attr = find_attribute(attribute)
     if attr is None:
         raise InputError("--attribute 应为 主动公开、依申请公开 或 不予公开。")
     five = None
     if five_publics:
-        five = items.find_five_publics(five_publics)
+        five = find_five_publics(five_publics)
         if five is None:
             raise InputError("--five-publics 应为 决策、执行、管理、服务 或 结果。")
-    data = items.ItemData(
-        index_no=index_no.strip(),
-        title=title.strip(),
-        summary=summary.strip(),
-        generated_on=parse_date(generated, field="--generated"),
-        category=category.strip(),
-        doc_number=doc_number,
-        issuing_body=issuing_body,
-        five_publics=five,
-        attribute=attr,
-        attribute_reason=reason,
-        valid_from=parse_date(valid_from, field="--valid-from") if valid_from else None,
-        valid_until=parse_date(valid_until, field="--valid-until") if valid_until else None,
-        published_on=parse_date(published, field="--published") if published else None,
-        channel=channel,
-        url=url,
-        owner_id=owner,
-    )
+    generated_on = parse_date(generated, field="--generated")
+    valid_from_on = parse_date(valid_from, field="--valid-from") if valid_from else None
+    valid_until_on = parse_date(valid_until, field="--valid-until") if valid_until else None
+    published_on = parse_date(published, field="--published") if published else None
     with _env(ctx, as_of, records=True) as env:
-        new = items.add_item(
-            env.session,
-            data,
-            by=_who(by),
-            staff_ids={s.id for s in env.settings.staff},
-            categories=env.settings.catalogue.categories,
-            as_of=env.as_of,
+        new = add_item(
+            env,
+            _actor(env, by),
+            index_no=index_no,
+            title=title,
+            summary=summary,
+            generated_on=generated_on,
+            category=category,
+            doc_number=doc_number,
+            issuing_body=issuing_body,
+            five_publics=five,
+            attribute=attr,
+            attribute_reason=reason,
+            valid_from=valid_from_on,
+            valid_until=valid_until_on,
+            published_on=published_on,
+            channel=channel,
+            url=url,
+            owner=owner,
         )
-        due = items.publication_due(new, env.calendar)
+    due = new.publication_due
     tail = f"第二十六条公开期限 {due}。" if due else "无待公开期限。"
     _echo(f"已登记主动公开信息 {new.index_no}：{tail}")
 
@@ -725,35 +613,29 @@ def item_list(
     ctx: click.Context, unpublished: bool, category: str | None, as_of: str | None, as_json: bool
 ) -> None:
     """列出主动公开信息及其第二十六条公开期限。"""
-    from gongkai.catalogue import items
-    from gongkai.catalogue.itemview import item_json
     from gongkai.files.display import table
+    from gongkai.services.items import list_catalogue_items
 
     with _env(ctx, as_of) as env:
-        found = items.list_items(env.session, unpublished=unpublished, category=category)
-        rows = [(it, items.publication_due(it, env.calendar)) for it in found]
-        day = env.as_of
+        rows = list_catalogue_items(env, _actor(env, None), unpublished=unpublished, category=category)
+    day = env.as_of
     if as_json:
-        _echo(
-            json.dumps(
-                [{**item_json(it), "publication_due": d.isoformat() if d else None} for it, d in rows],
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
+        _echo(json.dumps([it.to_json() for it in rows], ensure_ascii=False, indent=2))
         return
-    body = [
-        [
-            it.index_no,
-            it.title[:30],
-            it.category,
-            str(it.generated_on),
-            str(it.published_on or ""),
-            str(d or ""),
-            "已逾期" if d is not None and d < day else "",
-        ]
-        for it, d in rows
-    ]
+    body = []
+    for it in rows:
+        f, d = it.fields, it.publication_due
+        body.append(
+            [
+                f["index_no"],
+                f["title"][:30],
+                f["category"],
+                f["generated_on"],
+                f["published_on"] or "",
+                str(d or ""),
+                "已逾期" if d is not None and d < day else "",
+            ]
+        )
     head = ["索引号", "名称", "类别", "生成日期", "公开日期", "公开期限", "备注"]
     summary = f"截至 {day}：共 {len(rows)} 条"
     _echo((table(head, body) + "\n" + summary) if body else summary + "。")
@@ -766,61 +648,58 @@ def item_list(
 @click.pass_context
 def item_show(ctx: click.Context, index_no: str, as_of: str | None, as_json: bool) -> None:
     """显示一条主动公开信息：登记信息、审核记录、变更记录、定期检查记录和第二十六条公开期限。"""
-    from gongkai.catalogue import items
-    from gongkai.catalogue.itemview import item_json
-    from gongkai.review import periodic as review
+    from gongkai.services.items import item_detail, item_vocabularies
 
     with _env(ctx, as_of) as env:
-        it = items.get_item(env.session, index_no)
-        reviews = items.item_reviews(env.session, it)
-        changes = items.item_changes(env.session, it)
-        out = item_json(it, calendar=env.calendar, reviews=reviews, changes=changes)
-        checks = review.history(env.session, item_id=it.id)
+        detail = item_detail(env, _actor(env, None), index_no)
     if as_json:
-        out.setdefault("reviews", [])
-        out.setdefault("changes", [])
-        out["content_reviews"] = [_review_record_json(rec) for rec in checks]
-        _echo(json.dumps(out, ensure_ascii=False, indent=2))
+        _echo(json.dumps(detail.to_json(), ensure_ascii=False, indent=2))
         return
-    _echo(f"索引号：{it.index_no}")
-    _echo(f"名称：{it.title}")
-    _echo(f"内容概述：{it.summary or '（空）'}")
+    attributes, validities, results = item_vocabularies()
+    it = detail.to_json()
+    _echo(f"索引号：{it['index_no']}")
+    _echo(f"名称：{it['title']}")
+    _echo(f"内容概述：{it['summary'] or '（空）'}")
     _echo(
-        f"类别：{it.category}{'（第二十条第' + out['art20_item'] + '项）' if out['art20_item'] else ''}    "
-        f"五公开：{it.five_publics or '未标注'}"
+        f"类别：{it['category']}{'（第二十条第' + it['art20_item'] + '项）' if it['art20_item'] else ''}    "
+        f"五公开：{it['five_publics'] or '未标注'}"
     )
-    _echo(f"生成日期：{it.generated_on}    变更日期：{it.changed_on or '无'}")
-    _echo(f"文号：{it.doc_number or ''}    发布机构：{it.issuing_body or ''}")
-    reason = f"（{it.attribute_reason}）" if it.attribute_reason else ""
+    _echo(f"生成日期：{it['generated_on']}    变更日期：{it['changed_on'] or '无'}")
+    _echo(f"文号：{it['doc_number'] or ''}    发布机构：{it['issuing_body'] or ''}")
+    reason = f"（{it['attribute_reason']}）" if it["attribute_reason"] else ""
     _echo(
-        f"公开属性：{items.ATTRIBUTES.get(it.attribute, it.attribute)}{reason}    "
-        f"有效性：{items.VALIDITIES.get(it.validity, it.validity)}"
+        f"公开属性：{attributes.get(it['attribute'], it['attribute'])}{reason}    "
+        f"有效性：{validities.get(it['validity'], it['validity'])}"
     )
-    if it.valid_from or it.valid_until or it.repealed_on:
+    if it["valid_from"] or it["valid_until"] or it["repealed_on"]:
         _echo(
-            f"生效日期：{it.valid_from or '未填'}    有效期至：{it.valid_until or '未填'}    "
-            f"废止日期：{it.repealed_on or '无'}"
+            f"生效日期：{it['valid_from'] or '未填'}    有效期至：{it['valid_until'] or '未填'}    "
+            f"废止日期：{it['repealed_on'] or '无'}"
         )
-    _echo(f"公开日期：{it.published_on or '未公开'}    渠道：{it.channel or ''}    网址：{it.url or ''}")
-    if it.withdrawn_on:
-        _echo(f"撤下日期：{it.withdrawn_on}")
-    _echo(f"第二十六条公开期限：{out['publication_due'] or '无（已公开且其后无变更，或非主动公开）'}")
+    _echo(
+        f"公开日期：{it['published_on'] or '未公开'}    渠道：{it['channel'] or ''}    网址：{it['url'] or ''}"
+    )
+    if it["withdrawn_on"]:
+        _echo(f"撤下日期：{it['withdrawn_on']}")
+    _echo(f"第二十六条公开期限：{it['publication_due'] or '无（已公开且其后无变更，或非主动公开）'}")
+    reviews, changes = it["reviews"], it["changes"]
     _echo("审核记录：" if reviews else "审核记录：（无）")
     for r in reviews:
-        extra = f"，依据：{r.legal_ground}" if r.legal_ground else ""
-        referral = "，已移送" if r.referral else ""
+        extra = f"，依据：{r['legal_ground']}" if r["legal_ground"] else ""
+        referral = "，已移送" if r["referral"] else ""
         _echo(
-            f"  {r.reviewed_on}  {r.reviewer}：{items.REVIEW_RESULTS.get(r.result, r.result)}{extra}{referral}"
-            f"（{r.recorded_by} 登记）"
+            f"  {r['reviewed_on']}  {r['reviewer']}：{results.get(r['result'], r['result'])}{extra}{referral}"
+            f"（{r['recorded_by']} 登记）"
         )
     _echo("变更记录：" if changes else "变更记录：（无）")
     for ch in changes:
-        _echo(f"  {ch.changed_on}  {ch.what}（{ch.recorded_by} 登记）")
+        _echo(f"  {ch['changed_on']}  {ch['what']}（{ch['recorded_by']} 登记）")
+    checks = detail.content_reviews
     _echo("定期检查记录：" if checks else "定期检查记录：（无）")
     for rec in checks:
         _echo(
-            f"  {rec['reviewed_on']}  任务 #{rec['task_id']}【{rec['kind_label']}】{rec['reviewer']}："
-            f"{rec['outcome_label']}，{rec['reason']}（{rec['recorded_by']} 登记）"
+            f"  {rec.reviewed_on}  任务 #{rec.task_id}【{rec.kind_label}】{rec.reviewer}："
+            f"{rec.outcome_label}，{rec.reason}（{rec.recorded_by} 登记）"
         )
 
 
@@ -831,19 +710,12 @@ def item_show(ctx: click.Context, index_no: str, as_of: str | None, as_json: boo
 @click.pass_context
 def item_import(ctx: click.Context, file: Path, as_of: str | None, by: str | None) -> None:
     """导入主动公开信息（CSV 或 XLSX；全部正确才写入，有误则一行也不写入并列出每个错误行）。"""
-    from gongkai.catalogue.itemimport import import_items
+    from gongkai.services.items import import_catalogue_items
 
     with _env(ctx, as_of, records=True) as env:
-        result = import_items(
-            env.session,
-            file,
-            by=_who(by),
-            staff_ids={s.id for s in env.settings.staff},
-            categories=env.settings.catalogue.categories,
-            as_of=env.as_of,
-        )
+        result = import_catalogue_items(env, _actor(env, by), file)
     _echo(
-        f"已导入 {file.name}（{result.encoding}）：共 {result.rows} 行，新登记 {result.inserted} 条，"
+        f"已导入 {result.file}（{result.encoding}）：共 {result.rows} 行，新登记 {result.inserted} 条，"
         f"更新 {result.updated} 条，未变化 {result.unchanged} 条；变更记录 {result.changes} 条，审核记录 {result.reviews} 条。"
     )
 
@@ -875,17 +747,23 @@ def item_review(
     by: str | None,
 ) -> None:
     """登记公开前审查记录（条例第十七条）。"""
-    from gongkai.catalogue import items
     from gongkai.core.dates import parse_date
+    from gongkai.services.items import review_item
 
     day = parse_date(on, field="--date")
     with _env(ctx) as env:
-        review = items.record_review(
-            env.session, index_no, reviewer, day, result, legal_ground, referral, note, _who(by)
+        done = review_item(
+            env,
+            _actor(env, by),
+            index_no,
+            reviewer=reviewer,
+            reviewed_on=day,
+            result=result,
+            legal_ground=legal_ground,
+            referral=referral,
+            note=note,
         )
-    _echo(
-        f"已登记 {index_no} 的审核记录：{review.reviewed_on} {review.reviewer} {items.REVIEW_RESULTS[review.result]}。"
-    )
+    _echo(f"已登记 {index_no} 的审核记录：{done.reviewed_on} {done.reviewer} {done.result_label}。")
 
 
 @item.command("change")
@@ -901,14 +779,12 @@ def item_change(
     ctx: click.Context, index_no: str, on: str, what: str, as_of: str | None, by: str | None
 ) -> None:
     """登记信息变更（第二十六条：自变更之日起 20 个工作日内公开）。"""
-    from gongkai.catalogue import items
     from gongkai.core.dates import parse_date
+    from gongkai.services.items import change_item
 
     day = parse_date(on, field="--date")
     with _env(ctx, as_of, records=True) as env:
-        items.record_change(env.session, index_no, day, what, _who(by), as_of=env.as_of)
-        it = items.get_item(env.session, index_no)
-        due = items.publication_due(it, env.calendar)
+        due = change_item(env, _actor(env, by), index_no, changed_on=day, what=what).publication_due
     tail = f"变更后的信息应于 {due} 前公开。" if due else "该信息目前无待公开期限。"
     _echo(f"已登记 {index_no} 的变更（{day}）：{tail}")
 
@@ -927,29 +803,17 @@ def calendar() -> None:
 def calendar_show(ctx: click.Context, year: int) -> None:
     """显示某年的放假和调休上班安排、来源以及每月工作日数。"""
     from gongkai.core.codes import WEEKDAYS_ZH
-    from gongkai.register.repository import load_calendar
-    from gongkai.store.db import open_database, session_scope
+    from gongkai.services.workcalendar import calendar_year
 
-    engine = open_database()
-    try:
-        with session_scope(engine) as session:
-            cal = load_calendar(session)
-    finally:
-        engine.dispose()
-    s = cal.schedule(year)
+    s = calendar_year(year)
     _echo(f"{year} 年：{'已公布' if s.announced else '未公布（暂定）'}；来源：{s.source}")
     _echo("放假：")
-    for d, n in sorted(s.days_off.items()):
+    for d, n in s.days_off:
         _echo(f"  {d} {WEEKDAYS_ZH[d.weekday()]}  {n}")
     _echo("调休上班：" + ("" if s.makeup_workdays else "无"))
-    for d, n in sorted(s.makeup_workdays.items()):
+    for d, n in s.makeup_workdays:
         _echo(f"  {d} {WEEKDAYS_ZH[d.weekday()]}  {n}")
-    counts = []
-    for m in range(1, 13):
-        first = date(year, m, 1)
-        last = date(year + (m == 12), m % 12 + 1, 1)
-        counts.append(f"{m}月 {cal.workdays_between(first - timedelta(days=1), last)}")
-    _echo("每月工作日：" + "，".join(counts))
+    _echo("每月工作日：" + "，".join(f"{m}月 {n}" for m, n in enumerate(s.workdays_per_month, start=1)))
 
 
 @calendar.command("import", short_help="导入某年放假安排，重新计算暂定期限并列出变化。")
@@ -973,34 +837,21 @@ def calendar_import(
 ) -> None:
     """导入放假安排（列：日期、类型 off|makeup_workday、名称）；文件中出现的每一年按完整安排替换，
     并重新计算所有暂定期限，列出发生变化的期限。缺少法定节假日的年份默认拒绝导入。"""
-    from gongkai.register import repository as register
-    from gongkai.register.workcal import missing_statutory_holidays, read_calendar_file
+    from gongkai.services.workcalendar import import_calendar
 
-    schedules = read_calendar_file(file, allow_incomplete=allow_incomplete)
-    missing = {s.year: missing_statutory_holidays(s) for s in schedules}
-    gaps = "；".join(f"{y} 年缺少{'、'.join(m)}" for y, m in missing.items() if m)
-    origin = source or f"本单位导入（{file.name}）"
-    if gaps:
-        # The note stays in the stored source (at most 200 characters) even after a long --source.
-        note = f"（按 --allow-incomplete 导入：{gaps}）"
-        origin = (origin[: max(0, 200 - len(note))] + note)[:200]
     with _env(ctx, as_of, records=True) as env:
-        moved = register.import_calendar_years(
-            env.session, schedules, by=_who(by), source=origin, as_of=env.as_of
-        )
-    for s in schedules:
-        _echo(
-            f"已导入 {s.year} 年放假安排：放假 {len(s.days_off)} 天，调休上班 {len(s.makeup_workdays)} 天。"
-        )
-        if missing[s.year]:
+        done = import_calendar(env, _actor(env, by), file, source=source, allow_incomplete=allow_incomplete)
+    for y in done.years:
+        _echo(f"已导入 {y.year} 年放假安排：放假 {y.days_off} 天，调休上班 {y.makeup_workdays} 天。")
+        if y.missing:
             _echo(
-                f"注意：{s.year} 年安排缺少法定节假日{'、'.join(missing[s.year])}，已按 --allow-incomplete 导入。"
+                f"注意：{y.year} 年安排缺少法定节假日{'、'.join(y.missing)}，已按 --allow-incomplete 导入。"
             )
-    if not moved:
+    if not done.moved:
         _echo("没有期限因此变化。")
         return
-    _echo(f"{len(moved)} 件申请的期限发生变化：")
-    for m in moved:
+    _echo(f"{len(done.moved)} 件申请的期限发生变化：")
+    for m in done.moved:
         tag = "提前，请注意" if m.earlier else "推后"
         _echo(
             f"  {m.ref}：从严期限 {m.old_safe_due} → {m.new_safe_due}，法定期限 {m.old_due} → {m.new_due}（{tag}）"
@@ -1207,49 +1058,21 @@ def serve(ctx: click.Context, port: int | None) -> None:
     serve_forever(settings, port=port, announce=_echo, log_file=log_file)
 
 
-def _load_demo_if_empty(env: Env) -> bool:
-    """Load the demo office into an empty demo register (a newcomer sees results at once); a real office's
-    register (``[office] demo`` not true) never gets demo data."""
-    from sqlmodel import select
+def _load_demo_if_empty(env: Office) -> bool:
+    """Load the demo office into an empty demo register and say so (:func:`gongkai.services.demo.load_demo_if_empty`)."""
+    from gongkai.services.demo import load_demo_if_empty
 
-    from gongkai.demo.office import load_demo
-    from gongkai.store.models import Application
-    from gongkai.store.registerkind import DEMO
-
-    if env.register_kind != DEMO or not env.settings.office.demo:
+    loaded = load_demo_if_empty(env, _actor(env, None))
+    if loaded is None:
         return False
-    if env.session.exec(select(Application.id).limit(1)).first() is not None:
-        return False
-    handlers = [s.id for s in env.settings.staff if s.has_role("handler")] or [env.settings.staff[0].id]
-    summary = load_demo(env.session, calendar=env.calendar, as_of=env.as_of, handlers=handlers)
     _echo(
-        f"已载入演示数据：{env.settings.office.name}，申请 {summary.applications} 件"
-        f"（未办结 {summary.open} 件），主动公开信息 {summary.items} 条，复议诉讼 {summary.appeals} 件。"
+        f"已载入演示数据：{loaded.office}，申请 {loaded.applications} 件"
+        f"（未办结 {loaded.open} 件），主动公开信息 {loaded.items} 条，复议诉讼 {loaded.appeals} 件。"
     )
     return True
 
 
 # -- content review ---------------------------------------------------------------------------
-
-
-def _review_record_json(rec: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": rec["id"],
-        "task_id": rec["task_id"],
-        "kind": rec["kind"],
-        "ref": rec["ref"],
-        "outcome": rec["outcome"],
-        "reviewer": rec["reviewer"],
-        "reviewed_on": rec["reviewed_on"].isoformat(),
-        "reason": rec["reason"],
-        "recorded_by": rec["recorded_by"],
-        "recorded_at": rec["recorded_at"].isoformat(),
-    }
-
-
-def _review_task_json(t: dict[str, Any]) -> dict[str, Any]:
-    out = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in t.items() if k != "key"}
-    return out
 
 
 @main.group(cls=_Group)
@@ -1274,30 +1097,27 @@ def review_list(
     ctx: click.Context, status: str, kind: str | None, owner: str | None, as_of: str | None, as_json: bool
 ) -> None:
     """列出定期内容检查发现的任务，紧急的和快到期的在前。"""
-    from gongkai.review import periodic as rv
+    from gongkai.services.review import check_kind, list_review_tasks
 
-    if kind is not None and kind not in rv.KINDS:
-        raise InputError(
-            f"检查项“{kind}”无效，应为 {'、'.join(f'{k}（{v}）' for k, v in rv.KINDS.items())} 之一。"
-        )
+    check_kind(kind)
     with _env(ctx, as_of) as env:
-        tasks = rv.list_tasks(env.session, as_of=env.as_of, status=None if status == "all" else status, kind=kind,
-                              owner=owner)  # fmt: skip
+        tasks = list_review_tasks(env, _actor(env, None), status=None if status == "all" else status, kind=kind,
+                                  owner=owner)  # fmt: skip
         names = {s.id: s.name for s in env.settings.staff}
         default_owner = env.settings.review_owner.name
     if as_json:
-        _echo(json.dumps([_review_task_json(t) for t in tasks], ensure_ascii=False, indent=2))
+        _echo(json.dumps([t.to_json() for t in tasks], ensure_ascii=False, indent=2))
         return
     if not tasks:
         _echo("没有符合条件的检查任务。")
         return
     labels = {"open": "待处理", "done": "已处理", "closed": "已自动关闭"}
     for t in tasks:
-        flags = ("【紧急】" if t["urgent"] else "") + ("【已逾期】" if t["overdue"] else "")
-        who = names.get(t["owner_id"] or "", default_owner)
-        _echo(f"#{t['id']} {flags}【{t['kind_label']}】{t['ref']}  负责人：{who}  "
-              f"处理期限：{t['due_on']}  状态：{labels.get(t['status'], t['status'])}")  # fmt: skip
-        _echo(f"    {t['detail']}")
+        flags = ("【紧急】" if t.urgent else "") + ("【已逾期】" if t.overdue else "")
+        who = names.get(t.owner_id or "", default_owner)
+        _echo(f"#{t.id} {flags}【{t.kind_label}】{t.ref}  负责人：{who}  "
+              f"处理期限：{t.due_on}  状态：{labels.get(t.status, t.status)}")  # fmt: skip
+        _echo(f"    {t.detail}")
     _echo(
         f"共 {len(tasks)} 个。登记处理结果：gongkai review record 任务号 --outcome 结果 --reviewer 审查人 --reason 理由"
     )
@@ -1310,42 +1130,30 @@ def review_list(
 @click.pass_context
 def review_show(ctx: click.Context, task_id: int, as_of: str | None, as_json: bool) -> None:
     """显示一个检查任务、可登记的处理结果和已登记的结果。"""
-    from gongkai.review import periodic as rv
+    from gongkai.services.review import review_task
 
     with _env(ctx, as_of) as env:
-        found = rv.list_tasks(env.session, as_of=env.as_of, ids=[task_id], status=None)
-        if not found:
-            raise InputError(f"没有编号为 {task_id} 的检查任务（可用 gongkai review list 查看）。")
-        t = found[0]
-        records = rv.history(env.session, task_id=task_id)
+        found = review_task(env, _actor(env, None), task_id)
         names = {s.id: s.name for s in env.settings.staff}
         default_owner = env.settings.review_owner.name
-    allowed = [{"outcome": o, "label": rv.outcome_label(t["kind"], o)} for o in rv.ALLOWED[t["kind"]]]
     if as_json:
-        out = _review_task_json(t)
-        out["allowed_outcomes"] = allowed
-        out["records"] = [_review_record_json(r) for r in records]
-        _echo(json.dumps(out, ensure_ascii=False, indent=2))
+        _echo(json.dumps(found.to_json(), ensure_ascii=False, indent=2))
         return
+    t = found.task
     labels = {"open": "待处理", "done": "已登记处理结果", "closed": "情况已消除，自动关闭"}
-    _echo(f"检查任务 #{t['id']}【{t['kind_label']}】{t['ref']}" + ("（紧急）" if t["urgent"] else ""))
-    _echo(f"说明：{t['detail']}")
+    _echo(f"检查任务 #{t.id}【{t.kind_label}】{t.ref}" + ("（紧急）" if t.urgent else ""))
+    _echo(f"说明：{t.detail}")
     _echo(
-        f"负责人：{names.get(t['owner_id'] or '', default_owner)}    发现日期：{t['found_on']}    "
-        f"最近一次发现：{t['last_found_on']}    处理期限：{t['due_on']}"
-        + ("（已逾期）" if t["overdue"] else "")
+        f"负责人：{names.get(t.owner_id or '', default_owner)}    发现日期：{t.found_on}    "
+        f"最近一次发现：{t.last_found_on}    处理期限：{t.due_on}" + ("（已逾期）" if t.overdue else "")
     )
-    if t["deadline"]:
-        _echo(f"第二十六条公开期限：{t['deadline']}")
-    _echo(
-        f"状态：{labels.get(t['status'], t['status'])}" + (f"（{t['closed_on']}）" if t["closed_on"] else "")
-    )
-    _echo("可登记的处理结果：" + "；".join(f"{a['outcome']}（{a['label']}）" for a in allowed))
-    _echo("处理记录：" if records else "处理记录：（无）")
-    for r in records:
-        _echo(
-            f"  {r['reviewed_on']}  {r['reviewer']}：{r['outcome_label']}，{r['reason']}（{r['recorded_by']} 登记）"
-        )
+    if t.deadline:
+        _echo(f"第二十六条公开期限：{t.deadline}")
+    _echo(f"状态：{labels.get(t.status, t.status)}" + (f"（{t.closed_on}）" if t.closed_on else ""))
+    _echo("可登记的处理结果：" + "；".join(f"{a.outcome}（{a.label}）" for a in found.allowed))
+    _echo("处理记录：" if found.records else "处理记录：（无）")
+    for r in found.records:
+        _echo(f"  {r.reviewed_on}  {r.reviewer}：{r.outcome_label}，{r.reason}（{r.recorded_by} 登记）")
 
 
 @review.command("record")
@@ -1377,23 +1185,21 @@ def review_record(
 ) -> None:
     """登记一个检查任务的处理结果（审查人、日期、理由），并据此更新该条信息；登记后不再提示。"""
     from gongkai.core.dates import parse_date
-    from gongkai.review import periodic as rv
+    from gongkai.services.review import record_review_outcome
 
     with _env(ctx, as_of, records=True) as env:
-        reviewed_on = parse_date(on, field="--on") if on else env.as_of
-        done = rv.record_outcome(
-            env.session,
+        done = record_review_outcome(
+            env,
+            _actor(env, by),
             task_id,
             outcome=outcome,
             reviewer=reviewer,
-            reviewed_on=reviewed_on,
             reason=reason,
-            by=_who(by),
-            as_of=env.as_of,
+            reviewed_on=parse_date(on, field="--on") if on else None,
             repealed_on=parse_date(repealed_on, field="--repealed-on") if repealed_on else None,
         )
-    _echo(f"已登记检查任务 #{done.task_id}（{rv.KINDS[done.kind]}，{done.ref}）的处理结果："
-          f"{rv.outcome_label(done.kind, done.outcome)}。处理：{done.effect}。")  # fmt: skip
+    _echo(f"已登记检查任务 #{done.task_id}（{done.kind_label}，{done.ref}）的处理结果："
+          f"{done.outcome_label}。处理：{done.effect}。")  # fmt: skip
 
 
 @review.command("history")
@@ -1403,21 +1209,17 @@ def review_record(
 @click.pass_context
 def review_history(ctx: click.Context, year: int | None, as_of: str | None, as_json: bool) -> None:
     """某一年度登记的检查处理结果和汇总数字（年度报告正文可引用）。"""
-    from gongkai.review import periodic as rv
+    from gongkai.services.review import review_year
 
     with _env(ctx, as_of) as env:
-        y = year or env.as_of.year
-        records = rv.history(env.session, year=y)
-        figures = rv.year_figures(env.session, y)
+        found = review_year(env, _actor(env, None), year)
     if as_json:
-        _echo(json.dumps({"year": y, "figures": figures, "records": [_review_record_json(r) for r in records]},
-                         ensure_ascii=False, indent=2))  # fmt: skip
+        _echo(json.dumps(found.to_json(), ensure_ascii=False, indent=2))
         return
-    sentence = rv.narrative_sentence(figures, y)
-    _echo(sentence or f"{y} 年尚无定期内容检查记录。")
-    for r in records:
-        _echo(f"  {r['reviewed_on']}  #{r['task_id']}【{r['kind_label']}】{r['ref']}  {r['reviewer']}："
-              f"{r['outcome_label']}，{r['reason']}")  # fmt: skip
+    _echo(found.sentence or f"{found.year} 年尚无定期内容检查记录。")
+    for r in found.records:
+        _echo(f"  {r.reviewed_on}  #{r.task_id}【{r.kind_label}】{r.ref}  {r.reviewer}："
+              f"{r.outcome_label}，{r.reason}")  # fmt: skip
 
 
 # -- annual report ------------------------------------------------------------------------------
@@ -1488,22 +1290,13 @@ def report_build(
     by: str | None,
 ) -> None:
     """生成年度报告：统计、勾稽关系检查，保存为新版本并输出文件；勾稽关系 I1–I5 不成立时退出码为 1。"""
-    from gongkai.core.settings import gongkai_home
-    from gongkai.report.build import build_report
+    from gongkai.services.report import build_annual_report
 
     if output is not None:
         _check_output(output, force=force)
     with _env(ctx, as_of, records=True) as env:
-        year = year or env.as_of.year - 1
-        result = build_report(
-            env.session,
-            settings=env.settings,
-            year=year,
-            home=gongkai_home(),
-            by=_who(by),
-            formats=[fmt],
-            template=template,
-        )
+        result = build_annual_report(env, _actor(env, by), year=year, formats=(fmt,), template=template)
+    year = result.year
     made = result.files.get(fmt)
     if fmt == "json" and output is None:
         _echo(json.dumps(result.data, ensure_ascii=False, indent=2))
@@ -1549,7 +1342,7 @@ def report_figures_set(
     """录入或更正一项年度数据。"""
     from decimal import Decimal, InvalidOperation
 
-    from gongkai.report.stats import figure_key, set_yearly_figure
+    from gongkai.services.report import figure_key, set_figure
 
     code = figure_key(key)
     if code is None:
@@ -1559,7 +1352,7 @@ def report_figures_set(
     except InvalidOperation:
         raise InputError(f"--value 应为数字，实际为“{value}”。") from None
     with _env(ctx) as env:
-        fig = set_yearly_figure(env.session, year=year, key=code, value=number, source=source, by=_who(by))
+        fig = set_figure(env, _actor(env, by), year=year, key=code, value=number, source=source)
     _echo(f"已录入 {year} 年 {fig.label}：{fig.shown}（来源：{fig.source}）。")
 
 
@@ -1569,10 +1362,10 @@ def report_figures_set(
 @click.pass_context
 def report_figures_import(ctx: click.Context, file: Path, by: str | None) -> None:
     """从 CSV/XLSX 导入年度数据（列：年度、项目、数值、来源）；全部正确才写入。"""
-    from gongkai.report.stats import import_yearly_figures
+    from gongkai.services.report import import_figures
 
     with _env(ctx) as env:
-        figures = import_yearly_figures(env.session, file, by=_who(by))
+        figures = import_figures(env, _actor(env, by), file)
     _echo(f"已导入 {len(figures)} 项年度数据。")
 
 
@@ -1581,13 +1374,13 @@ def report_figures_import(ctx: click.Context, file: Path, by: str | None) -> Non
 @click.pass_context
 def report_figures_show(ctx: click.Context, year: int) -> None:
     """显示某年已录入的年度数据。"""
-    from gongkai.report.stats import yearly_figures
+    from gongkai.services.report import show_figures
 
     with _env(ctx) as env:
-        figures = yearly_figures(env.session, year)
+        figures = show_figures(env, _actor(env, None), year)
     if not figures:
         _echo(f"{year} 年尚未录入年度数据。")
-    for fig in figures.values():
+    for fig in figures:
         _echo(f"{fig.label}：{fig.shown}（来源：{fig.source}）")
 
 
@@ -1598,27 +1391,11 @@ def report_figures_show(ctx: click.Context, year: int) -> None:
 @click.pass_context
 def report_finalize(ctx: click.Context, year: int, as_of: str | None, by: str | None) -> None:
     """定稿最新版本并锁定该年度数据（次年 1 月 1 日起）；勾稽关系不成立、数据缺失或叙述未完成时拒绝（退出码 1）。"""
-    from gongkai.core.settings import gongkai_home
-    from gongkai.report.narrative import narrative_path, parse_narrative, unfinished_sections
-    from gongkai.report.stats import ReportBlocked, ensure_year_ended, finalize_report
+    from gongkai.services.report import finalize_annual_report
 
     with _env(ctx, as_of, records=True) as env:
-        ensure_year_ended(year, as_of=env.as_of)
-        path = narrative_path(gongkai_home(), year)
-        sections = parse_narrative(path.read_text(encoding="utf-8")) if path.exists() else {}
-        unfinished = unfinished_sections(sections)
-        if unfinished:
-            click.echo(
-                f"错误：{year} 年度报告不能定稿：叙述部分待填写：{'、'.join(unfinished)}（编辑 {path} 后重新生成）。",
-                err=True,
-            )
-            sys.exit(1)
-        try:
-            _, version = finalize_report(env.session, year, by=_who(by), as_of=env.as_of)
-        except ReportBlocked as exc:
-            click.echo(f"错误：{exc}", err=True)
-            sys.exit(1)
-    _echo(f"{year} 年度报告第 {version} 版已定稿，该年度数据已锁定。")
+        done = finalize_annual_report(env, _actor(env, by), year)
+    _echo(f"{year} 年度报告第 {done.version} 版已定稿，该年度数据已锁定。")
 
 
 @report.command("reopen")
@@ -1628,10 +1405,10 @@ def report_finalize(ctx: click.Context, year: int, as_of: str | None, by: str | 
 @click.pass_context
 def report_reopen(ctx: click.Context, year: int, reason: str, by: str | None) -> None:
     """重新开启已定稿的年度（原因记入日志），以便更正数据后重新生成。"""
-    from gongkai.report.stats import reopen_year
+    from gongkai.services.report import reopen_annual_report
 
     with _env(ctx) as env:
-        reopen_year(env.session, year, by=_who(by), reason=reason)
+        reopen_annual_report(env, _actor(env, by), year, reason=reason)
     _echo(f"已重新开启 {year} 年度，原因已记录。更正后请重新生成并定稿。")
 
 
@@ -1643,21 +1420,15 @@ def report_reopen(ctx: click.Context, year: int, reason: str, by: str | None) ->
 @click.pass_context
 def demo(ctx: click.Context, as_of: str | None) -> None:
     """演示：登记簿为空时载入演示单位一年的数据，然后列出未办结申请及其期限（须使用演示配置，demo = true）。"""
-    from gongkai.register import repository as register
-    from gongkai.store.registerkind import RegisterKindError
+    from gongkai.services.applications import list_applications
+    from gongkai.services.demo import ensure_demo_configuration
 
-    settings = _settings(ctx)
-    if not settings.office.demo:
-        # Checked before the database is opened: a real office's home stays as it was.
-        raise RegisterKindError(
-            f"配置文件 {settings.path} 是真实单位的配置（未设 demo = true），不能载入演示数据：演示需要随附的演示配置"
-            "（config/gongkai.toml，含 demo = true），并把 GONGKAI_HOME 指向一个单独的空文件夹。"
-        )
+    # Checked before the database is opened: a real office's home stays as it was.
+    ensure_demo_configuration(_settings(ctx))
     with _env(ctx, as_of, records=True) as env:
         _load_demo_if_empty(env)
-        items = register.list_applications(env.session, calendar=env.calendar, as_of=env.as_of)
-        as_of_day = env.as_of
-    _echo(_list_table(items, as_of_day))
+        items = list_applications(env, _actor(env, None))
+    _echo(_list_table(items, env.as_of))
 
 
 def run() -> None:  # pragma: no cover - console entry point alias

@@ -1,0 +1,154 @@
+"""The office's register opened for one piece of work (the unit of work every service of a person takes).
+
+:func:`open_office` is what every command that reads or records goes through: the database created or migrated,
+the register's kind (demo or live) held against the configuration before anything is written, the staff of
+``[[staff]]`` synchronised, the working-day calendar loaded and the business date fixed. One transaction: it commits
+when the block ends normally and rolls back on any error, so a refused action writes nothing.
+
+:func:`readonly_calendar` is the calculator's variant: it reads the imported holiday schedules of an existing
+database and never creates or migrates one (``gongkai deadline`` works without a database).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlmodel import Session
+
+from gongkai.core.clockseam import business_date, office_today
+from gongkai.core.settings import Settings
+from gongkai.register.workcal import WorkCalendar
+
+
+@dataclass(frozen=True)
+class Office:
+    """An open register: the office's settings, the session (one transaction), the calendar, the business date."""
+
+    settings: Settings
+    session: Session
+    calendar: WorkCalendar
+    as_of: date
+    register_kind: str
+    """``demo`` or ``live`` (:mod:`gongkai.store.registerkind`), the same as the configuration's."""
+
+    @property
+    def staff_ids(self) -> set[str]:
+        """The ids of ``[[staff]]``."""
+        return {s.id for s in self.settings.staff}
+
+
+def business_day(settings: Settings, as_of: date | None, *, records: bool = False) -> date:
+    """The day an action computes as of: ``as_of`` or today in the office's zone. For work that sends or records
+    (``records``), a day after today is refused (:class:`~gongkai.core.clockseam.FutureBusinessDate`)."""
+    tz = settings.office.timezone
+    if records:
+        return business_date(as_of, tz)
+    return as_of if as_of is not None else office_today(tz)
+
+
+@contextmanager
+def open_office(
+    settings: Settings, as_of: date | None = None, *, records: bool = False, url: str | None = None
+) -> Iterator[Office]:
+    """The register opened for work (see the module's docstring). ``records``: the work sends or records, so a
+    business date after today is refused before the database is opened. ``url``: the database (default: the
+    configured one, ``GONGKAI_DATABASE_URL`` or SQLite under ``GONGKAI_HOME``)."""
+    from gongkai.register import repository as register
+    from gongkai.store.db import open_database, session_scope
+    from gongkai.store.registerkind import ensure_register_kind
+
+    day = business_day(settings, as_of, records=records)
+    engine = open_database(url)
+    try:
+        with session_scope(engine) as session:
+            kind = ensure_register_kind(session, settings)
+            register.sync_staff(session, [(s.id, s.name, s.role) for s in settings.staff])
+            calendar = register.load_calendar(session)
+            yield Office(settings, session, calendar, day, kind)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def open_register(url: str | None = None) -> Iterator[Session]:
+    """The database alone (created or migrated), for reads that need no configuration (``calendar show``)."""
+    from gongkai.store.db import open_database, session_scope
+
+    engine = open_database(url)
+    try:
+        with session_scope(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+@dataclass(frozen=True)
+class ReadOnlyCalendar:
+    """The calendar :func:`readonly_calendar` found; ``note`` (Chinese) when the database could not be read."""
+
+    calendar: WorkCalendar
+    note: str | None = None
+
+
+def readonly_calendar(url: str | None = None) -> ReadOnlyCalendar:
+    """The calendar of an existing database (imported years over the built-in ones), never creating or migrating
+    one: no database, or one without the calendar tables, gives the built-in calendar; one that cannot be read
+    gives it too, with a note saying so."""
+    import sqlalchemy as sa
+
+    from gongkai.core.settings import database_url
+    from gongkai.register.repository import load_calendar
+
+    url = url or database_url()
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :]).exists():
+        return ReadOnlyCalendar(WorkCalendar())
+    try:
+        engine = sa.create_engine(url)
+        try:
+            with engine.connect() as conn:
+                tables = sa.inspect(conn)
+                if not (tables.has_table("calendar_year") and tables.has_table("calendar_day")):
+                    return ReadOnlyCalendar(WorkCalendar())
+            with Session(engine) as session:
+                return ReadOnlyCalendar(load_calendar(session))
+        finally:
+            engine.dispose()
+    except sa.exc.SQLAlchemyError:
+        return ReadOnlyCalendar(WorkCalendar(), "未能读取数据库中导入的放假安排，按内置日历计算。")
+
+
+@dataclass(frozen=True)
+class Initialised:
+    """What ``gongkai init`` found: the configuration, the database (address without password), its schema version
+    and kind, and each person whose notification variable is unset (Chinese lines)."""
+
+    config_path: Path
+    office_name: str
+    staff: int
+    database: str
+    schema: str
+    demo: bool
+    unset_notify: tuple[str, ...]
+
+
+def initialise(settings: Settings, environ: Mapping[str, str], *, url: str | None = None) -> Initialised:
+    """Create or upgrade the database and check the configuration against it and against ``environ``."""
+    from gongkai.core.settings import database_url, redact_url
+    from gongkai.store.db import HEAD
+    from gongkai.store.registerkind import DEMO
+
+    with open_office(settings, url=url) as office:
+        kind = office.register_kind
+    return Initialised(
+        settings.path,
+        settings.office.name,
+        len(settings.staff),
+        redact_url(url or database_url()),
+        HEAD,
+        kind == DEMO,
+        tuple(settings.unset_notify_variables(environ)),
+    )

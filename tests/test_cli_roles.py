@@ -140,3 +140,22 @@ def test_only_an_administrator_finalizes_or_reopens_a_report(home: Path) -> None
               "补录", "--content", "又一件", "--by", "li", "--as-of", "2026-01-10")  # fmt: skip
     assert late.exit_code == 2 and "已定稿" in late.stderr  # still final
     ok("report", "reopen", "--year", "2025", "--reason", "补录", "--by", "wang")
+
+
+def test_a_register_import_recording_an_extension_needs_the_unit_head(home: Path, tmp_path: Path) -> None:
+    """Art. 33 holds for an import too: a handler's file with an extension is refused whole, row named; the unit
+    head's is imported."""
+    register = tmp_path / "register.csv"
+    register.write_text(
+        "编号,收到日期,申请人类型,申请人,申请内容,延期批准日期,延期天数\n"
+        "R-7,2025-01-24,自然人,张小明,请求公开某文件,2025-02-20,20\n"
+        "R-8,2025-01-27,自然人,李四,请求公开另一文件,,\n",
+        encoding="utf-8",
+    )
+    result = gk("request", "import", str(register), "--by", "li", "--as-of", "2025-03-03")
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert "第 2 行" in result.stderr and "unit_head" in result.stderr, result.stderr
+    assert json.loads(ok("request", "list", "--all", "--json", "--as-of", "2025-03-03").stdout) == []
+    ok("request", "import", str(register), "--by", "zhao", "--as-of", "2025-03-03")
+    shown = json.loads(ok("request", "show", "R-7", "--json", "--as-of", "2025-03-03").stdout)
+    assert shown["extended"] is True, shown

@@ -424,8 +424,12 @@ def import_register(
     as_of: date,
     recorded_by: str,
     staff_ids: set[str],
+    may_record_extensions: bool = True,
 ) -> ImportResult:
     """Import a register file into the caller's transaction, all or nothing.
+
+    ``may_record_extensions``: whether the importing person may record an extension (Art. 33: the head of
+    the disclosure unit approves it); when not, every row that would add one is refused.
 
     ``staff_ids`` are the configured staff ids (承办人 must be one of them, and each must exist in
     the ``staff`` table). Raises :class:`InputError` when the file cannot be read as a register,
@@ -443,6 +447,8 @@ def import_register(
     )
     fresh, appended, unchanged = _against_registered(session, parsed, errors, calendar=calendar, as_of=as_of)
     _check_locked_years(session, fresh, appended, errors)
+    if not may_record_extensions:
+        _refuse_extensions(fresh, appended, errors)
     errors.raise_if_any(path.name)
 
     events_added = _write(session, fresh, appended, recorded_by=recorded_by)
@@ -496,6 +502,17 @@ def _check_locked_years(
             errors.add(
                 row.number,
                 f"会改变已定稿的 {'、'.join(map(str, years))} 年度报告的数据（该年度已锁定，须由管理员重新开启）",
+            )
+
+
+def _refuse_extensions(fresh: Sequence[_Row], appended: Sequence[_Appended], errors: ErrorList) -> None:
+    """Every row that would record an extension, for an importer who may not (Art. 33)."""
+    for row, events in [*((r, r.events) for r in fresh), *((r, evs) for r, _old, evs, _c in appended)]:
+        if any(ev.kind == "extension_approved" for ev in events):
+            errors.add(
+                row.number,
+                "填写了“延期批准日期”：延期答复须经信息公开工作机构负责人同意，只有负责人（unit_head）可以登记延期"
+                "（请由负责人导入此文件，或删去延期两列后再导入）",
             )
 
 

@@ -308,7 +308,8 @@ class RegisterImported:
 
 
 def import_register(office: Office, actor: Actor, path: Path) -> RegisterImported:
-    """Import a request register (CONTRACT section 3), all or nothing, recorded as ``actor`` (any staff member)."""
+    """Import a request register (CONTRACT section 3), all or nothing, recorded as ``actor`` (any staff member;
+    rows recording an extension only by a ``unit_head``, as ``record_event``)."""
     from gongkai.register.importer import import_register as run_import
 
     result = run_import(
@@ -318,6 +319,7 @@ def import_register(office: Office, actor: Actor, path: Path) -> RegisterImporte
         as_of=office.as_of,
         recorded_by=actor.name,
         staff_ids=office.staff_ids,
+        may_record_extensions=actor.has("unit_head"),
     )
     return RegisterImported(
         path.name, result.encoding, result.rows, result.inserted, result.events_added, result.unchanged

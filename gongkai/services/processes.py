@@ -41,7 +41,15 @@ from gongkai.services.actor import Actor
 from gongkai.store.db import open_database, session_scope
 from gongkai.store.models import ReminderRun, utcnow
 from gongkai.store.registerkind import DEMO, DEMO_SUBJECT_PREFIX, ensure_register_kind, register_kind
-from gongkai.store.schedule import PROCESSES, ScheduledProcess, is_done, period_of, record_completed
+from gongkai.store.schedule import (
+    PROCESSES,
+    ScheduledProcess,
+    is_done,
+    is_stale,
+    missed,
+    period_of,
+    record_completed,
+)
 
 PROCESS_BY_NAME: Final[dict[str, ScheduledProcess]] = {p.name: p for p in PROCESSES}
 
@@ -115,6 +123,45 @@ def period_done(works: Works, process: str, as_of: date) -> bool:
     p = _process(process)
     with session_scope(works.engine) as session:
         return is_done(session, p.flow_name, period_of(p.period, as_of))
+
+
+@dataclass(frozen=True)
+class OpenPeriod:
+    """A scheduled process's current period (by its ``[schedules]`` entry at some moment) not done yet."""
+
+    process: str
+    flow_name: str
+    as_of: date
+    """The business date to run it for: the day of the schedule's latest occurrence."""
+    period: str
+    stale: bool
+    """Too old to be worth doing now (``stale_after_days``): it is only recorded, see :func:`close_stale_period`."""
+
+
+def open_period(works: Works, process: str, now: datetime) -> OpenPeriod | None:
+    """The period ``process`` should have done by ``now`` (timezone-aware) and has not, or None."""
+    p = _process(process)
+    tz = works.settings.tz
+    with session_scope(works.engine) as session:
+        day = missed(session, p, getattr(works.settings.schedules, process), tz, now)
+    if day is None:
+        return None
+    stale = is_stale(p, day, now.astimezone(tz).date())
+    return OpenPeriod(process, p.flow_name, day, period_of(p.period, day), stale)
+
+
+def close_stale_period(works: Works, actor: Actor, due: OpenPeriod) -> None:
+    """Record a period too old to be worth doing as done, without running it (a January reminder caught up in
+    March would only confuse)."""
+    with session_scope(works.engine) as session:
+        record_completed(session, due.flow_name, due.period)
+
+
+def owed_messages(works: Works, process: str, now: datetime) -> outbox.Outstanding:
+    """What the outbox still owes ``process`` (the messages its period waits for) at ``now``."""
+    return outbox.outstanding(
+        works.engine, settings=works.settings, now=now, kinds=_process(process).outbox_kinds
+    )
 
 
 @dataclass(frozen=True)

@@ -213,3 +213,22 @@ def test_summaries_read_back_what_they_wrote() -> None:
     assert data["retry_at"] == "2026-11-27T00:45:00+00:00"
     assert ReminderRunSummary.from_json(data) == summary
     assert Skipped(AS_OF).to_json() == {"as_of": "2026-11-27", "skipped": True}
+
+
+def test_open_periods_by_the_schedule_and_a_stale_one_is_only_recorded(works: Works) -> None:
+    """At 10:00 office time on AS_OF: the reminders of the day are open; the readiness check of 30 January is
+    too old to be worth doing (more than 6 days), so it is recorded as done without running."""
+    now = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
+    reminders = processes.open_period(works, "reminders", now)
+    assert reminders is not None and (reminders.as_of, reminders.period, reminders.stale) == (AS_OF, "2026-11-27",
+                                                                                            False)  # fmt: skip
+    readiness = processes.open_period(works, "report_readiness", now)
+    assert readiness is not None and readiness.as_of == date(2026, 1, 30) and readiness.stale
+    processes.close_stale_period(works, Actor.schedule("report_readiness"), readiness)
+    assert processes.open_period(works, "report_readiness", now) is None
+    assert processes.owed_messages(works, "reminders", now).total == 0
+    processes.plan_reminders(works, REMINDERS, AS_OF)
+    assert processes.owed_messages(works, "reminders", now).total > 0
+    assert (
+        processes.owed_messages(works, "catalogue", now).total == 0
+    )  # its period waits for its own kind only

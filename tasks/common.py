@@ -44,7 +44,9 @@ def works(cfg: Settings | None = None) -> Iterator[processes.Works]:
     kind (demo or a real office's register) held against the configuration ``cfg`` (default: :func:`settings`);
     ``$GONGKAI_HOME`` for generated files; the configured channels with Prefect secrets and the console channel."""
     channels = processes.Channels(secret_loader=load_secret, console_file=console_file())
-    with processes.open_works(cfg or settings(), home=gongkai_home(), channels=channels) as office:
+    with processes.open_works(
+        cfg if cfg is not None else settings(), home=gongkai_home(), channels=channels
+    ) as office:
         yield office
 
 

@@ -9,14 +9,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from gongkai.tasks.common import business_date, database, settings
+from gongkai.tasks.common import business_date, period_done, settings
 from gongkai.tasks.reminders import plan_reminders_into_outbox, record_run, send_reminders
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from gongkai.store.schedule import is_done
+from gongkai.services.processes import Skipped
 
 FLOW_NAME = "deadline-reminders"
+PROCESS = "reminders"
 
 
 def _run_name() -> str:
@@ -33,15 +34,11 @@ def deadline_reminders(as_of: date | None = None, scheduled: bool = False) -> di
 
     as_of: 业务日期（默认：本单位时区的今天）。scheduled: 定时运行时为 True —— 当天已完成则跳过。
     """
-    logger = get_run_logger()
     day = business_date(as_of, settings())
-    if scheduled:
-        from gongkai.store.db import session_scope
-
-        with database() as engine, session_scope(engine) as session:
-            if is_done(session, FLOW_NAME, day.isoformat()):
-                logger.info("Reminders for %s were already done: nothing to do.", day.isoformat())
-                return {"as_of": day.isoformat(), "skipped": True}
+    if scheduled and period_done(PROCESS, day):
+        get_run_logger().info("Reminders for %s were already done: nothing to do.", day.isoformat())
+        return Skipped(day).to_json()
     planned = plan_reminders_into_outbox(day)
     delivered = send_reminders(day)
-    return record_run(day, planned, delivered, FLOW_NAME, str(flow_run.id) if flow_run.id else None)
+    summary = record_run(day, planned, delivered, str(flow_run.id) if flow_run.id else None)
+    return summary.to_json()

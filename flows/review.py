@@ -7,11 +7,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from gongkai.tasks.common import business_date, settings
+from gongkai.tasks.common import artifact, business_date, period_done, settings, settle_period
+from gongkai.tasks.review import review_content, send_review_notices
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
+from gongkai.services.processes import ReviewRunSummary, Skipped
+
 FLOW_NAME = "content-review"
+PROCESS = "review"
 
 
 def _run_name() -> str:
@@ -24,23 +28,12 @@ def content_review(as_of: date | None = None, scheduled: bool = False) -> dict[s
     """定期内容检查（每周）：已公开信息的定期复查、有效期届满、已废止仍标注有效、公开内容中的个人信息（身份证号码、
     手机号码）、网站栏目空白或长期未更新、不予公开信息的定期评估、待发布前审查的信息；发现的问题生成检查任务并通知
     负责人，处理结果用 gongkai review record 登记。"""
-    from gongkai.tasks.common import database, record_if_settled
-    from gongkai.tasks.report import artifact
-    from gongkai.tasks.review import review_content, send_review_notices
-
-    from gongkai.store.db import session_scope
-    from gongkai.store.schedule import is_done, period_of
-
-    cfg = settings()
-    day = business_date(as_of, cfg)
-    period = period_of("week", day)
-    if scheduled:
-        with database() as engine, session_scope(engine) as session:
-            if is_done(session, FLOW_NAME, period):
-                get_run_logger().info("Content review for %s was already done: nothing to do.", period)
-                return {"as_of": day.isoformat(), "skipped": True}
-    result = review_content(day, str(flow_run.id) if flow_run.id else None)
-    artifact("content-review", result.pop("markdown"), f"定期内容检查 {day.isoformat()}")
+    day = business_date(as_of, settings())
+    if scheduled and period_done(PROCESS, day):
+        get_run_logger().info("The content review of the week of %s was already done: nothing to do.", day)
+        return Skipped(day).to_json()
+    found = review_content(day, str(flow_run.id) if flow_run.id else None)
+    artifact("content-review", found.markdown, f"定期内容检查 {day.isoformat()}")
     delivered = send_review_notices(day)
     # The week is done only once its notices are confirmed delivered.
-    return {**result, **delivered, **record_if_settled(FLOW_NAME, period, cfg)}
+    return ReviewRunSummary(found.counts, delivered, settle_period(PROCESS, day)).to_json()

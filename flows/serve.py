@@ -338,26 +338,26 @@ def catch_up(cfg: Settings, now: datetime | None = None, stop: threading.Event |
     from gongkai.flows.registry import FLOWS
     from prefect.exceptions import TerminationSignal
 
-    from gongkai.store.db import open_database, session_scope
-    from gongkai.store.schedule import PROCESSES, is_stale, missed, period_of, record_completed
+    from gongkai.services import processes
+    from gongkai.services.actor import Actor
+    from gongkai.store.db import open_database
+    from gongkai.store.schedule import PROCESSES
 
     now = now or datetime.now(UTC)
     done: list[str] = []
     engine = open_database()
     try:
+        office = processes.Works(cfg, engine, gongkai_home())
         for process in PROCESSES:
             if stop is not None and stop.is_set():
                 break
-            cron = getattr(cfg.schedules, process.name)
-            with session_scope(engine) as session:
-                day = missed(session, process, cron, cfg.tz, now)
-                if day is not None and is_stale(process, day, now.astimezone(cfg.tz).date()):
-                    log.info(
-                        "Skipping %s for %s: too old to be useful now", process.flow_name, day.isoformat()
-                    )
-                    record_completed(session, process.flow_name, period_of(process.period, day))
-                    continue
-            if day is None:
+            due = processes.open_period(office, process.name, now)
+            if due is None:
+                continue
+            day = due.as_of
+            if due.stale:
+                log.info("Skipping %s for %s: too old to be useful now", process.flow_name, day.isoformat())
+                processes.close_stale_period(office, Actor.schedule(process.name), due)
                 continue
             log.info("Catching up %s for %s", process.flow_name, day.isoformat())
             try:
@@ -402,24 +402,23 @@ def retries_due(cfg: Settings, now: datetime, state: dict[str, RetryState]) -> l
     """The scheduled processes to run again now, with their business date: the current period is not done
     (and not stale), and either its messages can be retried (an interrupted row's lease ran out, a failed
     channel's backoff passed) or the period's run never got as far as recording anything. Updates ``state``."""
-    from gongkai.notify.outbox import outstanding
-    from gongkai.store.db import open_database, session_scope
-    from gongkai.store.schedule import PROCESSES, is_stale, last_occurrence, missed, period_of
+    from gongkai.services import processes
+    from gongkai.store.db import open_database
+    from gongkai.store.schedule import PROCESSES, last_occurrence
 
     due: list[tuple[str, date]] = []
     engine = open_database()
     try:
+        office = processes.Works(cfg, engine, gongkai_home())
         for process in PROCESSES:
             cron = getattr(cfg.schedules, process.name)
-            with session_scope(engine) as session:
-                day = missed(session, process, cron, cfg.tz, now)
-                if day is None or is_stale(process, day, now.astimezone(cfg.tz).date()):
-                    continue
-                owed = outstanding(session, settings=cfg, now=now, kinds=process.outbox_kinds)
+            current = processes.open_period(office, process.name, now)
+            if current is None or current.stale:
+                continue
+            owed = processes.owed_messages(office, process.name, now)
             mine = state.setdefault(process.name, RetryState())
-            period = period_of(process.period, day)
-            if mine.period != period:
-                mine.period, mine.attempts, mine.last = period, 0, None
+            if mine.period != current.period:
+                mine.period, mine.attempts, mine.last = current.period, 0, None
             if owed.total:
                 # An interrupted send is taken up as soon as its lease has run out (a run before that moment
                 # could not have); anything else owed (a failed channel) at most every RETRY_GAP.
@@ -435,7 +434,7 @@ def retries_due(cfg: Settings, now: datetime, state: dict[str, RetryState]) -> l
                   or (mine.last is not None and now - mine.last < RERUN_AFTER)):  # fmt: skip
                 continue
             mine.attempts, mine.last = mine.attempts + 1, now
-            due.append((process.name, day))
+            due.append((process.name, current.as_of))
     finally:
         engine.dispose()
     return due

@@ -1,32 +1,30 @@
-"""What every Gongkai task needs: the settings, the database, the office's date, secrets.
+"""What every Gongkai task needs: the settings, the office's date, the office to work on (its register,
+working folder and channels, as :class:`gongkai.services.processes.Works`), secrets, artifacts.
 
-Tasks receive and return plain values (dates, ids, dicts), never live ORM rows: each opens the
-database itself, so a task can run in another process or be retried on its own.
+Tasks receive and return plain values (dates, ids, the services' frozen dataclasses), never live ORM rows:
+each opens the register itself, so a task can run in another process or be retried on its own. The work is
+done by :mod:`gongkai.services.processes`; a task is one call of it, with Prefect's logging and artifacts.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
-
-from sqlalchemy.engine import Engine
+from typing import TextIO
 
 from gongkai.core.clockseam import business_date as checked_business_date
 from gongkai.core.settings import Settings, gongkai_home, load_settings
 from gongkai.runtime.supervise import die_with_runner
-from gongkai.store.db import open_database
+from gongkai.services import processes
+from gongkai.services.actor import Actor
 
 # Every flow imports this module: a flow run that `gongkai serve`'s runner started in a subprocess ends with
 # the service (SIGKILL included) instead of running on alone.
 die_with_runner()
-
-if TYPE_CHECKING:
-    from gongkai.notify.outbox import DeliveryCounts, Outstanding
 
 
 def settings() -> Settings:
@@ -42,19 +40,15 @@ def business_date(as_of: date | None, cfg: Settings) -> date:
 
 
 @contextmanager
-def database(cfg: Settings | None = None) -> Iterator[Engine]:
-    """The configured database, upgraded if needed, disposed afterwards; its kind (demo or a real office's
-    register) held against the configuration ``cfg`` (default: :func:`settings`) before any task works on it."""
-    from gongkai.store.db import session_scope
-    from gongkai.store.registerkind import ensure_register_kind
-
-    engine = open_database()
-    try:
-        with session_scope(engine) as session:
-            ensure_register_kind(session, cfg if cfg is not None else settings())
-        yield engine
-    finally:
-        engine.dispose()
+def works(cfg: Settings | None = None) -> Iterator[processes.Works]:
+    """The office the services work on: the configured database, upgraded if needed and disposed afterwards, its
+    kind (demo or a real office's register) held against the configuration ``cfg`` (default: :func:`settings`);
+    ``$GONGKAI_HOME`` for generated files; the configured channels with Prefect secrets and the console channel."""
+    channels = processes.Channels(secret_loader=load_secret, console_file=console_file())
+    with processes.open_works(
+        cfg if cfg is not None else settings(), home=gongkai_home(), channels=channels
+    ) as office:
+        yield office
 
 
 def load_secret(block_name: str) -> str:
@@ -99,53 +93,21 @@ def console_file() -> Path:
     return folder / "console.log"
 
 
-def deliver_outbox(engine: Engine, cfg: Settings, as_of: date) -> DeliveryCounts:
-    """Deliver what the outbox holds (one digest per person and channel, each reminder once), with the
-    configured channels, Prefect secrets and the console channel. Every flow that queues messages ends here."""
-    from gongkai.notify.channels import Notifier
-    from gongkai.notify.outbox import deliver
-    from gongkai.store.db import session_scope
-    from gongkai.store.registerkind import DEMO, DEMO_SUBJECT_PREFIX, register_kind
-
-    with session_scope(engine) as session:
-        demo = register_kind(session) == DEMO
-    notifier = Notifier(
-        secret_loader=load_secret,
-        console_file=console_file(),
-        title_prefix=DEMO_SUBJECT_PREFIX if demo else "",
-    )
-    return deliver(engine, settings=cfg, as_of=as_of, notifier=notifier, now=lambda: datetime.now(UTC))
+def period_done(process: str, as_of: date) -> bool:
+    """Whether the period of ``as_of`` is already done for the scheduled ``process`` (a scheduled run then
+    skips: see :func:`gongkai.services.processes.period_done`)."""
+    with works() as office:
+        return processes.period_done(office, process, as_of)
 
 
-def unsettled(engine: Engine, cfg: Settings, kinds: Collection[str] | None = None) -> Outstanding:
-    """What the outbox still owes (of ``kinds``, or every kind): a flow records its period as done only
-    when this is empty, so an interrupted or failed delivery is retried, never forgotten."""
-    from gongkai.notify.outbox import outstanding
-
-    return outstanding(engine, settings=cfg, now=datetime.now(UTC), kinds=kinds)
+def settle_period(process: str, as_of: date) -> processes.Settlement:
+    """Record the period of ``as_of`` as done for ``process`` unless messages it waits for are unconfirmed."""
+    with works() as office:
+        return processes.settle_period(office, Actor.schedule(process), process, as_of)
 
 
-def record_if_settled(flow_name: str, period: str, cfg: Settings) -> dict[str, object]:
-    """Record ``period`` as done for ``flow_name`` unless the messages it waits for (its process's
-    ``outbox_kinds``) are still unconfirmed; returns ``done``, ``outstanding``, ``interrupted`` and
-    ``retry_at`` for the run's summary."""
-    from gongkai.store.db import session_scope
-    from gongkai.store.schedule import PROCESS_BY_FLOW, record_completed
+def artifact(key: str, markdown: str, description: str) -> None:
+    """Publish a markdown artifact (keys: lowercase letters, digits and dashes)."""
+    from prefect.artifacts import create_markdown_artifact
 
-    kinds = PROCESS_BY_FLOW[flow_name].outbox_kinds
-    with database() as engine:
-        owed = unsettled(engine, cfg, kinds)
-        if owed.total == 0:
-            with session_scope(engine) as session:
-                record_completed(session, flow_name, period)
-    return owed_summary(owed)
-
-
-def owed_summary(owed: Outstanding) -> dict[str, object]:
-    """The outstanding part of a run's summary (plain values for Prefect and ``--json``)."""
-    return {
-        "done": owed.total == 0,
-        "outstanding": owed.total,
-        "interrupted": owed.interrupted,
-        "retry_at": owed.retry_at.isoformat() if owed.retry_at is not None else None,
-    }
+    create_markdown_artifact(key=key, markdown=markdown, description=description)

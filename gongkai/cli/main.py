@@ -26,6 +26,7 @@ from gongkai.core.errors import GongkaiError, ImportRejected, InputError
 
 if TYPE_CHECKING:
     from gongkai.core.settings import Settings
+    from gongkai.services import processes
     from gongkai.services.actor import Actor
     from gongkai.services.applications import ApplicationView, Clock
     from gongkai.services.office import Office
@@ -896,13 +897,13 @@ def _prefect_for_cli() -> Iterator[None]:
 _MISSING_FIGURE = re.compile(r"“([^”]+)”尚未录入（来自其他系统")
 
 
-def _report_not_final(summary: dict[str, Any]) -> str | None:
+def _report_not_final(built: processes.ReportBuilt) -> str | None:
     """One Chinese line saying what keeps a built report from being made final, or None."""
     parts = []
-    if summary["failed_identities"]:
-        parts.append(f"勾稽关系不成立：{'、'.join(summary['failed_identities'])}")
+    if built.failed_identities:
+        parts.append(f"勾稽关系不成立：{'、'.join(built.failed_identities)}")
     figures, others = [], []
-    for text in map(str, summary["missing"]):
+    for text in built.missing:
         found = _MISSING_FIGURE.search(text)
         if found:
             figures.append(found.group(1))
@@ -913,13 +914,11 @@ def _report_not_final(summary: dict[str, Any]) -> str | None:
             f"其他系统的年度数据未录入：{'、'.join(figures)}（用 gongkai report figures set 或 import 录入）"
         )
     parts += others
-    if summary["unfinished"]:
-        parts.append(
-            f"叙述部分待填写：{'、'.join(summary['unfinished'])}（编辑 {summary['narrative_file']}）"
-        )
+    if built.unfinished:
+        parts.append(f"叙述部分待填写：{'、'.join(built.unfinished)}（编辑 {built.narrative_file}）")
     if not parts:
         return None
-    return f"{summary['year']} 年度报告第 {summary['version']} 版尚不能定稿：" + "；".join(parts) + "。"
+    return f"{built.year} 年度报告第 {built.version} 版尚不能定稿：" + "；".join(parts) + "。"
 
 
 @main.command(
@@ -941,80 +940,95 @@ def run_process(ctx: click.Context, process: str, as_of: str | None, year: int |
     os.environ["GONGKAI_CONFIG"] = str(settings.path)
     ctx.with_resource(_prefect_for_cli())  # a private server, if any, stops when the command ends
     from gongkai.flows.registry import FLOWS
+    from gongkai.services import processes
 
+    # Prefect keeps what a flow returns, so the flows return their summary's JSON; read back as the typed summary.
     if process == "report":
-        summary = FLOWS["report"](year=year or day.year - 1, as_of=day)
+        built = processes.ReportBuilt.from_json(FLOWS["report"](year=year or day.year - 1, as_of=day))
         if as_json:
-            _echo(json.dumps(summary, ensure_ascii=False))
+            _echo(json.dumps(built.to_json(), ensure_ascii=False))
         else:
-            _echo(
-                f"{summary['year']} 年度报告第 {summary['version']} 版："
-                + "，".join(summary["files"].values())
-            )
-        why = _report_not_final(summary)
+            _echo(f"{built.year} 年度报告第 {built.version} 版：" + "，".join(built.files.values()))
+        why = _report_not_final(built)
         if why:
             click.echo(why, err=True)
-        if summary["failed_identities"] or summary["missing"]:
+        if built.failed_identities or built.missing:
             sys.exit(1)
         return
-    if process == "catalogue":
-        summary = FLOWS["catalogue"](as_of=day)
-        if as_json:
-            _echo(json.dumps(summary, ensure_ascii=False))
-        else:
-            d = summary["diff"]
-            _echo(
-                f"{summary['period']} 公开目录 {summary['entries']} 条：新增 {d['added']}、变更 {d['changed']}、"
-                f"废止 {d['repealed']}、撤下 {d['withdrawn']}；完整性问题 {summary['findings']} 项。"
-                f"文件：{summary['files'].get('catalogue.html', '')} 等"
-            )
-        _echo_owed(summary, settings)
-        if summary["findings"] or summary.get("outstanding"):
-            sys.exit(1)
-        return
-    if process == "review":
-        summary = FLOWS["review"](as_of=day)
-        if as_json:
-            _echo(json.dumps(summary, ensure_ascii=False))
-        else:
-            _echo(
-                f"{day} 定期内容检查：发现 {summary['found']} 项，新任务 {summary['new']} 个，"
-                f"待处理 {summary['open']} 个（紧急 {summary['urgent']}、逾期 {summary['overdue']}），"
-                f"自动关闭 {summary['closed']} 个；通知已发送 {summary['sent']} 条、失败 {summary['failed']} 条。"
-                "用 gongkai review list 查看任务。"
-            )
-        _echo_owed(summary, settings)
-        if summary["open"] or summary["failed"] or summary.get("outstanding"):
-            sys.exit(1)
-        return
-    summary = FLOWS[process](as_of=day)
-    if as_json:
-        _echo(json.dumps(summary, ensure_ascii=False))
-    else:
-        _echo(
-            f"{day} 期限提醒：应提醒 {summary.get('due', 0)} 条，已发送 {summary.get('sent', 0)} 条，"
-            f"失败 {summary.get('failed', 0)} 条（留在待发队列，下次运行重试），"
-            f"此前已发送 {summary.get('already_sent', 0)} 条。"
-        )
-    _echo_owed(summary, settings)
-    if summary.get("failed") or summary.get("outstanding"):
+    summaries: dict[str, type[_RunSummary]] = {
+        "reminders": processes.ReminderRunSummary,
+        "catalogue": processes.CatalogueRunSummary,
+        "review": processes.ReviewRunSummary,
+    }
+    summary = summaries[process].from_json(FLOWS[process](as_of=day))
+    _echo(json.dumps(summary.to_json(), ensure_ascii=False) if as_json else _run_line(summary))
+    _echo_owed(summary.settled, settings)
+    if _run_found_problems(summary):
         sys.exit(1)
 
 
-def _echo_owed(summary: dict[str, Any], settings: Settings) -> None:
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    _RunSummary: TypeAlias = (
+        processes.ReminderRunSummary | processes.CatalogueRunSummary | processes.ReviewRunSummary
+    )
+
+
+def _run_line(summary: _RunSummary) -> str:
+    """What a run did, in one Chinese sentence (without ``--json``)."""
+    from gongkai.services import processes
+
+    if isinstance(summary, processes.CatalogueRunSummary):
+        c, d = summary.counts, summary.counts.diff
+        return (
+            f"{c.period} 公开目录 {c.entries} 条：新增 {d['added']}、变更 {d['changed']}、"
+            f"废止 {d['repealed']}、撤下 {d['withdrawn']}；完整性问题 {c.findings} 项。"
+            f"文件：{c.files.get('catalogue.html', '')} 等"
+        )
+    if isinstance(summary, processes.ReviewRunSummary):
+        r = summary.counts
+        return (
+            f"{r.as_of} 定期内容检查：发现 {r.found} 项，新任务 {r.new} 个，"
+            f"待处理 {r.open} 个（紧急 {r.urgent}、逾期 {r.overdue}），"
+            f"自动关闭 {r.closed} 个；通知已发送 {summary.delivered.sent} 条、失败 {summary.delivered.failed} 条。"
+            "用 gongkai review list 查看任务。"
+        )
+    p, s = summary.planned, summary.delivered
+    return (
+        f"{summary.as_of} 期限提醒：应提醒 {p.due} 条，已发送 {s.sent} 条，"
+        f"失败 {s.failed} 条（留在待发队列，下次运行重试），"
+        f"此前已发送 {p.already_sent} 条。"
+    )
+
+
+def _run_found_problems(summary: _RunSummary) -> bool:
+    """Exit 1: catalogue findings, open review tasks, failed sends, or messages not yet confirmed."""
+    from gongkai.services import processes
+
+    if summary.settled.outstanding:
+        return True
+    if isinstance(summary, processes.CatalogueRunSummary):
+        return bool(summary.counts.findings)
+    if isinstance(summary, processes.ReviewRunSummary):
+        return bool(summary.counts.open or summary.delivered.failed)
+    return bool(summary.delivered.failed)
+
+
+def _echo_owed(settled: processes.Settlement, settings: Settings) -> None:
     """Say (on stderr) which messages a run could not confirm, and when they will be retried."""
-    if not summary.get("outstanding"):
+    if not settled.outstanding:
         return
     when = ""
-    if summary.get("retry_at"):
-        moment = datetime.fromisoformat(summary["retry_at"]).astimezone(settings.tz)
+    if settled.retry_at is not None:
+        moment = settled.retry_at.astimezone(settings.tz)
         if moment <= datetime.now(settings.tz) + timedelta(minutes=1):
             when = "，现在即可重试（gongkai serve 会每隔几分钟自动重试，也可稍后再次运行本命令）"
         else:
             when = f"，最早于 {moment:%Y-%m-%d %H:%M} 重试（gongkai serve 届时会自动重试，也可届时再次运行本命令）"
-    interrupted = summary.get("interrupted") or 0
+    interrupted = settled.interrupted
     click.echo(
-        f"注意：还有 {summary['outstanding']} 条消息未确认送达"
+        f"注意：还有 {settled.outstanding} 条消息未确认送达"
         + (f"，其中 {interrupted} 条的发送被中断（重发时标注“可能重复”）" if interrupted else "")
         + when
         + "；全部送达前本期不记为已完成。",

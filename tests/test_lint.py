@@ -68,3 +68,18 @@ def test_ruff_enforces_the_complexity_limit() -> None:
     assert over.returncode == 1 and "C901" in over.stdout and "(16 > 15)" in over.stdout, (
         over.stdout + over.stderr
     )
+
+
+def test_table_handles_declared_once() -> None:
+    """``Model.__table__`` is reached in the data model and in ``gongkai.store.tables`` only: every other module
+    imports the typed handles from there (no second declaration to drift)."""
+    allowed = {ROOT / "gongkai" / "store" / "models.py", ROOT / "gongkai" / "store" / "tables.py"}
+    found = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for folder in ("gongkai", "flows", "tasks")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if path not in allowed
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if ".__table__" in line
+    ]
+    assert not found, found

@@ -45,6 +45,9 @@ from gongkai.register.repository import ensure_unlocked
 from gongkai.register.workcal import WorkCalendar
 from gongkai.report.stats import final_years, locked_years_touched
 from gongkai.store.models import ItemChange, ItemReview, ProactiveItem, utcnow
+from gongkai.store.tables import ITEM
+from gongkai.store.tables import ITEM_CHANGE as CHANGE
+from gongkai.store.tables import ITEM_REVIEW as REVIEW
 
 # -- codes -----------------------------------------------------------------------------------
 
@@ -178,9 +181,6 @@ def default_doc_type(category: str) -> str:
 
 
 # Core views of the tables (typed for mypy, unlike the model attributes).
-ITEM = cast(sa.Table, ProactiveItem.__table__)  # type: ignore[attr-defined]
-REVIEW = cast(sa.Table, ItemReview.__table__)  # type: ignore[attr-defined]
-CHANGE = cast(sa.Table, ItemChange.__table__)  # type: ignore[attr-defined]
 
 _MAX_LEN: Final = {
     "index_no": 64,

@@ -51,11 +51,11 @@ from gongkai.notify.channels import SendResult, redact
 from gongkai.notify.digest import is_overdue
 from gongkai.reminders.plan import KINDS, ONE_OFF_KINDS, PlannedReminder
 from gongkai.store.db import insert_ignoring_conflicts, keys_in
-from gongkai.store.models import ReminderOutbox, utcnow
+from gongkai.store.models import utcnow
+from gongkai.store.tables import OUTBOX
 
 log = logging.getLogger("gongkai.notify.outbox")
 
-OUTBOX: Final = cast(sa.Table, ReminderOutbox.__table__)  # type: ignore[attr-defined]
 
 PENDING: Final = "pending"
 SENDING: Final = "sending"

@@ -51,7 +51,8 @@ from gongkai.register.deadlines import MAX_EXTENSION_DAYS, Clock, Event, compute
 from gongkai.register.repository import clock_columns, events_by_application, text_too_long
 from gongkai.register.workcal import WorkCalendar
 from gongkai.report.stats import final_years, locked_years_touched
-from gongkai.store.models import Application, ApplicationEvent, utcnow
+from gongkai.store.models import utcnow
+from gongkai.store.tables import APP, EV
 
 # -- columns ---------------------------------------------------------------------------------
 
@@ -464,7 +465,7 @@ class _Existing:
 
 def _load_existing(session: Session, refs: Sequence[str]) -> dict[str, _Existing]:
     """Registered applications with these refs (queried in chunks), with their events."""
-    table = Application.__table__  # type: ignore[attr-defined]
+    table = APP
     cols = [table.c[model_col] for _key, model_col in _CORE_FIELDS]
     found: dict[str, _Existing] = {}
     for i in range(0, len(refs), _CHUNK):
@@ -681,8 +682,7 @@ def _write(
     recorded_by: str,
 ) -> int:
     """Bulk-insert new applications and events, update clocks; returns the event rows written."""
-    app_table = Application.__table__  # type: ignore[attr-defined]
-    event_table = ApplicationEvent.__table__  # type: ignore[attr-defined]
+    app_table, event_table = APP, EV
     now = utcnow()
 
     _insert_batches(

@@ -39,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Final, cast
+from typing import Final
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -49,14 +49,9 @@ from gongkai.core.dates import fmt_day
 from gongkai.core.errors import InputError
 from gongkai.core.settings import Role, Settings
 from gongkai.register.deadlines import Clock, Event, compute_clock
-from gongkai.register.repository import APP, events_by_application
+from gongkai.register.repository import events_by_application
 from gongkai.register.workcal import WorkCalendar
-from gongkai.store.models import DeadlineChange, ProactiveItem, ReviewTask
-
-ITEM: Final = cast(sa.Table, ProactiveItem.__table__)  # type: ignore[attr-defined]
-CHANGE: Final = cast(sa.Table, DeadlineChange.__table__)  # type: ignore[attr-defined]
-REVIEW_TASK: Final = cast(sa.Table, ReviewTask.__table__)  # type: ignore[attr-defined]
-
+from gongkai.store.tables import APP, DEADLINE_CHANGE, ITEM, REVIEW_TASK
 
 KINDS: Final[dict[str, str]] = {
     "reply": "答复期限",
@@ -456,7 +451,7 @@ def _pauses(app: _App, calendar: WorkCalendar, as_of: date, plan: _Plan) -> None
 def _plan_deadline_changes(
     session: Session, calendar: WorkCalendar, as_of: date, people: _People, plan: _Plan
 ) -> None:
-    d, a = CHANGE.c, APP.c
+    d, a = DEADLINE_CHANGE.c, APP.c
     rows = session.execute(
         sa.select(d.id, d.cause, d.old_due, d.new_due, d.old_safe_due, d.new_safe_due, a.ref, a.assignee_id)
         .join(APP, a.id == d.application_id)

@@ -57,7 +57,7 @@ def fee_event_counts(session: Session, year: int) -> tuple[int, int]:
     """(fee notices sent, fees paid) in ``year``, from the register's events."""
     from datetime import date
 
-    from gongkai.register.repository import EV
+    from gongkai.store.tables import EV
 
     lo, hi = date(year, 1, 1), date(year, 12, 31)
     rows = session.execute(
@@ -191,9 +191,9 @@ def readiness(session: Session, *, year: int, home: Path) -> dict[str, Any]:
     """What still stands between ``year``'s report and a final version (for the January reminder)."""
     from datetime import date
 
-    from gongkai.register.repository import APP
     from gongkai.report.narrative import unfinished_sections
     from gongkai.report.stats import is_year_final, yearly_figures
+    from gongkai.store.tables import APP
 
     final = is_year_final(session, year)
     c = APP.c

@@ -55,20 +55,11 @@ from gongkai.files.tablefile import cell_text, clean_header, clean_value, read_r
 from gongkai.store.models import (
     LONG_RUNNING_WHERE,
     AnnualReport,
-    Appeal,
-    Application,
-    ProactiveItem,
     ReportReopenLog,
     YearlyFigure,
     utcnow,
 )
-
-# Core views of the tables, for set-based statements (typed for mypy, unlike the model attributes).
-APP = cast(sa.Table, Application.__table__)  # type: ignore[attr-defined]
-ITEM = cast(sa.Table, ProactiveItem.__table__)  # type: ignore[attr-defined]
-APPEAL = cast(sa.Table, Appeal.__table__)  # type: ignore[attr-defined]
-FIGURE = cast(sa.Table, YearlyFigure.__table__)  # type: ignore[attr-defined]
-REPORT = cast(sa.Table, AnnualReport.__table__)  # type: ignore[attr-defined]
+from gongkai.store.tables import APP, APPEAL, FIGURE, ITEM, REPORT
 
 FORMAT: Final = "2021"
 """The report format of the JSON (国办公开办函〔2021〕30号)."""

@@ -523,9 +523,8 @@ def _ensure_0005(engine: sa.Engine) -> None:
 
 
 def _insert_item(conn: sa.Connection, item_id: int, index_no: str, **kw: Any) -> None:
-    from gongkai.store.models import ProactiveItem
+    from gongkai.store.tables import ITEM as table
 
-    table = ProactiveItem.__table__  # type: ignore[attr-defined]
     values = {"id": item_id, "index_no": index_no, "title": f"标题{index_no}", "summary": "概述",
               "generated_on": D("2025-03-03"), "category": "财政预算决算", "created_at": NOW, "updated_at": NOW}  # fmt: skip
     values.update({k: v for k, v in kw.items() if k != "withdrawn_on"})

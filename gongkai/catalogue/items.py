@@ -41,13 +41,12 @@ from gongkai.files.tablefile import (
     clean_value,
     read_records,
 )
-from gongkai.register.repository import ensure_unlocked
 from gongkai.register.workcal import WorkCalendar
-from gongkai.report.stats import final_years, locked_years_touched
 from gongkai.store.models import ItemChange, ItemReview, ProactiveItem, utcnow
 from gongkai.store.tables import ITEM
 from gongkai.store.tables import ITEM_CHANGE as CHANGE
 from gongkai.store.tables import ITEM_REVIEW as REVIEW
+from gongkai.store.yearlock import ensure_unlocked, final_years, locked_years_touched
 
 # -- codes -----------------------------------------------------------------------------------
 

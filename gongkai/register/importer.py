@@ -50,9 +50,9 @@ from gongkai.files.tablefile import (
 from gongkai.register.deadlines import MAX_EXTENSION_DAYS, Clock, Event, compute_clock
 from gongkai.register.repository import clock_columns, events_by_application, text_too_long
 from gongkai.register.workcal import WorkCalendar
-from gongkai.report.stats import final_years, locked_years_touched
 from gongkai.store.models import utcnow
 from gongkai.store.tables import APP, EV
+from gongkai.store.yearlock import final_years, locked_years_touched
 
 # -- columns ---------------------------------------------------------------------------------
 

@@ -31,14 +31,7 @@ from gongkai.store.models import (
     utcnow,
 )
 from gongkai.store.tables import APP, DAY, DEADLINE_CHANGE, EV
-
-
-def ensure_unlocked(session: Session, *, since: date, until: date | None) -> None:
-    """Refuse a change to the figures of a year whose annual report is final (see report_stats)."""
-    from gongkai.report.stats import ensure_unlocked as check  # the report module imports this one
-
-    check(session, since=since, until=until)
-
+from gongkai.store.yearlock import ensure_unlocked
 
 # -- calendar --------------------------------------------------------------------------------
 

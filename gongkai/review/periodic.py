@@ -62,6 +62,7 @@ from gongkai.store.models import (
     utcnow,
 )
 from gongkai.store.tables import ITEM, ITEM_REVIEW, REVIEW_RECORD, REVIEW_RUN, REVIEW_TASK
+from gongkai.store.yearlock import ensure_unlocked
 
 KINDS: Final[dict[str, str]] = {
     "pii": "公开内容含个人信息",
@@ -657,7 +658,6 @@ def record_outcome(
     that does not fit the task, a missing reviewer or reason, a date after ``as_of``, "updated" on a
     personal-data task while the item's text still contains such numbers.
     """
-    from gongkai.register.repository import ensure_unlocked
 
     task = session.get(ReviewTask, task_id)
     if task is None:
@@ -710,7 +710,7 @@ def record_outcome(
     )
     if item is not None:
         effect = _apply(session, task, item, code, reviewer.strip(), reviewed_on, reason.strip(), by,
-                        repealed_on, as_of, ensure_unlocked)  # fmt: skip
+                        repealed_on, as_of)  # fmt: skip
     session.add(
         ReviewRecord(
             task_id=task.id,
@@ -741,7 +741,6 @@ def _apply(
     by: str,
     repealed_on: date | None,
     as_of: date,
-    ensure_unlocked: Any,
 ) -> str:
     """Apply an outcome to the item; returns what changed, in Chinese."""
     effect = "无（已记录审查结果）"

@@ -38,13 +38,10 @@ from gongkai.report.stats import (
     Check,
     ReportBlocked,
     ReportData,
-    YearLocked,
     compute_statistics,
-    ensure_unlocked,
     figure_key,
     finalize_report,
     import_yearly_figures,
-    is_year_final,
     previous_report_data,
     quoted_figures,
     reopen_year,
@@ -57,6 +54,7 @@ from gongkai.report.stats import (
 from gongkai.store.db import open_database, session_scope
 from gongkai.store.models import Appeal, Application, ProactiveItem, ReportReopenLog
 from gongkai.store.tables import APP
+from gongkai.store.yearlock import YearLocked, ensure_unlocked, is_year_final
 
 STAFF = [("wang", "王丽", ["handler", "administrator"]), ("li", "李强", ["handler"])]
 AS_OF = date(2026, 1, 20)

@@ -155,7 +155,7 @@ def summary(rng: random.Random, category: str, generated: date, pii: bool) -> st
 
 def make_catalogue(n: int) -> tuple[list[dict[str, Any]], list[tuple[int, dict[str, Any]]], Counter[str]]:
     """``n`` item rows (as of AS_OF), the pre-publication reviews as (item position, row), and the mix."""
-    from gongkai.catalogue.items import ART20_CATEGORIES
+    from gongkai.core.codes import ART20_CATEGORIES
 
     rng = random.Random(6)
     categories = list(ART20_CATEGORIES)

@@ -635,7 +635,7 @@ class _CategoryRows(HTMLParser):
 
 def test_guide_describes_every_category(sqlite_url: str, tmp_path: Path) -> None:
     from gongkai.catalogue.build import update_catalogue
-    from gongkai.catalogue.items import ART20_CATEGORIES
+    from gongkai.core.codes import ART20_CATEGORIES
     from gongkai.core.settings import load_settings
     from gongkai.register import repository as register
 

@@ -50,9 +50,7 @@ from gongkai.register.deadlines import Event, compute_clock, make_event
 from gongkai.register.repository import NewApplication, add_application
 from gongkai.register.workcal import WorkCalendar
 from gongkai.store.models import Appeal, Application, ItemReview, ProactiveItem, Staff
-
-DEMO_SOURCE: Final = "demo"
-"""``Application.source`` of every demo application."""
+from gongkai.store.registerkind import DEMO_SOURCE
 
 OFFICE_NAME: Final = "嘉祥街道办事处"
 _CST: Final = timezone(timedelta(hours=8))  # Asia/Shanghai has no DST: a fixed offset is exact
@@ -1334,12 +1332,6 @@ def _appeals(gen: _Generator, concluded: list[Application]) -> list[Appeal]:
 # -- public API -------------------------------------------------------------------------------
 
 
-def demo_is_loaded(session: Session) -> bool:
-    """True when the register holds demo applications (``source == "demo"``)."""
-    stmt = select(Application.id).where(Application.source == DEMO_SOURCE).limit(1)
-    return session.exec(stmt).first() is not None
-
-
 def _reviews(gen: _Generator, items: Sequence[ProactiveItem], recorded_by: str) -> list[ItemReview]:
     """Pre-publication review records (Art. 17): the head of the unit reviews each item a day or two
     before publication, as the seed office does; one published item is left without a record so the
@@ -1454,4 +1446,4 @@ def load_demo(
     )
 
 
-__all__ = ["DEMO_SOURCE", "ORG_CODE", "DemoSummary", "demo_is_loaded", "load_demo"]
+__all__ = ["ORG_CODE", "DemoSummary", "load_demo"]

@@ -27,12 +27,15 @@ from gongkai.store.models import (
     YearlyFigure,
     utcnow,
 )
-from gongkai.store.tables import REGISTER_INFO
+from gongkai.store.tables import APP, REGISTER_INFO
 
 DEMO: Final = "demo"
 """The demo office's register: fictional applications, items and appeals."""
 LIVE: Final = "live"
 """A real office's register."""
+
+DEMO_SOURCE: Final = "demo"
+"""``Application.source`` of every demo application (what :mod:`gongkai.demo` writes)."""
 
 DEMO_SUBJECT_PREFIX: Final = "【演示】"
 """What every notification from a demo register starts with, so nobody takes it for real work."""
@@ -49,10 +52,14 @@ def register_kind(session: Session) -> str | None:
     return session.execute(sa.select(REGISTER_INFO.c.kind).where(REGISTER_INFO.c.id == _ROW_ID)).scalar()
 
 
+def demo_is_loaded(session: Session) -> bool:
+    """True when the register holds demo applications (``source == "demo"``)."""
+    stmt = sa.select(APP.c.id).where(APP.c.source == DEMO_SOURCE).limit(1)
+    return session.execute(stmt).first() is not None
+
+
 def _kind_of_records(session: Session) -> str | None:
     """What the register's records say when no kind is recorded (data written by a path that never asked)."""
-    from gongkai.demo.office import demo_is_loaded
-
     if demo_is_loaded(session):
         return DEMO
     # The same records as migration 0007 counts.
@@ -123,9 +130,11 @@ def ensure_register_kind(session: Session, settings: Settings) -> str:
 
 __all__ = [
     "DEMO",
+    "DEMO_SOURCE",
     "DEMO_SUBJECT_PREFIX",
     "LIVE",
     "RegisterKindError",
+    "demo_is_loaded",
     "ensure_register_kind",
     "register_kind",
 ]

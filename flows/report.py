@@ -85,7 +85,7 @@ def annual_report_readiness(as_of: date | None = None, scheduled: bool = False) 
     from gongkai.tasks.common import record_if_settled
 
     from gongkai.core.clockseam import office_today
-    from gongkai.notify.digest import late_note
+    from gongkai.core.messages import late_note
     from gongkai.report.build import readiness_text
 
     cfg = settings()

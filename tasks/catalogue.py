@@ -18,7 +18,7 @@ def update_catalogue_task(as_of: date) -> dict[str, Any]:
     """Build the catalogue and the guide, diff against the last snapshot, check completeness, store."""
     from gongkai.catalogue.build import digest_text, quarter_of, summary_markdown, update_catalogue
     from gongkai.core.clockseam import office_today
-    from gongkai.notify.digest import late_note
+    from gongkai.core.messages import late_note
 
     cfg = settings()
     period, _, _ = quarter_of(as_of)

@@ -9,9 +9,9 @@ from gongkai.tasks.common import database, deliver_outbox, settings
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
+from gongkai.core.messages import PlannedReminder
 from gongkai.core.settings import gongkai_home
 from gongkai.notify.outbox import write_outbox
-from gongkai.reminders.plan import PlannedReminder
 from gongkai.store.db import session_scope
 
 

@@ -34,7 +34,9 @@ from gongkai.catalogue.documents import (
     snapshot,
 )
 from gongkai.core.settings import Settings
+from gongkai.files.render import md_code, md_escape
 from gongkai.register.workcal import WorkCalendar
+from gongkai.review.periodic import pii_task_key, published_text
 from gongkai.review.pii import describe, find_pii
 from gongkai.store.models import CatalogueSnapshot
 from gongkai.store.tables import ITEM, REVIEW_TASK, SNAPSHOT
@@ -95,8 +97,6 @@ def withhold_personal_data(
     the text is printed again; ``withdraw`` takes the entry out of the catalogue, ``update`` needs the text
     fixed first.
     """
-    from gongkai.review.periodic import pii_task_key, published_text  # review imports the items and reminders
-
     found = {
         e.index_no: matches
         for e in entries
@@ -215,8 +215,6 @@ def update_catalogue(
 def summary_markdown(update: CatalogueUpdate, *, limit: int = 50) -> str:
     """The Prefect artifact: what changed since the last update and what is incomplete (every value quoted
     escaped by :func:`gongkai.files.render.md_escape`, file paths as code spans)."""
-    from gongkai.files.render import md_code, md_escape
-
     d = update.diff.as_dict()
     lines = [
         f"## 政府信息公开目录 {md_escape(update.period)}（{update.as_of.isoformat()}）",
@@ -239,7 +237,7 @@ def summary_markdown(update: CatalogueUpdate, *, limit: int = 50) -> str:
 def digest_text(update: CatalogueUpdate, *, public_url: str = "", late_note: str = "") -> str:
     """One line for the catalogue owner's digest: what changed, what the checks found, where the catalogue file
     is (and its public address, ``[catalogue] public_url``, when configured). ``late_note`` (see
-    :func:`gongkai.notify.digest.late_note`) starts it when the update is a late catch-up."""
+    :func:`gongkai.core.messages.late_note`) starts it when the update is a late catch-up."""
     d = update.diff.as_dict()
     page = update.files.get("catalogue.html")
     where = f"目录文件：{page}（其他格式和指南在同一文件夹 {page.parent}）" if page is not None else ""

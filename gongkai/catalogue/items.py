@@ -12,8 +12,8 @@ import (:mod:`gongkai.register.importer`): every bad row is listed, nothing is w
 is good, re-importing the same file changes nothing, and a later file updates the items whose fields
 changed (recording an ``item_change`` when the change date moved).
 
-Publication deadline (Art. 26), read as the reminder service reads it
-(:func:`gongkai.reminders.plan._plan_items`): an unpublished item is due on the 20th working day after its
+Publication deadline (Art. 26, :func:`gongkai.register.deadlines.publication_due`, read as the reminder service
+reads it): an unpublished item is due on the 20th working day after its
 generation date; a published item whose change date is after its publication date is due on the
 20th working day after the change date; otherwise nothing is due.
 """
@@ -42,6 +42,7 @@ from gongkai.files.tablefile import (
     clean_value,
     read_records,
 )
+from gongkai.register.deadlines import publication_due
 from gongkai.register.workcal import WorkCalendar
 from gongkai.store.models import ItemChange, ItemReview, ProactiveItem, utcnow
 from gongkai.store.tables import ITEM
@@ -69,9 +70,6 @@ REVIEW_RESULTS: Final[dict[str, str]] = {
     "withhold": "不予公开",
 }
 """Review result code -> label (ogi-rules 3.3)."""
-
-ITEM_PUBLICATION_DAYS: Final = 20
-"""Art. 26: publish within 20 working days of formation or change."""
 
 _ATTRIBUTE_ALIASES: Final = {
     **{v: k for k, v in ATTRIBUTES.items()},
@@ -143,36 +141,6 @@ _MAX_LEN: Final = {
     "url": 500,
     "reviewer": 100,
 }
-
-
-# -- deadline --------------------------------------------------------------------------------
-
-
-def publication_start(item: ProactiveItem | Any) -> date | None:
-    """The day the Art. 26 period runs from, or None when nothing is to be published.
-
-    Only proactive items not withdrawn count: unpublished -> the generation date; published and
-    changed afterwards -> the change date. ``item`` is an item or any row with the same attributes
-    (the content review passes result rows).
-    """
-    if item.attribute != "proactive" or item.withdrawn_on is not None:
-        return None
-    if item.published_on is None:
-        return cast(date, item.generated_on)
-    if item.changed_on is not None and item.changed_on > item.published_on:
-        return cast(date, item.changed_on)
-    return None
-
-
-def publication_due(item: ProactiveItem | Any, calendar: WorkCalendar) -> date | None:
-    """Art. 26: the 20th working day after :func:`publication_start`, or None when nothing is due.
-
-    The one reading used by the item commands, the catalogue checks, the reminder service and the
-    content review: for an unpublished item the period runs from its generation date, for a published
-    item changed afterwards from the change date. ``item`` may be any row with the same attributes.
-    """
-    start = publication_start(item)
-    return None if start is None else calendar.add_workdays(start, ITEM_PUBLICATION_DAYS)
 
 
 # -- checking one item (shared by add and import) ----------------------------------------------
@@ -1014,7 +982,6 @@ __all__ = [
     "ATTRIBUTES",
     "COLUMNS",
     "FIVE_PUBLICS",
-    "ITEM_PUBLICATION_DAYS",
     "REVIEW_RESULTS",
     "ItemData",
     "ItemImportResult",
@@ -1026,7 +993,6 @@ __all__ = [
     "item_json",
     "item_reviews",
     "list_items",
-    "publication_due",
     "record_change",
     "record_review",
 ]

@@ -658,6 +658,7 @@ def item_add(
     """登记一条主动公开信息。"""
     from gongkai.catalogue import items
     from gongkai.core.dates import parse_date
+    from gongkai.register.deadlines import publication_due
 
     attr = items.find_attribute(attribute)
     if attr is None:
@@ -694,7 +695,7 @@ def item_add(
             categories=env.settings.catalogue.categories,
             as_of=env.as_of,
         )
-        due = items.publication_due(new, env.calendar)
+        due = publication_due(new, env.calendar)
     tail = f"第二十六条公开期限 {due}。" if due else "无待公开期限。"
     _echo(f"已登记主动公开信息 {new.index_no}：{tail}")
 
@@ -711,10 +712,11 @@ def item_list(
     """列出主动公开信息及其第二十六条公开期限。"""
     from gongkai.catalogue import items
     from gongkai.files.display import table
+    from gongkai.register.deadlines import publication_due
 
     with _env(ctx, as_of) as env:
         found = items.list_items(env.session, unpublished=unpublished, category=category)
-        rows = [(it, items.publication_due(it, env.calendar)) for it in found]
+        rows = [(it, publication_due(it, env.calendar)) for it in found]
         day = env.as_of
     if as_json:
         _echo(
@@ -885,12 +887,13 @@ def item_change(
     """登记信息变更（第二十六条：自变更之日起 20 个工作日内公开）。"""
     from gongkai.catalogue import items
     from gongkai.core.dates import parse_date
+    from gongkai.register.deadlines import publication_due
 
     day = parse_date(on, field="--date")
     with _env(ctx, as_of, records=True) as env:
         items.record_change(env.session, index_no, day, what, _who(by), as_of=env.as_of)
         it = items.get_item(env.session, index_no)
-        due = items.publication_due(it, env.calendar)
+        due = publication_due(it, env.calendar)
     tail = f"变更后的信息应于 {due} 前公开。" if due else "该信息目前无待公开期限。"
     _echo(f"已登记 {index_no} 的变更（{day}）：{tail}")
 

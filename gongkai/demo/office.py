@@ -1149,8 +1149,6 @@ def _review_examples(gen: _Generator) -> list[ProactiveItem]:
     demo stays as it was): a published notice whose text exposes an ID number and a mobile number
     (fictional: region 990101 does not exist), withheld information due for its Art. 18 assessment,
     and a normative document still marked in force after its validity ended."""
-    from gongkai.core.idnumber import id_check_digit
-
     as_of = gen.as_of
     first17 = "99010119800101001"
     fake_id = first17 + id_check_digit(first17)

@@ -45,12 +45,13 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from gongkai.catalogue.items import publication_due, publication_start
 from gongkai.core.dates import fmt_day
 from gongkai.core.errors import InputError
-from gongkai.core.settings import Settings
+from gongkai.core.messages import PlannedReminder
+from gongkai.core.settings import COLUMN_KIND_LABELS, Settings
+from gongkai.files.render import md_escape
+from gongkai.register.deadlines import publication_due, publication_start
 from gongkai.register.workcal import WorkCalendar
-from gongkai.reminders.plan import PlannedReminder
 from gongkai.review.pii import PiiMatch, describe, find_pii, fingerprint
 from gongkai.store.db import insert_ignoring_conflicts, keys_in
 from gongkai.store.models import (
@@ -61,6 +62,7 @@ from gongkai.store.models import (
     ReviewTask,
     utcnow,
 )
+from gongkai.store.schedule import period_of
 from gongkai.store.tables import ITEM, ITEM_REVIEW, REVIEW_RECORD, REVIEW_RUN, REVIEW_TASK
 from gongkai.store.yearlock import ensure_unlocked
 
@@ -340,8 +342,6 @@ def _column(
     checks: Mapping[str, date],
     out: list[Finding],
 ) -> None:
-    from gongkai.core.settings import COLUMN_KIND_LABELS
-
     published = [last_published[c] for c in categories if c in last_published]
     last = _latest(max(published) if published else None, checks.get(name))
     label = f"网站栏目“{name}”（{COLUMN_KIND_LABELS[kind]}）"
@@ -587,8 +587,6 @@ def run_review(
 ) -> ReviewResult:
     """One content review: find, sync the tasks, plan the notices and store the run (in the caller's
     transaction; the notices are written to the outbox by the caller in the same transaction)."""
-    from gongkai.store.schedule import period_of
-
     findings = find(session, settings=settings, calendar=calendar, as_of=as_of)
     sync = sync_tasks(session, findings, settings=settings, calendar=calendar, as_of=as_of)
     period = period_of("week", as_of)
@@ -892,8 +890,7 @@ def summary_markdown(run: ReviewResult, figures: Mapping[str, int], *, names: Ma
     week (``recent``, from :func:`history`), the year's figures (no personal data: items by index number,
     staff by name; reasons are the reviewers' own words). Every value quoted is escaped by
     :func:`gongkai.files.render.md_escape`."""
-    from gongkai.files.render import md_escape as md
-
+    md = md_escape
     c = run.counts
     lines = [
         f"## 定期内容检查 {run.as_of.isoformat()}（{md(run.period)}）",

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from gongkai.catalogue import documents as cat
 from gongkai.catalogue.documents import CatalogueEntry, Finding
+from gongkai.register.deadlines import publication_due
 from gongkai.register.workcal import WorkCalendar
 from gongkai.store.db import open_database, session_scope
 
@@ -171,7 +172,7 @@ def test_missing_mandatory_field(calendar: WorkCalendar, blank: str, label: str)
 def test_art26_overdue(calendar: WorkCalendar) -> None:
     # formed Monday 2025-03-03: the 20th working day after it is Monday 2025-03-31
     item = entry("A", published_on=None)
-    assert cat.publication_due(item, calendar) == D("2025-03-31")
+    assert publication_due(item, calendar) == D("2025-03-31")
     assert kinds(checks([item], calendar, as_of=D("2025-04-01"))) == [("overdue", "A")]
     assert "2025年3月31日" in checks([item], calendar, as_of=D("2025-04-01"))[0].message
     assert checks([item], calendar, as_of=D("2025-03-31")) == []

@@ -24,11 +24,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from gongkai.core.dates import fmt_day
+from gongkai.core.messages import KINDS, PlannedReminder
 from gongkai.core.settings import Settings, load_settings
 from gongkai.register import repository as register
 from gongkai.register.deadlines import Event, make_event
 from gongkai.register.workcal import validate_year_entries
-from gongkai.reminders.plan import KINDS, PlannedReminder, ladder_rung, plan_reminders
+from gongkai.reminders.plan import ladder_rung, plan_reminders
 from gongkai.store.db import open_database, session_scope
 from gongkai.store.models import ProactiveItem
 from gongkai.store.tables import APP, EV

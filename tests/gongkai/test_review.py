@@ -27,10 +27,11 @@ from sqlalchemy.engine import Engine
 
 from gongkai.core.errors import InputError
 from gongkai.core.idnumber import id_check_digit
+from gongkai.core.messages import PlannedReminder
 from gongkai.core.settings import Settings, load_settings
 from gongkai.register.repository import load_calendar, sync_staff
 from gongkai.register.workcal import WorkCalendar
-from gongkai.reminders.plan import PlannedReminder, plan_reminders
+from gongkai.reminders.plan import plan_reminders
 from gongkai.report.stats import quoted_figures
 from gongkai.review import periodic as review
 from gongkai.review.periodic import Finding, Recorded, ReviewResult

@@ -1,3 +1,4 @@
-"""Proactive disclosure: items and their Art. 26 dates, the catalogue and guide documents, the
-quarterly catalogue update.
+"""Proactive disclosure: items (their Art. 26 dates from :mod:`gongkai.register.deadlines`), the catalogue and
+guide documents, the quarterly catalogue update (which withholds what the content review's personal-data scan
+finds until an outcome is recorded: the catalogue stands above the review).
 """

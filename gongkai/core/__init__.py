@@ -1,3 +1,4 @@
-"""The ground every other package stands on: errors, fixed vocabularies and codes, date spellings, the
+"""The ground every other package stands on: errors, fixed vocabularies and codes (the Art. 20 categories
+among them), the messages Gongkai sends as data (kinds, planned reminders, digest rules), date spellings, the
 wall-clock seam, ID numbers, web addresses and the office's settings. Imports nothing else of Gongkai.
 """

@@ -135,10 +135,10 @@ def fill_sqlite(url: str, rows: list[dict[str, Any]]) -> None:
     import sqlalchemy as sa
 
     from gongkai.store.db import open_database
-    from gongkai.store.models import ProactiveItem, utcnow
+    from gongkai.store.models import utcnow
+    from gongkai.store.tables import ITEM as table
 
     engine = open_database(url)
-    table: sa.Table = ProactiveItem.__table__  # type: ignore[attr-defined]
     now = utcnow()
     columns = set(table.c.keys())
     items = [

@@ -12,8 +12,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from gongkai.catalogue import items
 from gongkai.catalogue.itemimport import import_items
+from gongkai.core.codes import ART20_CATEGORIES
 from gongkai.register.repository import sync_staff
 from gongkai.store.db import open_database, session_scope
 
@@ -37,7 +37,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp())
     url = sys.argv[1] if len(sys.argv) > 1 else f"sqlite:///{folder}/items.db"
     path = folder / "items.csv"
-    categories = list(items.ART20_CATEGORIES)
+    categories = list(ART20_CATEGORIES)
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(HEADER)

@@ -30,6 +30,7 @@ def make_register(url: str, n: int) -> None:
     from gongkai.register import repository as register
     from gongkai.store.db import open_database, session_scope
     from gongkai.store.models import utcnow
+    from gongkai.store.tables import APP, EV
 
     engine = open_database(url)
     rng = random.Random(3)
@@ -65,8 +66,8 @@ def make_register(url: str, n: int) -> None:
         )
     with engine.begin() as conn:
         for k in range(0, n, 5000):
-            conn.execute(sa.insert(register.APP), apps[k : k + 5000])
-        ids = [r[0] for r in conn.execute(sa.select(register.APP.c.id))]
+            conn.execute(sa.insert(APP), apps[k : k + 5000])
+        ids = [r[0] for r in conn.execute(sa.select(APP.c.id))]
         events = [
             {
                 "application_id": i,
@@ -79,7 +80,7 @@ def make_register(url: str, n: int) -> None:
             if i % 10 == 0
         ]
         for k in range(0, len(events), 5000):
-            conn.execute(sa.insert(register.EV), events[k : k + 5000])
+            conn.execute(sa.insert(EV), events[k : k + 5000])
     engine.dispose()
 
 

@@ -90,9 +90,9 @@ def build(url: str, n: int) -> dict[str, int]:
     """Write ``n`` applications, catalogue items, appeals and yearly figures with Core bulk inserts."""
     import sqlalchemy as sa
 
-    from gongkai.report.stats import APP, APPEAL, FIGURE, ITEM
     from gongkai.store.db import open_database
     from gongkai.store.models import utcnow
+    from gongkai.store.tables import APP, APPEAL, FIGURE, ITEM
 
     engine = open_database(url)
     rng = random.Random(2021)

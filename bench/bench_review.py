@@ -205,7 +205,7 @@ def _finish_row(
 
 def make_catalogue(n: int) -> tuple[list[dict[str, Any]], list[tuple[int, dict[str, Any]]], Counter[str]]:
     """``n`` item rows (as of AS_OF), the pre-publication reviews as (item position, row), and the mix."""
-    from gongkai.catalogue.items import ART20_CATEGORIES
+    from gongkai.core.codes import ART20_CATEGORIES
 
     rng = random.Random(6)
     categories = list(ART20_CATEGORIES)
@@ -255,9 +255,9 @@ def build(url: str, n: int, config: str) -> dict[str, Any]:
 
     from gongkai.core.settings import load_settings
     from gongkai.register import repository as register
-    from gongkai.review.periodic import ITEM, ITEM_REVIEW
     from gongkai.store.db import open_database, session_scope
     from gongkai.store.models import utcnow
+    from gongkai.store.tables import ITEM, ITEM_REVIEW
 
     t0 = time.perf_counter()
     items, reviews, mix = make_catalogue(n)
@@ -361,7 +361,7 @@ def delivered(engine: Any) -> None:
     :func:`analyzed`, the week to the next run standing in for autovacuum."""
     import sqlalchemy as sa
 
-    from gongkai.notify.outbox import OUTBOX
+    from gongkai.store.tables import OUTBOX
 
     with engine.begin() as conn:
         conn.execute(
@@ -432,8 +432,8 @@ def daily_reminders(engine: Any, settings: Any, as_of: date) -> dict[str, Any]:
     from gongkai.notify.outbox import write_outbox
     from gongkai.register import repository as register
     from gongkai.reminders.plan import plan_reminders
-    from gongkai.review.periodic import TASK
     from gongkai.store.db import session_scope
+    from gongkai.store.tables import REVIEW_TASK as TASK
 
     with session_scope(engine) as session:
         overdue = session.execute(

@@ -64,12 +64,6 @@ def test_shipped_config_validates() -> None:
         assert settings.staff
 
 
-def test_domain_never_imports_prefect() -> None:
-    for path in (ROOT / "gongkai").rglob("*.py"):
-        text = path.read_text(encoding="utf-8")
-        assert not re.search(r"^\s*(import prefect|from prefect)", text, flags=re.M), path
-
-
 # -- docs/ is generated from the code where it can be, and stands alone ----------------------------------------
 
 DOCS = ROOT / "docs"

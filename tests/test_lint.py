@@ -1,9 +1,12 @@
 """Static checks as part of the suite, the same the pre-commit hooks run (.pre-commit-config.yaml): ruff over the
-project (``print`` banned outside bench/, a complexity limit), ``ruff format`` applied everywhere, and
-``mypy --strict`` over the domain package, the flows and the tasks (STYLE point 12)."""
+project (``print`` banned outside bench/, a complexity limit), ``ruff format`` applied everywhere,
+``mypy --strict`` over the domain package, the flows and the tasks (STYLE point 12), and the import-linter
+contracts of pyproject ``[tool.importlinter]`` (the layers, no Prefect/click/web framework in the domain, no
+cycles)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -45,6 +48,26 @@ def test_mypy_strict_clean(tmp_path: Path) -> None:
     assert result.returncode == 0, repo_path(result.stdout + result.stderr)
 
 
+def _lint_imports(tree: Path) -> subprocess.CompletedProcess[str]:
+    """``lint-imports`` with the project's contracts over a tree in the shipped shape (grimp finds packages by
+    walking folders and knows nothing of pyproject's package-dir mapping)."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    return subprocess.run(
+        [str(BIN / "lint-imports"), str(ROOT / "pyproject.toml"), "--no-cache"],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_import_contracts_kept(tmp_path: Path) -> None:
+    """The layers hold (adapters -> services -> domain -> store/files -> core), the domain imports neither
+    Prefect, nor click, nor a web framework, and there is no import cycle at any depth."""
+    result = _lint_imports(shipped_tree(tmp_path))
+    assert result.returncode == 0, repo_path(result.stdout + result.stderr)
+
+
 def _nested_ifs(n: int) -> str:
     """A function of cyclomatic complexity ``n + 1``: ``n`` sequential ``if`` statements."""
     body = "".join(f"    if x == {i}:\n        x += 1\n" for i in range(n))
@@ -68,3 +91,18 @@ def test_ruff_enforces_the_complexity_limit() -> None:
     assert over.returncode == 1 and "C901" in over.stdout and "(16 > 15)" in over.stdout, (
         over.stdout + over.stderr
     )
+
+
+def test_table_handles_declared_once() -> None:
+    """``Model.__table__`` is reached in the data model and in ``gongkai.store.tables`` only: every other module
+    imports the typed handles from there (no second declaration to drift)."""
+    allowed = {ROOT / "gongkai" / "store" / "models.py", ROOT / "gongkai" / "store" / "tables.py"}
+    found = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for folder in ("gongkai", "flows", "tasks")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if path not in allowed
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if ".__table__" in line
+    ]
+    assert not found, found

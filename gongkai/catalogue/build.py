@@ -34,9 +34,12 @@ from gongkai.catalogue.documents import (
     snapshot,
 )
 from gongkai.core.settings import Settings
+from gongkai.files.render import md_code, md_escape
 from gongkai.register.workcal import WorkCalendar
+from gongkai.review.periodic import pii_task_key, published_text
 from gongkai.review.pii import describe, find_pii
-from gongkai.store.models import CatalogueSnapshot, ProactiveItem, ReviewTask
+from gongkai.store.models import CatalogueSnapshot
+from gongkai.store.tables import ITEM, REVIEW_TASK, SNAPSHOT
 
 
 def quarter_of(as_of: date) -> tuple[str, date, date]:
@@ -94,8 +97,6 @@ def withhold_personal_data(
     the text is printed again; ``withdraw`` takes the entry out of the catalogue, ``update`` needs the text
     fixed first.
     """
-    from gongkai.review.periodic import pii_task_key, published_text  # review imports the items and reminders
-
     found = {
         e.index_no: matches
         for e in entries
@@ -103,18 +104,18 @@ def withhold_personal_data(
     }
     if not found:
         return list(entries), []
-    item = ProactiveItem.__table__  # type: ignore[attr-defined]
-    task = ReviewTask.__table__  # type: ignore[attr-defined]
     ids: dict[str, int] = {}
     names = sorted(found)
     for start in range(0, len(names), 500):
         chunk = names[start : start + 500]
         for index_no, item_id in session.execute(
-            sa.select(item.c.index_no, item.c.id).where(item.c.index_no.in_(chunk))
+            sa.select(ITEM.c.index_no, ITEM.c.id).where(ITEM.c.index_no.in_(chunk))
         ):
             ids[index_no] = item_id
     decided = set(
-        session.execute(sa.select(task.c.key).where(task.c.kind == "pii", task.c.status == "done")).scalars()
+        session.execute(
+            sa.select(REVIEW_TASK.c.key).where(REVIEW_TASK.c.kind == "pii", REVIEW_TASK.c.status == "done")
+        ).scalars()
     )
     out: list[CatalogueEntry] = []
     findings: list[Finding] = []
@@ -146,9 +147,9 @@ _PUBLISHED_FIELDS: Final = (("title", "名称"), ("summary", "内容概述"), ("
 
 def previous_snapshot(session: Session, as_of: date) -> list[dict[str, Any]]:
     """The items of the latest stored snapshot before ``as_of`` (empty for the first update)."""
-    t = CatalogueSnapshot.__table__  # type: ignore[attr-defined]
+    t = SNAPSHOT.c
     row = session.execute(
-        sa.select(t.c["items"]).where(t.c.as_of < as_of).order_by(t.c.as_of.desc(), t.c.id.desc()).limit(1)
+        sa.select(t["items"]).where(t.as_of < as_of).order_by(t.as_of.desc(), t.id.desc()).limit(1)
     ).first()
     return [] if row is None else list(json.loads(row[0]))
 
@@ -193,9 +194,8 @@ def update_catalogue(
         path.write_bytes(data)
         files[name] = path
     guide = {"office": office, "categories": categories, "matters": matters, "channels": channels}
-    t = CatalogueSnapshot.__table__  # type: ignore[attr-defined]
     session.execute(
-        sa.delete(t).where(t.c.period == period, t.c.as_of == as_of)
+        sa.delete(SNAPSHOT).where(SNAPSHOT.c.period == period, SNAPSHOT.c.as_of == as_of)
     )  # a re-run replaces its own day
     session.add(
         CatalogueSnapshot(
@@ -215,8 +215,6 @@ def update_catalogue(
 def summary_markdown(update: CatalogueUpdate, *, limit: int = 50) -> str:
     """The Prefect artifact: what changed since the last update and what is incomplete (every value quoted
     escaped by :func:`gongkai.files.render.md_escape`, file paths as code spans)."""
-    from gongkai.files.render import md_code, md_escape
-
     d = update.diff.as_dict()
     lines = [
         f"## 政府信息公开目录 {md_escape(update.period)}（{update.as_of.isoformat()}）",
@@ -239,7 +237,7 @@ def summary_markdown(update: CatalogueUpdate, *, limit: int = 50) -> str:
 def digest_text(update: CatalogueUpdate, *, public_url: str = "", late_note: str = "") -> str:
     """One line for the catalogue owner's digest: what changed, what the checks found, where the catalogue file
     is (and its public address, ``[catalogue] public_url``, when configured). ``late_note`` (see
-    :func:`gongkai.notify.digest.late_note`) starts it when the update is a late catch-up."""
+    :func:`gongkai.core.messages.late_note`) starts it when the update is a late catch-up."""
     d = update.diff.as_dict()
     page = update.files.get("catalogue.html")
     where = f"目录文件：{page}（其他格式和指南在同一文件夹 {page.parent}）" if page is not None else ""

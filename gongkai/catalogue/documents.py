@@ -26,11 +26,10 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from gongkai.catalogue.items import ITEM_PUBLICATION_DAYS as PUBLICATION_WORKDAYS
-from gongkai.catalogue.items import publication_due
 from gongkai.core.dates import fmt_zh
 from gongkai.core.webaddress import is_web_address
 from gongkai.files.render import md_escape, render
+from gongkai.register.deadlines import ITEM_PUBLICATION_DAYS, publication_due
 from gongkai.register.workcal import WorkCalendar
 
 REVIEWED_RESULTS: Final = ("publish", "publish_redacted")
@@ -417,7 +416,7 @@ def completeness_checks(
                 Finding(
                     "overdue",
                     f"{_label(e)}：{what}于 {fmt_zh(start)} 形成或变更，应在 {fmt_zh(due)} 前主动公开"
-                    f"（{PUBLICATION_WORKDAYS} 个工作日内，第二十六条），至今未公开",
+                    f"（{ITEM_PUBLICATION_DAYS} 个工作日内，第二十六条），至今未公开",
                     index_no=e.index_no,
                 )
             )
@@ -742,7 +741,6 @@ __all__ = [
     "EXPORT_COLUMNS",
     "FORMULA_TRIGGERS",
     "GUIDE_CONTACT_FIELDS",
-    "PUBLICATION_WORKDAYS",
     "SNAPSHOT_FIELDS",
     "CatalogueEntry",
     "Change",
@@ -761,7 +759,6 @@ __all__ = [
     "matter_window",
     "md_cell",
     "neutralise_csv_cell",
-    "publication_due",
     "render_catalogue_html",
     "render_catalogue_markdown",
     "render_guide_html",

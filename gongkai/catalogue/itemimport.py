@@ -23,12 +23,9 @@ from sqlmodel import Session
 
 from gongkai.catalogue.items import (
     ATTRIBUTES,
-    CHANGE,
     DOC_TYPES,
     FIELD_LABELS,
     FIVE_PUBLICS,
-    ITEM,
-    REVIEW,
     REVIEW_RESULTS,
     TEXT_LIMITS,
     ItemData,
@@ -51,8 +48,9 @@ from gongkai.files.tableimport import (
     read_table,
     rows_by_keys,
 )
-from gongkai.report.stats import final_years, locked_years_touched
 from gongkai.store.models import utcnow
+from gongkai.store.tables import ITEM, ITEM_CHANGE, ITEM_REVIEW
+from gongkai.store.yearlock import final_years, locked_years_touched
 
 
 def _item_column(key: str, *others: str, required: bool = False) -> Column:
@@ -322,8 +320,8 @@ def _load_existing(session: Session, index_nos: Sequence[str]) -> dict[str, dict
 
 def _load_reviews(session: Session, item_ids: Sequence[int]) -> set[tuple[int, str, date, str]]:
     """The recorded reviews of these items as (item id, reviewer, date, result)."""
-    cols = [REVIEW.c.item_id, REVIEW.c.reviewer, REVIEW.c.reviewed_on, REVIEW.c.result]
-    rows = rows_by_keys(session, cols, REVIEW.c.item_id, item_ids, scan_over=_WHOLE_TABLE)
+    cols = [ITEM_REVIEW.c.item_id, ITEM_REVIEW.c.reviewer, ITEM_REVIEW.c.reviewed_on, ITEM_REVIEW.c.result]
+    rows = rows_by_keys(session, cols, ITEM_REVIEW.c.item_id, item_ids, scan_over=_WHOLE_TABLE)
     return {(r[0], r[1], r[2], r[3]) for r in rows}
 
 
@@ -396,7 +394,7 @@ def _write_items(session: Session, plan: _Plan, *, by: str, now: datetime) -> No
         session.execute(sa.update(ITEM).where(ITEM.c.id == sa.bindparam("b_id")).values(values), params)
     insert_batches(
         session,
-        CHANGE,
+        ITEM_CHANGE,
         (
             {"item_id": i, "changed_on": d, "what": w, "recorded_at": now, "recorded_by": by}
             for i, d, w in plan.changes
@@ -443,7 +441,7 @@ def _write_reviews(
                 "recorded_by": by,
             }
         )
-    return insert_batches(session, REVIEW, rows)
+    return insert_batches(session, ITEM_REVIEW, rows)
 
 
 __all__ = ["COLUMNS", "SPEC", "ItemImportResult", "import_items", "read_item_rows"]

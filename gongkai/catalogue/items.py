@@ -10,8 +10,8 @@ last with its legal reason), validity, publication date, channel and URL.
 20-working-day period) are append-only logs. The import of a catalogue file is
 :mod:`gongkai.catalogue.itemimport`, an item's JSON view :mod:`gongkai.catalogue.itemview`.
 
-Publication deadline (Art. 26), read as the reminder service reads it
-(:func:`gongkai.reminders.plan._plan_items`): an unpublished item is due on the 20th working day after its
+Publication deadline (Art. 26, :func:`gongkai.register.deadlines.publication_due`, read as the reminder service
+reads it): an unpublished item is due on the 20th working day after its
 generation date; a published item whose change date is after its publication date is due on the
 20th working day after the change date; otherwise nothing is due.
 """
@@ -26,62 +26,17 @@ from typing import Any, Final, cast
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from gongkai.core.codes import ART20_CATEGORIES, ART20_ITEMS
 from gongkai.core.errors import InputError, NotFound
 from gongkai.core.webaddress import web_address_problem
 from gongkai.files.tableimport import show
-from gongkai.register.repository import ensure_unlocked
-from gongkai.register.workcal import WorkCalendar
 from gongkai.store.models import ItemChange, ItemReview, ProactiveItem, utcnow
+from gongkai.store.tables import ITEM
+from gongkai.store.tables import ITEM_CHANGE as CHANGE
+from gongkai.store.tables import ITEM_REVIEW as REVIEW
+from gongkai.store.yearlock import ensure_unlocked
 
 # -- codes -----------------------------------------------------------------------------------
-
-ART20_ITEMS: Final[dict[str, str]] = {
-    "规范性文件": "（一）",
-    "机构职能": "（二）",
-    "规划计划": "（三）",
-    "统计信息": "（四）",
-    "行政许可": "（五）",
-    "行政处罚": "（六）",
-    "行政强制": "（六）",
-    "财政预决算": "（七）",
-    "行政事业性收费": "（八）",
-    "政府采购": "（九）",
-    "重大建设项目": "（十）",
-    "社会救助": "（十一）",
-    "就业社保": "（十一）",
-    "应急管理": "（十二）",
-    "监督检查": "（十三）",
-    "招考录用": "（十四）",
-    "其他法定公开信息": "（十五）",
-}
-"""Category name -> the item of Art. 20 it belongs to (第二十条第（一）项 …)."""
-
-ART20_CATEGORIES: Final[tuple[str, ...]] = tuple(ART20_ITEMS)
-"""The Art. 20 categories, in the order of the article."""
-
-ART20_DESCRIPTIONS: Final[dict[str, str]] = {
-    "规范性文件": "本机关制发的行政规范性文件及其解读、修改和废止情况",
-    "机构职能": "机关职能、机构设置、办公地址、办公时间、联系方式、负责人姓名",
-    "规划计划": "国民经济和社会发展规划、专项规划、区域规划及相关政策",
-    "统计信息": "国民经济和社会发展统计信息",
-    "行政许可": "办理行政许可和其他对外管理服务事项的依据、条件、程序以及办理结果",
-    "行政处罚": "实施行政处罚的依据、条件、程序以及本机关认为具有一定社会影响的行政处罚决定",
-    "行政强制": "实施行政强制的依据、条件、程序",
-    "财政预决算": "财政预算、决算信息",
-    "行政事业性收费": "行政事业性收费项目及其依据、标准",
-    "政府采购": "政府集中采购项目的目录、标准及实施情况",
-    "重大建设项目": "重大建设项目的批准和实施情况",
-    "社会救助": "扶贫、教育、医疗、社会救助等方面的政策、措施及其实施情况",
-    "就业社保": "社会保障、促进就业等方面的政策、措施及其实施情况",
-    "应急管理": "突发公共事件的应急预案、预警信息及应对情况",
-    "监督检查": "环境保护、公共卫生、安全生产、食品药品、产品质量的监督检查情况",
-    "招考录用": "公务员招考的职位、名额、报考条件等事项以及录用结果",
-    "其他法定公开信息": "法律、法规、规章和国家有关规定规定应当主动公开的其他政府信息",
-}
-"""What each Art. 20 category holds, in the words of the article's item (the guide's 说明 column)."""
-
-OWN_CATEGORY_DESCRIPTION: Final = "本机关自定的信息类别"
-"""The guide's 说明 for an office's own category that ``[catalogue] category_descriptions`` does not describe."""
 
 FIVE_PUBLICS: Final[tuple[str, ...]] = ("决策", "执行", "管理", "服务", "结果")
 """The "five publics" tags (决策公开 … 结果公开), stored without the suffix 公开."""
@@ -101,9 +56,6 @@ REVIEW_RESULTS: Final[dict[str, str]] = {
     "withhold": "不予公开",
 }
 """Review result code -> label (ogi-rules 3.3)."""
-
-ITEM_PUBLICATION_DAYS: Final = 20
-"""Art. 26: publish within 20 working days of formation or change."""
 
 _ATTRIBUTE_ALIASES: Final = {
     **{v: k for k, v in ATTRIBUTES.items()},
@@ -170,9 +122,6 @@ def default_doc_type(category: str) -> str:
 
 
 # Core views of the tables (typed for mypy, unlike the model attributes).
-ITEM = cast(sa.Table, ProactiveItem.__table__)  # type: ignore[attr-defined]
-REVIEW = cast(sa.Table, ItemReview.__table__)  # type: ignore[attr-defined]
-CHANGE = cast(sa.Table, ItemChange.__table__)  # type: ignore[attr-defined]
 
 TEXT_LIMITS: Final = {
     "index_no": 64,
@@ -208,36 +157,6 @@ FIELD_LABELS: Final[dict[str, str]] = {
     "owner_id": "负责人",
 }
 """The Chinese name of each item field: the import's headers and the problems of :func:`check_item`."""
-
-
-# -- deadline --------------------------------------------------------------------------------
-
-
-def publication_start(item: ProactiveItem | Any) -> date | None:
-    """The day the Art. 26 period runs from, or None when nothing is to be published.
-
-    Only proactive items not withdrawn count: unpublished -> the generation date; published and
-    changed afterwards -> the change date. ``item`` is an item or any row with the same attributes
-    (the content review passes result rows).
-    """
-    if item.attribute != "proactive" or item.withdrawn_on is not None:
-        return None
-    if item.published_on is None:
-        return cast(date, item.generated_on)
-    if item.changed_on is not None and item.changed_on > item.published_on:
-        return cast(date, item.changed_on)
-    return None
-
-
-def publication_due(item: ProactiveItem | Any, calendar: WorkCalendar) -> date | None:
-    """Art. 26: the 20th working day after :func:`publication_start`, or None when nothing is due.
-
-    The one reading used by the item commands, the catalogue checks, the reminder service and the
-    content review: for an unpublished item the period runs from its generation date, for a published
-    item changed afterwards from the change date. ``item`` may be any row with the same attributes.
-    """
-    start = publication_start(item)
-    return None if start is None else calendar.add_workdays(start, ITEM_PUBLICATION_DAYS)
 
 
 # -- checking one item (shared by add and import) ----------------------------------------------
@@ -582,12 +501,9 @@ def item_changes(session: Session, item: ProactiveItem) -> list[ItemChange]:
 
 
 __all__ = [
-    "ART20_CATEGORIES",
-    "ART20_ITEMS",
     "ATTRIBUTES",
     "FIELD_LABELS",
     "FIVE_PUBLICS",
-    "ITEM_PUBLICATION_DAYS",
     "REVIEW_RESULTS",
     "TEXT_LIMITS",
     "ItemData",
@@ -598,7 +514,6 @@ __all__ = [
     "item_reviews",
     "list_items",
     "lock_since",
-    "publication_due",
     "record_change",
     "record_review",
 ]

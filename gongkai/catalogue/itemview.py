@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from gongkai.catalogue.items import ART20_ITEMS, publication_due
+from gongkai.core.codes import ART20_ITEMS
+from gongkai.register.deadlines import publication_due
 from gongkai.register.workcal import WorkCalendar
 from gongkai.store.models import ItemChange, ItemReview, ProactiveItem
 

@@ -1,4 +1,4 @@
-"""Fixed vocabularies: outcome rows, applicant types, channels, event kinds, states.
+"""Fixed vocabularies: outcome rows, applicant types, channels, event kinds, states, the Art. 20 categories.
 
 The outcome rows, codes and labels are the public contract (CONTRACT section 5) and the labels are
 printed in the annual report character for character (ogi-rules.md section 6.3).
@@ -156,3 +156,53 @@ STATES: Final[dict[str, str]] = {
 OPEN_STATES: Final = frozenset({"received", "awaiting_correction", "in_progress", "paused"})
 
 WEEKDAYS_ZH: Final = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
+
+# -- the proactive-disclosure catalogue (ogi-rules section 3) ---------------------------------------------
+
+ART20_ITEMS: Final[dict[str, str]] = {
+    "规范性文件": "（一）",
+    "机构职能": "（二）",
+    "规划计划": "（三）",
+    "统计信息": "（四）",
+    "行政许可": "（五）",
+    "行政处罚": "（六）",
+    "行政强制": "（六）",
+    "财政预决算": "（七）",
+    "行政事业性收费": "（八）",
+    "政府采购": "（九）",
+    "重大建设项目": "（十）",
+    "社会救助": "（十一）",
+    "就业社保": "（十一）",
+    "应急管理": "（十二）",
+    "监督检查": "（十三）",
+    "招考录用": "（十四）",
+    "其他法定公开信息": "（十五）",
+}
+"""Category name -> the item of Art. 20 it belongs to (第二十条第（一）项 …)."""
+
+ART20_CATEGORIES: Final[tuple[str, ...]] = tuple(ART20_ITEMS)
+"""The Art. 20 categories, in the order of the article."""
+
+ART20_DESCRIPTIONS: Final[dict[str, str]] = {
+    "规范性文件": "本机关制发的行政规范性文件及其解读、修改和废止情况",
+    "机构职能": "机关职能、机构设置、办公地址、办公时间、联系方式、负责人姓名",
+    "规划计划": "国民经济和社会发展规划、专项规划、区域规划及相关政策",
+    "统计信息": "国民经济和社会发展统计信息",
+    "行政许可": "办理行政许可和其他对外管理服务事项的依据、条件、程序以及办理结果",
+    "行政处罚": "实施行政处罚的依据、条件、程序以及本机关认为具有一定社会影响的行政处罚决定",
+    "行政强制": "实施行政强制的依据、条件、程序",
+    "财政预决算": "财政预算、决算信息",
+    "行政事业性收费": "行政事业性收费项目及其依据、标准",
+    "政府采购": "政府集中采购项目的目录、标准及实施情况",
+    "重大建设项目": "重大建设项目的批准和实施情况",
+    "社会救助": "扶贫、教育、医疗、社会救助等方面的政策、措施及其实施情况",
+    "就业社保": "社会保障、促进就业等方面的政策、措施及其实施情况",
+    "应急管理": "突发公共事件的应急预案、预警信息及应对情况",
+    "监督检查": "环境保护、公共卫生、安全生产、食品药品、产品质量的监督检查情况",
+    "招考录用": "公务员招考的职位、名额、报考条件等事项以及录用结果",
+    "其他法定公开信息": "法律、法规、规章和国家有关规定规定应当主动公开的其他政府信息",
+}
+"""What each Art. 20 category holds, in the words of the article's item (the guide's 说明 column)."""
+
+OWN_CATEGORY_DESCRIPTION: Final = "本机关自定的信息类别"
+"""The guide's 说明 for an office's own category that ``[catalogue] category_descriptions`` does not describe."""

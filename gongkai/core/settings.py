@@ -41,6 +41,7 @@ from pydantic import (
     model_validator,
 )
 
+from gongkai.core.codes import ART20_CATEGORIES, ART20_DESCRIPTIONS, ART20_ITEMS, OWN_CATEGORY_DESCRIPTION
 from gongkai.core.errors import ConfigError
 from gongkai.core.shipped import DEMO_CONFIG
 from gongkai.core.webaddress import web_address_problem
@@ -424,9 +425,7 @@ FREQUENCY_LABELS: Final[dict[str, str]] = {
 
 
 def _art20_and_configured(categories: tuple[str, ...]) -> tuple[str, ...]:
-    """The Art. 20 categories followed by the office's own (imported late: the domain module is heavier)."""
-    from gongkai.catalogue.items import ART20_CATEGORIES
-
+    """The Art. 20 categories followed by the office's own."""
     return (*ART20_CATEGORIES, *(c for c in categories if c not in ART20_CATEGORIES))
 
 
@@ -474,8 +473,6 @@ class Catalogue(_Section):
 
     @model_validator(mode="after")
     def _check_categories(self) -> Catalogue:
-        from gongkai.catalogue.items import ART20_CATEGORIES
-
         problems: list[tuple[_Loc, str]] = []
         seen: set[str] = set()
         for index, name in enumerate(self.categories):
@@ -512,8 +509,6 @@ class Catalogue(_Section):
     def description_of(self, category: str) -> str:
         """The guide's 说明 of ``category``: ``category_descriptions``, else the words of its Art. 20 item
         (``第二十条第（一）项：…``), else a plain note that the office defined it."""
-        from gongkai.catalogue.items import ART20_DESCRIPTIONS, ART20_ITEMS, OWN_CATEGORY_DESCRIPTION
-
         if category in self.category_descriptions:
             return self.category_descriptions[category]
         if category in ART20_ITEMS:

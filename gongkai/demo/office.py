@@ -50,9 +50,7 @@ from gongkai.register.deadlines import Event, compute_clock, make_event
 from gongkai.register.repository import NewApplication, add_application
 from gongkai.register.workcal import WorkCalendar
 from gongkai.store.models import Appeal, Application, ItemReview, ProactiveItem, Staff
-
-DEMO_SOURCE: Final = "demo"
-"""``Application.source`` of every demo application."""
+from gongkai.store.registerkind import DEMO_SOURCE
 
 OFFICE_NAME: Final = "嘉祥街道办事处"
 _CST: Final = timezone(timedelta(hours=8))  # Asia/Shanghai has no DST: a fixed offset is exact
@@ -1197,8 +1195,6 @@ def _review_examples(gen: _Generator) -> list[ProactiveItem]:
     demo stays as it was): a published notice whose text exposes an ID number and a mobile number
     (fictional: region 990101 does not exist), withheld information due for its Art. 18 assessment,
     and a normative document still marked in force after its validity ended."""
-    from gongkai.core.idnumber import id_check_digit
-
     as_of = gen.as_of
     first17 = "99010119800101001"
     fake_id = first17 + id_check_digit(first17)
@@ -1380,12 +1376,6 @@ def _appeals(gen: _Generator, concluded: list[Application]) -> list[Appeal]:
 # -- public API -------------------------------------------------------------------------------
 
 
-def demo_is_loaded(session: Session) -> bool:
-    """True when the register holds demo applications (``source == "demo"``)."""
-    stmt = select(Application.id).where(Application.source == DEMO_SOURCE).limit(1)
-    return session.exec(stmt).first() is not None
-
-
 def _reviews(gen: _Generator, items: Sequence[ProactiveItem], recorded_by: str) -> list[ItemReview]:
     """Pre-publication review records (Art. 17): the head of the unit reviews each item a day or two
     before publication, as the seed office does; one published item is left without a record so the
@@ -1500,4 +1490,4 @@ def load_demo(
     )
 
 
-__all__ = ["DEMO_SOURCE", "ORG_CODE", "DemoSummary", "demo_is_loaded", "load_demo"]
+__all__ = ["ORG_CODE", "DemoSummary", "load_demo"]

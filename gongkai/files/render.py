@@ -27,10 +27,9 @@ from typing import Any, Final
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from gongkai.core import shipped
+from gongkai.core import messages, shipped
 from gongkai.core.dates import fmt_zh
 from gongkai.core.errors import InputError
-from gongkai.notify import digest
 
 TEMPLATES_ENV: Final = "GONGKAI_TEMPLATES"
 """Environment variable naming a folder of templates searched before the shipped ones."""
@@ -117,10 +116,10 @@ FILTERS: Final[dict[str, Callable[..., Any]]] = {
     "amount": _amount,
     # Values written into Markdown (templates that produce Markdown apply it to every value).
     "md": md_escape,
-    # Digests: lateness from the dates, the subject's topic from the kinds (gongkai.notify.digest).
-    "overdue_on": digest.is_overdue,
-    "overdue_count": digest.overdue_count,
-    "digest_topic": digest.topic,
+    # Digests: lateness from the dates, the subject's topic from the kinds (gongkai.core.messages).
+    "overdue_on": messages.is_overdue,
+    "overdue_count": messages.overdue_count,
+    "digest_topic": messages.topic,
 }
 """Every filter available to templates, by name."""
 

@@ -45,17 +45,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
+from gongkai.core.messages import KINDS, ONE_OFF_KINDS, PlannedReminder, is_overdue
 from gongkai.core.settings import Settings
 from gongkai.files.render import render
 from gongkai.notify.channels import SendResult, redact
-from gongkai.notify.digest import is_overdue
-from gongkai.reminders.plan import KINDS, ONE_OFF_KINDS, PlannedReminder
 from gongkai.store.db import insert_ignoring_conflicts, keys_in
-from gongkai.store.models import ReminderOutbox, utcnow
+from gongkai.store.models import utcnow
+from gongkai.store.tables import OUTBOX
 
 log = logging.getLogger("gongkai.notify.outbox")
 
-OUTBOX: Final = cast(sa.Table, ReminderOutbox.__table__)  # type: ignore[attr-defined]
 
 PENDING: Final = "pending"
 SENDING: Final = "sending"
@@ -203,7 +202,7 @@ def write_outbox(
     """Record the day's plan in the outbox and supersede what it no longer contains.
 
     ``supersede=True`` (the daily reminder plan) supersedes pending rows of the daily kinds only — every kind
-    but :data:`~gongkai.reminders.plan.ONE_OFF_KINDS` — so a weekly or yearly notice that failed is still retried;
+    but :data:`~gongkai.core.messages.ONE_OFF_KINDS` — so a weekly or yearly notice that failed is still retried;
     a collection of kinds supersedes pending rows of those kinds only (the weekly review replaces its own
     notices of earlier weeks); ``supersede=False`` adds messages without touching other rows (a one-off
     notice, e.g. "the annual report was built", is not the day's whole plan).

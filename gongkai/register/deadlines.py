@@ -1,4 +1,5 @@
-"""The statutory clock of an application (ogi-rules.md sections 2.3, 4.2-4.4; CONTRACT section 2).
+"""The statutory clocks: an application's (ogi-rules.md sections 2.3, 4.2-4.4; CONTRACT section 2) and a proactive
+item's publication period (Art. 26, ogi-rules.md section 3; at the end).
 
 Pure functions: from the Art. 31 date of receipt, the application's events and an ``as_of`` date,
 compute the legal reply deadline and every other clock, the state, and one explanation line per step
@@ -25,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from gongkai.core.codes import (
     CHANNELS,
@@ -36,9 +37,12 @@ from gongkai.core.codes import (
     find_outcome,
     unknown_outcome_message,
 )
-from gongkai.core.dates import parse_date
+from gongkai.core.dates import fmt_zh, parse_date
 from gongkai.core.errors import EventError, InputError
 from gongkai.register.workcal import WorkCalendar
+
+if TYPE_CHECKING:  # the clock itself never touches the database
+    from gongkai.store.models import ProactiveItem
 
 REPLY_DAYS: Final = 20
 CORRECTION_NOTICE_DAYS: Final = 7
@@ -215,8 +219,6 @@ class Clock:
 
 
 def _d(d: date) -> str:
-    from gongkai.core.dates import fmt_zh
-
     return fmt_zh(d)
 
 
@@ -870,3 +872,36 @@ def compute_clock(
         on_time=st.on_time,
         ignored_events=tuple(e.spec() for e in ignored),
     )
+
+
+# -- Art. 26: the publication period of a proactive item ---------------------------------------------
+
+ITEM_PUBLICATION_DAYS: Final = 20
+"""Art. 26: publish within 20 working days of formation or change."""
+
+
+def publication_start(item: ProactiveItem | Any) -> date | None:
+    """The day the Art. 26 period runs from, or None when nothing is to be published.
+
+    Only proactive items not withdrawn count: unpublished -> the generation date; published and
+    changed afterwards -> the change date. ``item`` is an item or any row with the same attributes
+    (the content review passes result rows).
+    """
+    if item.attribute != "proactive" or item.withdrawn_on is not None:
+        return None
+    if item.published_on is None:
+        return cast(date, item.generated_on)
+    if item.changed_on is not None and item.changed_on > item.published_on:
+        return cast(date, item.changed_on)
+    return None
+
+
+def publication_due(item: ProactiveItem | Any, calendar: WorkCalendar) -> date | None:
+    """Art. 26: the 20th working day after :func:`publication_start`, or None when nothing is due.
+
+    The one reading used by the item commands, the catalogue checks, the reminder service and the
+    content review: for an unpublished item the period runs from its generation date, for a published
+    item changed afterwards from the change date. ``item`` may be any row with the same attributes.
+    """
+    start = publication_start(item)
+    return None if start is None else calendar.add_workdays(start, ITEM_PUBLICATION_DAYS)

@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Final, cast
+from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -49,11 +49,9 @@ from gongkai.files.tableimport import (
 from gongkai.register.deadlines import MAX_EXTENSION_DAYS, Clock, Event, compute_clock
 from gongkai.register.repository import clock_columns, events_by_application
 from gongkai.register.workcal import WorkCalendar
-from gongkai.report.stats import final_years, locked_years_touched
-from gongkai.store.models import APPLICATION_TEXT_LIMITS, Application, ApplicationEvent, utcnow
-
-APP = cast(sa.Table, Application.__table__)  # type: ignore[attr-defined]
-EVENT = cast(sa.Table, ApplicationEvent.__table__)  # type: ignore[attr-defined]
+from gongkai.store.models import APPLICATION_TEXT_LIMITS, utcnow
+from gongkai.store.tables import APP, EV
+from gongkai.store.yearlock import final_years, locked_years_touched
 
 # -- columns ---------------------------------------------------------------------------------
 
@@ -574,7 +572,7 @@ def _write(
             for ev in new_events
         ),
     )
-    written = insert_batches(session, EVENT, event_rows)
+    written = insert_batches(session, EV, event_rows)
     if appended:
         _update_clocks(session, appended, now=now)
     session.flush()

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -27,23 +27,11 @@ from gongkai.store.models import (
     CalendarDay,
     CalendarLog,
     CalendarYear,
-    DeadlineChange,
     Staff,
     utcnow,
 )
-
-
-def ensure_unlocked(session: Session, *, since: date, until: date | None) -> None:
-    """Refuse a change to the figures of a year whose annual report is final (see report_stats)."""
-    from gongkai.report.stats import ensure_unlocked as check  # the report module imports this one
-
-    check(session, since=since, until=until)
-
-
-# Core views of the tables, for set-based statements (typed for mypy, unlike the model attributes).
-APP = cast(sa.Table, Application.__table__)  # type: ignore[attr-defined]
-EV = cast(sa.Table, ApplicationEvent.__table__)  # type: ignore[attr-defined]
-DAY = cast(sa.Table, CalendarDay.__table__)  # type: ignore[attr-defined]
+from gongkai.store.tables import APP, DAY, DEADLINE_CHANGE, EV
+from gongkai.store.yearlock import ensure_unlocked
 
 # -- calendar --------------------------------------------------------------------------------
 
@@ -461,8 +449,7 @@ def recompute_clocks(
             execution_options={"synchronize_session": False},
         )
     if changes:
-        change_table = cast(sa.Table, DeadlineChange.__table__)  # type: ignore[attr-defined]
-        session.execute(sa.insert(change_table), changes)
+        session.execute(sa.insert(DEADLINE_CHANGE), changes)
     session.flush()
     return moved
 

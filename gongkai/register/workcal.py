@@ -28,6 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Final
 
+from gongkai.core.dates import parse_date
 from gongkai.core.errors import InputError
 
 SEED_ANNOUNCED_YEARS: Final = range(2008, 2027)
@@ -335,8 +336,6 @@ def schedules_from_rows(
     reported at once (:class:`InputError`), with its row number. A year that misses a statutory
     holiday (:func:`missing_statutory_holidays`) is refused unless ``allow_incomplete``.
     """
-    from gongkai.core.dates import parse_date
-
     cols: dict[str, int] = {}
     for i, h in enumerate(header):
         key = CALENDAR_COLUMNS.get(h.strip()) or CALENDAR_COLUMNS.get(h.strip().lower())
@@ -401,6 +400,7 @@ def schedules_from_rows(
 def read_calendar_file(path: Path, *, allow_incomplete: bool = False) -> list[YearSchedule]:
     """Read a calendar file (.csv or .xlsx; columns 日期/date, 类型/kind, 名称/name) into schedules
     (``allow_incomplete``: see :func:`schedules_from_rows`)."""
+    # openpyxl (through the table files) loads only when a calendar file is read: the deadline command is quick.
     from gongkai.files.tablefile import ENCODING_HINT, clean_header, clean_value, read_records
 
     records, encoding = read_records(path)

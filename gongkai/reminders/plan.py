@@ -39,71 +39,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Final, cast
+from typing import Final
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from gongkai.catalogue.items import ITEM_PUBLICATION_DAYS, publication_due
 from gongkai.core.dates import fmt_day
 from gongkai.core.errors import InputError
+from gongkai.core.messages import PlannedReminder
 from gongkai.core.settings import Role, Settings
-from gongkai.register.deadlines import Clock, Event, compute_clock
-from gongkai.register.repository import APP, events_by_application
+from gongkai.register.deadlines import ITEM_PUBLICATION_DAYS, Clock, Event, compute_clock, publication_due
+from gongkai.register.repository import events_by_application
 from gongkai.register.workcal import WorkCalendar
-from gongkai.store.models import DeadlineChange, ProactiveItem, ReviewTask
-
-ITEM: Final = cast(sa.Table, ProactiveItem.__table__)  # type: ignore[attr-defined]
-CHANGE: Final = cast(sa.Table, DeadlineChange.__table__)  # type: ignore[attr-defined]
-REVIEW_TASK: Final = cast(sa.Table, ReviewTask.__table__)  # type: ignore[attr-defined]
-
-
-KINDS: Final[dict[str, str]] = {
-    "reply": "答复期限",
-    "overdue": "答复逾期",
-    "escalation": "逾期督办",
-    "extension": "延期决定",
-    "correction_notice": "补正告知期限",
-    "correction_expired": "补正期限届满",
-    "consultation": "征求意见期限",
-    "fee": "缴费期限",
-    "deadline_moved": "期限调整",
-    "calendar_missing": "放假安排未录入",
-    "item": "主动公开期限",
-    "clock_error": "办理记录需核查",
-    "report": "年度报告",
-    "report_readiness": "年度报告准备",
-    "catalogue": "公开目录",
-    "review": "内容检查",
-    "review_overdue": "内容检查逾期",
-}
-"""Every reminder kind with its Chinese label (for digests and summaries)."""
-
-ONE_OFF_KINDS: Final = frozenset({"report", "report_readiness", "catalogue", "review"})
-"""Kinds written by other flows (the annual report, the catalogue, the weekly review's notices): the daily
-plan never contains them, so it must not supersede them either (a notice that failed on Monday is still
-retried on Tuesday)."""
+from gongkai.review.periodic import KINDS as REVIEW_KINDS
+from gongkai.store.tables import APP, DEADLINE_CHANGE, ITEM, REVIEW_TASK
 
 _OPEN_FOR_CORRECTION_NOTICE: Final = frozenset({"received", "in_progress"})
-
-
-@dataclass(frozen=True)
-class PlannedReminder:
-    """One reminder due on the business date, for one or more staff members.
-
-    ``key`` identifies the reminder across runs (the outbox sends a key once per recipient);
-    ``urgency`` is 0 when the office is already late, 1 when the date it is about is today or has
-    passed, otherwise 1 + the working days left; ``text`` is one line in Chinese without personal data.
-    """
-
-    key: str
-    recipients: tuple[str, ...]
-    kind: str
-    ref: str | None
-    deadline: date | None
-    urgency: int
-    text: str
-    escalation: bool = False
 
 
 def ladder_rung(days_left: int, ladder: Sequence[int]) -> int | None:
@@ -456,7 +407,7 @@ def _pauses(app: _App, calendar: WorkCalendar, as_of: date, plan: _Plan) -> None
 def _plan_deadline_changes(
     session: Session, calendar: WorkCalendar, as_of: date, people: _People, plan: _Plan
 ) -> None:
-    d, a = CHANGE.c, APP.c
+    d, a = DEADLINE_CHANGE.c, APP.c
     rows = session.execute(
         sa.select(d.id, d.cause, d.old_due, d.new_due, d.old_safe_due, d.new_safe_due, a.ref, a.assignee_id)
         .join(APP, a.id == d.application_id)
@@ -634,8 +585,6 @@ def _plan_review_tasks(
     ).all()
     if not rows:
         return
-    from gongkai.review.periodic import KINDS as REVIEW_KINDS
-
     every_day = settings.reminders.overdue_every_working_day
     if every_day and not calendar.is_workday(as_of):
         return
@@ -670,4 +619,4 @@ def _plan_review_tasks(
         )
 
 
-__all__ = ["ONE_OFF_KINDS", "KINDS", "PlannedReminder", "fmt_day", "ladder_rung", "plan_reminders"]
+__all__ = ["ladder_rung", "plan_reminders"]

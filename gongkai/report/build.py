@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -18,13 +19,28 @@ from sqlmodel import Session
 
 from gongkai.core.errors import InputError
 from gongkai.core.settings import Settings
-from gongkai.report.narrative import default_narrative, format_narrative, narrative_path, parse_narrative
+from gongkai.report.narrative import (
+    SECTIONS,
+    default_narrative,
+    format_narrative,
+    narrative_path,
+    parse_narrative,
+    unfinished_sections,
+    with_pre2019_sections,
+)
 from gongkai.report.stats import (
+    FIGURE_KEYS,
     Check,
     compute_statistics,
     previous_report_data,
+    run_checks,
     store_report,
+    stored_report,
+    yearly_figures,
 )
+from gongkai.review.periodic import narrative_sentence, year_figures
+from gongkai.store.tables import APP, EV
+from gongkai.store.yearlock import is_year_final
 
 FORMATS: Final = ("json", "html", "md", "docx", "pdf")
 
@@ -55,10 +71,6 @@ class BuildResult:
 
 def fee_event_counts(session: Session, year: int) -> tuple[int, int]:
     """(fee notices sent, fees paid) in ``year``, from the register's events."""
-    from datetime import date
-
-    from gongkai.register.repository import EV
-
     lo, hi = date(year, 1, 1), date(year, 12, 31)
     rows = session.execute(
         sa.select(EV.c.kind, sa.func.count())
@@ -73,8 +85,6 @@ def load_or_draft_narrative(
     session: Session, *, settings: Settings, home: Path, year: int, doc: dict[str, Any]
 ) -> tuple[dict[str, str], Path]:
     """The office's narrative file for ``year``; written first with data-driven defaults if absent."""
-    from gongkai.report.narrative import SECTIONS
-
     path = narrative_path(home, year)
     if path.exists():
         return parse_narrative(path.read_text(encoding="utf-8")), path
@@ -82,8 +92,6 @@ def load_or_draft_narrative(
     prev_file = narrative_path(home, year - 1)
     if prev_file.exists():
         previous = parse_narrative(prev_file.read_text(encoding="utf-8"))
-    from gongkai.review.periodic import narrative_sentence, year_figures
-
     notices, paid = fee_event_counts(session, year)
     sections = default_narrative(
         doc,
@@ -110,8 +118,6 @@ def build_report(
     output_dir: Path | None = None,
 ) -> BuildResult:
     """Compute, check, store a new version and write the requested documents."""
-    from gongkai.report.narrative import unfinished_sections
-
     bad = [f for f in formats if f not in FORMATS]
     if bad:
         raise InputError(f"报告格式“{'、'.join(bad)}”无效，应为 {'、'.join(FORMATS)} 之一。")
@@ -121,18 +127,12 @@ def build_report(
         session, settings=settings, home=home, year=year, doc=doc
     )
     if template == "pre2019":
-        from gongkai.report.narrative import format_narrative, with_pre2019_sections
-
         fuller = with_pre2019_sections(narrative)
         if fuller != narrative:  # show the office where the older layout's own sections go
             narrative_file.write_text(format_narrative(fuller), encoding="utf-8")
         narrative = fuller
     _, version = store_report(session, data, narrative=narrative, by=by)
-    from gongkai.report.stats import stored_report
-
     _, _, stored = stored_report(session, year, version)
-    from gongkai.report.stats import run_checks
-
     checks = run_checks(stored, previous=previous_report_data(session, year - 1), narrative=narrative)
     result = BuildResult(
         year=year,
@@ -161,6 +161,8 @@ def build_report(
 def _document(
     fmt: str, doc: dict[str, Any], narrative: dict[str, str], *, template: str, session: Session, year: int
 ) -> bytes:
+    # The document libraries (Jinja2 templates, matplotlib, python-docx, the PDF converter) load only when a
+    # document is written: a build for JSON, the readiness check and the commands stay quick to start.
     from gongkai.report.chart import chart_data_uri, monthly_outcome_chart, monthly_outcome_series
     from gongkai.report.render import render_report
 
@@ -189,12 +191,6 @@ def _document(
 
 def readiness(session: Session, *, year: int, home: Path) -> dict[str, Any]:
     """What still stands between ``year``'s report and a final version (for the January reminder)."""
-    from datetime import date
-
-    from gongkai.register.repository import APP
-    from gongkai.report.narrative import unfinished_sections
-    from gongkai.report.stats import is_year_final, yearly_figures
-
     final = is_year_final(session, year)
     c = APP.c
     open_apps = int(
@@ -204,8 +200,6 @@ def readiness(session: Session, *, year: int, home: Path) -> dict[str, Any]:
             )
         ).scalar_one()
     )
-    from gongkai.report.stats import FIGURE_KEYS
-
     have = yearly_figures(session, year)
     missing_figures = [label for key, label in FIGURE_KEYS.items() if key not in have] if not final else []
     path = narrative_path(home, year)

@@ -30,7 +30,8 @@ from sqlmodel import Session
 
 from gongkai.core.errors import InputError
 from gongkai.report import layout
-from gongkai.report.stats import APP, MAX_YEAR, MIN_YEAR
+from gongkai.report.stats import MAX_YEAR, MIN_YEAR
+from gongkai.store.tables import APP
 
 # -- outcome groups ----------------------------------------------------------------------------------------
 

@@ -29,8 +29,8 @@ I8 compares the narrative with the tables by the convention of :data:`NARRATIVE_
 
 Storage: every build can be stored as a new version (:func:`store_report`); :func:`finalize_report`
 marks the latest version final after recomputing it from the register; a final year is locked
-(:func:`ensure_unlocked` is what the register calls before a change) until it is reopened with a logged
-reason (:func:`reopen_year`).
+(:mod:`gongkai.store.yearlock`: what the register, the items and the review ask before a change) until it is
+reopened with a logged reason (:func:`reopen_year`).
 """
 
 from __future__ import annotations
@@ -50,25 +50,17 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from gongkai.core.codes import APPLICANT_TYPES, OUTCOMES
-from gongkai.core.errors import EventError, ImportRejected, InputError, NotFound
+from gongkai.core.errors import ImportRejected, InputError, NotFound
 from gongkai.files.tablefile import cell_text, clean_header, clean_value, read_records
 from gongkai.store.models import (
     LONG_RUNNING_WHERE,
     AnnualReport,
-    Appeal,
-    Application,
-    ProactiveItem,
     ReportReopenLog,
     YearlyFigure,
     utcnow,
 )
-
-# Core views of the tables, for set-based statements (typed for mypy, unlike the model attributes).
-APP = cast(sa.Table, Application.__table__)  # type: ignore[attr-defined]
-ITEM = cast(sa.Table, ProactiveItem.__table__)  # type: ignore[attr-defined]
-APPEAL = cast(sa.Table, Appeal.__table__)  # type: ignore[attr-defined]
-FIGURE = cast(sa.Table, YearlyFigure.__table__)  # type: ignore[attr-defined]
-REPORT = cast(sa.Table, AnnualReport.__table__)  # type: ignore[attr-defined]
+from gongkai.store.tables import APP, APPEAL, FIGURE, ITEM, REPORT
+from gongkai.store.yearlock import YearLocked, ensure_unlocked, final_years, is_year_final
 
 FORMAT: Final = "2021"
 """The report format of the JSON (国办公开办函〔2021〕30号)."""
@@ -158,10 +150,6 @@ WARNING_CHECKS: Final = ("I6", "I7", "I8")
 
 
 # -- errors ------------------------------------------------------------------------------------------
-
-
-class YearLocked(EventError):
-    """A change that would alter the figures of a year whose report is final."""
 
 
 class ReportBlocked(InputError):
@@ -1088,7 +1076,7 @@ def import_yearly_figures(session: Session, path: Path, *, by: str) -> list[Figu
             parsed.append(figure)
     if not problems and not parsed:
         raise InputError(f"文件 {path.name} 只有表头，没有数据行。")
-    locked = _final_years(session, {year for _, year, _, _, _ in parsed})
+    locked = final_years(session, among={year for _, year, _, _, _ in parsed})
     problems += [
         f"第 {number} 行：{year} 年度报告已定稿，该年度的数字已锁定；如需修改，请先重新开启该年度。"
         for number, year, _key, _value, _source in parsed
@@ -1106,56 +1094,6 @@ def import_yearly_figures(session: Session, path: Path, *, by: str) -> list[Figu
 
 
 # -- stored reports, finalization and the year lock -----------------------------------------------------
-
-
-def _final_years(session: Session, years: Iterable[int]) -> set[int]:
-    wanted = sorted(set(years))
-    if not wanted:
-        return set()
-    stmt = sa.select(REPORT.c.year).where(REPORT.c.status == "final", REPORT.c.year.in_(wanted)).distinct()
-    return set(session.execute(stmt).scalars().all())
-
-
-def is_year_final(session: Session, year: int) -> bool:
-    """True when ``year`` has a final report (its data is locked)."""
-    return bool(_final_years(session, [year]))
-
-
-def final_years(session: Session) -> set[int]:
-    """The years whose annual report is final (their data is locked)."""
-    stmt = sa.select(REPORT.c.year).where(REPORT.c.status == "final").distinct()
-    return set(session.execute(stmt).scalars().all())
-
-
-def locked_years_touched(final: set[int], *, since: date, until: date | None) -> list[int]:
-    """Which of the ``final`` years a change from ``since`` until ``until`` (None: open) would alter."""
-    last = None if until is None else max(until, since).year
-    return sorted(y for y in final if y >= since.year and (last is None or y <= last))
-
-
-def ensure_unlocked(session: Session, *, since: date, until: date | None = None) -> None:
-    """Refuse a change whose effect on the statistics starts on ``since`` and lasts until ``until``.
-
-    A change to the register alters the figures of every year from the year of ``since`` to the year
-    of ``until`` (``None``: still open, so every later year). Call it before writing:
-
-    * a new application: ``since=received_on``, ``until=concluded_on`` (after its events);
-    * a new event: ``since=event date``, ``until=the application's conclusion after it`` (``None`` if open);
-    * a catalogue or appeal change: ``since=the date changed``, ``until=None``.
-
-    Raises :class:`YearLocked` naming the final years; reopen them with :func:`reopen_year`.
-    """
-    last = None if until is None else max(until, since).year
-    stmt = sa.select(REPORT.c.year).where(REPORT.c.status == "final", REPORT.c.year >= since.year)
-    if last is not None:
-        stmt = stmt.where(REPORT.c.year <= last)
-    years = sorted(set(session.execute(stmt.distinct()).scalars().all()))
-    if years:
-        shown = "、".join(str(y) for y in years)
-        raise YearLocked(
-            f"{shown} 年度报告已定稿，该年度的数据已锁定，不能再修改（本次修改涉及 {since.isoformat()} 起的数据）；"
-            f"如确需修改，请由管理员先重新开启该年度并写明原因（gongkai report reopen --year {years[0]}）。"
-        )
 
 
 def _latest(session: Session, year: int, *, was_final: bool = False) -> AnnualReport | None:
@@ -1315,14 +1253,11 @@ __all__ = [
     "Figure",
     "ReportBlocked",
     "ReportData",
-    "YearLocked",
     "compute_statistics",
-    "ensure_unlocked",
     "figure_key",
     "ensure_year_ended",
     "finalize_report",
     "import_yearly_figures",
-    "is_year_final",
     "narrative_text",
     "previous_report_data",
     "quoted_figures",

@@ -40,17 +40,18 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Final, cast
+from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from gongkai.catalogue.items import publication_due, publication_start
 from gongkai.core.dates import fmt_day
 from gongkai.core.errors import InputError
-from gongkai.core.settings import Settings
+from gongkai.core.messages import PlannedReminder
+from gongkai.core.settings import COLUMN_KIND_LABELS, Settings
+from gongkai.files.render import md_escape
+from gongkai.register.deadlines import publication_due, publication_start
 from gongkai.register.workcal import WorkCalendar
-from gongkai.reminders.plan import PlannedReminder
 from gongkai.review.pii import PiiMatch, describe, find_pii, fingerprint
 from gongkai.store.db import insert_ignoring_conflicts, keys_in
 from gongkai.store.models import (
@@ -61,12 +62,9 @@ from gongkai.store.models import (
     ReviewTask,
     utcnow,
 )
-
-ITEM: Final = cast(sa.Table, ProactiveItem.__table__)  # type: ignore[attr-defined]
-ITEM_REVIEW: Final = cast(sa.Table, ItemReview.__table__)  # type: ignore[attr-defined]
-TASK: Final = cast(sa.Table, ReviewTask.__table__)  # type: ignore[attr-defined]
-RECORD: Final = cast(sa.Table, ReviewRecord.__table__)  # type: ignore[attr-defined]
-RUN: Final = cast(sa.Table, ReviewRun.__table__)  # type: ignore[attr-defined]
+from gongkai.store.schedule import period_of
+from gongkai.store.tables import ITEM, ITEM_REVIEW, REVIEW_RECORD, REVIEW_RUN, REVIEW_TASK
+from gongkai.store.yearlock import ensure_unlocked
 
 KINDS: Final[dict[str, str]] = {
     "pii": "公开内容含个人信息",
@@ -186,9 +184,9 @@ def _facts(session: Session) -> dict[int, _ItemFacts]:
         f = facts[item_id]
         f.last_review, f.last_review_result = reviewed_on, result
     for item_id, last in session.execute(
-        sa.select(RECORD.c.item_id, sa.func.max(RECORD.c.reviewed_on))
-        .where(RECORD.c.item_id.is_not(None))
-        .group_by(RECORD.c.item_id)
+        sa.select(REVIEW_RECORD.c.item_id, sa.func.max(REVIEW_RECORD.c.reviewed_on))
+        .where(REVIEW_RECORD.c.item_id.is_not(None))
+        .group_by(REVIEW_RECORD.c.item_id)
     ):
         facts[item_id].last_outcome = last
     return facts
@@ -327,9 +325,9 @@ def _column_checks(session: Session) -> dict[str, date]:
     return {
         name: last
         for name, last in session.execute(
-            sa.select(RECORD.c.column_name, sa.func.max(RECORD.c.reviewed_on))
-            .where(RECORD.c.column_name.is_not(None))
-            .group_by(RECORD.c.column_name)
+            sa.select(REVIEW_RECORD.c.column_name, sa.func.max(REVIEW_RECORD.c.reviewed_on))
+            .where(REVIEW_RECORD.c.column_name.is_not(None))
+            .group_by(REVIEW_RECORD.c.column_name)
         )
     }
 
@@ -344,8 +342,6 @@ def _column(
     checks: Mapping[str, date],
     out: list[Finding],
 ) -> None:
-    from gongkai.core.settings import COLUMN_KIND_LABELS
-
     published = [last_published[c] for c in categories if c in last_published]
     last = _latest(max(published) if published else None, checks.get(name))
     label = f"网站栏目“{name}”（{COLUMN_KIND_LABELS[kind]}）"
@@ -417,8 +413,8 @@ def sync_tasks(
     dialect = session.get_bind().dialect.name
     for start in range(0, len(keys), _BATCH):
         for task_id, key, status, detail in session.execute(
-            sa.select(TASK.c.id, TASK.c.key, TASK.c.status, TASK.c.detail)
-            .where(keys_in(TASK.c.key, keys[start : start + _BATCH], dialect))
+            sa.select(REVIEW_TASK.c.id, REVIEW_TASK.c.key, REVIEW_TASK.c.status, REVIEW_TASK.c.detail)
+            .where(keys_in(REVIEW_TASK.c.key, keys[start : start + _BATCH], dialect))
         ):  # fmt: skip
             existing[key] = (task_id, status)
             if status != "done" and detail != by_key[key].text:
@@ -445,7 +441,9 @@ def sync_tasks(
         if key not in existing
     ]
     # Only the rows actually inserted come back: an overlapping run that opened a task first keeps it.
-    result.new = insert_ignoring_conflicts(session, TASK, new_rows, conflict=["key"], returning=TASK.c.id)
+    result.new = insert_ignoring_conflicts(
+        session, REVIEW_TASK, new_rows, conflict=["key"], returning=REVIEW_TASK.c.id
+    )
     seen: list[int] = []
     for task_id, status in existing.values():
         if status == "done":
@@ -456,23 +454,25 @@ def sync_tasks(
             seen.append(task_id)
     for start in range(0, len(seen), _BATCH):
         session.execute(
-            sa.update(TASK)
-            .where(TASK.c.id.in_(seen[start : start + _BATCH]), TASK.c.last_found_on < as_of)
+            sa.update(REVIEW_TASK)
+            .where(REVIEW_TASK.c.id.in_(seen[start : start + _BATCH]), REVIEW_TASK.c.last_found_on < as_of)
             .values(last_found_on=as_of)
         )
     if changed_text:
         # What is still open is described as of this run ("还有 3 个工作日", "已 21 天未更新"): only the
         # tasks whose text changed (drafts, stale columns) are rewritten.
         session.execute(
-            sa.update(TASK).where(TASK.c.id == sa.bindparam("task_id")).values(detail=sa.bindparam("text")),
+            sa.update(REVIEW_TASK)
+            .where(REVIEW_TASK.c.id == sa.bindparam("task_id"))
+            .values(detail=sa.bindparam("text")),
             changed_text,
         )
     keys_by_id = {task_id: key for key, (task_id, _) in existing.items()}
     for task_id in result.reopened:  # rare: one statement each, with the due day of a new task
         f = by_key[keys_by_id[task_id]]
         session.execute(
-            sa.update(TASK)
-            .where(TASK.c.id == task_id)
+            sa.update(REVIEW_TASK)
+            .where(REVIEW_TASK.c.id == task_id)
             .values(status="open", closed_on=None, last_found_on=as_of,
                     due_on=task_due(calendar, settings, as_of, urgent=f.urgent, deadline=f.deadline))
         )  # fmt: skip
@@ -481,14 +481,16 @@ def sync_tasks(
     gone = [
         task_id
         for task_id, key in session.execute(
-            sa.select(TASK.c.id, TASK.c.key).where(TASK.c.status == "open", TASK.c.found_on <= as_of)
+            sa.select(REVIEW_TASK.c.id, REVIEW_TASK.c.key).where(
+                REVIEW_TASK.c.status == "open", REVIEW_TASK.c.found_on <= as_of
+            )
         )
         if key not in by_key
     ]
     for start in range(0, len(gone), _BATCH):
         session.execute(
-            sa.update(TASK)
-            .where(TASK.c.id.in_(gone[start : start + _BATCH]))
+            sa.update(REVIEW_TASK)
+            .where(REVIEW_TASK.c.id.in_(gone[start : start + _BATCH]))
             .values(status="closed", closed_on=as_of)
         )
     result.closed = gone
@@ -523,11 +525,11 @@ def list_tasks(session: Session, *, as_of: date | None = None, ids: Iterable[int
                status: str | None = "open", kind: str | None = None, owner: str | None = None,
                limit: int | None = None) -> list[dict[str, Any]]:  # fmt: skip
     """Tasks as plain dicts (joined with the item's index number), most urgent first."""
-    t, c = TASK.c, ITEM.c
+    t, c = REVIEW_TASK.c, ITEM.c
     query = sa.select(
         t.id, t.key, t.kind, t.item_id, t.column_name, t.owner_id, t.urgent, t.found_on, t.due_on,
         t.last_found_on, t.deadline, t.detail, t.status, t.closed_on, c.index_no,
-    ).select_from(TASK.outerjoin(ITEM, c.id == t.item_id))  # fmt: skip
+    ).select_from(REVIEW_TASK.outerjoin(ITEM, c.id == t.item_id))  # fmt: skip
     if status is not None:
         query = query.where(t.status == status)
     if kind is not None:
@@ -585,8 +587,6 @@ def run_review(
 ) -> ReviewResult:
     """One content review: find, sync the tasks, plan the notices and store the run (in the caller's
     transaction; the notices are written to the outbox by the caller in the same transaction)."""
-    from gongkai.store.schedule import period_of
-
     findings = find(session, settings=settings, calendar=calendar, as_of=as_of)
     sync = sync_tasks(session, findings, settings=settings, calendar=calendar, as_of=as_of)
     period = period_of("week", as_of)
@@ -656,7 +656,6 @@ def record_outcome(
     that does not fit the task, a missing reviewer or reason, a date after ``as_of``, "updated" on a
     personal-data task while the item's text still contains such numbers.
     """
-    from gongkai.register.repository import ensure_unlocked
 
     task = session.get(ReviewTask, task_id)
     if task is None:
@@ -709,7 +708,7 @@ def record_outcome(
     )
     if item is not None:
         effect = _apply(session, task, item, code, reviewer.strip(), reviewed_on, reason.strip(), by,
-                        repealed_on, as_of, ensure_unlocked)  # fmt: skip
+                        repealed_on, as_of)  # fmt: skip
     session.add(
         ReviewRecord(
             task_id=task.id,
@@ -740,7 +739,6 @@ def _apply(
     by: str,
     repealed_on: date | None,
     as_of: date,
-    ensure_unlocked: Any,
 ) -> str:
     """Apply an outcome to the item; returns what changed, in Chinese."""
     effect = "无（已记录审查结果）"
@@ -797,11 +795,11 @@ def history(session: Session, *, year: int | None = None, task_id: int | None = 
             item_id: int | None = None, since: date | None = None) -> list[dict[str, Any]]:  # fmt: skip
     """Recorded outcomes, oldest first (filtered by year of the review date, task, item, or review date
     on or after ``since``)."""
-    r, c = RECORD.c, ITEM.c
+    r, c = REVIEW_RECORD.c, ITEM.c
     query = sa.select(
         r.id, r.task_id, r.kind, r.item_id, r.column_name, r.outcome, r.reviewer, r.reviewed_on, r.reason,
         r.recorded_at, r.recorded_by, c.index_no,
-    ).select_from(RECORD.outerjoin(ITEM, c.id == r.item_id))  # fmt: skip
+    ).select_from(REVIEW_RECORD.outerjoin(ITEM, c.id == r.item_id))  # fmt: skip
     if year is not None:
         query = query.where(r.reviewed_on.between(date(year, 1, 1), date(year, 12, 31)))
     if task_id is not None:
@@ -828,15 +826,15 @@ def year_figures(session: Session, year: int) -> dict[str, int]:
     """
     lo, hi = date(year, 1, 1), date(year, 12, 31)
     runs = session.execute(
-        sa.select(sa.func.count(sa.distinct(RUN.c.as_of))).where(RUN.c.as_of.between(lo, hi))
+        sa.select(sa.func.count(sa.distinct(REVIEW_RUN.c.as_of))).where(REVIEW_RUN.c.as_of.between(lo, hi))
     ).scalar_one()
     prepublication = session.execute(
         sa.select(sa.func.count()).select_from(ITEM_REVIEW).where(ITEM_REVIEW.c.reviewed_on.between(lo, hi))
     ).scalar_one()
     rows = session.execute(
-        sa.select(RECORD.c.kind, RECORD.c.outcome, sa.func.count())
-        .where(RECORD.c.reviewed_on.between(lo, hi))
-        .group_by(RECORD.c.kind, RECORD.c.outcome)
+        sa.select(REVIEW_RECORD.c.kind, REVIEW_RECORD.c.outcome, sa.func.count())
+        .where(REVIEW_RECORD.c.reviewed_on.between(lo, hi))
+        .group_by(REVIEW_RECORD.c.kind, REVIEW_RECORD.c.outcome)
     ).all()
     by: Counter[tuple[str, str]] = Counter({(k, o): int(n) for k, o, n in rows})
 
@@ -892,8 +890,7 @@ def summary_markdown(run: ReviewResult, figures: Mapping[str, int], *, names: Ma
     week (``recent``, from :func:`history`), the year's figures (no personal data: items by index number,
     staff by name; reasons are the reviewers' own words). Every value quoted is escaped by
     :func:`gongkai.files.render.md_escape`."""
-    from gongkai.files.render import md_escape as md
-
+    md = md_escape
     c = run.counts
     lines = [
         f"## 定期内容检查 {run.as_of.isoformat()}（{md(run.period)}）",

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from gongkai.register.deadlines import publication_due
 from gongkai.services.actor import Actor
 from gongkai.services.office import Office
 from gongkai.services.review import ReviewRecord, item_review_records
@@ -55,7 +56,7 @@ def list_catalogue_items(
 
     del actor  # any staff member may read the catalogue
     found = items.list_items(office.session, unpublished=unpublished, category=category)
-    return [ItemView(item_json(it), items.publication_due(it, office.calendar)) for it in found]
+    return [ItemView(item_json(it), publication_due(it, office.calendar)) for it in found]
 
 
 def item_detail(office: Office, actor: Actor, index_no: str) -> ItemDetail:
@@ -131,7 +132,7 @@ def add_item(
         categories=office.settings.catalogue.categories,
         as_of=office.as_of,
     )
-    return ItemAdded(new.index_no, items.publication_due(new, office.calendar))
+    return ItemAdded(new.index_no, publication_due(new, office.calendar))
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,7 @@ def change_item(office: Office, actor: Actor, index_no: str, *, changed_on: date
 
     items.record_change(office.session, index_no, changed_on, what, actor.name, as_of=office.as_of)
     it = items.get_item(office.session, index_no)
-    return ItemChanged(index_no, changed_on, items.publication_due(it, office.calendar))
+    return ItemChanged(index_no, changed_on, publication_due(it, office.calendar))
 
 
 @dataclass(frozen=True)

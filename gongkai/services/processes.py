@@ -26,13 +26,12 @@ from gongkai.catalogue.build import digest_text, quarter_of
 from gongkai.catalogue.build import summary_markdown as catalogue_markdown
 from gongkai.catalogue.build import update_catalogue as build_catalogue
 from gongkai.core.clockseam import office_today
+from gongkai.core.messages import PlannedReminder, late_note
 from gongkai.core.settings import Settings
 from gongkai.files.render import md_code, md_escape
 from gongkai.notify import outbox
 from gongkai.notify.channels import Notifier, SecretLoader
-from gongkai.notify.digest import late_note
 from gongkai.register import repository as register
-from gongkai.reminders.plan import PlannedReminder
 from gongkai.reminders.plan import plan_reminders as plan_due_reminders
 from gongkai.report.build import build_report, readiness, readiness_text
 from gongkai.review.periodic import history, run_review, year_figures

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from gongkai.core.errors import GongkaiError
+from gongkai.core.settings import database_url, redact_url
 
 HEAD = "0007"
 
@@ -57,8 +58,6 @@ def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
 
 def make_engine(url: str) -> Engine:
     """An engine for ``url`` with Gongkai's SQLite settings applied."""
-    from gongkai.core.settings import redact_url
-
     try:
         parsed = sa.make_url(url)
     except sa.exc.ArgumentError:
@@ -112,8 +111,6 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def open_database(url: str | None = None) -> Engine:
     """Open the configured database, creating or upgrading its schema when needed."""
-    from gongkai.core.settings import database_url, redact_url
-
     url = url or database_url()
     engine = make_engine(url)
     try:

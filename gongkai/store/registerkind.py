@@ -24,21 +24,23 @@ from gongkai.store.models import (
     Application,
     CalendarYear,
     ProactiveItem,
-    RegisterInfo,
     YearlyFigure,
     utcnow,
 )
+from gongkai.store.tables import APP, REGISTER_INFO
 
 DEMO: Final = "demo"
 """The demo office's register: fictional applications, items and appeals."""
 LIVE: Final = "live"
 """A real office's register."""
 
+DEMO_SOURCE: Final = "demo"
+"""``Application.source`` of every demo application (what :mod:`gongkai.demo` writes)."""
+
 DEMO_SUBJECT_PREFIX: Final = "【演示】"
 """What every notification from a demo register starts with, so nobody takes it for real work."""
 
 _ROW_ID: Final = 1
-_INFO = RegisterInfo.__table__  # type: ignore[attr-defined]
 
 
 class RegisterKindError(GongkaiError):
@@ -47,13 +49,17 @@ class RegisterKindError(GongkaiError):
 
 def register_kind(session: Session) -> str | None:
     """The kind recorded in the database (:data:`DEMO` or :data:`LIVE`), or ``None`` before the first command."""
-    return session.execute(sa.select(_INFO.c.kind).where(_INFO.c.id == _ROW_ID)).scalar()
+    return session.execute(sa.select(REGISTER_INFO.c.kind).where(REGISTER_INFO.c.id == _ROW_ID)).scalar()
+
+
+def demo_is_loaded(session: Session) -> bool:
+    """True when the register holds demo applications (``source == "demo"``)."""
+    stmt = sa.select(APP.c.id).where(APP.c.source == DEMO_SOURCE).limit(1)
+    return session.execute(stmt).first() is not None
 
 
 def _kind_of_records(session: Session) -> str | None:
     """What the register's records say when no kind is recorded (data written by a path that never asked)."""
-    from gongkai.demo.office import demo_is_loaded
-
     if demo_is_loaded(session):
         return DEMO
     # The same records as migration 0007 counts.
@@ -91,7 +97,7 @@ def ensure_register_kind(session: Session, settings: Settings) -> str:
     written) when a real office's configuration meets a demo register or the demo configuration a real one.
     """
     wanted = DEMO if settings.office.demo else LIVE
-    stmt = sa.select(_INFO.c.kind, _INFO.c.office_name).where(_INFO.c.id == _ROW_ID)
+    stmt = sa.select(REGISTER_INFO.c.kind, REGISTER_INFO.c.office_name).where(REGISTER_INFO.c.id == _ROW_ID)
     row = session.execute(stmt).first()
     if row is None:
         found = _kind_of_records(session) or wanted
@@ -105,7 +111,9 @@ def ensure_register_kind(session: Session, settings: Settings) -> str:
             "created_at": utcnow(),
         }
         # Two commands starting on an empty register at once: the first row written is the register's kind.
-        insert_ignoring_conflicts(session, _INFO, [row_values], conflict=["id"], returning=_INFO.c.id)
+        insert_ignoring_conflicts(
+            session, REGISTER_INFO, [row_values], conflict=["id"], returning=REGISTER_INFO.c.id
+        )
         row = session.execute(stmt).one()
     kind, office = row
     if kind != wanted:
@@ -113,16 +121,20 @@ def ensure_register_kind(session: Session, settings: Settings) -> str:
     if office is None:
         # Classified by the upgrade to 0007: the first configuration that matches names the office.
         session.execute(
-            sa.update(_INFO).where(_INFO.c.id == _ROW_ID).values(office_name=settings.office.name)
+            sa.update(REGISTER_INFO)
+            .where(REGISTER_INFO.c.id == _ROW_ID)
+            .values(office_name=settings.office.name)
         )
     return str(kind)
 
 
 __all__ = [
     "DEMO",
+    "DEMO_SOURCE",
     "DEMO_SUBJECT_PREFIX",
     "LIVE",
     "RegisterKindError",
+    "demo_is_loaded",
     "ensure_register_kind",
     "register_kind",
 ]

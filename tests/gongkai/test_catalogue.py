@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from gongkai.catalogue import documents as cat
 from gongkai.catalogue.documents import CatalogueEntry, Finding
+from gongkai.register.deadlines import publication_due
 from gongkai.register.workcal import WorkCalendar
 from gongkai.store.db import open_database, session_scope
 
@@ -171,7 +172,7 @@ def test_missing_mandatory_field(calendar: WorkCalendar, blank: str, label: str)
 def test_art26_overdue(calendar: WorkCalendar) -> None:
     # formed Monday 2025-03-03: the 20th working day after it is Monday 2025-03-31
     item = entry("A", published_on=None)
-    assert cat.publication_due(item, calendar) == D("2025-03-31")
+    assert publication_due(item, calendar) == D("2025-03-31")
     assert kinds(checks([item], calendar, as_of=D("2025-04-01"))) == [("overdue", "A")]
     assert "2025年3月31日" in checks([item], calendar, as_of=D("2025-04-01"))[0].message
     assert checks([item], calendar, as_of=D("2025-03-31")) == []
@@ -523,9 +524,8 @@ def _ensure_0005(engine: sa.Engine) -> None:
 
 
 def _insert_item(conn: sa.Connection, item_id: int, index_no: str, **kw: Any) -> None:
-    from gongkai.store.models import ProactiveItem
+    from gongkai.store.tables import ITEM as table
 
-    table = ProactiveItem.__table__  # type: ignore[attr-defined]
     values = {"id": item_id, "index_no": index_no, "title": f"标题{index_no}", "summary": "概述",
               "generated_on": D("2025-03-03"), "category": "财政预算决算", "created_at": NOW, "updated_at": NOW}  # fmt: skip
     values.update({k: v for k, v in kw.items() if k != "withdrawn_on"})
@@ -636,7 +636,7 @@ class _CategoryRows(HTMLParser):
 
 def test_guide_describes_every_category(sqlite_url: str, tmp_path: Path) -> None:
     from gongkai.catalogue.build import update_catalogue
-    from gongkai.catalogue.items import ART20_CATEGORIES
+    from gongkai.core.codes import ART20_CATEGORIES
     from gongkai.core.settings import load_settings
     from gongkai.register import repository as register
 

@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from gongkai.core.codes import APPLICANT_TYPES, CHANNELS, OPEN_STATES, OUTCOMES
 from gongkai.core.errors import InputError
-from gongkai.demo.office import DEMO_SOURCE, DemoSummary, demo_is_loaded, load_demo
+from gongkai.demo.office import DemoSummary, load_demo
 from gongkai.register.deadlines import Clock, Event
 from gongkai.register.repository import (
     NewApplication,
@@ -33,6 +33,7 @@ from gongkai.register.repository import (
 )
 from gongkai.store.db import open_database, session_scope
 from gongkai.store.models import Appeal, Application, ProactiveItem
+from gongkai.store.registerkind import DEMO_SOURCE, demo_is_loaded
 
 AS_OF = date(2026, 11, 20)  # a Friday
 YEAR_END = date(2026, 12, 20)  # a Sunday; the 2027 holiday schedule is not announced

@@ -40,11 +40,10 @@ from gongkai.register.importer import ImportResult, import_register, read_rows, 
 from gongkai.register.repository import sync_staff
 from gongkai.register.workcal import WorkCalendar
 from gongkai.store.db import open_database, session_scope
-from gongkai.store.models import Application, ApplicationEvent
+from gongkai.store.tables import APP
+from gongkai.store.tables import EV as EVENT
 
 CALENDAR = WorkCalendar()
-APP = Application.__table__  # type: ignore[attr-defined]
-EVENT = ApplicationEvent.__table__  # type: ignore[attr-defined]
 APP_COLUMNS = [c for c in APP.columns.keys() if c not in ("id", "created_at", "updated_at")]
 CLOCK_COLUMNS = (
     "state", "due", "safe_due", "original_due", "extension_limit", "correction_notice_due",

@@ -24,6 +24,7 @@ from gongkai.catalogue.itemview import item_json
 from gongkai.cli.main import main
 from gongkai.core.errors import ConfigError, ImportRejected, InputError
 from gongkai.core.settings import load_settings
+from gongkai.register.deadlines import publication_due
 from gongkai.register.repository import load_calendar, sync_staff
 from gongkai.store.db import open_database, session_scope
 from gongkai.store.models import ItemChange, ItemReview, ProactiveItem
@@ -309,7 +310,7 @@ def test_reimport_is_idempotent_and_a_later_change_is_recorded(engine: Engine, t
         assert [(c.changed_on, c.recorded_by) for c in changes] == [(date(2026, 3, 2), "wang")]
         assert "内容概述" in changes[0].what
         # Published before the change: a new 20-working-day period from the change date.
-        due = items.publication_due(item, load_calendar(session))
+        due = publication_due(item, load_calendar(session))
         assert due is not None and due > date(2026, 3, 27)
     # The same later file again: nothing more.
     assert _import(engine, _csv(tmp_path / "c.csv", later)).changes == 0
@@ -356,13 +357,13 @@ def test_publication_due_follows_the_reminder_reading() -> None:
 
     cal = WorkCalendar()
     item = ProactiveItem(index_no="x", title="t", generated_on=date(2026, 3, 2), category="统计信息")
-    assert items.publication_due(item, cal) == cal.add_workdays(date(2026, 3, 2), 20)
+    assert publication_due(item, cal) == cal.add_workdays(date(2026, 3, 2), 20)
     item.published_on = date(2026, 3, 5)
-    assert items.publication_due(item, cal) is None
+    assert publication_due(item, cal) is None
     item.changed_on = date(2026, 4, 1)
-    assert items.publication_due(item, cal) == cal.add_workdays(date(2026, 4, 1), 20)
+    assert publication_due(item, cal) == cal.add_workdays(date(2026, 4, 1), 20)
     item.attribute = "not_public"
-    assert items.publication_due(item, cal) is None
+    assert publication_due(item, cal) is None
 
 
 def test_add_item_checks_category_and_unique_index(engine: Engine) -> None:

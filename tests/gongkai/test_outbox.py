@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from gongkai.core.errors import ConfigError
+from gongkai.core.messages import PlannedReminder
 from gongkai.core.settings import Settings, load_settings
 from gongkai.files.render import TEMPLATES_ENV, render
 from gongkai.notify.channels import Notifier, RedactingFilter, redact, resolve_target
@@ -34,7 +35,6 @@ from gongkai.notify.outbox import (
     deliver,
     write_outbox,
 )
-from gongkai.reminders.plan import PlannedReminder
 from gongkai.store.db import open_database, session_scope
 from tests.servers import HookServer, SmtpSink, free_port
 

@@ -24,13 +24,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from gongkai.core.dates import fmt_day
+from gongkai.core.messages import KINDS, PlannedReminder
 from gongkai.core.settings import Settings, load_settings
 from gongkai.register import repository as register
 from gongkai.register.deadlines import Event, make_event
 from gongkai.register.workcal import validate_year_entries
-from gongkai.reminders.plan import KINDS, PlannedReminder, ladder_rung, plan_reminders
+from gongkai.reminders.plan import ladder_rung, plan_reminders
 from gongkai.store.db import open_database, session_scope
 from gongkai.store.models import ProactiveItem
+from gongkai.store.tables import APP, EV
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "gongkai.toml"
 NAME, PHONE, ID_NUMBER = "张小明", "13800138000", "110101199003077777"
@@ -562,7 +564,7 @@ def test_inconsistent_events_give_a_clock_error_not_a_failed_run(engine: Engine,
     # An extension recorded after the original deadline (as a calendar change could make it).
     with session_scope(engine) as s:
         s.execute(
-            sa.insert(register.EV).values(
+            sa.insert(EV).values(
                 application_id=app_id,
                 kind="extension_approved",
                 occurred_on=D("2025-04-02"),
@@ -685,7 +687,7 @@ def bulk_register(engine: Engine, n: int, *, seed: int = 3) -> None:
                 }
             )
     with session_scope(engine) as s:
-        for table, rows in ((register.APP, apps), (register.EV, events)):
+        for table, rows in ((APP, apps), (EV, events)):
             for k in range(0, len(rows), 2000):
                 s.execute(sa.insert(table), rows[k : k + 2000])
 

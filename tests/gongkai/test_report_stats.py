@@ -38,13 +38,10 @@ from gongkai.report.stats import (
     Check,
     ReportBlocked,
     ReportData,
-    YearLocked,
     compute_statistics,
-    ensure_unlocked,
     figure_key,
     finalize_report,
     import_yearly_figures,
-    is_year_final,
     previous_report_data,
     quoted_figures,
     reopen_year,
@@ -56,6 +53,8 @@ from gongkai.report.stats import (
 )
 from gongkai.store.db import open_database, session_scope
 from gongkai.store.models import Appeal, Application, ProactiveItem, ReportReopenLog
+from gongkai.store.tables import APP
+from gongkai.store.yearlock import YearLocked, ensure_unlocked, is_year_final
 
 STAFF = [("wang", "王丽", ["handler", "administrator"]), ("li", "李强", ["handler"])]
 AS_OF = date(2026, 1, 20)
@@ -398,7 +397,7 @@ def test_appeals_that_cannot_be_placed_are_listed(engine: Engine) -> None:
 
 def test_unknown_applicant_type_is_listed_not_dropped_silently(crafted: Engine) -> None:
     with session_scope(crafted) as s:
-        s.execute(sa.update(register.APP).where(register.APP.c.ref == "A4").values(applicant_type="个体户"))
+        s.execute(sa.update(APP).where(APP.c.ref == "A4").values(applicant_type="个体户"))
     with Session(crafted) as s:
         data = compute_statistics(s, year=2025, office_name=OFFICE)
     assert any("个体户" in m and "不属于表三" in m for m in data.missing)
@@ -408,9 +407,7 @@ def test_contradictory_dates_fail_i1(crafted: Engine) -> None:
     """Rows 1, 2 and 4 are counted independently of the outcome rows: I1 catches a register whose
     conclusion precedes the receipt (written with raw SQL, as a broken import might)."""
     with session_scope(crafted) as s:
-        s.execute(
-            sa.update(register.APP).where(register.APP.c.ref == "A4").values(concluded_on=D("2024-12-30"))
-        )
+        s.execute(sa.update(APP).where(APP.c.ref == "A4").values(concluded_on=D("2024-12-30")))
     with Session(crafted) as s:
         data = compute_statistics(s, year=2025, office_name=OFFICE)
     failed = [c.id for c in data.failed_hard_checks]

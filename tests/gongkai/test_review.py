@@ -27,16 +27,18 @@ from sqlalchemy.engine import Engine
 
 from gongkai.core.errors import InputError
 from gongkai.core.idnumber import id_check_digit
+from gongkai.core.messages import PlannedReminder
 from gongkai.core.settings import Settings, load_settings
 from gongkai.register.repository import load_calendar, sync_staff
 from gongkai.register.workcal import WorkCalendar
-from gongkai.reminders.plan import PlannedReminder, plan_reminders
+from gongkai.reminders.plan import plan_reminders
 from gongkai.report.stats import quoted_figures
 from gongkai.review import periodic as review
 from gongkai.review.periodic import Finding, Recorded, ReviewResult
 from gongkai.review.pii import find_pii, fingerprint
 from gongkai.store.db import open_database, session_scope
 from gongkai.store.models import ItemReview, ProactiveItem, ReviewRecord, ReviewRun, ReviewTask
+from gongkai.store.tables import ITEM_REVIEW, REVIEW_RUN, REVIEW_TASK
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "gongkai.toml"
 _FIRST17 = "99010119900307123"
@@ -190,9 +192,8 @@ def count(engine: Engine, model: Any, **where: Any) -> int:
 
 def item_reviews(engine: Engine, item_id: int) -> list[ItemReview]:
     with session_scope(engine) as s:
-        table = ItemReview.__table__  # type: ignore[attr-defined]
         rows = s.execute(
-            sa.select(ItemReview).where(table.c.item_id == item_id).order_by(table.c.id)
+            sa.select(ItemReview).where(ITEM_REVIEW.c.item_id == item_id).order_by(ITEM_REVIEW.c.id)
         ).scalars()
         return list(rows)
 
@@ -565,8 +566,8 @@ def test_run_opens_tasks_with_due_dates_and_notices(engine: Engine, settings: Se
         )
     # Nothing personal in what is stored or sent.
     with engine.connect() as conn:
-        stored = conn.execute(sa.select(ReviewRun.__table__.c.findings, ReviewRun.__table__.c.counts)).one()  # type: ignore[attr-defined]
-        details = conn.execute(sa.select(ReviewTask.__table__.c.detail)).scalars().all()  # type: ignore[attr-defined]
+        stored = conn.execute(sa.select(REVIEW_RUN.c.findings, REVIEW_RUN.c.counts)).one()
+        details = conn.execute(sa.select(REVIEW_TASK.c.detail)).scalars().all()
     for text in [*stored, *details, *(n.text for n in result.notices)]:
         assert MOBILE not in text and "1234" not in text
     assert json.loads(stored[1])["by_kind"]["pii"] == 1

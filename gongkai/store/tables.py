@@ -1,0 +1,72 @@
+"""The Core table handles of the models, declared once, for set-based statements.
+
+``Model.__table__`` is untyped for mypy (SQLModel does not declare it); the handles below are typed
+``sa.Table`` so ``TABLE.c.column`` type-checks wherever a module builds ``sa.select``/``sa.update`` statements.
+Import them from here; never cast ``__table__`` again in another module.
+"""
+
+from __future__ import annotations
+
+from typing import Final, cast
+
+import sqlalchemy as sa
+
+from gongkai.store.models import (
+    AnnualReport,
+    Appeal,
+    Application,
+    ApplicationEvent,
+    CalendarDay,
+    CatalogueSnapshot,
+    DeadlineChange,
+    ItemChange,
+    ItemReview,
+    ProactiveItem,
+    RegisterInfo,
+    ReminderOutbox,
+    ReviewRecord,
+    ReviewRun,
+    ReviewTask,
+    YearlyFigure,
+)
+
+
+def _table(model: type) -> sa.Table:
+    return cast(sa.Table, model.__table__)  # type: ignore[attr-defined]
+
+
+APP: Final = _table(Application)
+EV: Final = _table(ApplicationEvent)
+DAY: Final = _table(CalendarDay)
+DEADLINE_CHANGE: Final = _table(DeadlineChange)
+ITEM: Final = _table(ProactiveItem)
+ITEM_REVIEW: Final = _table(ItemReview)
+ITEM_CHANGE: Final = _table(ItemChange)
+SNAPSHOT: Final = _table(CatalogueSnapshot)
+REVIEW_TASK: Final = _table(ReviewTask)
+REVIEW_RECORD: Final = _table(ReviewRecord)
+REVIEW_RUN: Final = _table(ReviewRun)
+OUTBOX: Final = _table(ReminderOutbox)
+APPEAL: Final = _table(Appeal)
+FIGURE: Final = _table(YearlyFigure)
+REPORT: Final = _table(AnnualReport)
+REGISTER_INFO: Final = _table(RegisterInfo)
+
+__all__ = [
+    "APP",
+    "APPEAL",
+    "DAY",
+    "DEADLINE_CHANGE",
+    "EV",
+    "FIGURE",
+    "ITEM",
+    "ITEM_CHANGE",
+    "ITEM_REVIEW",
+    "OUTBOX",
+    "REGISTER_INFO",
+    "REPORT",
+    "REVIEW_RECORD",
+    "REVIEW_RUN",
+    "REVIEW_TASK",
+    "SNAPSHOT",
+]

@@ -8,6 +8,7 @@ Two tests start real processes: the installed console script, and ``-X importtim
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -849,3 +850,30 @@ def test_request_add_refuses_a_field_over_its_limit(home: Path, option: str, fie
         "--as-of",
         "2025-01-24",
     )
+
+
+def test_the_calculator_without_a_database_loads_no_database_library(tmp_path: Path) -> None:
+    """``gongkai deadline`` needs no database: with none, SQLAlchemy and SQLModel stay unloaded (they cost about
+    200 ms of a command that should answer at once; they crept in once through the services' unit of work)."""
+    probe = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: sys.stderr.write('LOADED:' + ','.join(sorted(m for m in ('sqlalchemy', 'sqlmodel',"
+        " 'prefect', 'openpyxl') if m in sys.modules))))\n"
+        "sys.argv = ['gongkai', 'deadline', '--received', '2025-01-24', '--json']\n"
+        "from gongkai.cli.main import main\n"
+        "main()\n"
+    )
+    env = {**os.environ, "GONGKAI_HOME": str(tmp_path / "nothing-here")}
+    env.pop("GONGKAI_DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["due"] == "2025-02-27"
+    assert done.stderr.strip().endswith("LOADED:"), done.stderr

@@ -16,12 +16,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING
 
 from gongkai.core.clockseam import business_date, office_today
 from gongkai.core.settings import Settings
 from gongkai.register.workcal import WorkCalendar
+
+if TYPE_CHECKING:  # the calculator (``gongkai deadline``) runs without importing SQLModel and SQLAlchemy
+    from sqlmodel import Session
 
 
 @dataclass(frozen=True)
@@ -98,14 +100,16 @@ def readonly_calendar(url: str | None = None) -> ReadOnlyCalendar:
     """The calendar of an existing database (imported years over the built-in ones), never creating or migrating
     one: no database, or one without the calendar tables, gives the built-in calendar; one that cannot be read
     gives it too, with a note saying so."""
-    import sqlalchemy as sa
-
     from gongkai.core.settings import database_url
-    from gongkai.register.repository import load_calendar
 
     url = url or database_url()
     if url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :]).exists():
-        return ReadOnlyCalendar(WorkCalendar())
+        return ReadOnlyCalendar(WorkCalendar())  # no database: nothing imported, nothing to read
+    import sqlalchemy as sa
+    from sqlmodel import Session
+
+    from gongkai.register.repository import load_calendar
+
     try:
         engine = sa.create_engine(url)
         try:

@@ -90,7 +90,12 @@ def bench_flow(n: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["GONGKAI_HOME"] = tmp
         os.environ["GONGKAI_DATABASE_URL"] = f"sqlite:///{tmp}/bench.db"
-        os.environ["GONGKAI_CONFIG"] = str(REPO / "config" / "gongkai.toml")
+        # A live office's register (issue 10: the demo configuration refuses a register it did not load):
+        # the shipped configuration with ``demo = false``.
+        config = Path(tmp) / "gongkai.toml"
+        shipped = (REPO / "config" / "gongkai.toml").read_text(encoding="utf-8")
+        config.write_text(shipped.replace("\ndemo = true\n", "\ndemo = false\n", 1), encoding="utf-8")
+        os.environ["GONGKAI_CONFIG"] = str(config)
         t0 = time.perf_counter()
         make_register(os.environ["GONGKAI_DATABASE_URL"], n)
         t_make = time.perf_counter() - t0

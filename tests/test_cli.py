@@ -884,7 +884,7 @@ def test_the_calculator_without_a_database_loads_no_database_library(tmp_path: P
     """``gongkai deadline`` needs no database: with none, SQLAlchemy and SQLModel stay unloaded (they cost about
     200 ms of a command that should answer at once; they crept in once through the services' unit of work), and so
     does pydantic (the configuration's models, about 100 ms: the calculator reads no configuration)."""
-    out, loaded = _deadline_loading(tmp_path, "--received", "2025-01-24")
+    out, loaded = _deadline_loading(tmp_path, "--received", "2025-01-24", "--as-of", "2025-03-20")
     assert out["due"] == "2025-02-27"
     assert loaded == set()
 

@@ -5,7 +5,8 @@ Monday-to-Friday that is not a day off of that schedule. The calendar is data ke
 
 * years the office has imported (``gongkai calendar import``) are the authority;
 * otherwise announced years are seeded from python-holidays (2008-2026, where it agrees day for day
-  with chinese-calendar and the State Council notices);
+  with chinese-calendar and the State Council notices), shipped as data (:data:`SEED_FILE`) so that
+  counting in them does not import python-holidays;
 * any other year is *unannounced*: its days off are estimated from the statutory holidays alone, it
   has no make-up days, and every deadline that counts a day in it is provisional.
 

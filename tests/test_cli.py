@@ -852,14 +852,15 @@ def test_request_add_refuses_a_field_over_its_limit(home: Path, option: str, fie
     )
 
 
-def test_the_calculator_without_a_database_loads_no_database_library(tmp_path: Path) -> None:
-    """``gongkai deadline`` needs no database: with none, SQLAlchemy and SQLModel stay unloaded (they cost about
-    200 ms of a command that should answer at once; they crept in once through the services' unit of work)."""
+def _deadline_loading(tmp_path: Path, *args: str) -> tuple[dict[str, object], set[str]]:
+    """``gongkai deadline ARGS --json`` in a fresh process with no database: its JSON and which of the heavy
+    libraries it loaded."""
+    heavy = ("sqlalchemy", "sqlmodel", "prefect", "openpyxl", "holidays", "pydantic")
     probe = (
         "import atexit, sys\n"
-        "atexit.register(lambda: sys.stderr.write('LOADED:' + ','.join(sorted(m for m in ('sqlalchemy', 'sqlmodel',"
-        " 'prefect', 'openpyxl') if m in sys.modules))))\n"
-        "sys.argv = ['gongkai', 'deadline', '--received', '2025-01-24', '--json']\n"
+        f"atexit.register(lambda: sys.stderr.write('LOADED:' + ','.join(sorted(m for m in {heavy!r}"
+        " if m in sys.modules))))\n"
+        f"sys.argv = ['gongkai', 'deadline', *{list(args)!r}, '--json']\n"
         "from gongkai.cli.main import main\n"
         "main()\n"
     )
@@ -875,5 +876,32 @@ def test_the_calculator_without_a_database_loads_no_database_library(tmp_path: P
         env=env,
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["due"] == "2025-02-27"
-    assert done.stderr.strip().endswith("LOADED:"), done.stderr
+    loaded = done.stderr.strip().rpartition("LOADED:")[2]
+    return json.loads(done.stdout), {m for m in loaded.split(",") if m}
+
+
+def test_the_calculator_without_a_database_loads_no_database_library(tmp_path: Path) -> None:
+    """``gongkai deadline`` needs no database: with none, SQLAlchemy and SQLModel stay unloaded (they cost about
+    200 ms of a command that should answer at once; they crept in once through the services' unit of work), and so
+    does pydantic (the configuration's models, about 100 ms: the calculator reads no configuration)."""
+    out, loaded = _deadline_loading(tmp_path, "--received", "2025-01-24", "--as-of", "2025-03-20")
+    assert out["due"] == "2025-02-27"
+    assert loaded == set()
+
+
+@pytest.mark.parametrize(
+    ("received", "as_of", "provisional", "holidays"),
+    [
+        pytest.param("2025-01-24", "2025-03-20", False, False, id="seeded-years"),
+        pytest.param("2008-12-20", "2009-01-05", False, False, id="first-seeded-years"),
+        pytest.param("2026-12-20", "2026-12-21", True, True, id="into-unannounced-2027"),
+    ],
+)
+def test_deadline_imports_python_holidays_only_for_a_year_without_seed(
+    tmp_path: Path, received: str, as_of: str, provisional: bool, holidays: bool
+) -> None:
+    """The seeded years come from the data shipped with the package; python-holidays (about 100 ms: it imports
+    every country's module) is loaded only to estimate a year with neither an import nor a seed."""
+    out, loaded = _deadline_loading(tmp_path, "--received", received, "--as-of", as_of)
+    assert out["provisional"] is provisional
+    assert loaded == ({"holidays"} if holidays else set())

@@ -143,6 +143,7 @@ def test_wheel_holds_gongkai_with_its_templates_and_demo_configuration(installed
     templates = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "templates").glob("**/*.j2"))
     assert templates and not [t for t in templates if f"gongkai/{t}" not in names]
     assert "gongkai/config/gongkai.toml" in names
+    assert "gongkai/register/seeded_calendar.json" in names  # the calendar's seeded years
 
     site = installed.site_packages
     assert not (site / "flows").exists() and not (site / "tasks").exists()

@@ -185,7 +185,7 @@ def deadline(
     from gongkai.core.clockseam import office_today
     from gongkai.core.codes import find_channel
     from gongkai.core.dates import parse_date
-    from gongkai.services.applications import calculate_deadline, parse_event
+    from gongkai.services.calculator import calculate_deadline, parse_event
 
     received_on = parse_date(received, field="--received")
     ch = None

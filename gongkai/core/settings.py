@@ -43,6 +43,10 @@ from pydantic import (
 
 from gongkai.core.codes import ART20_CATEGORIES, ART20_DESCRIPTIONS, ART20_ITEMS, OWN_CATEGORY_DESCRIPTION
 from gongkai.core.errors import ConfigError
+from gongkai.core.home import DATABASE_URL_ENV as DATABASE_URL_ENV
+from gongkai.core.home import HOME_ENV as HOME_ENV
+from gongkai.core.home import database_url as database_url
+from gongkai.core.home import gongkai_home as gongkai_home
 from gongkai.core.shipped import DEMO_CONFIG
 from gongkai.core.webaddress import web_address_problem
 
@@ -53,8 +57,6 @@ DEFAULT_CONFIG_PATH: Final = Path("config") / "gongkai.toml"
 """The configuration file used when neither ``--config`` nor ``GONGKAI_CONFIG`` is given (relative to the
 current directory)."""
 
-HOME_ENV: Final = "GONGKAI_HOME"
-DATABASE_URL_ENV: Final = "GONGKAI_DATABASE_URL"
 
 Role = Literal["handler", "unit_head", "administrator"]
 """A staff member's role in the disclosure work."""
@@ -994,24 +996,8 @@ def parse_notify_target(target: str) -> tuple[Literal["env", "secret", "console"
 
 
 # --------------------------------------------------------------------------------------------------------------
-# The environment (never the TOML file, never at import time).
-
-
-def gongkai_home() -> Path:
-    """The working folder for the database, generated documents and logs: ``GONGKAI_HOME`` or ``./var``,
-    as an absolute path. Not created here."""
-    return Path(os.environ.get(HOME_ENV, "").strip() or "var").expanduser().resolve()
-
-
-def database_url() -> str:
-    """The SQLAlchemy database URL: ``GONGKAI_DATABASE_URL`` or SQLite in :func:`gongkai_home`.
-
-    May contain a password: pass it through :func:`redact_url` before it reaches a log or a message.
-    """
-    from_env = os.environ.get(DATABASE_URL_ENV, "").strip()
-    if from_env:
-        return from_env
-    return f"sqlite:///{(gongkai_home() / 'gongkai.db').as_posix()}"
+# The environment (never the TOML file, never at import time): the working folder and the database are in
+# gongkai.core.home (re-exported above); URLs are redacted here.
 
 
 # The userinfo runs to the last "@" before the host: an unencoded "@" in a password still gets masked whole.

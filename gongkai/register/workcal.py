@@ -5,7 +5,8 @@ Monday-to-Friday that is not a day off of that schedule. The calendar is data ke
 
 * years the office has imported (``gongkai calendar import``) are the authority;
 * otherwise announced years are seeded from python-holidays (2008-2026, where it agrees day for day
-  with chinese-calendar and the State Council notices);
+  with chinese-calendar and the State Council notices), shipped as data (:data:`SEED_FILE`) so that
+  counting in them does not import python-holidays;
 * any other year is *unannounced*: its days off are estimated from the statutory holidays alone, it
   has no make-up days, and every deadline that counts a day in it is provisional.
 
@@ -20,19 +21,20 @@ faster, which matters when thousands of clocks are recomputed after a calendar i
 
 from __future__ import annotations
 
+import json
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from gongkai.core.dates import parse_date
 from gongkai.core.errors import InputError
 
 SEED_ANNOUNCED_YEARS: Final = range(2008, 2027)
-"""Years whose State Council schedule the seed (python-holidays) carries."""
+"""Years whose State Council schedule the seed carries (:data:`SEED_FILE`, written from python-holidays)."""
 
 MIN_YEAR: Final = 1990
 MAX_YEAR: Final = 2100
@@ -58,26 +60,89 @@ class YearSchedule:
     notes: tuple[str, ...] = field(default=())
 
 
+SEED_FILE: Final = Path(__file__).with_name("seeded_calendar.json")
+"""The seeded years' schedules as shipped data (package data of ``gongkai.register``), written from python-holidays
+by :func:`write_seed_file`; a test holds it equal to python-holidays' China, so it cannot drift silently."""
+
+_SEED_SOURCE: Final = "国务院办公厅{year}年部分节假日安排（python-holidays {version} 收录）"
+
+
+@lru_cache(maxsize=1)
+def _seeded_years() -> dict[int, YearSchedule]:
+    """The schedules of :data:`SEED_FILE`, by year."""
+    data = json.loads(SEED_FILE.read_text(encoding="utf-8"))
+    version = data["python_holidays"]
+    return {
+        int(year): YearSchedule(
+            int(year),
+            {date.fromisoformat(d): name for d, name in days["off"].items()},
+            {date.fromisoformat(d): name for d, name in days["makeup_workday"].items()},
+            announced=True,
+            source=_SEED_SOURCE.format(year=year, version=version),
+        )
+        for year, days in data["years"].items()
+    }
+
+
 @lru_cache(maxsize=256)
 def seed_schedule(year: int) -> YearSchedule:
-    """The schedule python-holidays gives for ``year``.
+    """The built-in schedule for ``year``.
 
-    For an announced year: every listed day off (weekday or not) and the make-up working days.
-    For any other year: statutory holidays only (see the module docstring), marked unannounced.
+    For an announced year: every day off of the State Council schedule (weekday or not) and the make-up working
+    days, read from :data:`SEED_FILE` (python-holidays is not imported: it loads every country's module, about
+    100 ms). For any other year: statutory holidays only (:func:`estimated_schedule`), marked unannounced.
     """
-    import holidays  # deferred: about 45 ms, and not every command counts days
+    seeded = _seeded_years().get(year) if year in SEED_ANNOUNCED_YEARS else None
+    return seeded if seeded is not None else estimated_schedule(year)
 
-    if year in SEED_ANNOUNCED_YEARS:
-        cn = holidays.China(years=year, language="zh_CN")  # type: ignore[attr-defined]
-        off = {d: str(n) for d, n in cn.items() if d.year == year}
-        makeup = {d: "调休上班" for d in cn.weekend_workdays if d.year == year}
-        return YearSchedule(
-            year,
-            off,
-            makeup,
-            announced=True,
-            source=f"国务院办公厅{year}年部分节假日安排（python-holidays {holidays.__version__} 收录）",  # type: ignore[attr-defined]
-        )
+
+def holidays_schedule(year: int) -> YearSchedule:
+    """The State Council schedule python-holidays gives for an announced ``year`` (what :data:`SEED_FILE` holds)."""
+    import holidays  # deferred: it imports every country's module
+
+    cn = holidays.China(years=year, language="zh_CN")  # type: ignore[attr-defined]
+    off = {d: str(n) for d, n in cn.items() if d.year == year}
+    makeup = {d: "调休上班" for d in cn.weekend_workdays if d.year == year}
+    return YearSchedule(
+        year,
+        off,
+        makeup,
+        announced=True,
+        source=_SEED_SOURCE.format(year=year, version=holidays.__version__),  # type: ignore[attr-defined]
+    )
+
+
+def seed_data() -> dict[str, Any]:
+    """The content of :data:`SEED_FILE` as python-holidays gives it now (dates and names in date order)."""
+    import holidays
+
+    years: dict[str, dict[str, dict[str, str]]] = {}
+    for year in SEED_ANNOUNCED_YEARS:
+        s = holidays_schedule(year)
+        years[str(year)] = {
+            "off": {d.isoformat(): n for d, n in sorted(s.days_off.items())},
+            "makeup_workday": {d.isoformat(): n for d, n in sorted(s.makeup_workdays.items())},
+        }
+    return {
+        "about": "State Council holiday schedules (days off, make-up working days) as python-holidays' China gives "
+        "them; written by gongkai.register.workcal.write_seed_file, checked by tests/gongkai/test_workcal_seed.py",
+        "python_holidays": holidays.__version__,  # type: ignore[attr-defined]
+        "years": years,
+    }
+
+
+def write_seed_file(path: Path = SEED_FILE) -> None:
+    """(Re)write :data:`SEED_FILE` from python-holidays (after it gains a year: extend :data:`SEED_ANNOUNCED_YEARS`
+    first)."""
+    path.write_text(json.dumps(seed_data(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+@lru_cache(maxsize=256)
+def estimated_schedule(year: int) -> YearSchedule:
+    """An unannounced ``year``: python-holidays' statutory holidays only (see the module docstring), no make-up
+    days, marked unannounced."""
+    import holidays  # deferred: only a year with neither an import nor a seed needs it
+
     cn = holidays.China(years=year, language="zh_CN", observed=False)  # type: ignore[attr-defined]
     off = {d: str(n) for d, n in cn.items() if d.year == year}
     return YearSchedule(

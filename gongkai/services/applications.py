@@ -1,5 +1,6 @@
-"""Applications for disclosure (依申请公开): the deadline calculator, registering an application, recording an event,
-importing a register, and the views the command line and the desk show (list, one application).
+"""Applications for disclosure (依申请公开): the deadline calculator (:mod:`gongkai.services.calculator`, re-exported
+here), registering an application, recording an event, importing a register, and the views the command line and the
+desk show (list, one application).
 
 Every view's ``to_json()`` is the command line's ``--json`` output: CONTRACT section 2's keys first, never an
 applicant's personal data.
@@ -7,15 +8,15 @@ applicant's personal data.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from gongkai.register.deadlines import Clock, Event, parse_event_spec
+from gongkai.register.deadlines import Clock, Event
 from gongkai.services.actor import Actor, require
-from gongkai.services.office import Office, ReadOnlyCalendar, readonly_calendar
+from gongkai.services.calculator import Deadline, calculate_deadline, parse_event
+from gongkai.services.office import Office
 
 __all__ = [
     "ApplicationDetail",
@@ -35,46 +36,6 @@ __all__ = [
     "record_event",
     "register_application",
 ]
-
-
-def parse_event(spec: str) -> Event:
-    """An event from its spelling ``KIND:DATE[:PARAM]`` (:class:`InputError` naming what is wrong)."""
-    return parse_event_spec(spec)
-
-
-# -- the calculator --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Deadline:
-    """What the calculator computed: the clock, and a note (Chinese) when the imported calendar was unreadable."""
-
-    clock: Clock
-    note: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """CONTRACT section 2."""
-        return self.clock.to_json()
-
-
-def calculate_deadline(
-    received_on: date,
-    events: Sequence[Event],
-    *,
-    as_of: date,
-    channel: str | None = None,
-    calendar: ReadOnlyCalendar | None = None,
-) -> Deadline:
-    """The clocks an application received on ``received_on`` would have with ``events`` (no database needed:
-    the imported holiday schedules are read from an existing one, :func:`readonly_calendar`). Events after
-    ``as_of`` are left out and listed (``ignored_events``)."""
-    from gongkai.register.deadlines import compute_clock
-
-    found = calendar if calendar is not None else readonly_calendar()
-    clock = compute_clock(
-        received_on, list(events), calendar=found.calendar, as_of=as_of, channel=channel, ignore_future=True
-    )
-    return Deadline(clock, found.note)
 
 
 # -- views -------------------------------------------------------------------------------------------

@@ -19,11 +19,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gongkai.core.clockseam import business_date, office_today
-from gongkai.core.settings import Settings
 from gongkai.register.workcal import WorkCalendar
 
-if TYPE_CHECKING:  # the calculator (``gongkai deadline``) runs without importing SQLModel and SQLAlchemy
+if (
+    TYPE_CHECKING
+):  # the calculator (``gongkai deadline``) runs without importing SQLModel, SQLAlchemy and pydantic
     from sqlmodel import Session
+
+    from gongkai.core.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,7 @@ def readonly_calendar(url: str | None = None) -> ReadOnlyCalendar:
     """The calendar of an existing database (imported years over the built-in ones), never creating or migrating
     one: no database, or one without the calendar tables, gives the built-in calendar; one that cannot be read
     gives it too, with a note saying so."""
-    from gongkai.core.settings import database_url
+    from gongkai.core.home import database_url
 
     url = url or database_url()
     if url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :]).exists():

@@ -1,8 +1,9 @@
 """Statistics of the annual report (2021 format), its checks, the yearly figures, and stored versions.
 
-The tables come from the register by set-based SQL (a handful of ``GROUP BY`` statements, each reading
-one range of a covering index — see the indexes at the end of ``gongkai/store/models.py``; no application row
-is ever loaded into Python), by the counting rules of ogi-rules.md 6.3:
+The tables come from the register by set-based SQL (two statements, each a ``UNION ALL`` of ``GROUP BY``
+parts so that a small register pays no round trip per table; the application parts each read one range of a
+covering index — see the indexes at the end of ``gongkai/store/models.py``; no application row is ever loaded
+into Python), by the counting rules of ogi-rules.md 6.3:
 
 * table 三 — row 1: applications received in the year; row 2: received before 1 January and not
   concluded before 1 January; rows 3.1 … 3.6.3: concluded in the year, by ``outcome_row`` (a concluded
@@ -297,7 +298,7 @@ _ZERO: Final = sa.literal_column("0", sa.Integer)
 
 
 @lru_cache(maxsize=4)
-def _register_statement(dialect: str) -> sa.CompoundSelect:
+def _register_statement(dialect: str) -> sa.CompoundSelect[Any]:
     """Table 三's three ``GROUP BY`` statements as one ``UNION ALL`` (one round trip), for ``dialect``.
 
     Each part reads one range of a covering index, as it did as a statement of its own; built once per
@@ -353,7 +354,7 @@ def _register_statement(dialect: str) -> sa.CompoundSelect:
 
 
 @lru_cache(maxsize=1)
-def _others_statement() -> sa.CompoundSelect:
+def _others_statement() -> sa.CompoundSelect[Any]:
     """Everything else the report reads, as one ``UNION ALL`` (one round trip); the year as parameters.
 
     Rows: ``(part, kind, route, n1, n2, n3, n4, n5, value, data)``:
@@ -415,7 +416,7 @@ def _others_statement() -> sa.CompoundSelect:
     return sa.union_all(documents, figures, appeals, previous)
 
 
-def _requests_table(rows: Iterable[sa.Row[Any]], missing: list[str]) -> dict[str, dict[str, int]]:
+def _requests_table(rows: Iterable[Sequence[Any]], missing: list[str]) -> dict[str, dict[str, int]]:
     """Table 三 from the rows of :func:`_register_statement`."""
     table = {r: _zero_row() for r in ROW_IDS}
     unknown: dict[str, int] = {}
@@ -453,7 +454,7 @@ def _requests_table(rows: Iterable[sa.Row[Any]], missing: list[str]) -> dict[str
 
 
 def _proactive_table(
-    documents: sa.Row[Any], figures: Mapping[str, Decimal], year: int, missing: list[str]
+    documents: Sequence[Any], figures: Mapping[str, Decimal], year: int, missing: list[str]
 ) -> dict[str, Any]:
     """Table 二: normative documents from the catalogue, the rest from ``yearly_figure``."""
     issued, repealed, in_force = documents
@@ -475,7 +476,7 @@ def _proactive_table(
     return proactive
 
 
-def _appeals_table(rows: Iterable[sa.Row[Any]], year: int, missing: list[str]) -> dict[str, dict[str, int]]:
+def _appeals_table(rows: Iterable[Sequence[Any]], year: int, missing: list[str]) -> dict[str, dict[str, int]]:
     """Table 四 from the appeal rows of :func:`_others_statement` (one per kind and route)."""
     table = {b: {c: 0 for c in APPEAL_COLUMNS} for b in APPEAL_BLOCKS}
     for kind, route, upheld, corrected, other, still_pending, no_result in rows:
@@ -527,9 +528,9 @@ def compute_statistics(session: Session, *, year: int, office_name: str) -> Repo
     bounds = {"jan1": jan1, "dec31": dec31}
     register = session.execute(_register_statement(session.get_bind().dialect.name), bounds).all()
     others = session.execute(_others_statement(), {**bounds, "year": year, "previous_year": year - 1}).all()
-    documents: sa.Row[Any] | None = None
+    documents: Sequence[Any] | None = None
     figures: dict[str, Decimal] = {}
-    appeal_rows: list[sa.Row[Any]] = []
+    appeal_rows: list[Sequence[Any]] = []
     previous: dict[str, Any] | None = None
     for row in others:
         part = row[0]
@@ -564,7 +565,8 @@ class _Bad(Exception):
 def _get(doc: Mapping[str, Any], *path: str) -> Any:
     obj: Any = doc
     for key in path:
-        if not isinstance(obj, Mapping) or key not in obj:
+        # ``type(obj) is dict`` first: the usual case, without the slower abstract-class check.
+        if (type(obj) is not dict and not isinstance(obj, Mapping)) or key not in obj:
             return _ABSENT
         obj = obj[key]
     return obj

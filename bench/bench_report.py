@@ -1,23 +1,30 @@
-"""Annual-report statistics over 1,000,000 applications on SQLite, against one hand-written GROUP BY.
+"""Annual-report statistics against one hand-written GROUP BY, at several register sizes, on SQLite or PostgreSQL.
 
-Run: ``python bench/bench_report.py [N] [YEAR]`` (default 1,000,000 applications, year 2025). Builds a
-register spread over 2015–2026 with SQLAlchemy Core bulk inserts (realistic applicant types, outcomes,
-processing times, a few long-running and never-concluded applications, withdrawals, catalogue items and
-appeals), then measures in a *fresh subprocess* — so that building the data does not count towards its
-memory — within the same run:
+Run: ``python bench/bench_report.py [N ...] [--year YEAR] [--postgres URL]`` (default: 10,000, 100,000 and
+1,000,000 applications, year 2025, a fresh SQLite file per size; with ``--postgres`` a throwaway database
+``gk_bench_…`` is created on that server for each size and dropped afterwards). Builds a register spread over
+2015–2026 with SQLAlchemy Core bulk inserts (realistic applicant types, outcomes, processing times, a few
+long-running and never-concluded applications, withdrawals, catalogue items and appeals; on PostgreSQL then
+``VACUUM ANALYZE``, untimed, as autovacuum does after a bulk insert), then measures in a *fresh subprocess* —
+so that building the data does not count towards its memory — within the same run:
 
 * the baseline: one hand-written ``SELECT outcome_row, applicant_type, count(*) … WHERE concluded_on
   in the year GROUP BY outcome_row, applicant_type`` (the cheapest query that gives table 三's outcome
   rows, over the same database and its covering index);
-* :func:`gongkai.report.stats.compute_statistics` for the year (tables 二, 三, 四 and the checks);
+* :func:`gongkai.report.stats.compute_statistics` for the year (tables 二, 三, 四 and the checks), and the
+  number of SQL statements it sends (counted by a ``before_cursor_execute`` listener);
+* :func:`gongkai.report.chart.monthly_outcome_series` (the chart's data), and whether the database plans it
+  as a read of the covering index ``ix_application_report_received`` alone (no table rows).
 
-each the median of several runs after one warm-up, and the subprocess's peak memory
-(``ru_maxrss``). Required: statistics ≤ 3 × baseline and < 5 s; peak memory < 300 MB. Exits 1 when a
-requirement is missed.
+Each timing is the median of several runs after one warm-up; the subprocess's peak memory is ``ru_maxrss``.
+Required at every size (the goals of issue 15): statistics ≤ ``MAX_RATIO`` × baseline or ≤ ``MAX_ABOVE_S``
+above it, whichever allows more; statistics < ``MAX_SECONDS``; peak memory < ``MAX_RSS_MB``; the hard
+identities hold; the chart's series read from the covering index. Exits 1 when a requirement is missed.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
 import resource
@@ -26,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,9 +44,12 @@ sys.path.insert(0, str(REPO))
 FIRST_DAY = date(2015, 1, 1)
 LAST_DAY = date(2026, 12, 31)  # the register as of the end of 2026
 RUNS = 7
-MAX_RATIO = 3.0
+SIZES = (10_000, 100_000, 1_000_000)
+MAX_RATIO = 3.0  # statistics at most 3 × the baseline …
+MAX_ABOVE_S = 0.020  # … or at most 20 ms above it, whichever allows more
 MAX_SECONDS = 5.0
 MAX_RSS_MB = 300.0
+COVERING_INDEX = "ix_application_report_received"
 
 TYPES = (
     ["natural_person"] * 78
@@ -194,26 +205,52 @@ def build(url: str, n: int) -> dict[str, int]:
                 )
             ],
         )
+    if engine.dialect.name == "postgresql":
+        # Untimed, as autovacuum does after a bulk insert: statistics for the planner, and the visibility
+        # map without which PostgreSQL cannot answer from an index alone. VACUUM marks a page all-visible
+        # only once the inserting commit is flushed: on a server with synchronous_commit off (the development
+        # server) that is a moment later, so it is repeated until the register's pages are all visible.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for _ in range(40):
+                conn.execute(sa.text("VACUUM ANALYZE"))
+                pages, visible = conn.execute(
+                    sa.text("SELECT relpages, relallvisible FROM pg_class WHERE relname = 'application'")
+                ).one()
+                if visible >= pages:
+                    break
+                time.sleep(0.25)
     engine.dispose()
     return {"applications": n, "open": open_count}
 
 
 def measure(url: str, year: int) -> dict[str, Any]:
-    """Runs in the fresh subprocess: baseline and statistics timings, and this process's peak memory."""
+    """Runs in the fresh subprocess: baseline, statistics and chart timings, and this process's peak memory."""
     import sqlalchemy as sa
     from sqlmodel import Session
 
+    from gongkai.report.chart import monthly_outcome_series
     from gongkai.report.stats import compute_statistics
     from gongkai.store.db import open_database
 
     rss_imports = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     engine = open_database(url)
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
     params = {"jan1": date(year, 1, 1), "dec31": date(year, 12, 31)}
     baseline: list[float] = []
     stats: list[float] = []
+    chart: list[float] = []
     with Session(engine) as session:
-        session.execute(sa.text(BASELINE_SQL), params).all()  # warm-up: pages into SQLite's cache
+        session.execute(sa.text(BASELINE_SQL), params).all()  # warm-up: pages into the cache
         data = compute_statistics(session, year=year, office_name="基准测试街道办事处")
+        monthly_outcome_series(session, year=year)
+        sa.event.listen(engine, "before_cursor_execute", count)
+        compute_statistics(session, year=year, office_name="基准测试街道办事处")
+        sa.event.remove(engine, "before_cursor_execute", count)
+        n_statements = len(statements)
         for _ in range(RUNS):
             t0 = time.perf_counter()
             rows = session.execute(sa.text(BASELINE_SQL), params).all()
@@ -221,11 +258,20 @@ def measure(url: str, year: int) -> dict[str, Any]:
             t0 = time.perf_counter()
             data = compute_statistics(session, year=year, office_name="基准测试街道办事处")
             stats.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            monthly_outcome_series(session, year=year)
+            chart.append(time.perf_counter() - t0)
+        plan = _chart_plan(session, year)
     engine.dispose()
     return {
+        "dialect": engine.dialect.name,
         "baseline_s": statistics.median(baseline),
         "stats_s": statistics.median(stats),
         "stats_max_s": max(stats),
+        "statements": n_statements,
+        "chart_s": statistics.median(chart),
+        "chart_plan": plan,
+        "chart_index_only": _index_only(engine.dialect.name, plan),
         "baseline_groups": len(rows),
         "row1_total": data.requests["1"]["total"],
         "row2_total": data.requests["2"]["total"],
@@ -236,6 +282,41 @@ def measure(url: str, year: int) -> dict[str, Any]:
         "rss_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "vm_hwm_mb": _vm_hwm_mb(),
     }
+
+
+def _chart_plan(session: Any, year: int) -> str:
+    """The database's plan of the chart's statement (as the listener saw it sent), one line per step."""
+    import sqlalchemy as sa
+
+    from gongkai.report.chart import monthly_outcome_series
+
+    captured: list[tuple[str, Any]] = []
+    bind = session.get_bind()
+
+    def grab(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        captured.append((statement, parameters))
+
+    sa.event.listen(bind, "before_cursor_execute", grab)
+    try:
+        monthly_outcome_series(session, year=year)
+    finally:
+        sa.event.remove(bind, "before_cursor_execute", grab)
+    statement, parameters = captured[-1]
+    prefix = "EXPLAIN QUERY PLAN " if bind.dialect.name == "sqlite" else "EXPLAIN "
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(prefix + statement, parameters)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    return "\n".join(str(row[-1]) for row in rows)
+
+
+def _index_only(dialect: str, plan: str) -> bool:
+    """Whether ``plan`` reads the application rows of the year from the covering index alone."""
+    if dialect == "sqlite":
+        return f"USING COVERING INDEX {COVERING_INDEX}" in plan
+    return f"Index Only Scan using {COVERING_INDEX}" in plan
 
 
 def _vm_hwm_mb() -> float | None:
@@ -254,25 +335,45 @@ def _run(*args: str) -> dict[str, Any]:
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def main() -> int:
-    # Linux carries a parent's RSS high-water mark into a forked child's ru_maxrss, so this process
-    # stays small (standard library only) and both building and measuring run in subprocesses.
-    if len(sys.argv) > 1 and sys.argv[1] == "--build":
-        print(json.dumps(build(sys.argv[2], int(sys.argv[3]))))
-        return 0
-    if len(sys.argv) > 1 and sys.argv[1] == "--measure":
-        print(json.dumps(measure(sys.argv[2], int(sys.argv[3]))))
-        return 0
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    year = int(sys.argv[2]) if len(sys.argv) > 2 else 2025
+def _postgres_database(admin_url: str, action: str, name: str) -> dict[str, Any]:
+    """Runs in a subprocess: create or drop the throwaway database ``name`` on the server of ``admin_url``."""
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if action == "create":
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+                version = str(conn.execute(sa.text("SHOW server_version")).scalar())
+                url = sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+                return {"url": url, "version": version}
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return {}
+    finally:
+        admin.dispose()
+
+
+def bench_one(n: int, year: int, postgres: str | None) -> bool:
+    """Build a register of ``n`` applications, measure, print the figures; whether every goal is met."""
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/bench.db"
-        t0 = time.perf_counter()
-        built = _run("--build", url, str(n))
-        build_s = time.perf_counter() - t0
-        m = _run("--measure", url, str(year))
+        name = f"gk_bench_{uuid.uuid4().hex[:12]}"
+        if postgres is None:
+            url, where = f"sqlite:///{tmp}/bench.db", "SQLite (a fresh file)"
+        else:
+            db = _run("--pg", postgres, "create", name)
+            url, where = db["url"], f"PostgreSQL {db['version']} (throwaway database {name})"
+        try:
+            t0 = time.perf_counter()
+            built = _run("--build", url, str(n))
+            build_s = time.perf_counter() - t0
+            m = _run("--measure", url, str(year))
+        finally:
+            if postgres is not None:
+                _run("--pg", postgres, "drop", name)
     ratio = m["stats_s"] / m["baseline_s"]
+    allowed = max(MAX_RATIO * m["baseline_s"], m["baseline_s"] + MAX_ABOVE_S)
     hwm = f"; VmHWM {m['vm_hwm_mb']:.0f} MB" if m.get("vm_hwm_mb") else ""
+    print(f"== {n:,} applications on {where}")
     print(
         f"register:               {built['applications']:,} applications 2015–2026 "
         f"({built['open']:,} open at the end), built in {build_s:.1f} s"
@@ -286,21 +387,59 @@ def main() -> int:
         f"baseline GROUP BY:      {m['baseline_s'] * 1000:.1f} ms (median of {RUNS}; {m['baseline_groups']} groups)"
     )
     print(
-        f"compute_statistics:     {m['stats_s'] * 1000:.1f} ms (median of {RUNS}; slowest {m['stats_max_s'] * 1000:.1f} ms)"
+        f"compute_statistics:     {m['stats_s'] * 1000:.1f} ms (median of {RUNS}; slowest "
+        f"{m['stats_max_s'] * 1000:.1f} ms; {m['statements']} SQL statements)"
     )
-    print(f"ratio:                  {ratio:.2f} × baseline (limit {MAX_RATIO:.0f} ×)")
+    print(
+        f"ratio:                  {ratio:.2f} × baseline, {(m['stats_s'] - m['baseline_s']) * 1000:+.1f} ms "
+        f"(limit {allowed * 1000:.1f} ms: {MAX_RATIO:.0f} × or +{MAX_ABOVE_S * 1000:.0f} ms, whichever is larger)"
+    )
+    print(
+        f"chart's monthly series: {m['chart_s'] * 1000:.1f} ms (median of {RUNS}); "
+        + ("from the covering index alone" if m["chart_index_only"] else "NOT from the covering index alone")
+    )
+    if not m["chart_index_only"]:
+        print(
+            "                        plan: "
+            + m["chart_plan"].replace("\n", "\n                              ")
+        )
     print(
         f"peak memory (RSS):      {m['rss_peak_mb']:.0f} MB ru_maxrss of the measuring process "
         f"({m['rss_after_imports_mb']:.0f} MB after its imports{hwm}; limit {MAX_RSS_MB:.0f} MB)"
     )
     ok = (
-        ratio <= MAX_RATIO
+        m["stats_s"] <= allowed
         and m["stats_s"] < MAX_SECONDS
         and m["rss_peak_mb"] < MAX_RSS_MB
         and m["hard_checks_ok"]
+        and m["chart_index_only"]
     )
-    print("result:                 " + ("within limits" if ok else "LIMIT MISSED"))
-    return 0 if ok else 1
+    print("result:                 " + ("within limits" if ok else "LIMIT MISSED"), flush=True)
+    return ok
+
+
+def main() -> int:
+    # Linux carries a parent's RSS high-water mark into a forked child's ru_maxrss, so this process
+    # stays small (standard library only) and creating the database, building and measuring run in
+    # subprocesses.
+    if len(sys.argv) > 1 and sys.argv[1] == "--build":
+        print(json.dumps(build(sys.argv[2], int(sys.argv[3]))))
+        return 0
+    if len(sys.argv) > 1 and sys.argv[1] == "--measure":
+        print(json.dumps(measure(sys.argv[2], int(sys.argv[3]))))
+        return 0
+    if len(sys.argv) > 1 and sys.argv[1] == "--pg":
+        print(json.dumps(_postgres_database(sys.argv[2], sys.argv[3], sys.argv[4])))
+        return 0
+    parser = argparse.ArgumentParser(description="Annual-report statistics against one bare GROUP BY.")
+    parser.add_argument("sizes", nargs="*", type=int, help=f"numbers of applications (default {SIZES})")
+    parser.add_argument("--year", type=int, default=2025, help="the report year (default 2025)")
+    parser.add_argument(
+        "--postgres", metavar="URL", help="a PostgreSQL server URL: each size runs in a throwaway database"
+    )
+    args = parser.parse_args()
+    results = [bench_one(n, args.year, args.postgres) for n in args.sizes or SIZES]
+    return 0 if all(results) else 1
 
 
 if __name__ == "__main__":

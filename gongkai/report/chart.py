@@ -1,7 +1,8 @@
 """The annual report's one chart: applications received per month, stacked by outcome group.
 
-* :func:`monthly_outcome_series` counts, in one ``GROUP BY`` over the ``application`` table, the applications
-  received in the year by month of receipt (Art. 31 date) and outcome group. The groups are those of table 三
+* :func:`monthly_outcome_series` counts, in one ``GROUP BY`` over the ``application`` table (one range of the
+  covering index ``ix_application_report_received``, no table row read), the applications received in the year
+  by month of receipt (Art. 31 date) and outcome group. The groups are those of table 三
   (（一）予以公开 … （六）其他处理, short names taken from :mod:`gongkai.report.layout`), plus
   :data:`OPEN_GROUP` for applications not concluded by 31 December (the year's part of row 4, 结转下年度).
   An application concluded without an outcome row (a withdrawal) is in 其他处理, as in row 3.6.3. The same

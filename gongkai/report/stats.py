@@ -1,8 +1,9 @@
 """Statistics of the annual report (2021 format), its checks, the yearly figures, and stored versions.
 
-The tables come from the register by set-based SQL (a handful of ``GROUP BY`` statements, each reading
-one range of a covering index — see the indexes at the end of ``gongkai/store/models.py``; no application row
-is ever loaded into Python), by the counting rules of ogi-rules.md 6.3:
+The tables come from the register by set-based SQL (two statements, each a ``UNION ALL`` of ``GROUP BY``
+parts so that a small register pays no round trip per table; the application parts each read one range of a
+covering index — see the indexes at the end of ``gongkai/store/models.py``; no application row is ever loaded
+into Python), by the counting rules of ogi-rules.md 6.3:
 
 * table 三 — row 1: applications received in the year; row 2: received before 1 January and not
   concluded before 1 January; rows 3.1 … 3.6.3: concluded in the year, by ``outcome_row`` (a concluded
@@ -43,6 +44,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final, cast
 
@@ -284,28 +286,138 @@ def _case_count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
-def _long_running(session: Session) -> sa.ColumnElement[bool] | sa.TextClause:
-    """The predicate of the partial index ``ix_application_report_long_running``, word for word.
+def _tag(part: str) -> sa.ColumnElement[Any]:
+    """A constant naming the part of a folded statement a row belongs to (SQL text, not a parameter)."""
+    return sa.literal_column(f"'{part}'", sa.String).label("part")
 
-    SQLite uses a partial index only when the query repeats its WHERE term; the term is implied by
-    the rows it is used for (received before 1 January, open after 31 December), so adding it never
-    changes a count. On another database it is left out.
+
+_JAN1: Final = sa.bindparam("jan1", type_=sa.Date)
+_DEC31: Final = sa.bindparam("dec31", type_=sa.Date)
+_NONE: Final = sa.null()
+_ZERO: Final = sa.literal_column("0", sa.Integer)
+
+
+@lru_cache(maxsize=4)
+def _register_statement(dialect: str) -> sa.CompoundSelect[Any]:
+    """Table 三's three ``GROUP BY`` statements as one ``UNION ALL`` (one round trip), for ``dialect``.
+
+    Each part reads one range of a covering index, as it did as a statement of its own; built once per
+    dialect (the partial index's predicate is written per dialect) with the year's bounds as parameters.
+    Rows: ``(part, outcome_row, applicant_type, count, extra)``:
+
+    * ``concluded`` — concluded in the year, per outcome row: the outcome rows, and in ``extra`` the part of
+      row 2 concluded in the year (received before 1 January);
+    * ``received`` — received in the year: row 1, and in ``extra`` the part of row 4 received in the year;
+    * ``through`` — received before the year and open through all of it: in rows 2 and 4.
+
+    Row 2 (open on 1 January) and row 4 (open on 31 December) are assembled from disjoint parts so that no
+    part has to read the years before or after the report year:
+    row 2 = received before 1 January and concluded in the year (``concluded``)
+          + received before 1 January and not concluded by 31 December (``through``);
+    row 4 = received in the year and not concluded by 31 December (``received``)
+          + received before 1 January and not concluded by 31 December (``through``).
     """
-    where = LONG_RUNNING_WHERE.get(session.get_bind().dialect.name)
-    return sa.true() if where is None else sa.text(f"({where})")
+    not_concluded_by_dec31 = sa.or_(APP.c.concluded_on.is_(None), APP.c.concluded_on > _DEC31)
+    # SQLite uses a partial index only when the query repeats its WHERE term; the term is implied by the
+    # rows it is used for (received before 1 January, open after 31 December), so adding it never changes
+    # a count. On another database it is left out.
+    where = LONG_RUNNING_WHERE.get(dialect)
+    long_running = sa.true() if where is None else sa.text(f"({where})")
+    concluded = (
+        sa.select(
+            _tag("concluded"),
+            APP.c.outcome_row,
+            APP.c.applicant_type,
+            sa.func.count(),
+            _case_count(APP.c.received_on < _JAN1),
+        )
+        .where(APP.c.concluded_on >= _JAN1, APP.c.concluded_on <= _DEC31)
+        .group_by(APP.c.outcome_row, APP.c.applicant_type)
+    )
+    received = (
+        sa.select(
+            _tag("received"),
+            _NONE,
+            APP.c.applicant_type,
+            sa.func.count(),
+            _case_count(not_concluded_by_dec31),
+        )
+        .where(APP.c.received_on >= _JAN1, APP.c.received_on <= _DEC31)
+        .group_by(APP.c.applicant_type)
+    )
+    through_year = (
+        sa.select(_tag("through"), _NONE, APP.c.applicant_type, sa.func.count(), _ZERO)
+        .where(long_running, APP.c.received_on < _JAN1, not_concluded_by_dec31)
+        .group_by(APP.c.applicant_type)
+    )
+    return sa.union_all(concluded, received, through_year)
 
 
-def _requests_table(session: Session, year: int, missing: list[str]) -> dict[str, dict[str, int]]:
-    """Table 三 in three GROUP BY statements, each over one index range of ``application``.
+@lru_cache(maxsize=1)
+def _others_statement() -> sa.CompoundSelect[Any]:
+    """Everything else the report reads, as one ``UNION ALL`` (one round trip); the year as parameters.
 
-    Row 2 (open on 1 January) and row 4 (open on 31 December) are assembled from disjoint parts so that
-    no statement has to read the years before or after the report year:
-    row 2 = received before 1 January and concluded in the year (statement 2)
-          + received before 1 January and not concluded by 31 December (statement 3);
-    row 4 = received in the year and not concluded by 31 December (statement 1)
-          + received before 1 January and not concluded by 31 December (statement 3).
+    Rows: ``(part, kind, route, n1, n2, n3, n4, n5, value, data)``:
+
+    * ``documents`` (always one row) — normative documents of the catalogue: issued, repealed, in force;
+    * ``figure`` (one per figure entered for the year) — ``kind`` is its key, ``value`` its value;
+    * ``appeal`` (one per kind and route) — upheld, corrected, other, pending, concluded without a result;
+    * ``previous`` (none or one) — ``data``: the JSON of last year's report as last made final (also after a
+      reopening), as :func:`previous_report_data` reads it.
     """
-    jan1, dec31 = _year_bounds(year)
+    issued_on = sa.func.coalesce(ITEM.c.valid_from, ITEM.c.generated_on)
+    documents = sa.select(
+        _tag("documents"),
+        _NONE,
+        _NONE,
+        _case_count(sa.and_(issued_on >= _JAN1, issued_on <= _DEC31)),
+        _case_count(sa.and_(ITEM.c.repealed_on >= _JAN1, ITEM.c.repealed_on <= _DEC31)),
+        _case_count(
+            sa.and_(issued_on <= _DEC31, sa.or_(ITEM.c.repealed_on.is_(None), ITEM.c.repealed_on > _DEC31))
+        ),
+        _ZERO,
+        _ZERO,
+        # The first part's types decide how every row's columns are read: the figures' value as a Decimal.
+        sa.type_coerce(_NONE, FIGURE.c.value.type),
+        sa.type_coerce(_NONE, sa.Text),
+    ).where(ITEM.c.doc_type == "normative_document")
+    figures = sa.select(
+        _tag("figure"), FIGURE.c.key, _NONE, _ZERO, _ZERO, _ZERO, _ZERO, _ZERO, FIGURE.c.value, _NONE
+    ).where(FIGURE.c.year == sa.bindparam("year", type_=sa.Integer))
+    concluded_in_year = sa.and_(APPEAL.c.concluded_on >= _JAN1, APPEAL.c.concluded_on <= _DEC31)
+    pending = sa.and_(
+        APPEAL.c.filed_on <= _DEC31, sa.or_(APPEAL.c.concluded_on.is_(None), APPEAL.c.concluded_on > _DEC31)
+    )
+    appeals = sa.select(
+        _tag("appeal"),
+        APPEAL.c.kind,
+        APPEAL.c.route,
+        _case_count(sa.and_(concluded_in_year, APPEAL.c.result == "upheld")),
+        _case_count(sa.and_(concluded_in_year, APPEAL.c.result == "corrected")),
+        _case_count(sa.and_(concluded_in_year, APPEAL.c.result == "other")),
+        _case_count(pending),
+        _case_count(sa.and_(concluded_in_year, APPEAL.c.result.not_in(("upheld", "corrected", "other")))),
+        _NONE,
+        _NONE,
+    ).group_by(APPEAL.c.kind, APPEAL.c.route)
+    last_final = (
+        sa.select(REPORT.c.data)
+        .where(
+            REPORT.c.year == sa.bindparam("previous_year", type_=sa.Integer),
+            REPORT.c.finalized_at.is_not(None),
+        )
+        .order_by(REPORT.c.version.desc())
+        .limit(1)
+        .subquery()
+    )
+    previous = sa.select(
+        _tag("previous"), _NONE, _NONE, _ZERO, _ZERO, _ZERO, _ZERO, _ZERO, _NONE, last_final.c.data
+    )
+    return sa.union_all(documents, figures, appeals, previous)
+
+
+def _requests_table(rows: Iterable[Sequence[Any]], missing: list[str]) -> dict[str, dict[str, int]]:
+    """Table 三 from the rows of :func:`_register_statement`."""
     table = {r: _zero_row() for r in ROW_IDS}
     unknown: dict[str, int] = {}
 
@@ -317,42 +429,16 @@ def _requests_table(session: Session, year: int, missing: list[str]) -> dict[str
             return
         table[row][applicant_type] += n
 
-    not_concluded_by_dec31 = sa.or_(APP.c.concluded_on.is_(None), APP.c.concluded_on > dec31)
-
-    # 1. Received in the year: row 1, and the part of row 4 received in the year.
-    received = (
-        sa.select(APP.c.applicant_type, sa.func.count(), _case_count(not_concluded_by_dec31))
-        .where(APP.c.received_on >= jan1, APP.c.received_on <= dec31)
-        .group_by(APP.c.applicant_type)
-    )
-    for applicant_type, n, still_open in session.execute(received):
-        add("1", applicant_type, int(n))
-        add("4", applicant_type, int(still_open))
-
-    # 2. Concluded in the year: the outcome rows, and the part of row 2 concluded in the year.
-    concluded = (
-        sa.select(
-            APP.c.outcome_row,
-            APP.c.applicant_type,
-            sa.func.count(),
-            _case_count(APP.c.received_on < jan1),
-        )
-        .where(APP.c.concluded_on >= jan1, APP.c.concluded_on <= dec31)
-        .group_by(APP.c.outcome_row, APP.c.applicant_type)
-    )
-    for outcome_row, applicant_type, n, carried_in in session.execute(concluded):
-        add(outcome_row if outcome_row is not None else WITHDRAWN_ROW, applicant_type, int(n))
-        add("2", applicant_type, int(carried_in))
-
-    # 3. Received before the year and open through all of it: in rows 2 and 4.
-    through_year = (
-        sa.select(APP.c.applicant_type, sa.func.count())
-        .where(_long_running(session), APP.c.received_on < jan1, not_concluded_by_dec31)
-        .group_by(APP.c.applicant_type)
-    )
-    for applicant_type, n in session.execute(through_year):
-        add("2", applicant_type, int(n))
-        add("4", applicant_type, int(n))
+    for part, outcome_row, applicant_type, n, extra in rows:
+        if part == "concluded":
+            add(outcome_row if outcome_row is not None else WITHDRAWN_ROW, applicant_type, int(n))
+            add("2", applicant_type, int(extra))
+        elif part == "received":
+            add("1", applicant_type, int(n))
+            add("4", applicant_type, int(extra))
+        else:  # through
+            add("2", applicant_type, int(n))
+            add("4", applicant_type, int(n))
 
     for row in OUTCOME_ROWS:
         for c in APPLICANT_TYPES:
@@ -367,25 +453,11 @@ def _requests_table(session: Session, year: int, missing: list[str]) -> dict[str
     return table
 
 
-def _proactive_table(session: Session, year: int, missing: list[str]) -> dict[str, Any]:
-    """Table 二: normative documents from the catalogue (one statement), the rest from ``yearly_figure``."""
-    jan1, dec31 = _year_bounds(year)
-    issued_on = sa.func.coalesce(ITEM.c.valid_from, ITEM.c.generated_on)
-    docs = sa.select(
-        _case_count(sa.and_(issued_on >= jan1, issued_on <= dec31)),
-        _case_count(sa.and_(ITEM.c.repealed_on >= jan1, ITEM.c.repealed_on <= dec31)),
-        _case_count(
-            sa.and_(issued_on <= dec31, sa.or_(ITEM.c.repealed_on.is_(None), ITEM.c.repealed_on > dec31))
-        ),
-    ).where(ITEM.c.doc_type == "normative_document")
-    issued, repealed, in_force = session.execute(docs).one()
-
-    figures: dict[str, Decimal] = {
-        key: value
-        for key, value in session.execute(
-            sa.select(FIGURE.c.key, FIGURE.c.value).where(FIGURE.c.year == year)
-        )
-    }
+def _proactive_table(
+    documents: Sequence[Any], figures: Mapping[str, Decimal], year: int, missing: list[str]
+) -> dict[str, Any]:
+    """Table 二: normative documents from the catalogue, the rest from ``yearly_figure``."""
+    issued, repealed, in_force = documents
     proactive: dict[str, Any] = {
         # A sub-district office has no power to make rules (Legislation Law): always 0.
         "rules": {"issued": 0, "repealed": 0, "in_force": 0},
@@ -404,24 +476,10 @@ def _proactive_table(session: Session, year: int, missing: list[str]) -> dict[st
     return proactive
 
 
-def _appeals_table(session: Session, year: int, missing: list[str]) -> dict[str, dict[str, int]]:
-    """Table 四 in one GROUP BY statement over the appeals register."""
-    jan1, dec31 = _year_bounds(year)
-    concluded_in_year = sa.and_(APPEAL.c.concluded_on >= jan1, APPEAL.c.concluded_on <= dec31)
-    pending = sa.and_(
-        APPEAL.c.filed_on <= dec31, sa.or_(APPEAL.c.concluded_on.is_(None), APPEAL.c.concluded_on > dec31)
-    )
-    stmt = sa.select(
-        APPEAL.c.kind,
-        APPEAL.c.route,
-        _case_count(sa.and_(concluded_in_year, APPEAL.c.result == "upheld")),
-        _case_count(sa.and_(concluded_in_year, APPEAL.c.result == "corrected")),
-        _case_count(sa.and_(concluded_in_year, APPEAL.c.result == "other")),
-        _case_count(pending),
-        _case_count(sa.and_(concluded_in_year, APPEAL.c.result.not_in(("upheld", "corrected", "other")))),
-    ).group_by(APPEAL.c.kind, APPEAL.c.route)
+def _appeals_table(rows: Iterable[Sequence[Any]], year: int, missing: list[str]) -> dict[str, dict[str, int]]:
+    """Table 四 from the appeal rows of :func:`_others_statement` (one per kind and route)."""
     table = {b: {c: 0 for c in APPEAL_COLUMNS} for b in APPEAL_BLOCKS}
-    for kind, route, upheld, corrected, other, still_pending, no_result in session.execute(stmt):
+    for kind, route, upheld, corrected, other, still_pending, no_result in rows:
         counts = {
             "upheld": int(upheld),
             "corrected": int(corrected),
@@ -461,21 +519,39 @@ def _appeals_table(session: Session, year: int, missing: list[str]) -> dict[str,
 def compute_statistics(session: Session, *, year: int, office_name: str) -> ReportData:
     """Tables 二, 三 and 四 of ``year`` from the register, with the identities checked.
 
-    Set-based: a handful of ``GROUP BY`` statements, no application row loaded into Python. The
-    checks are run against last year's final report (I6, I7) and without a narrative (I8 is checked
-    again when the report is stored with its narrative, :func:`store_report`).
+    Set-based, in two statements (each a ``UNION ALL`` of ``GROUP BY`` parts, see :func:`_register_statement`
+    and :func:`_others_statement`), no application row loaded into Python. The checks are run against last
+    year's final report (I6, I7) and without a narrative (I8 is checked again when the report is stored with
+    its narrative, :func:`store_report`).
     """
-    _year_bounds(year)
+    jan1, dec31 = _year_bounds(year)
+    bounds = {"jan1": jan1, "dec31": dec31}
+    register = session.execute(_register_statement(session.get_bind().dialect.name), bounds).all()
+    others = session.execute(_others_statement(), {**bounds, "year": year, "previous_year": year - 1}).all()
+    documents: Sequence[Any] | None = None
+    figures: dict[str, Decimal] = {}
+    appeal_rows: list[Sequence[Any]] = []
+    previous: dict[str, Any] | None = None
+    for row in others:
+        part = row[0]
+        if part == "documents":
+            documents = row[3:6]
+        elif part == "figure":
+            figures[row[1]] = row[8]
+        elif part == "appeal":
+            appeal_rows.append(row[1:8])
+        else:  # previous
+            previous = cast(dict[str, Any], json.loads(row[9]))
+    assert documents is not None  # an aggregate without GROUP BY: always one row
     missing: list[str] = []
     data = ReportData(
         year=year,
         office=office_name,
-        proactive=_proactive_table(session, year, missing),
-        requests=_requests_table(session, year, missing),
-        appeals=_appeals_table(session, year, missing),
+        proactive=_proactive_table(documents, figures, year, missing),
+        requests=_requests_table(register, missing),
+        appeals=_appeals_table(appeal_rows, year, missing),
         missing=tuple(missing),
     )
-    previous = previous_report_data(session, year - 1)
     return data.with_checks(run_checks(data, previous=previous, narrative=None))
 
 
@@ -489,7 +565,8 @@ class _Bad(Exception):
 def _get(doc: Mapping[str, Any], *path: str) -> Any:
     obj: Any = doc
     for key in path:
-        if not isinstance(obj, Mapping) or key not in obj:
+        # ``type(obj) is dict`` first: the usual case, without the slower abstract-class check.
+        if (type(obj) is not dict and not isinstance(obj, Mapping)) or key not in obj:
             return _ABSENT
         obj = obj[key]
     return obj

@@ -430,7 +430,8 @@ class ReportReopenLog(SQLModel, table=True):
 # Indexes for the annual-report statistics (gongkai.report.stats); each statement reads one index
 # range and never the table. Declared here rather than in ``Application.__table_args__`` so that the
 # report's schema additions stay together.
-# * received: row 1 of table 三 and the year's receipts still open at year end;
+# * received: row 1 of table 三 and the year's receipts still open at year end; with ``outcome_row`` also
+#   the chart's monthly series by outcome group (gongkai.report.chart, revision 0008);
 # * concluded: the outcome rows, and the part of row 2 concluded in the year;
 # * long-running (partial): applications open, or concluded more than 365 days after receipt. An
 #   application received before 1 January and still open after 31 December was open for more than
@@ -448,6 +449,7 @@ sa.Index(
     _APPLICATION_TABLE.c.received_on,
     _APPLICATION_TABLE.c.applicant_type,
     _APPLICATION_TABLE.c.concluded_on,
+    _APPLICATION_TABLE.c.outcome_row,
 )
 sa.Index(
     "ix_application_report_concluded",

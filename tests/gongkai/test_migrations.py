@@ -373,7 +373,7 @@ def test_upgrade_to_0007_classifies_the_register(
         old.dispose()
     new = open_database(db_url)
     try:
-        assert current_revision(new) == HEAD == "0007"
+        assert current_revision(new) == HEAD
         with new.connect() as conn:
             assert _rows(conn, "SELECT kind, office_name, set_by FROM register_info") == expected
             assert {t: _rows(conn, f"SELECT * FROM {t} ORDER BY 1") for t in before} == before
@@ -409,5 +409,48 @@ def test_upgrade_to_0007_counts_any_real_record_as_live(db_url: str, insert_sql:
     try:
         with new.connect() as conn:
             assert _rows(conn, "SELECT kind FROM register_info") == [("live",)]
+    finally:
+        new.dispose()
+
+
+# -- 0007 -> 0008 (the chart's covering index): the report index also holds outcome_row ---------------------
+
+
+def test_upgrade_to_0008_widens_the_report_index_and_keeps_the_register(db_url: str) -> None:
+    old = make_engine(db_url)
+    try:
+        upgrade(old, "0007")
+        with old.begin() as conn:
+            _insert_staff(conn)
+            _insert_application(conn, "2025-0001")
+            concluded = _insert_application(conn, "2025-0002")
+            conn.execute(
+                sa.text(
+                    "UPDATE application SET state = 'replied', concluded_on = :on, outcome_row = '3.1' WHERE id = :id"
+                ),
+                {"on": date(2025, 2, 20), "id": concluded},
+            )
+        with old.connect() as conn:
+            before = _rows(conn, "SELECT * FROM application ORDER BY 1")
+            columns = {i["name"]: i["column_names"] for i in sa.inspect(conn).get_indexes("application")}
+            assert columns["ix_application_report_received"] == [
+                "received_on",
+                "applicant_type",
+                "concluded_on",
+            ]
+    finally:
+        old.dispose()
+    new = open_database(db_url)
+    try:
+        assert current_revision(new) == HEAD == "0008"
+        with new.connect() as conn:
+            assert _rows(conn, "SELECT * FROM application ORDER BY 1") == before
+            columns = {i["name"]: i["column_names"] for i in sa.inspect(conn).get_indexes("application")}
+            assert columns["ix_application_report_received"] == [
+                "received_on",
+                "applicant_type",
+                "concluded_on",
+                "outcome_row",
+            ]
     finally:
         new.dispose()

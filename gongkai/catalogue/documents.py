@@ -160,8 +160,9 @@ def entries_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[CatalogueEntry]
     for row in rows:
         values: dict[str, Any] = {k: row[k] for k in _ENTRY_FIELDS if k in row}
         for key in _ENTRY_DATES:
-            if key in values:
-                values[key] = _as_date(values[key])
+            value = values.get(key)
+            if value is not None and value.__class__ is not date:  # most are dates already, or None
+                values[key] = _as_date(value)
         for key in ("index_no", "title", "summary"):
             values[key] = "" if values.get(key) is None else str(values[key])
         values.setdefault("generated_on", None)
@@ -201,7 +202,9 @@ def load_entries(session: Session) -> list[CatalogueEntry]:
         reviewed=sa.Boolean(),
         review_required=sa.Boolean(),
     )
-    return entries_from_rows(dict(r._mapping) for r in session.execute(query))
+    result = session.execute(query)
+    keys = list(result.keys())
+    return entries_from_rows(dict(zip(keys, r, strict=True)) for r in result)
 
 
 # --- snapshot and diff ---------------------------------------------------------------------------------------
@@ -675,31 +678,27 @@ def render_guide_markdown(
     return render("catalogue/guide.md.j2", **ctx)
 
 
-def _cell(value: object) -> str | date:
-    return value if isinstance(value, date) else "" if value is None else str(value)
-
-
 def _export_row(e: CatalogueEntry) -> list[str | date]:
     """The entry's cells in :data:`EXPORT_COLUMNS` order: coded values as their labels, dates as dates, missing
     values as empty text."""
     attribute, validity, five_publics = str(e.attribute), str(e.validity), e.five_publics or ""
     return [
-        _cell(e.index_no),
-        _cell(e.title),
-        _cell(e.summary),
-        _cell(e.generated_on),
-        _cell(e.changed_on),
-        _cell(e.doc_number),
-        _cell(e.issuing_body),
-        _cell(e.category),
+        e.index_no,
+        e.title,
+        e.summary,
+        e.generated_on or "",
+        e.changed_on or "",
+        e.doc_number or "",
+        e.issuing_body or "",
+        e.category,
         FIVE_PUBLICS_LABELS.get(five_publics, five_publics),
         ATTRIBUTE_LABELS.get(attribute, attribute),
         VALIDITY_LABELS.get(validity, validity),
-        _cell(e.valid_from),
-        _cell(e.repealed_on),
-        _cell(e.published_on),
-        _cell(e.channel),
-        _cell(e.url),
+        e.valid_from or "",
+        e.repealed_on or "",
+        e.published_on or "",
+        e.channel or "",
+        e.url or "",
     ]
 
 
@@ -713,9 +712,14 @@ def catalogue_csv(entries: Iterable[CatalogueEntry]) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([label for _, label in EXPORT_COLUMNS])
+    triggers = FORMULA_TRIGGERS  # neutralise_csv_cell, inline: it runs for every cell
     writer.writerows(
         [
-            value.isoformat() if isinstance(value, date) else neutralise_csv_cell(value)
+            value.isoformat()
+            if isinstance(value, date)
+            else "'" + value
+            if value.startswith(triggers)
+            else value
             for value in _export_row(e)
         ]
         for e in catalogue_entries(entries)

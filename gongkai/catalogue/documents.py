@@ -619,10 +619,16 @@ def render_catalogue_markdown(
     entries: Iterable[CatalogueEntry], office: Mapping[str, Any], generated_at: date | datetime
 ) -> str:
     """The catalogue as a Markdown table (cells escaped by :func:`md_cell`)."""
-    rows = [
-        _RowView._make(md_cell(v if v is not None else "") for v in _row_view(e))
-        for e in catalogue_entries(entries)
-    ]
+    # Dates, categories, bodies and labels repeat from row to row: each distinct value is escaped once.
+    escaped: dict[str | None, str] = {}
+
+    def cell(value: str | None) -> str:
+        text = escaped.get(value)
+        if text is None:
+            text = escaped[value] = md_cell(value if value is not None else "")
+        return text
+
+    rows = [_RowView._make(map(cell, _row_view(e))) for e in catalogue_entries(entries)]
     return render(
         "catalogue/catalogue.md.j2",
         office=_md_rows([_office_view(office)])[0],

@@ -1,9 +1,16 @@
-"""The quarterly catalogue build over 50,000 items: snapshot, diff, checks, HTML, XLSX, CSV, Markdown.
+"""The quarterly catalogue update over 50,000 items: snapshot, diff, checks, HTML, XLSX, CSV, Markdown, guide.
 
-Run: ``python bench/bench_catalogue.py [N]``. Two runs, each printed step by step with its total (target: under
-20 s): one from plain data, one reading the entries from a SQLite ``proactive_item`` table filled with Core
-inserts (``load_entries``: one query). The previous quarter's snapshot differs from the current one by additions,
-title changes, repeals and withdrawals, so the diff has work to do.
+Run: ``python bench/bench_catalogue.py [N]``. Three runs, each printed step by step with its wall and CPU time:
+
+1. from plain data (the entries built from dicts);
+2. reading the entries from a SQLite ``proactive_item`` table filled with Core inserts (``load_entries``: one
+   query), then the same steps;
+3. ``update_catalogue`` itself on that database, as the ``catalogue-update`` flow runs it: the entries, the scan for
+   personal data, the documents written to files, the snapshot stored with its diff and checks.
+
+The previous quarter's snapshot differs from the current one by additions, title changes, repeals and withdrawals,
+so the diff has work to do (run 3 finds it stored in the database). Goal (issue 15): each run under
+:data:`GOAL_SECONDS` of wall time; the script exits 1 when one is not.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,6 +31,9 @@ sys.path.insert(0, str(REPO))
 from gongkai.catalogue import documents as cat  # noqa: E402
 from gongkai.catalogue.documents import CatalogueEntry  # noqa: E402
 from gongkai.register.workcal import WorkCalendar  # noqa: E402
+
+GOAL_SECONDS = 5.0
+"""Wall time allowed for each run over 50,000 items (issue 15: was 12 s, of which the XLSX 7.5-8.3 s)."""
 
 AS_OF = date(2026, 12, 31)
 QUARTER = (date(2026, 10, 1), date(2026, 12, 31))
@@ -78,16 +88,18 @@ def previous_quarter(entries: list[CatalogueEntry]) -> list[dict[str, Any]]:
     return cat.snapshot(old)
 
 
-def step(figures: list[tuple[str, float]], name: str, fn: Callable[[], T]) -> T:
-    start = time.perf_counter()
+Figures = list[tuple[str, float, float]]
+"""Step name, wall seconds, CPU seconds."""
+
+
+def step(figures: Figures, name: str, fn: Callable[[], T]) -> T:
+    start, cpu = time.perf_counter(), time.process_time()
     out = fn()
-    figures.append((name, time.perf_counter() - start))
+    figures.append((name, time.perf_counter() - start, time.process_time() - cpu))
     return out
 
 
-def build(
-    entries: list[CatalogueEntry], previous: list[dict[str, Any]], figures: list[tuple[str, float]]
-) -> None:
+def build(entries: list[CatalogueEntry], previous: list[dict[str, Any]], figures: Figures) -> None:
     calendar = WorkCalendar()
     calendar.prepare(AS_OF.year - 4, AS_OF.year + 1)
     snap = step(figures, "snapshot", lambda: cat.snapshot(entries))
@@ -118,15 +130,67 @@ def build(
     )
 
 
-def report(title: str, figures: list[tuple[str, float]]) -> float:
-    total = sum(s for _, s in figures)
+def report(title: str, figures: Figures) -> float:
+    total, cpu = sum(f[1] for f in figures), sum(f[2] for f in figures)
     sys.stdout.write(f"{title}\n")
-    for name, seconds in figures:
-        sys.stdout.write(f"  {name:<16} {seconds:7.2f} s\n")
+    for name, seconds, cpu_seconds in figures:
+        sys.stdout.write(f"  {name:<16} {seconds:7.2f} s  (CPU {cpu_seconds:5.2f} s)\n")
+    verdict = "under" if total < GOAL_SECONDS else "OVER"
     sys.stdout.write(
-        f"  {'total':<16} {total:7.2f} s  ({'under' if total < 20 else 'OVER'} the 20 s target)\n"
+        f"  {'total':<16} {total:7.2f} s  (CPU {cpu:5.2f} s; {verdict} the {GOAL_SECONDS:g} s goal)\n"
     )
     return total
+
+
+def store_previous(url: str, previous: list[dict[str, Any]]) -> None:
+    """Last quarter's snapshot in the database, where ``update_catalogue`` looks for it."""
+    import json
+
+    import sqlalchemy as sa
+
+    from gongkai.store.tables import SNAPSHOT
+
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(SNAPSHOT).values(
+                period="2026-Q3", as_of=QUARTER[0], created_at=datetime.now(UTC),
+                items=json.dumps(previous, ensure_ascii=False), guide="{}", diff="{}", checks="[]", files="{}",
+            )
+        )  # fmt: skip
+    engine.dispose()
+
+
+def update(url: str, out_dir: Path) -> Figures:
+    """``update_catalogue`` on the database, as the flow runs it (the calendar prepared beforehand, not timed)."""
+    import sqlalchemy as sa
+
+    from gongkai.catalogue.build import update_catalogue
+    from gongkai.core.settings import load_settings
+    from gongkai.store.db import session_scope
+
+    settings = load_settings(REPO / "config" / "gongkai.toml")
+    calendar = WorkCalendar()
+    calendar.prepare(AS_OF.year - 4, AS_OF.year + 1)
+    engine = sa.create_engine(url)
+    figures: Figures = []
+    with session_scope(engine) as session:
+        done = step(
+            figures,
+            "update_catalogue",
+            lambda: update_catalogue(
+                session, settings=settings, calendar=calendar, as_of=AS_OF, out_dir=out_dir
+            ),
+        )
+    engine.dispose()
+    d = done.diff
+    sys.stdout.write(
+        f"  catalogue {done.entries} entries; diff +{len(d.added)} ~{len(d.changed)} repealed {len(d.repealed)} "
+        f"withdrawn {len(d.withdrawn)}; {len(done.findings)} findings; "
+        + ", ".join(f"{name} {path.stat().st_size / 1e6:.1f} MB" for name, path in done.files.items())
+        + "\n"
+    )
+    return figures
 
 
 def fill_sqlite(url: str, rows: list[dict[str, Any]]) -> None:
@@ -164,11 +228,11 @@ def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
     rows = make_rows(n)
 
-    figures: list[tuple[str, float]] = []
+    figures: Figures = []
     entries = step(figures, "entries (plain)", lambda: cat.entries_from_rows(rows))
     previous = previous_quarter(entries)
     build(entries, previous, figures)
-    plain = report(f"{n} entries from plain data", figures)
+    totals = [report(f"{n} entries from plain data", figures)]
 
     from gongkai.store.db import session_scope
 
@@ -176,6 +240,7 @@ def main() -> None:
         url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         start = time.perf_counter()
         fill_sqlite(url, rows)
+        store_previous(url, previous)
         sys.stdout.write(
             f"(filling SQLite with {n} items by Core inserts: {time.perf_counter() - start:.2f} s, not timed)\n"
         )
@@ -188,9 +253,11 @@ def main() -> None:
         engine.dispose()
         assert len(loaded) == n
         build(loaded, previous, figures)
-        from_db = report(f"{n} entries read from SQLite (one query)", figures)
-    if max(plain, from_db) >= 20:
-        raise SystemExit("the 50,000-item catalogue took 20 s or more")
+        totals.append(report(f"{n} entries read from SQLite (one query)", figures))
+        totals.append(report(f"update_catalogue on SQLite ({n} items)", update(url, Path(tmp) / "out")))
+    if max(totals) >= GOAL_SECONDS:
+        sys.stdout.write(f"FAILED: the {n}-item catalogue took {GOAL_SECONDS:g} s or more\n")
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -9,32 +9,43 @@ in an address only percent-encoded (``%22``, ``%20``).
 
 from __future__ import annotations
 
+import re
 from typing import Final
 from urllib.parse import urlsplit
 
 _QUOTES: Final = frozenset("\"'`")
 _BRACKETS: Final = frozenset("<>")
+# Any character one of the checks below refuses, found in one pass (re's \s is str.isspace): the addresses of a
+# catalogue of 50,000 items are looked at character by character only where something is wrong.
+_ANY_BAD: Final = re.compile(r"[\"'`<>\\\s\x00-\x1f\x7f]")
+
+# The common address: http(s), a host name of letters, digits, dots and hyphens, no port, no user, then nothing or
+# a path, query or fragment. urlsplit finds its host and no port without fail, so it is not asked.
+_PLAIN_ADDRESS: Final = re.compile(r"(?i:https?)://[A-Za-z0-9.-]+(?:[/?#]|\Z)")
 
 
 def web_address_problem(value: str) -> str | None:
     """Why ``value`` is not an acceptable web address, as a Chinese phrase without the value (None when
     it is acceptable). The checks run in the order a person would fix them: characters, scheme, host."""
     bad: list[str] = []
-    if any(ch in _QUOTES for ch in value):
-        bad.append("引号")
-    if any(ch in _BRACKETS for ch in value):
-        bad.append("尖括号")
-    if "\\" in value:
-        bad.append("反斜杠")
-    if any(ch.isspace() for ch in value):
-        bad.append("空白")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value if not ch.isspace()):
-        bad.append("控制字符")
+    if _ANY_BAD.search(value) is not None:
+        if any(ch in _QUOTES for ch in value):
+            bad.append("引号")
+        if any(ch in _BRACKETS for ch in value):
+            bad.append("尖括号")
+        if "\\" in value:
+            bad.append("反斜杠")
+        if any(ch.isspace() for ch in value):
+            bad.append("空白")
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in value if not ch.isspace()):
+            bad.append("控制字符")
     if bad:
         return (
             f"含有网址中不允许的{'、'.join(bad)}（网址不能含引号、尖括号、反斜杠或空白；"
             "确需这些字符时应按网址编码写成 %22、%20 等）"
         )
+    if _PLAIN_ADDRESS.match(value) is not None:
+        return None
     scheme, sep, _rest = value.partition("://")
     if not sep or scheme.lower() not in ("http", "https"):
         return "应以 http:// 或 https:// 开头（如 https://www.example.gov.cn/xxgk/）"

@@ -72,8 +72,13 @@ def _amount(value: object, where: str = "") -> str:
     return "0" if text in ("", "-0") else text
 
 
-# Inline Markdown syntax, escaped with a backslash wherever a value stands.
-_MD_INLINE: Final = re.compile(r"([\\`*_\[\]|~!])")
+# Inline Markdown syntax, escaped with a backslash wherever a value stands; and HTML's three, as entities. One
+# translation does both (an entity contains no Markdown syntax), only for text that has any of them.
+_MD_INLINE: Final = "\\`*_[]|~!"
+_MD_SPECIAL: Final = re.compile(r"[&<>\\`*_\[\]|~!]")
+_MD_ESCAPES: Final = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;"} | {ch: "\\" + ch for ch in _MD_INLINE}
+)
 # Block syntax counts only at the start of a line: a value that begins a list item or a line could start a heading,
 # a list, a quote or a setext underline ("#", "-", "+", "=", "1." or "1)").
 _MD_BLOCK_START: Final = re.compile(r"^([#+=-]|[0-9]+(?=[.)]))")
@@ -87,8 +92,8 @@ def md_escape(value: object) -> str:
     catalogue's Markdown): index numbers, titles, staff names and reviewers' reasons are data, never markup.
     """
     text = " ".join(str(value).split())
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _MD_INLINE.sub(r"\\\1", text)
+    if _MD_SPECIAL.search(text) is not None:
+        text = text.translate(_MD_ESCAPES)
     match = _MD_BLOCK_START.match(text)
     if match is not None:
         marker = match[1]

@@ -32,6 +32,8 @@ _ID_RE: Final = re.compile(r"(?<![0-9])([0-9]{17}[0-9Xx])(?![0-9])")
 _MOBILE_RE: Final = re.compile(
     r"(?<![0-9])(?:\+?86[-\s]?)?(1[3-9][0-9])[-\s]?([0-9]{4})[-\s]?([0-9]{4})(?![0-9])"
 )
+# A text without an ASCII or full-width digit holds no number (checked before anything else: most text has none).
+_ANY_DIGIT: Final = re.compile("[0-9\uff10-\uff19]")
 # Full-width digits, X, plus and hyphen, and the ideographic space, as their ASCII forms: one character for
 # one, so that positions stay those of the original text (Chinese documents often use full-width digits).
 _HALF_WIDTH: Final = str.maketrans(
@@ -83,7 +85,7 @@ def find_pii(fields: Iterable[tuple[str, str | None]], *, today: date) -> list[P
     """Every resident ID and mobile number in the ``(field label, text)`` pairs, in reading order."""
     found: list[PiiMatch] = []
     for label, raw in fields:
-        if not raw or not any(ch.isdigit() for ch in raw):
+        if not raw or _ANY_DIGIT.search(raw) is None:
             continue
         text = raw.translate(_HALF_WIDTH)
         here: list[PiiMatch] = []

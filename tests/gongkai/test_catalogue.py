@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -23,6 +24,8 @@ from typing import Any
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gongkai.catalogue import documents as cat
 from gongkai.catalogue.documents import CatalogueEntry, Finding
@@ -288,6 +291,84 @@ def test_xlsx_reads_back_and_stays_inert() -> None:
     assert rows[3][8].value == "结果公开" and rows[3][15].value == "https://www.example.gov.cn/a?x=1&y=2"
 
 
+def full_entry() -> CatalogueEntry:
+    """Every exported field set, each to a value found in no other column."""
+    return entry(
+        "A-0009", title="名称九", summary="概述九", generated_on=D("2025-01-02"), changed_on=D("2025-01-03"),
+        doc_number="嘉街〔2025〕9号", issuing_body="嘉祥街道办事处", category="财政预算决算", five_publics="decision",
+        validity="repealed", valid_from=D("2025-01-04"), repealed_on=D("2025-01-05"), published_on=D("2025-01-06"),
+        channel="政府网站", url="https://www.example.gov.cn/9.html",
+    )  # fmt: skip
+
+
+FULL_ROW: dict[str, object] = {
+    "索引号": "A-0009", "名称": "名称九", "内容概述": "概述九", "生成日期": D("2025-01-02"), "变更日期": D("2025-01-03"),
+    "文号": "嘉街〔2025〕9号", "发布机构": "嘉祥街道办事处", "主题分类": "财政预算决算", "五公开": "决策公开",
+    "公开属性": "主动公开", "有效性": "已废止", "施行日期": D("2025-01-04"), "废止日期": D("2025-01-05"),
+    "发布日期": D("2025-01-06"), "公开渠道": "政府网站", "网址": "https://www.example.gov.cn/9.html",
+}  # fmt: skip
+"""The row of :func:`full_entry` by column header."""
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+def test_xlsx_every_column_format_and_layout(read_only: bool) -> None:
+    wb = openpyxl.load_workbook(
+        io.BytesIO(cat.catalogue_xlsx([full_entry(), entry("A-0010")])), read_only=read_only
+    )
+    ws = wb.active
+    assert ws is not None and ws.title == "政府信息公开目录"
+    header, full, sparse = list(ws.iter_rows())
+    labels = [c.value for c in header]
+    assert labels == list(FULL_ROW) and all(c.font.b for c in header)
+    got = {
+        label: c.value.date() if isinstance(c.value, datetime) else c.value
+        for label, c in zip(labels, full, strict=True)
+    }
+    assert got == FULL_ROW
+    for label, cell in zip(labels, full, strict=True):
+        assert cell.number_format == ("yyyy-mm-dd" if isinstance(FULL_ROW[label], date) else "General"), label
+        assert not cell.font.b
+    # missing values are empty cells, every row as wide as the header
+    assert len(sparse) == 16 and [c.value for c in sparse][3:5] == [datetime(2025, 3, 3), None]
+    if not read_only:
+        assert ws.freeze_panes == "A2"
+        widths = {letter: ws.column_dimensions[letter].width for letter in "ABCDGP"}
+        assert widths == {"A": 22, "B": 40, "C": 50, "D": 14, "G": 20, "P": 40}
+    wb.close()
+
+
+def test_csv_every_column() -> None:
+    rows = list(csv.reader(io.StringIO(cat.catalogue_csv([full_entry()]).decode("utf-8-sig"), newline="")))
+    assert dict(zip(rows[0], rows[1], strict=True)) == {
+        k: v.isoformat() if isinstance(v, date) else v for k, v in FULL_ROW.items()
+    }
+
+
+def _excel_text(value: str) -> str:
+    """What Excel shows for a cell's text as stored: ``_xHHHH_`` is the character HHHH."""
+    return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m[1], 16)), value)
+
+
+def test_xlsx_keeps_text_xml_cannot_carry_as_is() -> None:
+    """Control characters (a vertical tab pasted from Word), CR, markup, edge spaces and a literal ``_x000B_``:
+    the workbook is still written, and the text reads back as given (openpyxl used to refuse the whole file)."""
+    texts = [
+        "段落一\x0b段落二",
+        "a\x01b\x1fc",
+        "行一\r\n行二",
+        " 前后空格 ",
+        "<b>&amp;</b>",
+        "字面 _x000B_ 与 _x12g4_",
+    ]
+    entries = [entry(f"A-{i:04d}", title=t, summary=t) for i, t in enumerate(texts)]
+    wb = openpyxl.load_workbook(io.BytesIO(cat.catalogue_xlsx(entries)))
+    ws = wb.active
+    assert ws is not None
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert [_excel_text(str(r[1])) for r in rows] == texts
+    assert [_excel_text(str(r[2])) for r in rows] == texts
+
+
 def test_csv_reads_back_and_stays_inert() -> None:
     data = cat.catalogue_csv(hostile_entries())
     assert data.startswith(b"\xef\xbb\xbf")
@@ -311,6 +392,23 @@ def test_neutralise_csv_cell(text: str, out: str) -> None:
 
 
 # --- markdown ------------------------------------------------------------------------------------------------
+
+
+def _md_reference(value: str) -> str:
+    """md_escape as first written: one line, HTML's three as entities, then a backslash before each inline
+    Markdown character, then the line-start marker."""
+    text = " ".join(value.split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = re.sub(r"([\\`*_\[\]|~!])", r"\\\1", text)
+    match = re.match(r"^([#+=-]|[0-9]+(?=[.)]))", text)
+    if match is not None:
+        text = match[1] + "\\" + text[len(match[1]) :] if match[1][0].isdigit() else "\\" + text
+    return text
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="&<>\\`*_[]|~!#+=-.)0123456789 \t\n;a中", max_size=16))
+def test_md_escape_is_the_plain_definition(value: str) -> None:
+    assert cat.md_cell(value) == _md_reference(value)
 
 
 def test_markdown_catalogue_escapes_cells() -> None:

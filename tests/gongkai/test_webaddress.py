@@ -34,6 +34,14 @@ CONFIG = REPO / "config" / "gongkai.toml"
         ("https://", "主机名"),
         ("https:///path/only", "主机名"),
         ("https://example.gov.cn:99999/", "端口"),
+        # around the quick path for plain addresses (scheme, host of letters, digits, dots, hyphens)
+        ("https://example.gov.cn?q=1", None),
+        ("https://user@example.gov.cn/", None),
+        ("http://[::1]:8080/", None),
+        ("https://example.gov.cn/\u3000a", "空白"),
+        ("https://example.gov.cn/\x7f", "控制字符"),
+        ("https:/example.gov.cn", "http:// 或 https://"),
+        ("https://example.gov.cn:abc/", "端口"),
     ],
 )
 def test_one_validator_gives_the_right_reason(value: str, reason: str | None) -> None:

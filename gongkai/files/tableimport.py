@@ -174,7 +174,7 @@ def read_table(path: Path, spec: TableSpec) -> tuple[list[tuple[int, Record]], s
         return list(records), encoding
 
 
-def stream_table(path: Path, spec: TableSpec) -> tuple[Iterator[tuple[int, Record]], str]:
+def stream_table(path: Path, spec: TableSpec) -> tuple[Generator[tuple[int, Record], None, None], str]:
     """:func:`read_table` streaming: the file's encoding and header are checked at once (the same
     :class:`InputError`), the rows come one by one as they are read, and a problem found while reading
     them (a limit, content under no header, no data rows) is raised by the iterator. Close the

@@ -11,7 +11,9 @@ with a line break inside a cell.
 
 Limits (every import: register, items, calendar, yearly figures), checked while reading so that a
 file over them costs little: at most :data:`MAX_FILE_BYTES` on disk, at most :data:`MAX_DATA_ROWS`
-rows under the header, at most :data:`MAX_CELL_CHARS` characters in a cell. The row limit is on the
+rows under the header, at most :data:`MAX_CELL_CHARS` characters in a cell. A caller may allow a larger CSV
+(``max_rows``, ``max_bytes``: the register import takes up to :data:`MAX_CSV_ROWS`); CSV is read streaming,
+so its size costs time, not memory. XLSX keeps the default limits whatever the caller asks. The row limit is on the
 spreadsheet's row numbers: reading stops at the first row numbered beyond it, blank or not, because
 telling a blank row from a filled one means reading it, and a sheet of a million formatted blank rows
 (what formatting whole rows in a spreadsheet program leaves) would otherwise take half a minute and
@@ -20,13 +22,13 @@ half a gigabyte. Blank rows within the limit are skipped by the callers.
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import zipfile
 from collections.abc import Callable, Generator, Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, BinaryIO, Final
 
 from gongkai.core.errors import InputError
 
@@ -44,29 +46,34 @@ MAX_DATA_ROWS: Final = 100_000
 """The most rows under the header an import reads (an office registers a few hundred a year)."""
 MAX_CELL_CHARS: Final = 32_767
 """The most characters in one cell (Excel's own limit); fields have lower limits of their own."""
+MAX_CSV_ROWS: Final = 1_000_000
+"""The most rows a caller may allow in a CSV file (the register import allows them)."""
+MAX_CSV_BYTES: Final = 256 * 1024 * 1024
+"""The largest CSV file a caller may allow (a 1,000,000-row register is about 140 MB)."""
+_READ_CHUNK: Final = 1 << 20
 
 
-def _check_size(path: Path) -> None:
+def _check_size(path: Path, max_bytes: int = MAX_FILE_BYTES) -> None:
     try:
         size = path.stat().st_size
     except FileNotFoundError:
         raise InputError(f"文件 {path.name} 不存在。") from None
     except OSError as exc:
         raise InputError(f"无法读取文件 {path.name}：{exc.strerror or type(exc).__name__}。") from None
-    if size > MAX_FILE_BYTES:
+    if size > max_bytes:
         raise InputError(
-            f"文件 {path.name} 有 {size / 1024 / 1024:.1f} MB，超过导入文件的上限 {MAX_FILE_BYTES // 1024 // 1024} MB；"
+            f"文件 {path.name} 有 {size / 1024 / 1024:.1f} MB，超过导入文件的上限 {max_bytes // 1024 // 1024} MB；"
             "请删除多余的内容，或分成几个文件导入。"
         )
 
 
-def _limited(name: str, rows: Iterable[tuple[int, list[object]]]) -> Records:
+def _limited(name: str, rows: Iterable[tuple[int, list[object]]], max_rows: int = MAX_DATA_ROWS) -> Records:
     """``rows`` with the row and cell limits applied (see the module docstring)."""
     header: list[object] = []
     for number, cells in rows:
-        if number > MAX_DATA_ROWS + 1:
+        if number > max_rows + 1:
             raise InputError(
-                f"文件 {name} 超过导入上限：表头下最多 {MAX_DATA_ROWS:,} 行数据（即到第 {MAX_DATA_ROWS + 1:,} 行），"
+                f"文件 {name} 超过导入上限：表头下最多 {max_rows:,} 行数据（即到第 {max_rows + 1:,} 行），"
                 f"但第 {number:,} 行起还有行（有内容，或是带格式的空行）；请删除数据下方多余的行"
                 "（在表格软件中选中后“删除行”，仅清除内容不够），或分成几个文件导入。"
             )
@@ -83,63 +90,107 @@ def _limited(name: str, rows: Iterable[tuple[int, list[object]]]) -> Records:
         yield number, cells
 
 
-def read_records(path: Path) -> tuple[Records, str]:
+def read_records(
+    path: Path, *, max_rows: int = MAX_DATA_ROWS, max_bytes: int = MAX_FILE_BYTES
+) -> tuple[Records, str]:
     """Numbered raw records of a .csv or .xlsx file and its encoding (``utf-8``, ``utf-8-sig``,
-    ``gb18030`` or ``xlsx``). Close the generator when stopping early (it holds the workbook)."""
+    ``gb18030`` or ``xlsx``). ``max_rows`` and ``max_bytes`` (at most :data:`MAX_CSV_ROWS` and
+    :data:`MAX_CSV_BYTES`) apply to CSV; XLSX keeps the defaults. Close the generator when stopping
+    early (it holds the file or the workbook)."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return read_csv(path)
+        return read_csv(path, max_rows=min(max_rows, MAX_CSV_ROWS), max_bytes=min(max_bytes, MAX_CSV_BYTES))
     if suffix == ".xlsx":
         return read_xlsx(path), "xlsx"
     raise InputError(f"文件 {path.name} 的格式无法导入：只接受 .csv 或 .xlsx 文件，即 {ACCEPTED_FORMS}。")
 
 
-def read_csv(path: Path) -> tuple[Generator[tuple[int, list[object]], None, None], str]:
-    """Decode by BOM or strictly (UTF-8, then GB18030); then yield numbered records."""
-    _check_size(path)
+def read_csv(
+    path: Path, *, max_rows: int = MAX_DATA_ROWS, max_bytes: int = MAX_FILE_BYTES
+) -> tuple[Generator[tuple[int, list[object]], None, None], str]:
+    """Decode by BOM or strictly (UTF-8, then GB18030); then yield numbered records.
+
+    The whole file is decoded once, chunk by chunk, before the first record (a file that is not
+    text is refused before anything is read from it); the records are then read streaming.
+    """
+    _check_size(path, max_bytes)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            head = fh.read(4)
+            encoding = _csv_encoding(path.name, fh, head)
     except FileNotFoundError:
         raise InputError(f"文件 {path.name} 不存在。") from None
     except OSError as exc:
         raise InputError(f"无法读取文件 {path.name}：{exc.strerror or type(exc).__name__}。") from None
-    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        raise InputError(f"文件 {path.name} 是 UTF-32 编码，无法导入。{ENCODING_HINT}。")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(f"文件 {path.name} 是 UTF-16（Unicode）编码，无法导入。{ENCODING_HINT}。")
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            text, encoding = data.decode("utf-8-sig"), "utf-8-sig"
-        except UnicodeDecodeError as exc:
+    return csv_file_records(path, encoding, max_rows=max_rows), encoding
+
+
+def _csv_encoding(name: str, fh: BinaryIO, head: bytes) -> str:
+    """The encoding of an open CSV file, read from the start (``head``: its first 4 bytes)."""
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        raise InputError(f"文件 {name} 是 UTF-32 编码，无法导入。{ENCODING_HINT}。")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(f"文件 {name} 是 UTF-16（Unicode）编码，无法导入。{ENCODING_HINT}。")
+    if head.startswith(b"\xef\xbb\xbf"):
+        fh.seek(3)
+        failed_at, nul = _decodes(fh, "utf-8")
+        if failed_at is not None:
             raise InputError(
-                f"文件 {path.name} 以 UTF-8 的 BOM 开头，但第 {exc.start} 个字节起不是有效的 UTF-8。{ENCODING_HINT}。"
-            ) from None
+                f"文件 {name} 以 UTF-8 的 BOM 开头，但第 {failed_at} 个字节起不是有效的 UTF-8。{ENCODING_HINT}。"
+            )
+        encoding = "utf-8-sig"
     else:
-        try:
-            text, encoding = data.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            try:
-                text, encoding = data.decode("gb18030"), "gb18030"
-            except UnicodeDecodeError:
+        encoding = "utf-8"
+        fh.seek(0)
+        failed_at, nul = _decodes(fh, "utf-8")
+        if failed_at is not None:
+            encoding = "gb18030"
+            fh.seek(0)
+            failed_at, nul = _decodes(fh, "gb18030")
+            if failed_at is not None:
                 raise InputError(
-                    f"文件 {path.name} 既不是有效的 UTF-8 也不是有效的 GB18030 编码，无法导入。{ENCODING_HINT}。"
-                ) from None
-    if "\x00" in text:
-        raise InputError(f"文件 {path.name} 含有空字符（NUL），不是文本格式的 CSV。{ENCODING_HINT}。")
-    return csv_records(path.name, text), encoding
+                    f"文件 {name} 既不是有效的 UTF-8 也不是有效的 GB18030 编码，无法导入。{ENCODING_HINT}。"
+                )
+    if nul:
+        raise InputError(f"文件 {name} 含有空字符（NUL），不是文本格式的 CSV。{ENCODING_HINT}。")
+    return encoding
 
 
-def csv_records(name: str, text: str) -> Generator[tuple[int, list[object]], None, None]:
-    """Numbered records of CSV ``text`` with the row and cell limits applied."""
+def _decodes(fh: BinaryIO, encoding: str) -> tuple[int | None, bool]:
+    """Decode the rest of ``fh`` strictly: the offset of the first byte that fails (None when all
+    decode) and whether the text has a NUL character."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    offset = 0
+    nul = False
+    while True:
+        chunk = fh.read(_READ_CHUNK)
+        # The decoder keeps an incomplete sequence from the previous chunk in front of this one.
+        pending = len(decoder.getstate()[0])
+        try:
+            text = decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as exc:
+            return offset - pending + exc.start, nul
+        nul = nul or "\x00" in text
+        if not chunk:
+            return None, nul
+        offset += len(chunk)
+
+
+def csv_file_records(
+    path: Path, encoding: str, *, max_rows: int = MAX_DATA_ROWS
+) -> Generator[tuple[int, list[object]], None, None]:
+    """Numbered records of a CSV file known to decode as ``encoding``, read streaming, with the row
+    and cell limits applied."""
     # The csv module refuses a cell over 128 KB with an English error that names no column; the whole
-    # file is at most MAX_FILE_BYTES, so raising its (process-wide) limit to that lets the cell check
+    # file is at most MAX_CSV_BYTES, so raising its (process-wide) limit to that lets the cell check
     # below name the row and column instead.
-    csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
-    yield from _limited(name, _csv_rows(name, text))
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_CSV_BYTES))
+    with path.open(encoding=encoding, newline="") as fh:
+        yield from _limited(path.name, _csv_rows(path.name, fh), max_rows)
 
 
-def _csv_rows(name: str, text: str) -> Records:
-    reader = csv.reader(io.StringIO(text, newline=""))
+def _csv_rows(name: str, lines: Iterable[str]) -> Records:
+    reader = csv.reader(lines)
     number = 0
     try:
         for record in reader:

@@ -4,13 +4,13 @@ A table is described once (:class:`TableSpec`: its columns with their Chinese he
 and English aliases, which are required, which hold personal data, their text limits); the engine
 does the rest the same way for every table:
 
-* reading (:func:`read_table`, on :mod:`gongkai.files.tablefile`: CSV in UTF-8/BOM/GB18030 or XLSX,
+* reading (:func:`read_table`, or :func:`stream_table` row by row, on :mod:`gongkai.files.tablefile`: CSV in UTF-8/BOM/GB18030 or XLSX,
   the file, row and cell limits) and the header: Chinese names and aliases to keys, unknown,
   repeated and missing required columns refused in one message, a cell under no header refused;
 * cells (:class:`RowCells`): text, required cells, dates in the accepted spellings, codes of a
   vocabulary, text limits, each bad cell one phrase naming the column, what was expected and (for
   values that are not personal data) what came, shortened;
-* the error list (:func:`check_rows`, :class:`ErrorList`): every bad row with its spreadsheet row
+* the error list (:func:`check_rows`, or :func:`checked_rows` row by row, :class:`ErrorList`): every bad row with its spreadsheet row
   number, a repeated key named with the row it repeats, and the refusal of the whole file
   (:class:`~gongkai.core.errors.ImportRejected`) so that nothing is written unless every row is good;
 * bulk reading and writing helpers for the all-or-nothing write (:func:`rows_by_keys`,
@@ -22,9 +22,10 @@ what is registered, the year lock) stays with the table's own package.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -37,6 +38,8 @@ from gongkai.core.dates import DATE_FORMS, parse_date
 from gongkai.core.errors import ImportRejected, InputError
 from gongkai.files.tablefile import (
     ENCODING_HINT,
+    MAX_DATA_ROWS,
+    MAX_FILE_BYTES,
     cell_text,
     classify_header,
     clean_value,
@@ -112,12 +115,16 @@ class TableSpec:
     """A table the engine imports: its columns, the key that must be unique, and its header wording.
 
     ``unique_key``'s column is named in the repeat problem ``编号“X”与第 N 行重复（{unique_note}）``.
+    ``max_rows`` and ``max_bytes``: the limits of a CSV file of this table (see
+    :func:`gongkai.files.tablefile.read_records`; XLSX keeps the defaults).
     """
 
     columns: tuple[Column, ...]
     unique_key: str
     unique_note: str
     texts: HeaderTexts = HeaderTexts()
+    max_rows: int = MAX_DATA_ROWS
+    max_bytes: int = MAX_FILE_BYTES
     by_key: dict[str, Column] = field(init=False, repr=False, compare=False)
     required_keys: tuple[str, ...] = field(init=False, repr=False, compare=False)
     limits: dict[str, tuple[str, int]] = field(init=False, repr=False, compare=False)
@@ -162,46 +169,64 @@ def read_table(path: Path, spec: TableSpec) -> tuple[list[tuple[int, Record]], s
     read as the table: wrong extension, undecodable or unsupported encoding, over the limits, no
     data rows, unknown, repeated or missing columns, content under no header.
     """
+    records, encoding = stream_table(path, spec)
+    with contextlib.closing(records):
+        return list(records), encoding
+
+
+def stream_table(path: Path, spec: TableSpec) -> tuple[Generator[tuple[int, Record], None, None], str]:
+    """:func:`read_table` streaming: the file's encoding and header are checked at once (the same
+    :class:`InputError`), the rows come one by one as they are read, and a problem found while reading
+    them (a limit, content under no header, no data rows) is raised by the iterator. Close the
+    iterator when stopping early (it holds the file)."""
     path = Path(path)
-    table, encoding = read_records(path)
+    table, encoding = read_records(path, max_rows=spec.max_rows, max_bytes=spec.max_bytes)
     try:
-        return _records(spec, path.name, table, encoding), encoding
-    finally:
+        keys = _header(spec, path.name, table, encoding)
+    except BaseException:
         table.close()  # closes the workbook when a header problem stops the reading early
+        raise
+    return _records(spec, path.name, table, keys), encoding
 
 
-def _records(
+def _header(
     spec: TableSpec, name: str, table: Iterator[tuple[int, list[object]]], encoding: str
-) -> list[tuple[int, Record]]:
-    """Map the header, then turn every non-blank row into ``{key: value}``."""
+) -> list[str | None]:
     first = next(table, None)
     if first is None:
         raise InputError(spec.texts.empty_file.format(name=name))
     header_no, header = first
     if header_no != 1 or not any(cell_text(v) for v in header):
         raise InputError(spec.texts.blank_header.format(name=name))
-    keys = map_header(spec, name, header, encoding)
+    return map_header(spec, name, header, encoding)
+
+
+def _records(
+    spec: TableSpec, name: str, table: Generator[tuple[int, list[object]], None, None], keys: list[str | None]
+) -> Generator[tuple[int, Record], None, None]:
+    """Every non-blank row as ``{key: value}``."""
     blank: Record = {k: None for k in keys if k is not None}
-    rows: list[tuple[int, Record]] = []
-    for number, cells in table:
-        values = [clean_value(v) for v in cells]
-        if all(v is None for v in values):
-            continue
-        record = dict(blank)
-        for pos, value in enumerate(values):
-            key = keys[pos] if pos < len(keys) else None
-            if key is not None:
-                record[key] = value
-            elif value is not None:
-                raise InputError(
-                    spec.texts.unnamed_column.format(
-                        name=name, pos=pos + 1, letter=column_letter(pos + 1), row=number
+    any_rows = False
+    with contextlib.closing(table):
+        for number, cells in table:
+            values = [clean_value(v) for v in cells]
+            if all(v is None for v in values):
+                continue
+            record = dict(blank)
+            for pos, value in enumerate(values):
+                key = keys[pos] if pos < len(keys) else None
+                if key is not None:
+                    record[key] = value
+                elif value is not None:
+                    raise InputError(
+                        spec.texts.unnamed_column.format(
+                            name=name, pos=pos + 1, letter=column_letter(pos + 1), row=number
+                        )
                     )
-                )
-        rows.append((number, record))
-    if not rows:
+            any_rows = True
+            yield number, record
+    if not any_rows:
         raise InputError(f"文件 {name} 只有表头，没有数据行（数据从第 2 行开始）。")
-    return rows
 
 
 def map_header(spec: TableSpec, name: str, header: Sequence[object], encoding: str) -> list[str | None]:
@@ -368,7 +393,18 @@ def check_rows(
     first in its line).
     """
     errors = ErrorList()
-    good: list[R] = []
+    good = list(checked_rows(spec, records, check, errors))
+    return good, errors
+
+
+def checked_rows(
+    spec: TableSpec,
+    records: Iterable[tuple[int, Record]],
+    check: Callable[[int, Record], tuple[R | None, list[str]]],
+    errors: ErrorList,
+) -> Iterator[R]:
+    """:func:`check_rows` streaming: the good rows one by one, the problems added to ``errors`` as
+    they are found. Only the unique keys seen (with their row numbers) are kept across rows."""
     first_row: dict[str, int] = {}
     column = spec.by_key[spec.unique_key]
     for number, record in records:
@@ -385,8 +421,7 @@ def check_rows(
         if problems:
             errors.add(number, *problems)
         elif row is not None:
-            good.append(row)
-    return good, errors
+            yield row
 
 
 # -- reading and writing in bulk --------------------------------------------------------------
@@ -434,10 +469,12 @@ __all__ = [
     "RowCells",
     "TableSpec",
     "check_rows",
+    "checked_rows",
     "insert_batches",
     "map_header",
     "read_table",
     "record_text",
     "rows_by_keys",
     "show",
+    "stream_table",
 ]

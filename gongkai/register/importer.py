@@ -22,8 +22,9 @@ the message says which encodings are accepted.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -35,16 +36,18 @@ from sqlmodel import Session
 from gongkai.core.codes import APPLICANT_TYPES, CHANNELS, find_applicant_type, find_channel, find_outcome
 from gongkai.core.errors import InputError
 from gongkai.core.idnumber import id_number_problem, resident_id_problem
+from gongkai.files.tablefile import MAX_CSV_BYTES, MAX_CSV_ROWS
 from gongkai.files.tableimport import (
     Column,
     ErrorList,
     RowCells,
     TableSpec,
-    check_rows,
+    checked_rows,
     insert_batches,
     read_table,
     rows_by_keys,
     show,
+    stream_table,
 )
 from gongkai.register.deadlines import MAX_EXTENSION_DAYS, Clock, Event, compute_clock
 from gongkai.register.repository import clock_columns, events_by_application
@@ -85,8 +88,17 @@ COLUMNS: Final[tuple[Column, ...]] = (
 )
 """Every column the import accepts (CONTRACT section 3, plus 证件号码 and 延期天数)."""
 
-SPEC: Final = TableSpec(COLUMNS, unique_key="ref", unique_note="编号在本单位内应唯一")
-"""The register as the import engine reads it."""
+SPEC: Final = TableSpec(
+    COLUMNS,
+    unique_key="ref",
+    unique_note="编号在本单位内应唯一",
+    max_rows=MAX_CSV_ROWS,
+    max_bytes=MAX_CSV_BYTES,
+)
+"""The register as the import engine reads it (a CSV register may have up to 1,000,000 rows)."""
+
+BATCH: Final = 5000
+"""Rows checked against the register and written together (memory stays flat whatever the file's size)."""
 
 PERSONAL_KEYS: Final = frozenset(c.key for c in COLUMNS if c.personal)
 
@@ -212,8 +224,15 @@ def _check_row(
 
     events = events_of(dates, extension_days=days, outcome_row=outcome_row)
     try:
+        calendar.schedule(received.year)  # a receipt outside the calendar's years is named before any event
         clock = compute_clock(
-            received, events, calendar=calendar, as_of=as_of, channel=fields["channel"], reject_future=True
+            received,
+            events,
+            calendar=calendar,
+            as_of=as_of,
+            channel=fields["channel"],
+            reject_future=True,
+            explain=False,  # only the dates and the state are stored
         )
     except InputError as exc:
         return None, [f"办理过程有误：{_sentence(exc)}"]
@@ -403,6 +422,7 @@ def _compare_existing(
             channel=row.fields["channel"],
             outcome=old.outcome_row,
             reject_future=True,
+            explain=False,
         )
     except InputError as exc:
         return [], None, [f"办理过程有误（含已登记的事件）：{_sentence(exc)}"]
@@ -431,33 +451,65 @@ def import_register(
 
     ``staff_ids`` are the configured staff ids (承办人 must be one of them, and each must exist in
     the ``staff`` table). Raises :class:`InputError` when the file cannot be read as a register,
-    and :class:`ImportRejected` (with one problem line per bad row) when any row is bad; in both
-    cases nothing is written. Does not commit.
+    and :class:`ImportRejected` (with one problem line per bad row) when any row is bad. Does not
+    commit.
+
+    The file is read once, streaming, in batches of :data:`BATCH` rows: each batch is checked (its
+    rows, then against the register) and, as long as no row of the file so far has a problem,
+    written. Only the refs seen, their row numbers and the problems are kept across batches. A
+    problem found later leaves batches written in the caller's transaction: the caller rolls it back
+    on the error (every caller does: :func:`gongkai.store.db.session_scope`, the office's unit of
+    work), so nothing of a refused file is ever committed.
     """
     path = Path(path)
-    records, encoding = read_rows(path)
-    parsed, errors = check_rows(
+    records, encoding = stream_table(path, SPEC)
+    counted = _Counted(records)
+    errors = ErrorList()
+    good = checked_rows(
         SPEC,
-        records,
+        counted,
         lambda number, record: _check_row(
             number, record, calendar=calendar, as_of=as_of, staff_ids=staff_ids
         ),
+        errors,
     )
-    fresh, appended, unchanged = _against_registered(session, parsed, errors, calendar=calendar, as_of=as_of)
-    _check_locked_years(session, fresh, appended, errors)
-    if not may_record_extensions:
-        _refuse_extensions(fresh, appended, errors)
+    locked = final_years(session)
+    now = utcnow()
+    inserted = updated = unchanged = events_added = 0
+    with contextlib.closing(records):
+        while batch := list(itertools.islice(good, BATCH)):  # itertools.batched is 3.12+
+            fresh, appended, same = _against_registered(
+                session, batch, errors, calendar=calendar, as_of=as_of
+            )
+            _check_locked_years(locked, fresh, appended, errors)
+            if not may_record_extensions:
+                _refuse_extensions(fresh, appended, errors)
+            inserted, updated, unchanged = inserted + len(fresh), updated + len(appended), unchanged + same
+            if not errors:
+                events_added += _write(session, fresh, appended, recorded_by=recorded_by, now=now)
     errors.raise_if_any(path.name)
-
-    events_added = _write(session, fresh, appended, recorded_by=recorded_by)
+    session.flush()
     return ImportResult(
-        inserted=len(fresh),
+        inserted=inserted,
         events_added=events_added,
         unchanged=unchanged,
-        rows=len(records),
+        rows=counted.count,
         encoding=encoding,
-        updated=len(appended),
+        updated=updated,
     )
+
+
+class _Counted:
+    """The records of a file, counted as they are read."""
+
+    def __init__(self, records: Iterable[tuple[int, dict[str, object]]]) -> None:
+        self._records = records
+        self.count = 0
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, object]]]:
+        for record in self._records:
+            self.count += 1
+            yield record
 
 
 def _against_registered(
@@ -485,10 +537,9 @@ def _against_registered(
 
 
 def _check_locked_years(
-    session: Session, fresh: Sequence[_Row], appended: Sequence[_Appended], errors: ErrorList
+    locked: set[int], fresh: Sequence[_Row], appended: Sequence[_Appended], errors: ErrorList
 ) -> None:
-    """A row may not change the figures of a year whose annual report is final."""
-    locked = final_years(session)
+    """A row may not change the figures of a year whose annual report is final (``locked``)."""
     if not locked:
         return
     for row, changed_from, until in [
@@ -556,9 +607,9 @@ def _write(
     appended: Sequence[_Appended],
     *,
     recorded_by: str,
+    now: datetime,
 ) -> int:
     """Bulk-insert new applications and events, update clocks; returns the event rows written."""
-    now = utcnow()
     insert_batches(session, APP, (_application_dict(r, now=now) for r in fresh))
     with_events = [r.ref for r in fresh if r.events]
     ids: dict[str, int] = {
@@ -575,7 +626,6 @@ def _write(
     written = insert_batches(session, EV, event_rows)
     if appended:
         _update_clocks(session, appended, now=now)
-    session.flush()
     return written
 
 

@@ -707,32 +707,41 @@ def test_a_huge_csv_cell_names_file_row_and_column_in_chinese(tmp_path: Path) ->
 
 def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path: Path) -> None:
     from gongkai.files.tablefile import MAX_FILE_BYTES
+    from gongkai.register.importer import SPEC
 
-    path = tmp_path / "huge.csv"
-    with path.open("wb") as fh:
-        fh.write(MINIMAL.encode())
-        fh.truncate(MAX_FILE_BYTES + 1)  # sparse: costs no disk
-    with pytest.raises(InputError) as info:
-        read_rows(path)
-    assert "huge.csv" in str(info.value) and "MB" in str(info.value)
+    # A register in CSV may be larger than other imports (a million rows); an XLSX keeps the default.
+    for name, limit in (("huge.csv", SPEC.max_bytes), ("huge.xlsx", MAX_FILE_BYTES)):
+        path = tmp_path / name
+        with path.open("wb") as fh:
+            fh.write(MINIMAL.encode())
+            fh.truncate(limit + 1)  # sparse: costs no disk
+        with pytest.raises(InputError) as info:
+            read_rows(path)
+        assert name in str(info.value) and f"{limit // 1024 // 1024} MB" in str(info.value)
 
 
 def test_more_data_rows_than_the_limit_are_refused(tmp_path: Path) -> None:
-    from gongkai.files.tablefile import MAX_DATA_ROWS
+    from gongkai.files.tablefile import MAX_CSV_ROWS, read_records
+    from gongkai.files.tableimport import stream_table
+    from gongkai.register.importer import SPEC
 
+    assert SPEC.max_rows == MAX_CSV_ROWS == 1_000_000
     header = MINIMAL.split("\r\n")[0] + "\r\n"
-    body = "".join(f"X-{i},2025-03-03,自然人,示例,申请公开示例\r\n" for i in range(MAX_DATA_ROWS))
+    body = "x\r\n" * MAX_CSV_ROWS  # only what the reader needs: the limit is on row numbers
     path = _csv(tmp_path / "rows.csv", header + body + "X-last,2025-03-03,自然人,示例,申请公开示例\r\n")
+    records, _encoding = stream_table(path, SPEC)
     with pytest.raises(InputError) as info:
-        read_rows(path)
+        for _record in records:
+            pass
     message = str(info.value)
     assert (
         "rows.csv" in message
-        and f"{MAX_DATA_ROWS:,} 行数据" in message
-        and f"第 {MAX_DATA_ROWS + 2:,} 行" in message
+        and f"{MAX_CSV_ROWS:,} 行数据" in message
+        and f"第 {MAX_CSV_ROWS + 2:,} 行" in message
     )
     at_limit = _csv(tmp_path / "ok.csv", header + body)
-    assert len(read_rows(at_limit)[0]) == MAX_DATA_ROWS
+    table, _encoding = read_records(at_limit, max_rows=SPEC.max_rows, max_bytes=SPEC.max_bytes)
+    assert sum(1 for _row in table) == MAX_CSV_ROWS + 1
 
 
 def _xlsx_with_styled_empty_rows(path: Path, data_rows: int, empty_rows: int) -> Path:
@@ -780,3 +789,76 @@ def test_styled_empty_rows_below_the_data_within_the_limit_are_ignored(tmp_path:
     path = _xlsx_with_styled_empty_rows(tmp_path / "styled.xlsx", 2, 5_000)
     records, _encoding = read_rows(path)
     assert [n for n, _r in records] == [2, 3]
+
+
+# -- streaming: batches, memory, chunked decoding ------------------------------------------------
+
+
+def _many_rows(count: int, bad: set[int]) -> str:
+    """A register of ``count`` rows (row numbers 2 … count + 1); the rows in ``bad`` have a future receipt."""
+    lines = [MINIMAL.split("\r\n")[0]]
+    for number in range(2, count + 2):
+        received = "2099-01-05" if number in bad else "2025-03-03"
+        lines.append(f"S-{number},{received},自然人,示例,申请公开示例")
+    return "\r\n".join(lines) + "\r\n"
+
+
+def test_a_bad_row_after_batches_were_written_leaves_nothing_and_every_bad_row_is_listed(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from gongkai.register.importer import BATCH
+
+    count = 2 * BATCH + 100
+    bad = {2, BATCH + 1, count + 1}  # the first row, one in the second batch, the very last row
+    path = _csv(tmp_path / "many.csv", _many_rows(count, bad))
+    with pytest.raises(ImportRejected) as info:
+        _import(engine, path)
+    numbers = [m.group(1) for m in map(ROW_NO.match, info.value.problems) if m]
+    assert numbers == [str(n) for n in sorted(bad)] and len(info.value.problems) == len(bad)
+    assert _counts(engine) == (0, 0)
+
+    good = _csv(tmp_path / "good.csv", _many_rows(count, set()))
+    result = _import(engine, good)
+    assert (result.rows, result.inserted) == (count, count) and _counts(engine) == (count, 0)
+    again = _import(engine, good)
+    assert (again.inserted, again.unchanged) == (0, count)
+
+
+def test_a_repeated_ref_in_a_later_batch_names_the_first_row(sqlite_engine: Engine, tmp_path: Path) -> None:
+    from gongkai.register.importer import BATCH
+
+    text = _many_rows(BATCH + 10, set()) + "S-3,2025-03-03,自然人,示例,申请公开示例\r\n"
+    with pytest.raises(ImportRejected) as info:
+        _import(sqlite_engine, _csv(tmp_path / "repeat.csv", text))
+    assert info.value.problems == [
+        f"文件 repeat.csv 第 {BATCH + 12} 行：编号“S-3”与第 3 行重复（编号在本单位内应唯一）。"
+    ]
+    assert _counts(sqlite_engine) == (0, 0)
+
+
+def test_csv_is_decoded_in_chunks_with_characters_across_their_edges(tmp_path: Path) -> None:
+    from gongkai.files import tablefile
+
+    # Enough multi-byte text that characters straddle the decoder's chunk edges (1 MB) in both encodings.
+    filler = "申请公开某某街道办事处的信息" * 30
+    lines = [MINIMAL.split("\r\n")[0]] + [f"C-{i},2025-03-03,自然人,示例,{filler}{i}" for i in range(3000)]
+    text = "\r\n".join(lines) + "\r\n"
+    assert len(text.encode("gb18030")) > 2 * tablefile._READ_CHUNK
+    for encoding, expected in (("utf-8", "utf-8"), ("gb18030", "gb18030"), ("utf-8-sig", "utf-8-sig")):
+        records, found = read_rows(_csv(tmp_path / f"{encoding}.csv", text, encoding))
+        assert found == expected and len(records) == 3000
+        assert records[-1][1]["content"] == f"{filler}2999"
+
+    # A bad byte past the first chunk after a BOM: the offset the message names is the file's own.
+    data = "\ufeff".encode() + text.encode()
+    at = tablefile._READ_CHUNK + 1  # the 2nd byte of a character that straddles no edge or does: either way
+    broken = data[:at] + b"\xff" + data[at + 1 :]
+    try:
+        broken.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        offset = exc.start
+    path = tmp_path / "broken.csv"
+    path.write_bytes(broken)
+    with pytest.raises(InputError) as info:
+        read_rows(path)
+    assert f"第 {offset} 个字节起" in str(info.value)

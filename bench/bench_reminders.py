@@ -96,6 +96,11 @@ def bench_flow(n: int) -> dict[str, Any]:
         shipped = (REPO / "config" / "gongkai.toml").read_text(encoding="utf-8")
         config.write_text(shipped.replace("\ndemo = true\n", "\ndemo = false\n", 1), encoding="utf-8")
         os.environ["GONGKAI_CONFIG"] = str(config)
+        # The product's Prefect environment (telemetry off: its heartbeat otherwise locks the test server's
+        # SQLite database, ``database is locked`` in the log), set before Prefect is imported.
+        from gongkai.runtime.prefect_env import configure
+
+        configure(Path(tmp))
         t0 = time.perf_counter()
         make_register(os.environ["GONGKAI_DATABASE_URL"], n)
         t_make = time.perf_counter() - t0

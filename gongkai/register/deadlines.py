@@ -715,7 +715,7 @@ def _explain_deadline(proc: _Procedure, dl: _Deadlines) -> list[str]:
             lines.append(
                 f"暂停合计 {dl.paused_days} 个工作日，延长后的答复期限顺延至 {_d(dl.extended_due)}。"
             )
-    elif proc.delayed is None:
+    elif proc.delayed is None and proc.conclusion is None:  # advice only while the application is open
         lines.append(
             f"如需延期，应在 {_d(dl.original_due)} 前经负责人同意并告知申请人，最迟可延至 {_d(dl.limit)}。"
         )

@@ -810,6 +810,16 @@ def test_explain_extension_line() -> None:
     assert any("延期 10 个工作日" in line for line in c.explain)
 
 
+def test_explain_offers_an_extension_only_while_the_application_is_open() -> None:
+    """An open application is told how far an extension could reach; a replied or withdrawn one is not (the
+    sentence "如需延期…" under a concluded application read as advice to extend it)."""
+    assert any("如需延期" in line for line in clock("2025-03-03", as_of="2025-03-10").explain)
+    for done in ("replied:2025-03-20:3.1", "withdrawn:2025-03-12"):
+        c = clock("2025-03-03", done, as_of="2025-04-01")
+        assert c.state in ("replied", "withdrawn"), c.state
+        assert not any("如需延期" in line for line in c.explain), c.explain
+
+
 # =================================================================================================
 # working_days_left
 # =================================================================================================

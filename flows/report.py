@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -13,7 +12,7 @@ from gongkai.tasks.report import build_annual_report, check_readiness
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from gongkai.services.processes import ReadinessRunSummary, ReportBuilt, Skipped
+from gongkai.services.processes import ReadinessRunSummary, Skipped
 
 READINESS = "report_readiness"
 
@@ -37,12 +36,6 @@ def annual_report(
     artifact("annual-report", built.markdown(), f"{built.year} 年度报告第 {built.version} 版")
     notify_administrators("report", day, built.notice())
     return built.to_json()
-
-
-def report_notice_text(year: int, summary: Mapping[str, Any]) -> str:
-    """The administrator's message about a new report version (see
-    :meth:`gongkai.services.processes.ReportBuilt.notice_text`), from a run's summary."""
-    return ReportBuilt.from_json({"year": year, "warnings": [], **summary}).notice_text()
 
 
 def _readiness_run_name() -> str:

@@ -9,6 +9,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from gongkai.catalogue import items
+from gongkai.catalogue.itemimport import import_items
+from gongkai.catalogue.itemview import item_json
 from gongkai.register.deadlines import publication_due
 from gongkai.services.actor import Actor
 from gongkai.services.office import Office
@@ -51,8 +54,6 @@ def list_catalogue_items(
     office: Office, actor: Actor, *, unpublished: bool = False, category: str | None = None
 ) -> list[ItemView]:
     """Items in catalogue order with their Art. 26 due dates (``unpublished``: those still awaiting publication)."""
-    from gongkai.catalogue import items
-    from gongkai.catalogue.itemview import item_json
 
     del actor  # any staff member may read the catalogue
     found = items.list_items(office.session, unpublished=unpublished, category=category)
@@ -61,8 +62,6 @@ def list_catalogue_items(
 
 def item_detail(office: Office, actor: Actor, index_no: str) -> ItemDetail:
     """One item with its reviews, changes, content-review outcomes and Art. 26 due date."""
-    from gongkai.catalogue import items
-    from gongkai.catalogue.itemview import item_json
 
     del actor  # any staff member may read the catalogue
     it = items.get_item(office.session, index_no)
@@ -104,7 +103,6 @@ def add_item(
 ) -> ItemAdded:
     """Register an item (any staff member), recorded as ``actor``. ``attribute`` and ``five_publics`` are codes
     (:data:`gongkai.catalogue.items.ATTRIBUTES`, ``FIVE_PUBLICS``); the category an Art. 20 one or the office's."""
-    from gongkai.catalogue import items
 
     data = items.ItemData(
         index_no=index_no.strip(),
@@ -160,7 +158,6 @@ def review_item(
 ) -> ItemReviewed:
     """Record the Art. 17 pre-publication review of an item (any staff member; append-only). ``result``: a code
     or label of :data:`gongkai.catalogue.items.REVIEW_RESULTS`; withholding needs ``legal_ground``."""
-    from gongkai.catalogue import items
 
     review = items.record_review(
         office.session, index_no, reviewer, reviewed_on, result, legal_ground, referral, note, actor.name
@@ -181,7 +178,6 @@ class ItemChanged:
 
 def change_item(office: Office, actor: Actor, index_no: str, *, changed_on: date, what: str) -> ItemChanged:
     """Record a change of an item's information (any staff member): a new 20-working-day period runs from it."""
-    from gongkai.catalogue import items
 
     items.record_change(office.session, index_no, changed_on, what, actor.name, as_of=office.as_of)
     it = items.get_item(office.session, index_no)
@@ -204,7 +200,6 @@ class ItemsImported:
 
 def import_catalogue_items(office: Office, actor: Actor, path: Path) -> ItemsImported:
     """Import a catalogue file (CSV or XLSX), all or nothing, recorded as ``actor`` (any staff member)."""
-    from gongkai.catalogue.itemimport import import_items
 
     result = import_items(
         office.session,
@@ -228,20 +223,17 @@ def import_catalogue_items(office: Office, actor: Actor, path: Path) -> ItemsImp
 
 def item_vocabularies() -> tuple[Mapping[str, str], Mapping[str, str], Mapping[str, str]]:
     """The Chinese labels of an item's attribute, validity and review-result codes (for showing an item)."""
-    from gongkai.catalogue import items
 
     return items.ATTRIBUTES, items.VALIDITIES, items.REVIEW_RESULTS
 
 
 def find_attribute(text: str) -> str | None:
     """The attribute code (``proactive``…) of a code or Chinese label, or None."""
-    from gongkai.catalogue import items
 
     return items.find_attribute(text)
 
 
 def find_five_publics(text: str) -> str | None:
     """The 五公开 code of a code or Chinese label, or None."""
-    from gongkai.catalogue import items
 
     return items.find_five_publics(text)

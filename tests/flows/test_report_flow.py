@@ -88,7 +88,7 @@ def test_annual_report_flow_writes_every_format_lists_them_and_notifies(office: 
 
 
 def test_report_notice_names_the_folder_and_ends_each_sentence_once() -> None:
-    from gongkai.flows.report import report_notice_text
+    from gongkai.services.processes import ReportBuilt
 
     summary = {
         "version": 3,
@@ -101,7 +101,7 @@ def test_report_notice_names_the_folder_and_ends_each_sentence_once() -> None:
         "unfinished": ["一、总体情况"],
         "narrative_file": "/srv/gk/report/2025/narrative.md",
     }
-    text = report_notice_text(2025, summary)
+    text = ReportBuilt.from_json({"year": 2025, "warnings": [], **summary}).notice_text()
 
     assert "。；" not in text and "。。" not in text and "；。" not in text
     assert "文件在文件夹 /srv/gk/report/2025/v3 中" in text and "文件目录" not in text

@@ -32,6 +32,7 @@ from typing import Any
 
 from gongkai.core.errors import GongkaiError
 from gongkai.core.settings import Settings, gongkai_home
+from gongkai.core.webaddress import desk_address, desk_bind_warning
 from gongkai.runtime.prefect_env import configure
 from gongkai.runtime.supervise import RUNNER_PID_ENV
 
@@ -162,6 +163,10 @@ class PrefectServer:
         """Start the server and wait until it answers; then watch it. The port must be free: an
         answer from another server on it is never taken for ours."""
         if not port_free(self.port):
+            if self.role == "desk":
+                raise ServeError(
+                    f"员工工作台的端口 {self.port} 已被其他程序占用：请停止占用该端口的程序，或在配置文件 [desk] 段把 port 改为另一个空闲端口。"
+                )
             raise _port_taken(self.port)
         with self._lock:
             self._spawn()
@@ -170,9 +175,8 @@ class PrefectServer:
             if self.proc is not None and self.proc.poll() is not None:
                 if not port_free(self.port):
                     raise _port_taken(self.port)
-                raise ServeError(
-                    f"本地 Prefect 服务启动失败（退出码 {self.proc.returncode}），详见 {self.log_path}。"
-                )
+                what = "员工工作台" if self.role == "desk" else "本地 Prefect 服务"
+                raise ServeError(f"{what}启动失败（退出码 {self.proc.returncode}），详见 {self.log_path}。")
             if self.healthy() and self._ours():
                 break
             if time.monotonic() > deadline:
@@ -218,6 +222,63 @@ class PrefectServer:
         except subprocess.TimeoutExpired:
             proc.kill()  # the server then gets its parent-death signal (Linux)
             proc.wait(timeout=5)
+
+
+class DeskServer(PrefectServer):
+    """The staff desk (``python -m gongkai.desk.server``) as a supervised child, like the Prefect server: it
+    dies with us, is restarted if it dies, and stops with SIGTERM. It inherits ``PREFECT_API_URL`` (the
+    administrator's report button runs the ``annual-report`` deployment through it)."""
+
+    def __init__(
+        self,
+        bind: str,
+        port: int,
+        log_path: Path,
+        prefect_ui: str,
+        *,
+        on_lost: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__(port, log_path, role="desk", on_lost=on_lost)
+        self.bind = bind
+        host = "127.0.0.1" if bind in ("0.0.0.0", "localhost") else (f"[{bind}]" if ":" in bind else bind)
+        self.url = f"http://{'[::1]' if bind == '::' else host}:{port}"
+        self.prefect_ui = prefect_ui
+
+    def _spawn(self) -> None:
+        env = {
+            **os.environ,
+            "GONGKAI_DESK_PORT": str(self.port),
+            "GONGKAI_PREFECT_UI": self.prefect_ui,
+            _ROLE_ENV: "desk",
+        }
+        supervise = [
+            sys.executable,
+            "-m",
+            "gongkai.runtime.supervise",
+            "--",
+            sys.executable,
+            "-m",
+            "gongkai.desk.server",
+        ]
+        with self.log_path.open("ab") as out:
+            self.proc = subprocess.Popen(
+                supervise,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.PIPE,
+                env=env,
+                start_new_session=True,
+            )
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as resp:  # noqa: S310 - our own desk
+                return bool(resp.status == 200)
+        except OSError:
+            return False
+
+    def _ours(self) -> bool:
+        return True
 
 
 def _proc_cmdline(pid: int) -> list[str]:
@@ -531,6 +592,22 @@ def run(
     os.environ["PREFECT_API_URL"] = server.url
     os.environ[RUNNER_PID_ENV] = str(os.getpid())  # the runner's flow-run subprocesses die with us
     (prefect_home / "api-url").write_text(server.url + "\n", encoding="utf-8")
+    desk_port = int(os.environ.get("GONGKAI_DESK_PORT", "0")) or cfg.desk.port
+    desk = DeskServer(
+        cfg.desk.bind, desk_port, (log_file.parent if log_file else prefect_home) / "desk.log",
+        f"http://127.0.0.1:{port}", on_lost=stop.set,
+    )  # fmt: skip
+    try:
+        log.info("Starting the staff desk on %s:%s", cfg.desk.bind, desk_port)
+        desk.start()
+    except BaseException:
+        server.stop()
+        raise
+    if announce is not None:
+        warning = desk_bind_warning(cfg.desk.bind)
+        if warning:
+            announce(warning)
+        announce(f"员工工作台：{desk_address(cfg.desk.bind, desk_port)}")
     try:
         caught_up: list[str] = []
         if not stop.is_set():
@@ -547,6 +624,7 @@ def run(
     finally:
         with contextlib.suppress(FileNotFoundError):
             (prefect_home / "api-url").unlink()
+        desk.stop()
         _drain_prefect_workers()
         server.stop()
         log.info("Stopped.")

@@ -50,6 +50,10 @@ def _isolated_gongkai_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch
         monkeypatch.delenv(name, raising=False)
     home = tmp_path_factory.mktemp("gongkai-home")
     monkeypatch.setenv("GONGKAI_HOME", str(home))
+    # Each `gongkai serve` a test starts gets its own desk port (tests run side by side; 8400 is the default).
+    from tests.servers import free_port
+
+    monkeypatch.setenv("GONGKAI_DESK_PORT", str(free_port()))
     return home
 
 

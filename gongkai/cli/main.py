@@ -1072,6 +1072,81 @@ def serve(ctx: click.Context, port: int | None) -> None:
     serve_forever(settings, port=port, announce=_echo, log_file=log_file)
 
 
+@main.command()
+@click.option("--port", type=int, metavar="PORT", help="工作台端口（默认：配置文件 [desk] port，8400）。")
+@click.pass_context
+def desk(ctx: click.Context, port: int | None) -> None:
+    """只启动员工工作台（网页）；通常用 gongkai serve，它同时启动工作台和定时任务。"""
+    from gongkai.desk.server import serve_desk
+
+    settings = _settings(ctx)
+    os.environ["GONGKAI_CONFIG"] = str(settings.path)
+    with _env(ctx) as env:
+        _load_demo_if_empty(env)
+    serve_desk(port, announce=_echo)
+
+
+@main.group(cls=_Group)
+def user() -> None:
+    """员工工作台的账号：设置密码、查看账号。"""
+
+
+def _read_password(staff_id: str) -> str:
+    """The new password from the terminal (asked twice, not echoed) or, when stdin is not a terminal, its
+    first line. Never from an argument: arguments are visible to every user of the server (``ps``)."""
+    if sys.stdin.isatty():
+        first = getpass.getpass(f"为 {staff_id} 设置新密码（输入时不显示）：")
+        if getpass.getpass("再输入一次：") != first:
+            raise InputError("两次输入的密码不一致，未作修改。")
+        return first
+    line = sys.stdin.readline()
+    if not line:
+        raise InputError("未从标准输入读到密码（应为一行文字）。")
+    return line.rstrip("\r\n")
+
+
+@user.command("password")
+@click.argument("staff_id", metavar="ID")
+@_by_option
+@click.pass_context
+def user_password(ctx: click.Context, staff_id: str, by: str | None) -> None:
+    """设置 ID 的工作台登录密码（从终端输入两次，或从标准输入读一行）；该人员已登录的会话随即失效。"""
+    from gongkai.services.accounts import set_password
+
+    password = _read_password(staff_id)
+    with _env(ctx) as env:
+        set_password(env, _actor(env, by), staff_id, password)
+    _echo(f"已设置 {staff_id} 的工作台密码。")
+
+
+@user.command("list")
+@_by_option
+@click.pass_context
+def user_list(ctx: click.Context, by: str | None) -> None:
+    """列出人员及其工作台账号状态（是否已设密码、最近登录、是否锁定）。"""
+    from gongkai.files.display import table
+    from gongkai.services.accounts import list_accounts
+
+    with _env(ctx) as env:
+        accounts = list_accounts(env, _actor(env, by))
+        tz = env.settings.tz
+    rows = []
+    now = datetime.now(tz)
+    for a in accounts:
+        locked = a.locked_until is not None and a.locked_until > now
+        rows.append(
+            [
+                a.staff_id,
+                a.name,
+                "、".join(a.roles),
+                ("已设置" if a.has_password else "未设置") + ("（已锁定）" if locked else ""),
+                a.last_login_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if a.last_login_at else "—",
+                "在职" if a.active else "已不在配置中",
+            ]
+        )
+    _echo(table(["标识", "姓名", "角色", "密码", "最近登录", "状态"], rows))
+
+
 def _load_demo_if_empty(env: Office) -> bool:
     """Load the demo office into an empty demo register and say so (:func:`gongkai.services.demo.load_demo_if_empty`)."""
     from gongkai.services.demo import load_demo_if_empty

@@ -415,6 +415,47 @@ class Notifications(_Section):
     console: StrictBool = Field(default=False, description="同时把提醒打印到控制台日志（演示用）")
 
 
+def _valid_bind(value: str) -> str:
+    import ipaddress
+
+    if value == "localhost":
+        return value
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        raise ValueError("应为本机的 IP 地址，例如 127.0.0.1（只在本机访问）或 0.0.0.0（所有网卡）") from None
+    return value
+
+
+def _valid_base_url(value: str) -> str:
+    if value and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+        raise ValueError("应为工作台的网址，以 http:// 或 https:// 开头，例如 https://xxgk.example.gov.cn/")
+    return value.rstrip("/")
+
+
+class Desk(_Section):
+    """``[desk]``: the staff desk (CONTRACT section 6): where it listens, the address links in notifications
+    use, and how long a sign-in lasts. All keys have defaults."""
+
+    bind: Annotated[StrictStr, AfterValidator(_valid_bind)] = Field(
+        default="127.0.0.1",
+        description="监听地址：127.0.0.1 只允许本机访问；其他地址应放在 HTTPS 反向代理之后",
+    )
+    port: Annotated[StrictInt, Field(ge=1, le=65535)] = Field(default=8400, description="监听端口")
+    base_url: Annotated[StrictStr, AfterValidator(_valid_base_url)] = Field(
+        default="", description="工作台对外网址（通知中的链接用），例如 https://xxgk.example.gov.cn"
+    )
+    idle_minutes: Annotated[StrictInt, Field(ge=5, le=720)] = Field(
+        default=30, description="登录后多少分钟无操作自动退出"
+    )
+    max_hours: Annotated[StrictInt, Field(ge=1, le=24)] = Field(
+        default=10, description="登录后最长多少小时必须重新登录"
+    )
+    upload_limit_mb: Annotated[StrictInt, Field(ge=1, le=200)] = Field(
+        default=50, description="上传文件的大小上限（MB）"
+    )
+
+
 Frequency = Literal["event", "monthly", "quarterly", "yearly"]
 """How often a matter of the standard catalogue produces information (what the completeness check uses)."""
 
@@ -594,6 +635,7 @@ class ConfigFile(_Section):
     notifications: Notifications = Field(default_factory=Notifications, description="[notifications] 段")
     catalogue: Catalogue = Field(default_factory=Catalogue, description="[catalogue] 段")
     review: Review = Field(default_factory=Review, description="[review] 段")
+    desk: Desk = Field(default_factory=Desk, description="[desk] 段")
 
     @model_validator(mode="after")
     def _check_staff_as_a_whole(self) -> ConfigFile:
@@ -844,6 +886,7 @@ _SECTION_LABELS: Final[dict[str, tuple[type[BaseModel], str]]] = {
     "notifications": (Notifications, "[notifications]"),
     "catalogue": (Catalogue, "[catalogue]"),
     "review": (Review, "[review]"),
+    "desk": (Desk, "[desk]"),
 }
 
 _EXPECTED_TYPES: Final = {

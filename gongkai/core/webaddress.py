@@ -66,3 +66,22 @@ def is_web_address(value: str | None) -> bool:
 
 
 __all__ = ["is_web_address", "web_address_problem"]
+
+
+_LOCAL_BINDS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def desk_address(bind: str, port: int) -> str:
+    """The staff desk's address as printed at start (CONTRACT section 6: ``员工工作台：http://HOST:PORT/``)."""
+    host = f"[{bind}]" if ":" in bind else bind
+    return f"http://{host}:{port}/"
+
+
+def desk_bind_warning(bind: str) -> str | None:
+    """The warning (Chinese) printed when the desk listens beyond this machine; ``None`` on loopback."""
+    if bind in _LOCAL_BINDS:
+        return None
+    return (
+        f"警告：员工工作台监听 {bind}，本机以外也能访问。工作台本身不提供 HTTPS，密码和申请人信息会以明文传输："
+        "请只通过 HTTPS 反向代理（如 nginx，见 README“Staff desk”）对外提供，并把 [desk] base_url 设为 https:// 网址。"
+    )

@@ -159,3 +159,34 @@ def initialise(settings: Settings, environ: Mapping[str, str], *, url: str | Non
         kind == DEMO,
         tuple(settings.unset_notify_variables(environ)),
     )
+
+
+class Register:
+    """The register kept open by a long-running adapter (the desk): the database created or migrated, its kind
+    checked and the staff synchronised once, at start; then :meth:`unit` opens one transaction per request with
+    the calendar loaded and the business date fixed, like :func:`open_office`."""
+
+    def __init__(self, settings: Settings, url: str | None = None) -> None:
+        from gongkai.register import repository as register
+        from gongkai.store.db import open_database, session_scope
+        from gongkai.store.registerkind import ensure_register_kind
+
+        self.settings = settings
+        self.engine = open_database(url)
+        with session_scope(self.engine) as session:
+            self.kind = ensure_register_kind(session, settings)
+            register.sync_staff(session, [(s.id, s.name, s.role) for s in settings.staff])
+
+    @contextmanager
+    def unit(self, as_of: date | None = None, *, records: bool = False) -> Iterator[Office]:
+        """One transaction on the register (committed when the block ends normally, rolled back on any error)."""
+        from gongkai.register import repository as register
+        from gongkai.store.db import session_scope
+
+        day = business_day(self.settings, as_of, records=records)
+        with session_scope(self.engine) as session:
+            yield Office(self.settings, session, register.load_calendar(session), day, self.kind)
+
+    def close(self) -> None:
+        """Release the database's connections."""
+        self.engine.dispose()

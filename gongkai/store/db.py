@@ -21,7 +21,7 @@ from sqlmodel import Session
 from gongkai.core.errors import GongkaiError
 from gongkai.core.settings import database_url, redact_url
 
-HEAD = "0008"
+HEAD = "0009"
 
 
 class DatabaseError(GongkaiError):

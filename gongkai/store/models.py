@@ -116,7 +116,10 @@ class Application(ApplicationBase, table=True):
     """An application for disclosure (依申请公开) with its cached clock."""
 
     __tablename__ = "application"
-    __table_args__ = (sa.Index("ix_application_open_due", "state", "safe_due"),)
+    __table_args__ = (
+        sa.Index("ix_application_open_due", "state", "safe_due"),
+        sa.Index("ix_application_assignee_due", "assignee_id", "concluded_on", "safe_due"),  # the desk's 待办
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     outcome_row: str | None = Field(default=None, foreign_key="outcome_code.row", max_length=8)
@@ -591,3 +594,69 @@ class ReviewRun(SQLModel, table=True):
     counts: str = Field(sa_column=sa.Column(sa.Text, nullable=False), description="JSON")
     findings: str = Field(sa_column=sa.Column(sa.Text, nullable=False), description="JSON")
     flow_run_id: str | None = Field(default=None, max_length=64)
+
+
+# -- the staff desk (revision 0009) ------------------------------------------------------------------
+
+
+class Account(SQLModel, table=True):
+    """A person's desk sign-in: the Argon2 hash of their password (never the password), and the failed attempts
+    that lock it for a while. One row per ``[[staff]]`` id that has a password; no row, no sign-in."""
+
+    __tablename__ = "account"
+
+    staff_id: str = Field(primary_key=True, foreign_key="staff.id", max_length=32)
+    password_hash: str = Field(max_length=200)
+    password_set_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    password_set_by: str = Field(max_length=64)
+    failed_logins: int = Field(default=0)
+    locked_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    last_login_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class DeskSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds a random id; only its SHA-256 is stored (a copy of the database does
+    not sign anyone in). ``expires_at`` is the idle expiry, ``created_at`` starts the absolute one."""
+
+    __tablename__ = "desk_session"
+
+    key: str = Field(primary_key=True, max_length=64, description="hex SHA-256 of the cookie's session id")
+    staff_id: str | None = Field(default=None, max_length=32, index=True)
+    data: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    expires_at: datetime = Field(sa_column=_ts())
+
+
+class ExtensionRequest(SQLModel, table=True):
+    """A handler's request that the unit head approve an extension (Art. 33), and the head's decision. Approval
+    records the ``extension_approved`` event with the head as its actor."""
+
+    __tablename__ = "extension_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    days: int = Field(description="working days asked for (1..20)")
+    reason: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    requested_on: date
+    requested_by: str = Field(max_length=64)
+    requested_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    status: str = Field(default="pending", max_length=12, description="pending | approved | refused")
+    decided_by: str | None = Field(default=None, max_length=64)
+    decided_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    decided_on: date | None = Field(default=None)
+    decision_note: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what, when, for actions that leave no record of their own (sign-ins, passwords, extension
+    requests, imports from the desk). The audit page lists these beside the actors the other records carry.
+    Never an applicant's personal data: ``subject`` is a reference or an id."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    actor: str = Field(max_length=64, index=True)
+    action: str = Field(max_length=40)
+    subject: str | None = Field(default=None, max_length=200)
+    detail: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))

@@ -12,13 +12,17 @@ from typing import Final, cast
 import sqlalchemy as sa
 
 from gongkai.store.models import (
+    Account,
     AnnualReport,
     Appeal,
     Application,
     ApplicationEvent,
+    AuditEntry,
     CalendarDay,
     CatalogueSnapshot,
     DeadlineChange,
+    DeskSession,
+    ExtensionRequest,
     ItemChange,
     ItemReview,
     ProactiveItem,
@@ -51,6 +55,10 @@ APPEAL: Final = _table(Appeal)
 FIGURE: Final = _table(YearlyFigure)
 REPORT: Final = _table(AnnualReport)
 REGISTER_INFO: Final = _table(RegisterInfo)
+ACCOUNT: Final = _table(Account)
+DESK_SESSION: Final = _table(DeskSession)
+EXTENSION_REQUEST: Final = _table(ExtensionRequest)
+AUDIT: Final = _table(AuditEntry)
 
 __all__ = [
     "APP",

@@ -442,7 +442,7 @@ def test_upgrade_to_0008_widens_the_report_index_and_keeps_the_register(db_url: 
         old.dispose()
     new = open_database(db_url)
     try:
-        assert current_revision(new) == HEAD == "0008"
+        assert current_revision(new) == HEAD == "0009"
         with new.connect() as conn:
             assert _rows(conn, "SELECT * FROM application ORDER BY 1") == before
             columns = {i["name"]: i["column_names"] for i in sa.inspect(conn).get_indexes("application")}

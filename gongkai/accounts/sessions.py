@@ -1,0 +1,76 @@
+"""The desk's sessions in the database, for starsessions' server-side session middleware (a maintained
+library makes the ids, sets the cookie and regenerates the id at sign-in; this is only its storage).
+
+The cookie carries a random id; the table keeps its SHA-256, so a copy of the database signs nobody in. A
+session ends when idle for ``[desk] idle_minutes`` (``expires_at``, extended as the person works) and at the
+latest ``[desk] max_hours`` after sign-in (checked by the desk against the session's ``signed_in_at``)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, delete
+
+from gongkai.store.models import DeskSession, utcnow
+
+# A session whose data did not change is written again only when its expiry moves by more than this
+# (every page view would otherwise be a write).
+_TOUCH_EVERY = timedelta(seconds=60)
+
+
+def _key(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
+
+
+def read_session(engine: Engine, session_id: str, *, now: datetime | None = None) -> bytes:
+    """The stored data of a live session, or ``b""`` (unknown or expired)."""
+    now = now or utcnow()
+    with Session(engine) as s:
+        row = s.get(DeskSession, _key(session_id))
+        if row is None or row.expires_at <= now:
+            return b""
+        return row.data.encode("utf-8")
+
+
+def write_session(
+    engine: Engine, session_id: str, data: bytes, ttl: int, *, now: datetime | None = None
+) -> None:
+    """Store ``data`` for ``session_id``, alive ``ttl`` seconds from ``now``."""
+    now = now or utcnow()
+    expires = now + timedelta(seconds=max(ttl, 1))
+    text = data.decode("utf-8")
+    try:
+        staff_id = json.loads(text).get("staff_id")
+    except (ValueError, AttributeError):
+        staff_id = None
+    with Session(engine) as s:
+        row = s.get(DeskSession, _key(session_id))
+        if row is None:
+            row = DeskSession(
+                key=_key(session_id), staff_id=staff_id, data=text, created_at=now, expires_at=expires
+            )
+        elif row.data == text and expires - row.expires_at < _TOUCH_EVERY:
+            return
+        else:
+            row.data, row.staff_id, row.expires_at = text, staff_id, expires
+        s.add(row)
+        s.commit()
+
+
+def remove_session(engine: Engine, session_id: str) -> None:
+    """Forget a session (sign-out)."""
+    with Session(engine) as s:
+        s.exec(delete(DeskSession).where(col(DeskSession.key) == _key(session_id)))
+        s.commit()
+
+
+def purge_expired(engine: Engine, *, now: datetime | None = None) -> int:
+    """Delete expired sessions; the number deleted."""
+    now = now or utcnow()
+    with Session(engine) as s:
+        result = s.exec(delete(DeskSession).where(col(DeskSession.expires_at) <= now))
+        s.commit()
+        return int(result.rowcount or 0)

@@ -1,0 +1,15 @@
+"""The desk's pages, one module per area; each lists its ``routes``."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+
+def routes() -> list[BaseRoute]:
+    """Every page's route."""
+    from gongkai.desk.pages import admin, applications, auth, catalogue, head, home, report, review
+
+    out: list[BaseRoute] = []
+    for module in (auth, home, applications, head, catalogue, review, report, admin):
+        out.extend(module.routes)
+    return out

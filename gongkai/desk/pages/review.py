@@ -1,0 +1,7 @@
+"""The desk's review pages (to come)."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+routes: list[BaseRoute] = []

@@ -1,0 +1,73 @@
+"""The desk's lists of work, read in SQL over the register's cached clock columns (``safe_due`` …) and with the
+live clock computed only for the rows shown: a handler's 待办 stays one index range however large the register.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from gongkai.services.actor import Actor
+from gongkai.services.applications import ApplicationView, _view
+from gongkai.services.office import Office
+
+TODO_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Todo:
+    """A person's 待办: their open applications, overdue first then soonest ``safe_due`` (at most
+    :data:`TODO_LIMIT`, with the total), extension requests waiting for them (unit head), their review tasks."""
+
+    applications: tuple[ApplicationView, ...]
+    open_total: int
+    overdue_total: int
+    pending_extensions: int
+
+
+def open_applications_of(
+    office: Office, staff_id: str, *, limit: int = TODO_LIMIT
+) -> tuple[list[ApplicationView], int, int]:
+    """``staff_id``'s open applications (soonest ``safe_due`` first, at most ``limit``), how many they have open,
+    and how many of those are past their ``safe_due``."""
+    from gongkai.register import repository as register
+    from gongkai.store.models import Application
+    from gongkai.store.tables import APP as app
+
+    mine = sa.and_(app.c.assignee_id == staff_id, app.c.concluded_on.is_(None))
+    total, overdue = office.session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(sa.case((app.c.safe_due < office.as_of, 1), else_=0)), 0),
+        ).where(mine)
+    ).one()
+    rows = office.session.exec(  # type: ignore[call-overload]
+        sa.select(Application).where(mine).order_by(app.c.safe_due, app.c.ref).limit(limit)
+    ).all()
+    apps = [r[0] if isinstance(r, tuple | sa.Row) else r for r in rows]
+    events = register.events_by_application(office.session, [a.id for a in apps if a.id is not None])
+    views = []
+    for a in apps:
+        clock = register.clock_of(a, events.get(a.id, []), calendar=office.calendar, as_of=office.as_of)
+        views.append(_view(a, clock))
+    views.sort(key=lambda v: (not v.clock.overdue, v.clock.safe_due or date.max, v.ref))
+    return views, int(total), int(overdue)
+
+
+def todo(office: Office, actor: Actor) -> Todo:
+    """``actor``'s 待办 (see :class:`Todo`)."""
+    from gongkai.store.models import ExtensionRequest
+
+    views, total, overdue = open_applications_of(office, actor.name)
+    pending = 0
+    if actor.has("unit_head"):
+        pending = int(
+            office.session.execute(
+                sa.select(sa.func.count())
+                .select_from(ExtensionRequest)
+                .where(ExtensionRequest.status == "pending")  # type: ignore[arg-type]
+            ).scalar_one()
+        )
+    return Todo(tuple(views), total, overdue, pending)

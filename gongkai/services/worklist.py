@@ -11,9 +11,12 @@ import sqlalchemy as sa
 
 from gongkai.services.actor import Actor
 from gongkai.services.applications import ApplicationView, _view
+from gongkai.services.items import ItemView
 from gongkai.services.office import Office
+from gongkai.services.review import ReviewTask
 
 TODO_LIMIT = 200
+ITEM_HORIZON = 5
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,11 @@ class Todo:
     open_total: int
     overdue_total: int
     pending_extensions: int
+    items: tuple[ItemView, ...] = ()
+    """Unpublished items the person owns (or nobody owns) whose Art. 26 date is at most
+    :data:`ITEM_HORIZON` working days away or past, soonest first."""
+    review_tasks: tuple[ReviewTask, ...] = ()
+    """The person's open review tasks, urgent and soonest due first."""
 
 
 def open_applications_of(
@@ -70,4 +78,24 @@ def todo(office: Office, actor: Actor) -> Todo:
                 .where(ExtensionRequest.status == "pending")  # type: ignore[arg-type]
             ).scalar_one()
         )
-    return Todo(tuple(views), total, overdue, pending)
+    return Todo(tuple(views), total, overdue, pending, tuple(_items_due(office, actor)), tuple(_my_tasks(office, actor)))
+
+
+def _items_due(office: Office, actor: Actor) -> list[ItemView]:
+    from gongkai.services.items import list_catalogue_items
+
+    out = []
+    for item in list_catalogue_items(office, actor, unpublished=True):
+        owner = item.fields.get("owner")
+        if owner not in (None, actor.name) or item.publication_due is None:
+            continue
+        if office.calendar.workdays_until(office.as_of, item.publication_due) <= ITEM_HORIZON:
+            out.append(item)
+    out.sort(key=lambda i: (i.publication_due or date.max, str(i.fields.get("index_no"))))
+    return out
+
+
+def _my_tasks(office: Office, actor: Actor) -> list[ReviewTask]:
+    from gongkai.services.review import list_review_tasks
+
+    return list_review_tasks(office, actor, status="open", owner=actor.name)

@@ -78,7 +78,14 @@ def todo(office: Office, actor: Actor) -> Todo:
                 .where(ExtensionRequest.status == "pending")  # type: ignore[arg-type]
             ).scalar_one()
         )
-    return Todo(tuple(views), total, overdue, pending, tuple(_items_due(office, actor)), tuple(_my_tasks(office, actor)))
+    return Todo(
+        tuple(views),
+        total,
+        overdue,
+        pending,
+        tuple(_items_due(office, actor)),
+        tuple(_my_tasks(office, actor)),
+    )
 
 
 def _items_due(office: Office, actor: Actor) -> list[ItemView]:

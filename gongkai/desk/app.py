@@ -1,6 +1,7 @@
 """The desk's application: routes of every page module, and the middleware around them (outermost first):
 security headers, the request-size limit, CSRF (asgi-csrf: a signed token in a cookie and in every form; every
-POST is checked, with or without cookies), server-side sessions (starsessions over the database)."""
+POST is checked, with or without cookies; upload forms checked in front of it, :mod:`gongkai.desk.csrf`),
+server-side sessions (starsessions over the database)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from starsessions import SessionMiddleware
 
 from gongkai.core.settings import Settings
 from gongkai.desk import pages
+from gongkai.desk.csrf import UploadCsrf
 from gongkai.desk.security import HEADERS, BodyLimit, SecurityHeaders
 from gongkai.desk.sessionstore import DatabaseStore
 from gongkai.desk.web import CSRF_COOKIE, CSRF_FIELD, HERE, SESSION_COOKIE, Desk
@@ -110,6 +112,7 @@ def create_app(
     with register.unit() as office:
         ensure_demo_passwords(office)
     secure = settings.desk.base_url.startswith("https://") if secure_cookies is None else secure_cookies
+    secret = desk_secret(home or gongkai_home())
     desk = Desk(settings, register, prefect_ui=prefect_ui, as_of=as_of, secure_cookies=secure)
     if now is not None:
         desk.now = now
@@ -121,7 +124,8 @@ def create_app(
     middleware = [
         Middleware(SecurityHeaders),
         Middleware(BodyLimit, limit=settings.desk.upload_limit_mb * 1024 * 1024),
-        Middleware(_Csrf, secret=desk_secret(home or gongkai_home()), secure=secure),
+        Middleware(UploadCsrf, secret=secret, cookie_name=CSRF_COOKIE, field=CSRF_FIELD, refuse=_csrf_failed),
+        Middleware(_Csrf, secret=secret, secure=secure),
         Middleware(
             SessionMiddleware,
             store=DatabaseStore(register.engine),

@@ -184,3 +184,22 @@ def test_user_password_reads_stdin_and_user_list_shows_accounts(live_settings, t
     lines = {line.split()[0]: line for line in listed.stdout.splitlines()[2:]}
     assert "已设置" in lines["chen"] and "未设置" in lines["sun"]
     assert "$argon2" not in listed.stdout
+
+
+def test_an_unexpected_error_is_a_chinese_page_and_its_message_stays_out_of_the_log(
+    desk: DeskSetup,
+    caplog,  # type: ignore[no-untyped-def]
+) -> None:
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    def boom(_request):  # type: ignore[no-untyped-def]
+        raise RuntimeError("申请人张三 110101199003077777")
+
+    desk.app.router.routes.append(Route("/boom", boom))
+    client = TestClient(desk.app, base_url="http://127.0.0.1", raise_server_exceptions=False)
+    with caplog.at_level("ERROR", logger="gongkai.desk"):
+        response = client.get("/boom")
+    assert response.status_code == 500 and "系统出错" in response.text and "张三" not in response.text
+    assert "RuntimeError" in caplog.text and "boom" in caplog.text
+    assert "张三" not in caplog.text and "110101" not in caplog.text

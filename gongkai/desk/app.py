@@ -27,7 +27,7 @@ from starsessions import SessionMiddleware
 from gongkai.core.settings import Settings
 from gongkai.desk import pages
 from gongkai.desk.csrf import UploadCsrf
-from gongkai.desk.security import HEADERS, BodyLimit, SecurityHeaders
+from gongkai.desk.security import HEADERS, BodyLimit, SecurityHeaders, ServerTiming
 from gongkai.desk.sessionstore import DatabaseStore
 from gongkai.desk.web import CSRF_COOKIE, CSRF_FIELD, HERE, SESSION_COOKIE, Desk
 from gongkai.services.office import Register
@@ -147,6 +147,7 @@ def create_app(
         *pages.routes(),
     ]
     middleware = [
+        Middleware(ServerTiming),
         Middleware(SecurityHeaders),
         Middleware(BodyLimit, limit=settings.desk.upload_limit_mb * 1024 * 1024),
         Middleware(UploadCsrf, secret=secret, cookie_name=CSRF_COOKIE, field=CSRF_FIELD, refuse=_csrf_failed),

@@ -1,10 +1,11 @@
-"""Response headers every page carries, and the request-size limit.
+"""Response headers every page carries, the request-size limit, and the server's own time for each request.
 
 The Content-Security-Policy allows scripts and styles from the desk itself only (no inline script, no eval),
 forbids framing, and keeps forms on the desk; pages with personal data are not cached."""
 
 from __future__ import annotations
 
+import time
 from typing import Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -47,6 +48,29 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class ServerTiming:
+    """Adds ``Server-Timing: app;dur=MS`` to every response: milliseconds from the request reaching the
+    application to its answer starting, measured in the server (what ``bench/bench_desk.py`` reads; it says
+    nothing a client could not time itself)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+
+        async def timed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                took = f"app;dur={(time.perf_counter() - start) * 1000:.1f}".encode()
+                message = {**message, "headers": [*message.get("headers", []), (b"server-timing", took)]}
+            await send(message)
+
+        await self.app(scope, receive, timed)
 
 
 class BodyLimit:

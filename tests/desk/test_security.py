@@ -504,6 +504,7 @@ def test_every_page_sends_strangers_to_the_login_and_carries_the_security_header
         assert response.headers["content-security-policy"] == CSP, path
         assert response.headers["x-frame-options"] == "DENY", path
         assert response.headers["x-content-type-options"] == "nosniff", path
+        assert re.fullmatch(r"app;dur=\d+\.\d", response.headers.get("server-timing", "")), path  # bench/
         if not path.startswith("/static/"):
             assert response.headers["cache-control"] == "no-store", path
 

@@ -73,6 +73,20 @@ class ServerTiming:
         await self.app(scope, receive, timed)
 
 
+class NoBearer:
+    """Removes ``Authorization`` from every request before the CSRF check: asgi-csrf lets a POST that carries
+    ``Authorization: Bearer …`` through unchecked, and the desk has no bearer tokens."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"authorization"]
+            scope = {**scope, "headers": headers}
+        await self.app(scope, receive, send)
+
+
 class BodyLimit:
     """Refuses (413) a request whose body is larger than ``limit`` bytes, by its Content-Length or, without
     one, as soon as more arrives, before anything reads it."""

@@ -299,19 +299,26 @@ def test_the_whole_journey_in_the_browser(serving: DeskProcess, people: People, 
     assert listed.returncode == 0, listed.stderr
     assert "IMP-" not in listed.stdout and ref in listed.stdout
 
-    # The administrator builds last year's report from the desk (a run of the annual-report deployment in
-    # Prefect) and downloads its PDF.
+    # The administrator enters last year's figures from other systems (table 二), builds the report from the
+    # desk (a run of the annual-report deployment in Prefect) and downloads its PDF.
     year = today.year - 1
     chen.goto(f"/report?year={year}")
+    figures = chen.page.locator("form[action*='/figures/']")
+    assert figures.count() >= 4
+    for i in range(figures.count()):
+        form = chen.page.locator("form[action*='/figures/']").nth(i)
+        form.get_by_label(re.compile("件数|金额")).fill("0")
+        form.get_by_label("来源").fill("区政务服务平台年度统计")
+        chen.click(form.get_by_role("button"), f"figure-{i + 1}-saved")
+    expect(chen.page.get_by_text("其他系统的年度数据已录齐。")).to_be_visible()
     chen.click(chen.page.get_by_role("button", name="生成年度报告"), "report-started")
-    pdf = chen.page.get_by_role("link", name="PDF", exact=True)
     for _ in range(90):
-        if pdf.count():
+        if chen.page.get_by_text(re.compile("第 1 版")).count():
             break
         chen.page.wait_for_timeout(2_000)
         chen.goto(f"/report?year={year}")
     with chen.page.expect_download() as download:
-        pdf.click()
+        chen.page.get_by_role("link", name="PDF", exact=True).click()
     saved = tmp_path / "report.pdf"
     download.value.save_as(saved)
     assert saved.read_bytes().startswith(b"%PDF-")

@@ -90,6 +90,7 @@ IMG = '"><img src=x onerror=alert(1)>'
 RAW = ("<script>alert(1)", "<img src=x")
 """What must never appear in a page: the payloads' markup, unescaped."""
 XSS_REF = "X" + IMG
+ID_NUMBER = "11010519491231002X"
 """An application reference is applicant-facing text too (shown in every list and link)."""
 
 
@@ -186,7 +187,7 @@ def _seed(desk: DeskProcess) -> tuple[str, str, int]:
             applicant_name="张三" + SCRIPT + IMG,
             content="申请公开某文件" + SCRIPT + IMG,
             contact="地址" + SCRIPT + IMG,
-            id_number="11010519491231002X",
+            id_number=ID_NUMBER,
             channel="online",
             assignee="boss",
         )
@@ -538,9 +539,9 @@ def test_xss_payloads_are_shown_as_text_on_every_page(target: Target) -> None:
 
 
 def _assert_no_secrets(target: Target, extra: str = "") -> None:
-    """No password, Argon2 hash or session id in any log file under GONGKAI_HOME, in the desk's output or in
-    ``extra`` (the test's own captured output)."""
-    secrets_ = [*PASSWORDS.values(), NEW_PASSWORD, "$argon2", *target.seen_cookies]
+    """No password, Argon2 hash, session id or applicant's data in any log file under GONGKAI_HOME, in the desk's
+    output or in ``extra`` (the test's own captured output)."""
+    secrets_ = [*PASSWORDS.values(), NEW_PASSWORD, "$argon2", *target.seen_cookies, ID_NUMBER, "张三"]
     texts = {**{str(p): t for p, t in target.desk.log_texts().items()}, "the test's output": extra}
     leaks = [(where, s[:12] + "…") for where, text in texts.items() for s in secrets_ if s and s in text]
     assert not leaks, f"secrets found: {leaks}"

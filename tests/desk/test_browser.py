@@ -78,6 +78,7 @@ def test_demo_office_sign_in_todo_and_sign_out(demo_process: DeskProcess, people
     expect(
         zhao.page.get_by_role("heading", name=re.compile("^待办"))
     ).to_be_visible()  # others stay signed in
+    people.check()
 
 
 def test_real_office_sign_in_with_a_password_set_from_stdin(
@@ -87,12 +88,12 @@ def test_real_office_sign_in_with_a_password_set_from_stdin(
     chen.sign_in("chen", PASSWORDS["chen"])
     expect(chen.page.get_by_role("heading", name=re.compile("^待办"))).to_be_visible()
     expect(chen.page.get_by_text("陈静（", exact=False)).to_be_visible()
-    expect(
-        chen.page.get_by_text("没有由您承办的未办结申请。")
-    ).to_be_visible()  # a real register starts empty
+    # A real register starts empty, and is not marked as the demo's.
+    expect(chen.page.get_by_text("没有由您承办的未办结申请。")).to_be_visible()
     expect(chen.page.get_by_text("演示", exact=True)).to_have_count(0)
     chen.sign_out()
     expect(chen.page).to_have_url(re.compile(r"/login\?bye=1$"))
+    people.check()
 
 
 def test_a_wrong_password_is_shown_and_nobody_is_signed_in(live_process: DeskProcess, people: People) -> None:
@@ -105,6 +106,7 @@ def test_a_wrong_password_is_shown_and_nobody_is_signed_in(live_process: DeskPro
     expect(sun.page).to_have_url(re.compile(r"/login"))
     sun.sign_in("sun", PASSWORDS["sun"])  # the right one still works (one failure does not lock)
     expect(sun.page.get_by_role("heading", name=re.compile("^待办"))).to_be_visible()
+    people.check()
 
 
 def test_sign_in_with_the_keyboard_only(live_process: DeskProcess, people: People) -> None:
@@ -130,6 +132,7 @@ def test_sign_in_with_the_keyboard_only(live_process: DeskProcess, people: Peopl
     page.evaluate("document.activeElement && document.activeElement.blur()")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "跳到正文"
+    people.check()
 
 
 # -- the harness itself sees what it must fail on ----------------------------------------------------------
@@ -326,6 +329,7 @@ def test_the_whole_journey_in_the_browser(serving: DeskProcess, people: People, 
     for where, text in serving.log_texts().items():
         for secret in (*PASSWORDS.values(), "$argon2", "13800000000", "张三"):
             assert secret not in text, f"{secret[:6]}… in {where}"
+    people.check()
 
 
 def _record(person: Person, kind: str, on: date, *, outcome: str | None = None) -> None:

@@ -104,12 +104,11 @@ def write_register(path: Path, n: int, today: date) -> None:
             ]
             events = [""] * 7
             day = received
-            if rng.random() < 0.1:
-                events[0], events[1] = (
-                    (day + timedelta(days=3)).isoformat(),
-                    (day + timedelta(days=8)).isoformat(),
-                )
-                day += timedelta(days=8)
+            if rng.random() < 0.1:  # a correction asked for (and received, unless that day is still to come)
+                asked, answered = day + timedelta(days=3), day + timedelta(days=8)
+                events[0] = asked.isoformat() if asked <= today else ""
+                events[1] = answered.isoformat() if answered <= today else ""
+                day = answered
             reply = day + timedelta(days=rng.randint(2, 20))
             if (today - received).days > 35 and reply < today:
                 events[5], events[6] = reply.isoformat(), rng.choice(OUTCOMES)

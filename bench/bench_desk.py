@@ -13,7 +13,8 @@ in as li over httpx:
   applications, then with ``scope=all`` among all 100,000): p95 < 300 ms;
 * the same two pages again after every application has been given to li (one handler with all of them);
 * 20 signed-in people at once (one thread each, ``--requests`` page views each, a mix of 待办, lists, searches,
-  applications and the unit head's page): p95 < 500 ms.
+  applications and the unit head's page; by default each asks again as soon as answered, so 20 requests are
+  always in flight — ``--think S`` pauses S seconds on average between a person's views): p95 < 500 ms.
 
 *Server time* is the desk's own ``Server-Timing: app;dur=`` header (from the request reaching the application to
 its answer starting); the load test's figure is the time each client waited on loopback (queueing included:
@@ -287,8 +288,18 @@ def single_user(base: str, n: int, runs: int, missed: list[str], label: str) -> 
     li.close()
 
 
-def crowd(base: str, n: int, users: int, requests: int, missed: list[str]) -> None:
-    """``users`` signed-in people, one thread each, ``requests`` mixed page views each, all at once."""
+def _kind(path: str) -> str:
+    """What a page view was, for the load test's breakdown."""
+    if path.startswith("/applications/"):
+        return "/applications/{ref}"
+    if "q=" in path:
+        return "search (all)" if "scope=all" in path else "search (open)"
+    return path.split("?")[0]
+
+
+def crowd(base: str, n: int, users: int, requests: int, think: float, missed: list[str]) -> None:
+    """``users`` signed-in people, one thread each, ``requests`` mixed page views each, all at once, each
+    pausing ``think`` seconds (on average) after each answer."""
     staff = ["li", "wang", "chen", "sun"] + [f"staff{i:02d}" for i in range(1, USERS - 3)]
     clients = [(s, signed_in(base, s)) for s in staff[:users]]
     terms = search_terms(n)
@@ -316,9 +327,11 @@ def crowd(base: str, n: int, users: int, requests: int, missed: list[str]) -> No
         for _ in range(requests):
             path = pages(staff_id, rng)
             answer, ms = timed_get(client, path)
-            kind = path.split("?")[0] if not path.startswith("/applications/") else "/applications/{ref}"
+            kind = _kind(path)
             with lock:
                 results.setdefault(kind, Timings()).add(answer, ms)
+            if think:
+                time.sleep(rng.uniform(0, 2 * think))
 
     threads = [threading.Thread(target=person, args=(s, c, i)) for i, (s, c) in enumerate(clients)]
     t0 = time.perf_counter()
@@ -349,6 +362,12 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=100_000, help="applications in the register (100,000)")
     parser.add_argument("--requests", type=int, default=60, help="timed requests per page, and per person")
     parser.add_argument("--users", type=int, default=USERS, help="people at once in the load test (20)")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="seconds each person pauses between page views, on average (0)",
+    )
     parser.add_argument("--keep", type=Path, help="build in this folder and keep it")
     args = parser.parse_args()
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
@@ -363,8 +382,10 @@ def main() -> int:
             with sqlite3.connect(root / "desk.db") as conn:
                 conn.execute("UPDATE application SET assignee_id = 'li'")
             single_user(base, args.rows, args.requests, missed, "li: all")
-            print(f"load test:   {args.users} people, {args.requests} page views each")
-            crowd(base, args.rows, args.users, args.requests, missed)
+            print(
+                f"load test:   {args.users} people, {args.requests} page views each, pause {args.think:g} s"
+            )
+            crowd(base, args.rows, args.users, args.requests, args.think, missed)
         finally:
             stop_desk(proc)
     for line in missed:

@@ -343,15 +343,18 @@ class LatestCatalogue:
     files: tuple[CatalogueFile, ...]
 
 
-def _inside(home: Path, stored: str) -> Path | None:
-    """The stored path when it is a file inside ``home`` (links resolved), else None."""
+def _downloadable(home: Path, name: str, stored: str) -> Path | None:
+    """The stored path of the file ``name`` when it is one a catalogue update writes, and is a file of that
+    name inside ``home``'s ``catalogue`` folder (links resolved), else None: a stored list that was tampered
+    with cannot lead to the desk's secret or anywhere else."""
     path = Path(stored).resolve()
-    return path if path.is_relative_to(home.resolve()) and path.is_file() else None
+    inside = path.is_relative_to((home / "catalogue").resolve())
+    return path if name in CATALOGUE_FILES and path.name == name and inside and path.is_file() else None
 
 
 def latest_catalogue(office: Office, actor: Actor, home: Path) -> LatestCatalogue | None:
     """The newest stored catalogue update (None before the first), its files checked against ``home`` (the
-    working folder, ``GONGKAI_HOME``): only a file still inside it can be downloaded."""
+    working folder, ``GONGKAI_HOME``): only a file still in its ``catalogue`` folder can be downloaded."""
     from gongkai.catalogue.build import FINDING_KINDS, latest_update
 
     del actor  # any staff member may read the catalogue
@@ -370,7 +373,9 @@ def latest_catalogue(office: Office, actor: Actor, home: Path) -> LatestCatalogu
         for f in update.findings
     )
     files = tuple(
-        CatalogueFile(name, CATALOGUE_FILES.get(name, (name, ""))[0], _inside(home, stored) is not None)
+        CatalogueFile(
+            name, CATALOGUE_FILES.get(name, (name, ""))[0], _downloadable(home, name, stored) is not None
+        )
         for name, stored in update.files.items()
     )
     return LatestCatalogue(
@@ -397,18 +402,16 @@ class CatalogueDownload:
 
 def catalogue_file(office: Office, actor: Actor, name: str, home: Path) -> CatalogueDownload:
     """A file of the newest catalogue update by its name in that update's file list, only when it is inside
-    ``home``; :class:`NotFound` otherwise (no other name or path is ever served)."""
+    ``home``'s ``catalogue`` folder; :class:`NotFound` otherwise (no other name or path is ever served)."""
     from gongkai.catalogue.build import latest_update
 
     del actor  # any staff member may read the catalogue
     update = latest_update(office.session)
     stored = update.files.get(name) if update is not None else None
-    path = _inside(home, stored) if stored is not None else None
+    path = _downloadable(home, name, stored) if stored is not None else None
     if update is None or path is None:
         raise NotFound("最新一期公开目录中没有这个文件（或文件已不在工作文件夹中）。")
-    return CatalogueDownload(
-        path, f"{update.period}-{name}", CATALOGUE_FILES.get(name, (name, "application/octet-stream"))[1]
-    )
+    return CatalogueDownload(path, f"{update.period}-{name}", CATALOGUE_FILES[name][1])
 
 
 def item_vocabularies() -> tuple[Mapping[str, str], Mapping[str, str], Mapping[str, str]]:

@@ -206,7 +206,8 @@ def add_item(ctx: Ctx) -> Response:
     except ItemInvalid as exc:
         for key, phrase in exc.fields.items():
             name = _FORM_FIELD.get(key, key)
-            errors[name if name in ITEM_FIELDS else ""] = phrase
+            name = name if name in ITEM_FIELDS else ""  # a field the form does not have: the form's message
+            errors[name] = f"{errors[name]}；{phrase}" if name in errors else phrase
         return _add_form(ctx, values, errors, 400)
     except InputError as exc:  # a locked year, a business date after today
         return _add_form(ctx, values, {"": plain_message(str(exc))}, 400)

@@ -347,3 +347,16 @@ def test_only_the_snapshot_files_inside_the_home_are_served(desk: DeskSetup, tmp
     page = client.get("/catalogue")
     assert 'href="/catalogue/files/outside.txt"' not in page.text
     assert 'href="/catalogue/files/catalogue.md"' not in page.text
+
+
+def test_no_csrf_token_or_no_session_writes_nothing(desk: DeskSetup) -> None:
+    seed(desk, "HD/2026-00001")
+    client = signed_in(desk, "chen")
+    assert client.post("/items", GOOD | {"index_no": "HD/2026-00002"}, csrf=False).status_code == 403
+    change = {"changed_on": "2026-02-27", "what": "办公时间调整"}
+    assert client.post("/items/HD/2026-00001/change", change, csrf=False).status_code == 403
+    stranger = desk.make()
+    response = stranger.post("/items/HD/2026-00001/change", change)
+    assert response.status_code == 303 and response.headers["location"].startswith("/login")
+    assert [i["index_no"] for i in items_in(desk)] == ["HD/2026-00001"]
+    assert detail(desk, "HD/2026-00001")["changes"] == []

@@ -277,3 +277,21 @@ def test_the_home_page_links_land_on_these_pages(demo_desk: DeskSetup) -> None:
     for link in links:
         response = client.get(unescape(link))
         assert response.status_code == 200, link
+
+
+def test_a_task_on_an_item_nobody_owns_is_in_the_review_owners_todo(desk: DeskSetup) -> None:
+    seed(
+        desk,
+        "T-PII",
+        summary="联系人身份证号 11010519491231002X",
+        generated_on=date(2026, 1, 5),
+        published_on=date(2026, 1, 6),
+    )
+    run_review(desk)
+    owner = desk.settings.review_owner.id
+    tasks = tasks_of(desk)
+    assert "T-PII" in tasks, tasks
+    home = signed_in(desk, owner).get("/")
+    assert f'href="/review/{tasks["T-PII"]}"' in home.text
+    other = next(s.id for s in desk.settings.staff if s.id != owner)
+    assert f'href="/review/{tasks["T-PII"]}"' not in signed_in(desk, other).get("/").text

@@ -113,7 +113,7 @@ class _Csrf:
 
 
 def _is_multipart(scope: Scope) -> bool:
-    content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
+    content_type: bytes = dict(scope.get("headers") or []).get(b"content-type", b"")
     return content_type.split(b";", 1)[0].strip().lower() == b"multipart/form-data"
 
 

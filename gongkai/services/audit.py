@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Final
+from typing import Any, Final
 
 import sqlalchemy as sa
 
@@ -87,7 +87,7 @@ def _text(column: sa.ColumnElement[object]) -> sa.ColumnElement[str]:
     return sa.cast(column, sa.String)
 
 
-def _branches(*, actor_filter: str | None, since: datetime | None, until: datetime | None, cap: int) -> list[sa.Select[tuple[object, ...]]]:  # fmt: skip
+def _branches(*, actor_filter: str | None, since: datetime | None, until: datetime | None, cap: int) -> list[sa.Select[*tuple[Any, ...]]]:  # fmt: skip
     """One SELECT per source (columns ``at, actor, source, row_id, action, subject, detail``), each filtered and
     cut to the ``cap`` newest rows."""
     from gongkai.store.tables import (
@@ -106,11 +106,11 @@ def _branches(*, actor_filter: str | None, since: datetime | None, until: dateti
 
     no_text = sa.cast(sa.null(), sa.String)
 
-    def branch(source: str, at: sa.ColumnElement[datetime], actor: sa.ColumnElement[str], row_id: sa.ColumnElement[int], action: sa.ColumnElement[str], subject: sa.ColumnElement[str], detail: sa.ColumnElement[str], *, from_: sa.FromClause, where: sa.ColumnElement[bool] | None = None, by_id: bool = True) -> sa.Select[tuple[object, ...]]:  # fmt: skip
+    def branch(source: str, at: sa.ColumnElement[datetime], actor: sa.ColumnElement[str], row_id: sa.ColumnElement[int], action: sa.ColumnElement[str], subject: sa.ColumnElement[str], detail: sa.ColumnElement[str], *, from_: sa.FromClause, where: sa.ColumnElement[bool] | None = None, by_id: bool = True) -> sa.Select[*tuple[Any, ...]]:  # fmt: skip
         query = sa.select(
             at.label("at"),
             actor.label("actor"),
-            sa.literal_column(f"'{source}'", sa.String).label("source"),
+            _constant(source).label("source"),
             row_id.label("row_id"),
             action.label("action"),
             subject.label("subject"),
@@ -174,7 +174,7 @@ def audit_trail(
     offset = (page - 1) * per_page
     cap = offset + per_page + 1
     branches = _branches(actor_filter=actor_filter or None, since=start, until=end, cap=cap)
-    union = sa.union_all(*(sa.select(b.subquery().c) for b in branches)).subquery("trail")
+    union = sa.union_all(*(sa.select(*b.subquery().c) for b in branches)).subquery("trail")
     found = office.session.execute(
         sa.select(union)
         .order_by(union.c.at.desc(), union.c.source, union.c.row_id.desc())
@@ -185,17 +185,9 @@ def audit_trail(
     return AuditPage(rows, page, len(found) > per_page)
 
 
-def _row(r: sa.Row[tuple[object, ...]]) -> AuditRow:
-    at = r.at
-    if isinstance(at, str):  # SQLite returns the union's column untyped
-        at = datetime.fromisoformat(at)
-    assert isinstance(at, datetime)
-    if at.tzinfo is None:
-        from datetime import UTC
-
-        at = at.replace(tzinfo=UTC)
+def _row(r: sa.Row[Any]) -> AuditRow:
     action, detail = _describe(str(r.source), str(r.action), r.detail if isinstance(r.detail, str) else None)
-    return AuditRow(at, str(r.actor), action, str(r.subject or ""), detail)
+    return AuditRow(r.at, str(r.actor), action, str(r.subject or ""), detail)
 
 
 def _describe(source: str, code: str, detail: str | None) -> tuple[str, str]:

@@ -72,11 +72,92 @@ def _csrf(app: ASGIApp, *, secret: str, secure: bool) -> ASGIApp:
 
 
 class _Csrf:
+    """asgi-csrf, with its check of multipart forms (file uploads) done here first.
+
+    asgi-csrf 0.11 cannot check a multipart form: it looks for a field named ``csrftoken`` whatever
+    ``form_input`` says, and it builds python-multipart's parser with an argument that python-multipart 0.0.26
+    removed (simonw/asgi-csrf#38, open), so every upload failed with a 500. Until a release fixes it, the token is
+    read here from the form's fields before its first file (the form puts it first) and checked against the
+    signed cookie as asgi-csrf checks it; a request that passes goes on to asgi-csrf with the token in its header
+    (``x-csrftoken``), which asgi-csrf compares to the cookie itself, and its body replayed. Anything else is
+    refused with the same 403 page, before asgi-csrf could reach its broken path."""
+
     def __init__(self, app: ASGIApp, secret: str, secure: bool) -> None:
+        from itsdangerous.url_safe import URLSafeSerializer
+
         self.app = _csrf(app, secret=secret, secure=secure)
+        self.signer = URLSafeSerializer(secret)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and _is_multipart(scope):
+            token, receive = await _multipart_token(scope, receive)
+            if token is None or not self._matches_cookie(scope, token):
+                await _csrf_failed(scope, send, None)
+                return
+            headers = [(k, v) for k, v in scope["headers"] if k != b"x-csrftoken"]
+            scope = {**scope, "headers": [*headers, (b"x-csrftoken", token.encode("latin-1"))]}
         await self.app(scope, receive, send)
+
+    def _matches_cookie(self, scope: Scope, token: str) -> bool:
+        from asgi_csrf import cookies_from_scope
+        from itsdangerous import BadSignature
+
+        cookie = cookies_from_scope(scope).get(CSRF_COOKIE, "")
+        if not cookie or not secrets.compare_digest(token, cookie):
+            return False
+        try:
+            self.signer.loads(cookie, "csrftoken")  # asgi-csrf's signing namespace
+        except BadSignature:
+            return False
+        return True
+
+
+def _is_multipart(scope: Scope) -> bool:
+    content_type: bytes = dict(scope.get("headers") or []).get(b"content-type", b"")
+    return content_type.split(b";", 1)[0].strip().lower() == b"multipart/form-data"
+
+
+class _Stop(Exception):
+    """The multipart parse can end: the token was found, or a file came before it."""
+
+
+async def _multipart_token(scope: Scope, receive: Receive) -> tuple[str | None, Receive]:
+    """The ``csrf_token`` field of a multipart body if it comes before any file, and a ``receive`` that replays
+    what was read."""
+    from python_multipart import FormParser
+    from python_multipart.exceptions import FormParserError
+    from python_multipart.multipart import parse_options_header
+
+    _kind, options = parse_options_header(dict(scope["headers"]).get(b"content-type", b""))
+    messages: list[Any] = []
+    found: list[str] = []
+
+    def on_field(field: Any) -> None:
+        if field.field_name == CSRF_FIELD.encode():
+            found.append((field.value or b"").decode("latin-1"))
+            raise _Stop
+
+    def on_file(_file: Any) -> None:
+        raise _Stop
+
+    more = True
+    try:
+        parser = FormParser("multipart/form-data", on_field, on_file, boundary=options.get(b"boundary"))
+        while more:
+            message = await receive()
+            messages.append(message)
+            parser.write(message.get("body", b""))
+            more = bool(message.get("more_body", False))
+        parser.finalize()
+    except _Stop:
+        pass
+    except FormParserError:
+        found.clear()
+
+    async def replay() -> Any:
+        return messages.pop(0) if messages else await receive()
+
+    return (found[0] if found else None), replay
 
 
 def _healthz(_request: Any) -> PlainTextResponse:

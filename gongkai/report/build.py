@@ -215,8 +215,9 @@ def readiness(session: Session, *, year: int, home: Path) -> dict[str, Any]:
     }
 
 
-def readiness_text(state: dict[str, Any]) -> str:
-    """One Chinese message for the administrator (no personal data: counts and section names)."""
+def readiness_text(state: dict[str, Any], *, base_url: str = "") -> str:
+    """One Chinese message for the administrator (no personal data: counts and section names). With the desk's
+    address (``base_url``) the digest line links to the desk's report page, so no command or file is named."""
     year = state["year"]
     if state["final"]:
         return f"{year} 年度报告已定稿。"
@@ -226,13 +227,15 @@ def readiness_text(state: dict[str, Any]) -> str:
             f"{year} 年收到的申请中还有 {state['open_applications']} 件未办结（将计入“结转下年度继续办理”，能办结的请先办结并登记）；"
         )
     if state["missing_figures"]:
-        parts.append(
-            f"其他系统的年度数据未录入：{'、'.join(state['missing_figures'])}（gongkai report figures set/import）；"
-        )
+        where = "" if base_url else "（gongkai report figures set/import）"
+        parts.append(f"其他系统的年度数据未录入：{'、'.join(state['missing_figures'])}{where}；")
     if state["unfinished_narrative"]:
-        parts.append(
-            f"叙述部分待填写：{'、'.join(state['unfinished_narrative'])}（编辑 {state['narrative_file']}）；"
-        )
+        where = "" if base_url else f"（编辑 {state['narrative_file']}）"
+        parts.append(f"叙述部分待填写：{'、'.join(state['unfinished_narrative'])}{where}；")
     if len(parts) == 1:
-        parts.append("数据已齐全，请生成（gongkai report build）并定稿（gongkai report finalize）。")
+        parts.append(
+            "数据已齐全，请生成并定稿。"
+            if base_url
+            else "数据已齐全，请生成（gongkai report build）并定稿（gongkai report finalize）。"
+        )
     return "".join(parts)

@@ -579,8 +579,9 @@ def notices(settings: Settings, calendar: WorkCalendar, as_of: date, tasks: Sequ
         left = calendar.workdays_until(as_of, t["due_on"])
         urgency = 0 if t["urgent"] else 1 + max(0, left)
         head = "【新】" if is_new else "【待处理】"
+        command = "" if settings.desk.base_url else f"（gongkai review record {t['id']} --outcome …）"
         text = (f"{head}检查任务 #{t['id']}（{t['kind_label']}）：{t['detail']}。请于 {fmt_day(t['due_on'])} 前处理并登记结果"
-                f"（gongkai review record {t['id']} --outcome …）")  # fmt: skip
+                f"{command}")  # fmt: skip
         key = f"review:{t['id']}:{period}"
         out.append(
             PlannedReminder(key, _recipients(settings, t["owner_id"], urgent=t["urgent"]), "review", t["ref"],

@@ -19,6 +19,7 @@ from gongkai.store.models import (
     ApplicationEvent,
     AuditEntry,
     CalendarDay,
+    CalendarLog,
     CatalogueSnapshot,
     DeadlineChange,
     DeskSession,
@@ -28,6 +29,7 @@ from gongkai.store.models import (
     ProactiveItem,
     RegisterInfo,
     ReminderOutbox,
+    ReportReopenLog,
     ReviewRecord,
     ReviewRun,
     ReviewTask,
@@ -59,6 +61,8 @@ ACCOUNT: Final = _table(Account)
 DESK_SESSION: Final = _table(DeskSession)
 EXTENSION_REQUEST: Final = _table(ExtensionRequest)
 AUDIT: Final = _table(AuditEntry)
+CALENDAR_LOG: Final = _table(CalendarLog)
+REPORT_REOPEN: Final = _table(ReportReopenLog)
 
 __all__ = [
     "APP",

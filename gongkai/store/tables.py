@@ -28,6 +28,7 @@ from gongkai.store.models import (
     ProactiveItem,
     RegisterInfo,
     ReminderOutbox,
+    ReportReopenLog,
     ReviewRecord,
     ReviewRun,
     ReviewTask,
@@ -54,6 +55,7 @@ OUTBOX: Final = _table(ReminderOutbox)
 APPEAL: Final = _table(Appeal)
 FIGURE: Final = _table(YearlyFigure)
 REPORT: Final = _table(AnnualReport)
+REOPEN_LOG: Final = _table(ReportReopenLog)
 REGISTER_INFO: Final = _table(RegisterInfo)
 ACCOUNT: Final = _table(Account)
 DESK_SESSION: Final = _table(DeskSession)
@@ -72,6 +74,7 @@ __all__ = [
     "ITEM_REVIEW",
     "OUTBOX",
     "REGISTER_INFO",
+    "REOPEN_LOG",
     "REPORT",
     "REVIEW_RECORD",
     "REVIEW_RUN",

@@ -110,7 +110,7 @@ def with_handler(tmp_path: Path, db_url: str) -> Iterator[DeskSetup]:
     path = tmp_path / "handler-config" / "gongkai.toml"
     path.parent.mkdir()
     path.write_text(LIVE_CONFIG + '\n[[staff]]\nid = "li"\nname = "李强"\nrole = "handler"\n', encoding="utf-8")
-    yield _setup(load_settings(path), db_url, tmp_path / "home", {**PASSWORDS, "li": "Li-Pass-2026!"})
+    yield _setup(load_settings(path), db_url, tmp_path / "home", {**PASSWORDS, "li": "Qiang-Pass-2026!"})
 
 
 # -- readiness -------------------------------------------------------------------------------------------------
@@ -302,7 +302,7 @@ def _ready(setup: DeskSetup, client: DeskClient) -> None:
 
 def test_a_handler_cannot_finalize_or_reopen(with_handler: DeskSetup) -> None:
     _ready(with_handler, signed_in(with_handler, "chen"))
-    li = signed_in(with_handler, "li", "Li-Pass-2026!")
+    li = signed_in(with_handler, "li", "Qiang-Pass-2026!")
     page = li.get("/report?year=2025")
     assert 'action="/report/2025/finalize"' not in page.text  # not offered ...
     refused = li.post("/report/2025/finalize")  # ... and refused when posted anyway

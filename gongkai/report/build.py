@@ -311,9 +311,7 @@ def _stored_sections(text: str | None) -> dict[str, str] | None:
 def latest_version(session: Session, year: int) -> StoredVersion | None:
     """The latest stored version of ``year``'s report, or ``None`` before the first build."""
     c = REPORT.c
-    row = session.execute(
-        sa.select(REPORT).where(c.year == year).order_by(c.version.desc()).limit(1)
-    ).first()
+    row = session.execute(sa.select(REPORT).where(c.year == year).order_by(c.version.desc()).limit(1)).first()
     if row is None:
         return None
     return StoredVersion(
@@ -400,5 +398,7 @@ def stored_document(session: Session, *, home: Path, year: int, fmt: str) -> tup
             f"{year} 年度报告第 {stored.version} 版生成时其他系统的年度数据尚未录入（"
             f"{'、'.join(stored.missing_figures)}），不能输出文档（空白的数字不能印在报告上）；录入后请重新生成。"
         )
-    document = _document(fmt, stored.data, stored.narrative or {}, template="2021", session=session, year=year)
+    document = _document(
+        fmt, stored.data, stored.narrative or {}, template="2021", session=session, year=year
+    )
     return stored, document

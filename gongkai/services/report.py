@@ -211,7 +211,12 @@ def report_overview(office: Office, actor: Actor, year: int, *, home: Path | Non
         readiness,
         reopenings,
     )
-    from gongkai.report.narrative import narrative_path, narrative_revision, same_narrative
+    from gongkai.report.narrative import (
+        narrative_path,
+        narrative_revision,
+        same_narrative,
+        unfinished_sections,
+    )
     from gongkai.report.stats import yearly_figures
 
     del actor  # any staff member may read it
@@ -220,30 +225,26 @@ def report_overview(office: Office, actor: Actor, year: int, *, home: Path | Non
     sections, saved = narrative_for_editing(office.session, settings=office.settings, home=home, year=year)
     latest = latest_version(office.session, year)
     path = narrative_path(home, year)
+    # Before the file exists the page shows the drafts the first build will write: their unfinished sections.
+    unfinished = state["unfinished_narrative"] if saved or state["final"] else unfinished_sections(sections)
+    changed = latest is not None and saved and not same_narrative(sections, latest.narrative or {})
+    listed = open_applications_received(office.session, year, limit=OPEN_LISTED)
     return ReportOverview(
         year=year,
         final=bool(state["final"]),
         open_total=int(state["open_applications"]),
-        open_applications=tuple(
-            OpenApplication(*row) for row in open_applications_received(office.session, year, limit=OPEN_LISTED)
-        ),
+        open_applications=tuple(OpenApplication(*row) for row in listed),
         figures=tuple(yearly_figures(office.session, year).values()),
         missing_figures=tuple(state["missing_figures"]),
-        unfinished=tuple(state["unfinished_narrative"]) if saved or state["final"] else tuple(_unfinished(sections)),
+        unfinished=tuple(unfinished),
         narrative=sections,
         narrative_saved=saved,
         narrative_revision=narrative_revision(path),
         narrative_file=path,
         latest=latest,
-        narrative_changed=latest is not None and saved and not same_narrative(sections, latest.narrative or {}),
+        narrative_changed=changed,
         reopenings=tuple(reopenings(office.session, year)),
     )
-
-
-def _unfinished(sections: Mapping[str, str]) -> list[str]:
-    from gongkai.report.narrative import unfinished_sections
-
-    return unfinished_sections(sections)
 
 
 def save_narrative(

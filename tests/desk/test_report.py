@@ -13,14 +13,13 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import quote
 
+import httpx
 import pytest
 import sqlalchemy as sa
 
 from gongkai.core.settings import gongkai_home, load_settings
 from gongkai.services.actor import Actor
 from gongkai.services.office import open_office
-import httpx
-
 from tests.desk.conftest import AS_OF, PASSWORDS, DeskClient, DeskSetup, _setup, page_text, signed_in
 from tests.offices import LIVE_CONFIG
 
@@ -66,7 +65,8 @@ def _stored(setup: DeskSetup, year: int = 2025) -> list[tuple[int, str]]:
     try:
         with engine.connect() as conn:
             rows = conn.execute(
-                sa.text("SELECT version, status FROM annual_report WHERE year = :y ORDER BY version"), {"y": year}
+                sa.text("SELECT version, status FROM annual_report WHERE year = :y ORDER BY version"),
+                {"y": year},
             ).all()
     finally:
         engine.dispose()
@@ -109,7 +109,9 @@ def with_handler(tmp_path: Path, db_url: str) -> Iterator[DeskSetup]:
     """The real office with a third person, li, a handler only."""
     path = tmp_path / "handler-config" / "gongkai.toml"
     path.parent.mkdir()
-    path.write_text(LIVE_CONFIG + '\n[[staff]]\nid = "li"\nname = "李强"\nrole = "handler"\n', encoding="utf-8")
+    path.write_text(
+        LIVE_CONFIG + '\n[[staff]]\nid = "li"\nname = "李强"\nrole = "handler"\n', encoding="utf-8"
+    )
     yield _setup(load_settings(path), db_url, tmp_path / "home", {**PASSWORDS, "li": "Qiang-Pass-2026!"})
 
 
@@ -159,9 +161,13 @@ def test_figures_are_entered_and_bad_numbers_refused_per_field(desk: DeskSetup) 
     shown = page_text(client.get(ok.headers["location"]))
     assert "已录入" in shown and "行政许可" in shown
 
-    bad_number = client.post("/report/2025/figures/penalty_decisions", {"value": "三件", "source": "县执法局"})
+    bad_number = client.post(
+        "/report/2025/figures/penalty_decisions", {"value": "三件", "source": "县执法局"}
+    )
     assert bad_number.status_code == 400
-    assert 'aria-invalid="true"' in bad_number.text and 'id="value-penalty_decisions-error"' in bad_number.text
+    assert (
+        'aria-invalid="true"' in bad_number.text and 'id="value-penalty_decisions-error"' in bad_number.text
+    )
     assert "应为数字" in page_text(bad_number) and 'value="三件"' in bad_number.text  # typed value kept
     not_whole = client.post("/report/2025/figures/coercion_decisions", {"value": "1.5", "source": "县执法局"})
     assert not_whole.status_code == 400 and "整数" in page_text(not_whole)
@@ -179,7 +185,9 @@ def test_figures_are_entered_and_bad_numbers_refused_per_field(desk: DeskSetup) 
     assert XSS not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
 
     with open_office(desk.settings, AS_OF, url=desk.url) as office:
-        stored = {f.key: (f.value, f.source, f.entered_by) for f in show_figures(office, _operator(desk), 2025)}
+        stored = {
+            f.key: (f.value, f.source, f.entered_by) for f in show_figures(office, _operator(desk), 2025)
+        }
     assert stored == {
         "licensing_decisions": (Decimal("12"), "县行政审批局", "sun"),
         "fees_10k_yuan": (Decimal("0.35"), XSS, "sun"),
@@ -232,7 +240,9 @@ def test_bad_narrative_is_refused_per_section_and_nothing_written(desk: DeskSetu
     page = client.get("/report?year=2025")
     first = client.post("/report/2025/narrative", {**FINISHED, "revision": _revision(page.text)})
     assert first.status_code == 303
-    stale = client.post("/report/2025/narrative", {**FINISHED, "one": "旧表单", "revision": _revision(page.text)})
+    stale = client.post(
+        "/report/2025/narrative", {**FINISHED, "one": "旧表单", "revision": _revision(page.text)}
+    )
     assert stale.status_code == 409 and "已被修改" in page_text(stale)
     assert "旧表单" not in _narrative_file().read_text(encoding="utf-8")
 
@@ -270,7 +280,10 @@ def test_build_directly_and_download_the_latest_version(desk: DeskSetup) -> None
         disposition = response.headers["content-disposition"]
         assert disposition.startswith("attachment;")
         assert f'filename="annual-report-2025-v2.{fmt}"' in disposition
-        assert "filename*=UTF-8''" + quote(f"河东街道办事处2025年政府信息公开工作年度报告（第2版）.{fmt}") in disposition
+        assert (
+            "filename*=UTF-8''" + quote(f"河东街道办事处2025年政府信息公开工作年度报告（第2版）.{fmt}")
+            in disposition
+        )
     assert json.loads(client.get("/report/2025/download.json").content)["year"] == 2025
     assert client.get("/report/2025/download.exe").status_code == 404
     assert client.get("/report/2024/download.html").status_code == 404  # no version of 2024
@@ -340,7 +353,11 @@ def test_finalize_refusals_are_shown_with_their_reasons(desk: DeskSetup) -> None
     assert client.post("/report/2025/build").status_code == 303
     assert _save_narrative(client, {**FINISHED, "six": "无。"}).status_code == 303  # edited after the build
     changed = client.post("/report/2025/finalize")
-    assert changed.status_code == 409 and "生成后有修改" in page_text(changed) and "重新生成" in page_text(changed)
+    assert (
+        changed.status_code == 409
+        and "生成后有修改" in page_text(changed)
+        and "重新生成" in page_text(changed)
+    )
 
     not_over = client.post("/report/2026/finalize")
     assert not_over.status_code == 409 and "尚未结束" in page_text(not_over)
@@ -413,11 +430,10 @@ def test_the_button_runs_the_annual_report_deployment_through_prefect(
         pytest.skip("the Prefect path does not depend on the database: once, on SQLite")
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect-home"))
     monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from gongkai.flows.serve import deployments
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL
     from prefect.testing.utilities import prefect_test_harness
-
-    from gongkai.flows.serve import deployments
 
     _figures(desk)
     with prefect_test_harness(server_startup_timeout=60):

@@ -97,7 +97,9 @@ def _run_view(ctx: Ctx, run_id: UUID) -> RunView:
     except ObjectNotFound:
         raise NotFound(f"Prefect 中没有运行 {run_id}。") from None
     except (PrefectException, httpx.HTTPError, OSError) as exc:
-        return RunView(run_id, "", "状态暂时无法读取", False, False, ui, f"无法连接 Prefect（{type(exc).__name__}）")
+        return RunView(
+            run_id, "", "状态暂时无法读取", False, False, ui, f"无法连接 Prefect（{type(exc).__name__}）"
+        )
     state = run.state
     kind = state.type.value if state is not None else "SCHEDULED"
     label = _STATE_LABELS.get(kind, kind)
@@ -157,8 +159,27 @@ def _show(ctx: Ctx, year: int | None, *, status: int = 200, **extra: Any) -> HTM
         prefect=_prefect_api() is not None,
         run=run,
         poll=POLL,
+        summary=_summary(values),
         **values,
     )
+
+
+def _summary(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every problem of the form just sent, with the place on the page it concerns (shown at the top, since the
+    page is long and the form may be far down)."""
+    out: list[tuple[str, str]] = []
+    for key, errors in values["figure_errors"].items():
+        out += [(f"{field}-{key}" if field else "figures", message) for field, message in errors.items()]
+    out += [(f"narrative-{name}", message) for name, message in values["narrative_errors"].items()]
+    if values["narrative_message"]:
+        out.append(("narrative", values["narrative_message"]))
+    if values["build_error"]:
+        out.append(("build", values["build_error"]))
+    if values["finalize_error"]:
+        error = values["finalize_error"]
+        out += [("final", message) for message in [error["message"], *error["problems"]]]
+    out += [(field or "final", message) for field, message in values["reopen_errors"].items()]
+    return out
 
 
 @page()
@@ -265,9 +286,12 @@ def save_narrative(ctx: Ctx) -> Response:
 
 def _start_run(year: int) -> tuple[UUID, str]:
     """A flow run of the annual-report deployment for ``year``, created now and left to the service's runner."""
+    from prefect.client.schemas.objects import FlowRun
     from prefect.deployments import run_deployment
 
     run = run_deployment(DEPLOYMENT, parameters={"year": year}, timeout=0)
+    # Called from the page's worker thread (no event loop): Prefect dispatches to the synchronous variant.
+    assert isinstance(run, FlowRun)
     return run.id, run.name
 
 
@@ -374,8 +398,8 @@ def finalize(ctx: Ctx) -> Response:
     except NotAllowed:
         raise
     except GongkaiError as exc:
-        head = str(exc).split("\n", 1)[0].rstrip("：:")
-        problems = list(getattr(exc, "problems", []))
+        problems = [str(p) for p in getattr(exc, "problems", [])]  # ReportBlocked lists every reason
+        head = f"{year} 年度报告不能定稿，原因如下：" if problems else str(exc)
         return _show(ctx, year, status=409, finalize_error={"message": head, "problems": problems})
     return ctx.redirect(
         f"/report?year={year}#final", flash=f"{year} 年度报告第 {done.version} 版已定稿，该年度数据已锁定。"

@@ -27,6 +27,7 @@ __all__ = [
     "ReportDocument",
     "ReportOverview",
     "build_annual_report",
+    "check_buildable",
     "figure_key",
     "figure_labels",
     "finalize_annual_report",
@@ -325,6 +326,18 @@ def report_document(
     del actor  # any staff member may read it
     stored, content = stored_document(office.session, home=home or gongkai_home(), year=year, fmt=fmt)
     return ReportDocument(year, stored.version, stored.status, fmt, content)
+
+
+def check_buildable(office: Office, actor: Actor, year: int) -> None:
+    """Refuse (:class:`~gongkai.store.yearlock.YearLocked`) a new version of a final year before a build is
+    started elsewhere (a Prefect run would only fail there)."""
+    from gongkai.store.yearlock import YearLocked, is_year_final
+
+    del actor  # building is any staff member's work
+    if is_year_final(office.session, year):
+        raise YearLocked(
+            f"{year} 年度报告已定稿，不能再生成新版本；如确需修改，请由管理员先重新开启该年度并写明原因。"
+        )
 
 
 def note_report_run(office: Office, actor: Actor, year: int, run: str) -> None:

@@ -393,6 +393,8 @@ def test_finalize_then_reopen_with_a_reason(desk: DeskSetup) -> None:
     assert "已定稿" in page_text(page) and _stored(desk) == [(1, "final")]
     assert 'action="/report/2025/reopen"' in page.text
 
+    no_build = client.post("/report/2025/build")
+    assert no_build.status_code == 409 and "已定稿" in page_text(no_build) and _stored(desk) == [(1, "final")]
     locked = client.post("/report/2025/figures/licensing_decisions", {"value": "13", "source": "更正"})
     assert locked.status_code == 400 and "已定稿" in page_text(locked)
     frozen = _save_narrative(client, FINISHED)

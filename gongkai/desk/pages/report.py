@@ -297,9 +297,14 @@ def _start_run(year: int) -> tuple[UUID, str]:
 
 @page()
 def build(ctx: Ctx) -> Response:
-    from gongkai.services.report import build_annual_report, note_report_run
+    from gongkai.services.report import build_annual_report, check_buildable, note_report_run
 
     year = _path_year(ctx)
+    try:
+        with ctx.unit() as office:
+            check_buildable(office, ctx.me, year)
+    except InputError as exc:
+        return _show(ctx, year, status=409, build_error=str(exc))
     if _prefect_api() is not None:
         import httpx
         from prefect.exceptions import PrefectException

@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,7 @@ def _wait(predicate: object, timeout: float, what: str, proc: subprocess.Popen[b
 def _start(tmp_path: Path, name: str) -> tuple[subprocess.Popen[bytes], Path, Path]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "GONGKAI_"))}
     env.update(GONGKAI_HOME=str(tmp_path / "home"), GONGKAI_CONFIG=str(tmp_path / "gongkai.toml"))
+    env["GONGKAI_DESK_PORT"] = os.environ["GONGKAI_DESK_PORT"]  # a free port per test (tests/conftest.py)
     out, err = tmp_path / f"{name}.out", tmp_path / f"{name}.err"
     proc = subprocess.Popen(
         [str(Path(sys.executable).parent / "gongkai"), "serve"],
@@ -103,10 +105,16 @@ def test_serve_catches_up_once_serves_and_stops_cleanly(tmp_path: Path) -> None:
         _wait(lambda: "Gongkai 已在运行" in out.read_text(encoding="utf-8"), 60, "serving", proc, err)
         deployments = _deployment_names(url)
         assert {"gongkai-reminders", "gongkai-report-readiness", "gongkai-annual-report"} <= deployments
+        # The staff desk, started beside Prefect: its address printed on a line of its own, and answering.
+        desk = f"http://127.0.0.1:{os.environ['GONGKAI_DESK_PORT']}/"
+        assert f"员工工作台：{desk}\n" in out.read_text(encoding="utf-8")
+        with urllib.request.urlopen(desk + "healthz", timeout=10) as resp:  # noqa: S310 - loopback
+            assert resp.read() == b"ok"
     finally:
         code = _stop(proc)
     assert code == 0, err.read_text()[-2000:]
     assert _port_closed(url), "the Prefect server child must stop with serve"
+    assert _port_closed(desk + "x"), "the desk must stop with serve"
     shown, said = out.read_text(encoding="utf-8"), err.read_text(encoding="utf-8")
     assert "待办" in said and "待办" not in shown  # the console channel showed the digests, on stderr
     assert (

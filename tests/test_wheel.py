@@ -228,14 +228,14 @@ def test_installed_wheel_works_in_an_empty_folder(installed: Installed, empty_fo
     assert all(f.resolve().is_relative_to(cwd.resolve() / "var") for f in files), files
     assert "Traceback" not in catalogue.stderr
 
-    port = free_port()
+    port, desk_port = free_port(), free_port()
     out, err = cwd.parent / "serve.out", cwd.parent / "serve.err"
     proc = subprocess.Popen(
         [gongkai, "serve", "--port", str(port)],
         stdout=out.open("wb"),
         stderr=err.open("wb"),
         stdin=subprocess.DEVNULL,
-        env=env,
+        env={**env, "GONGKAI_DESK_PORT": str(desk_port)},
         cwd=cwd,
     )
     api = f"http://127.0.0.1:{port}/api"
@@ -248,6 +248,16 @@ def test_installed_wheel_works_in_an_empty_folder(installed: Installed, empty_fo
         # A run by its deployment, as the schedule starts it: the runner loads the flow in a new process.
         state = _run_deployment(api, "gongkai-reminders", {"scheduled": True}, timeout=180)
         assert state["type"] == "COMPLETED", state
+        # The staff desk from the wheel: its templates and its own copy of htmx are package data.
+        desk = f"http://127.0.0.1:{desk_port}"
+        assert f"员工工作台：{desk}/" in out.read_text(encoding="utf-8")
+        for path, expected in (
+            ("/login", 'name="csrf_token"'),
+            ("/static/htmx.min.js", "htmx"),
+            ("/static/desk.css", "--accent"),
+        ):
+            with urllib.request.urlopen(desk + path, timeout=10) as resp:  # noqa: S310 - loopback
+                assert expected in resp.read().decode("utf-8"), path
     finally:
         code = _stop(proc)
     assert code == 0, err.read_text(encoding="utf-8")[-3000:]

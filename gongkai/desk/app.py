@@ -5,6 +5,7 @@ POST is checked, with or without cookies), server-side sessions (starsessions ov
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import secrets
 from collections.abc import AsyncIterator, Callable
@@ -15,7 +16,8 @@ from typing import Any
 from asgi_csrf import asgi_csrf_decorator
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.responses import PlainTextResponse
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -27,6 +29,8 @@ from gongkai.desk.security import HEADERS, BodyLimit, SecurityHeaders
 from gongkai.desk.sessionstore import DatabaseStore
 from gongkai.desk.web import CSRF_COOKIE, CSRF_FIELD, HERE, SESSION_COOKIE, Desk
 from gongkai.services.office import Register
+
+log = logging.getLogger("gongkai.desk")
 
 
 class _EveryPath:
@@ -77,6 +81,27 @@ class _Csrf:
 
 def _healthz(_request: Any) -> PlainTextResponse:
     return PlainTextResponse("ok")
+
+
+async def _server_error(request: Request, exc: Exception) -> HTMLResponse:
+    """An unexpected error: a Chinese page, and the developers' log gets the exception's type and the frames it
+    came through (never its message: it may quote what an applicant wrote or a password hash)."""
+    log.error(
+        "Unexpected %s on %s %s at %s", type(exc).__name__, request.method, request.url.path, _where(exc)
+    )
+    body = (
+        "<!doctype html><html lang=zh-CN><meta charset=utf-8><title>系统出错</title>"
+        "<h1>系统出错（500）</h1><p>操作没有完成，也没有保存任何内容。请稍后重试；如果反复出现，请联系管理员查看运行日志。</p>"
+        '<p><a href="/">返回工作台</a></p></html>'
+    )
+    return HTMLResponse(body, status_code=500)
+
+
+def _where(exc: BaseException) -> str:
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    return " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}" for f in reversed(frames[-8:]))
 
 
 def desk_secret(home: Path) -> str:
@@ -138,7 +163,9 @@ def create_app(
         yield
         register.close()
 
-    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app = Starlette(
+        routes=routes, middleware=middleware, lifespan=lifespan, exception_handlers={Exception: _server_error}
+    )
     app.state.desk = desk
     return app
 

@@ -10,6 +10,16 @@ from collections.abc import Callable
 log = logging.getLogger("gongkai.desk")
 
 
+def _log_to_stderr() -> None:
+    """Warnings and errors to stderr (``desk.log`` under ``gongkai serve``), masked like the service's log."""
+    from gongkai.notify.channels import RedactingFilter
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    handler.addFilter(RedactingFilter())
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+
+
 def serve_desk(port: int | None = None, *, announce: Callable[[str], None] | None = None) -> None:
     """Run the desk in this process until SIGTERM/SIGINT (uvicorn handles both); ``announce`` is told the
     address (and the warning when it listens beyond this machine) once it is about to listen."""
@@ -19,6 +29,7 @@ def serve_desk(port: int | None = None, *, announce: Callable[[str], None] | Non
     from gongkai.core.webaddress import desk_address, desk_bind_warning
     from gongkai.desk.app import create_app
 
+    _log_to_stderr()
     settings = load_settings(os.environ.get("GONGKAI_CONFIG"))
     port = port or settings.desk.port
     prefect = os.environ.get("GONGKAI_PREFECT_UI")

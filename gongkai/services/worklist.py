@@ -32,7 +32,8 @@ class Todo:
     """Unpublished items the person owns (or nobody owns) whose Art. 26 date is at most
     :data:`ITEM_HORIZON` working days away or past, soonest first."""
     review_tasks: tuple[ReviewTask, ...] = ()
-    """The person's open review tasks, urgent and soonest due first."""
+    """The person's open review tasks (and, for the ``[review] owner``, those on items nobody owns), urgent and
+    soonest due first."""
 
 
 def open_applications_of(
@@ -105,4 +106,10 @@ def _items_due(office: Office, actor: Actor) -> list[ItemView]:
 def _my_tasks(office: Office, actor: Actor) -> list[ReviewTask]:
     from gongkai.services.review import list_review_tasks
 
-    return list_review_tasks(office, actor, status="open", owner=actor.name)
+    # A task on an item nobody owns is the [review] owner's (as its notices are).
+    default = office.settings.review_owner.id == actor.name
+    return [
+        t
+        for t in list_review_tasks(office, actor, status="open")
+        if t.owner_id == actor.name or (t.owner_id is None and default)
+    ]

@@ -57,7 +57,8 @@ def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url`` with Gongkai's SQLite settings applied."""
+    """An engine for ``url`` with Gongkai's SQLite settings applied. Its errors never quote the statement's
+    parameters (``hide_parameters``): they hold applicants' personal data and password hashes."""
     try:
         parsed = sa.make_url(url)
     except sa.exc.ArgumentError:
@@ -65,15 +66,15 @@ def make_engine(url: str) -> Engine:
     path = _sqlite_path(parsed)
     if path is not None:
         _prepare_sqlite_file(path)
-        engine = sa.create_engine(parsed, connect_args={"timeout": 30})
+        engine = sa.create_engine(parsed, connect_args={"timeout": 30}, hide_parameters=True)
         sa.event.listen(engine, "connect", _on_sqlite_connect)
         return engine
     if parsed.get_backend_name() == "sqlite":
-        engine = sa.create_engine(parsed)
+        engine = sa.create_engine(parsed, hide_parameters=True)
         sa.event.listen(engine, "connect", _on_sqlite_connect)
         return engine
     try:
-        return sa.create_engine(parsed, pool_pre_ping=True)
+        return sa.create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
     except ModuleNotFoundError as exc:
         raise DatabaseError(
             f"缺少数据库驱动（{exc.name}）：PostgreSQL 请安装 gongkai[postgres]。地址：{redact_url(url)}。"

@@ -123,3 +123,83 @@ def test_a_live_register_has_no_password_until_one_is_set(live_settings, db_url:
     app = create_app(live_settings, url=db_url, home=tmp_path / "home")
     client = DeskClient(app)
     assert client.login("chen", "demo-chen").status_code == 400
+
+
+def test_changing_ones_password_needs_the_current_one_and_ends_the_session(desk: DeskSetup) -> None:
+    client = signed_in(desk, "chen")
+    wrong = client.post(
+        "/password", {"current": "not-it", "new": "Another-Pass-77", "again": "Another-Pass-77"}
+    )
+    assert wrong.status_code == 400 and "当前密码不正确" in page_text(wrong)
+    short = client.post("/password", {"current": PASSWORDS["chen"], "new": "short", "again": "short"})
+    assert short.status_code == 400 and "至少 10 个字符" in page_text(short)
+    done = client.post(
+        "/password", {"current": PASSWORDS["chen"], "new": "Another-Pass-77", "again": "Another-Pass-77"}
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/login?changed=1"
+    assert client.get("/").status_code == 303
+    assert desk.make().login("chen", PASSWORDS["chen"]).status_code == 400
+    assert desk.make().login("chen", "Another-Pass-77").status_code == 303
+
+
+def test_user_password_reads_stdin_and_user_list_shows_accounts(live_settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    gongkai = str(Path(sys.executable).parent / "gongkai")
+    env = {**os.environ, "GONGKAI_CONFIG": str(live_settings.path), "GONGKAI_HOME": str(tmp_path / "h")}
+    short = subprocess.run(
+        [gongkai, "user", "password", "chen"], input="abc\n", capture_output=True, text=True, env=env
+    )
+    assert short.returncode == 2 and "密码太短" in short.stderr and "abc" not in short.stderr
+    ok = subprocess.run(
+        [gongkai, "user", "password", "chen"],
+        input="Jing-Pass-2026!\n",
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "Jing-Pass-2026!" not in ok.stdout + ok.stderr
+    nobody = subprocess.run(
+        [gongkai, "user", "password", "nobody"],
+        input="Jing-Pass-2026!\n",
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert nobody.returncode == 2 and "nobody" in nobody.stderr
+    refused = subprocess.run(
+        [gongkai, "user", "password", "chen", "--by", "sun"],
+        input="Other-Pass-2026\n",
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert refused.returncode == 2 and "管理员" in refused.stderr
+    listed = subprocess.run([gongkai, "user", "list"], capture_output=True, text=True, env=env)
+    assert listed.returncode == 0
+    lines = {line.split()[0]: line for line in listed.stdout.splitlines()[2:]}
+    assert "已设置" in lines["chen"] and "未设置" in lines["sun"]
+    assert "$argon2" not in listed.stdout
+
+
+def test_an_unexpected_error_is_a_chinese_page_and_its_message_stays_out_of_the_log(
+    desk: DeskSetup,
+    caplog,  # type: ignore[no-untyped-def]
+) -> None:
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    def boom(_request):  # type: ignore[no-untyped-def]
+        raise RuntimeError("申请人张三 110101199003077777")
+
+    desk.app.router.routes.append(Route("/boom", boom))
+    client = TestClient(desk.app, base_url="http://127.0.0.1", raise_server_exceptions=False)
+    with caplog.at_level("ERROR", logger="gongkai.desk"):
+        response = client.get("/boom")
+    assert response.status_code == 500 and "系统出错" in response.text and "张三" not in response.text
+    assert "RuntimeError" in caplog.text and "boom" in caplog.text
+    assert "张三" not in caplog.text and "110101" not in caplog.text

@@ -19,7 +19,14 @@ def _safe_next(target: str) -> str:
 def login_form(ctx: Ctx) -> Response:
     if ctx.actor is not None:
         return ctx.redirect("/")
-    bye = "已退出登录。" if ctx.request.query_params.get("bye") else None
+    query = ctx.request.query_params
+    bye = (
+        "已退出登录。"
+        if query.get("bye")
+        else "密码已修改，请用新密码重新登录。"
+        if query.get("changed")
+        else None
+    )
     return ctx.render(
         "login.html",
         next=_safe_next(ctx.request.query_params.get("next", "/")),

@@ -56,6 +56,7 @@ OUTBOX: Final = _table(ReminderOutbox)
 APPEAL: Final = _table(Appeal)
 FIGURE: Final = _table(YearlyFigure)
 REPORT: Final = _table(AnnualReport)
+REOPEN_LOG: Final = _table(ReportReopenLog)
 REGISTER_INFO: Final = _table(RegisterInfo)
 ACCOUNT: Final = _table(Account)
 DESK_SESSION: Final = _table(DeskSession)
@@ -76,6 +77,7 @@ __all__ = [
     "ITEM_REVIEW",
     "OUTBOX",
     "REGISTER_INFO",
+    "REOPEN_LOG",
     "REPORT",
     "REVIEW_RECORD",
     "REVIEW_RUN",

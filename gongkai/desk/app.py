@@ -10,7 +10,7 @@ import secrets
 from collections.abc import AsyncIterator, Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from asgi_csrf import asgi_csrf_decorator
 from starlette.applications import Starlette
@@ -23,6 +23,7 @@ from starsessions import SessionMiddleware
 
 from gongkai.core.settings import Settings
 from gongkai.desk import pages
+from gongkai.desk.multipart import multipart_token
 from gongkai.desk.security import HEADERS, BodyLimit, SecurityHeaders
 from gongkai.desk.sessionstore import DatabaseStore
 from gongkai.desk.web import CSRF_COOKIE, CSRF_FIELD, HERE, SESSION_COOKIE, Desk
@@ -67,11 +68,44 @@ def _csrf(app: ASGIApp, *, secret: str, secure: bool) -> ASGIApp:
     )(app)
 
 
+_CHECKED_MULTIPART: Final = b"application/x-gongkai-multipart"
+"""The content type a multipart POST carries through asgi-csrf: one it refuses unless the token header matches."""
+_ORIGINAL_TYPE: Final = "gongkai.multipart_content_type"
+
+
 class _Csrf:
+    """asgi-csrf, with multipart bodies (uploads) read here: asgi-csrf 0.11 fails on them with python-multipart
+    0.0.26 and later (simonw/asgi-csrf#38) and looks for a field named ``csrftoken``. The ``csrf_token`` field is
+    read up to the first file (a file before it: no token) and handed to asgi-csrf as its ``x-csrftoken`` header,
+    so asgi-csrf still decides against its signed cookie; the body is replayed to the page unchanged."""
+
     def __init__(self, app: ASGIApp, secret: str, secure: bool) -> None:
-        self.app = _csrf(app, secret=secret, secure=secure)
+        self.app = _csrf(_RestoreContentType(app), secret=secret, secure=secure)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
+            if content_type.split(b";", 1)[0].strip().lower() == b"multipart/form-data":
+                token, receive = await multipart_token(content_type, receive, CSRF_FIELD)
+                headers = [(k, v) for k, v in scope["headers"] if k not in (b"content-type", b"x-csrftoken")]
+                headers.append((b"content-type", _CHECKED_MULTIPART))
+                if token is not None:
+                    headers.append((b"x-csrftoken", token))
+                scope = {**scope, "headers": headers, _ORIGINAL_TYPE: content_type}
+        await self.app(scope, receive, send)
+
+
+class _RestoreContentType:
+    """Inside asgi-csrf: gives a checked multipart request its own content type back."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        original = scope.get(_ORIGINAL_TYPE)
+        if original is not None:
+            headers = [(k, v) for k, v in scope["headers"] if k not in (b"content-type", b"x-csrftoken")]
+            scope = {**scope, "headers": [*headers, (b"content-type", original)]}
         await self.app(scope, receive, send)
 
 

@@ -71,7 +71,8 @@ class _FieldReader:
 async def multipart_token(content_type: bytes, receive: Receive, name: str) -> tuple[bytes | None, Receive]:
     """The field ``name`` of a ``multipart/form-data`` body (``None`` when a file part or the end comes first, the
     body is malformed, or the value is not ASCII), and a ``receive`` that replays what was read, then reads on."""
-    from python_multipart.multipart import MultipartParseError, MultipartParser, parse_options_header
+    from python_multipart.exceptions import MultipartParseError
+    from python_multipart.multipart import MultipartParser, parse_options_header
 
     messages: list[Message] = []
     reader = _FieldReader(name)

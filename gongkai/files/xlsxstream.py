@@ -19,7 +19,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
-from typing import IO, Any, Final
+from typing import IO, Any, Final, cast
 
 _MAIN_NS: Final = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS: Final = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -161,7 +161,7 @@ def xlsx_stream(
     seeking (sizes in data descriptors), which Excel, LibreOffice and openpyxl read alike."""
     _check_sheet_name(sheet_name)
     sink = _Sink()
-    for _ in _write_workbook(sink, sheet_name, header, rows, widths, quote_prefix):
+    for _ in _write_workbook(cast(IO[bytes], sink), sheet_name, header, rows, widths, quote_prefix):
         part = sink.take()
         if part:
             yield part

@@ -120,25 +120,41 @@ class RegisterPage:
 def search_register(
     office: Office, actor: Actor, query: RegisterQuery, *, page: int = 1, per_page: int = PAGE_SIZE
 ) -> RegisterPage:
-    """Page ``page`` of the applications matching ``query`` (a page past the last gives the last), open ones
-    soonest ``safe_due`` first (overdue first), closed ones latest conclusion first."""
+    """Page ``page`` of the applications matching ``query`` (a page past the last gives the last): open ones by
+    ``safe_due``, soonest first (so the overdue ones come first), closed ones latest conclusion first."""
     from gongkai.store.models import Application
 
     del actor  # any staff member may read the register
     where = _where(office, query)
-    total = int(
-        office.session.execute(sa.select(sa.func.count()).select_from(_APP).where(where)).scalar_one()
-    )
+    page = max(1, page)
+    total: int | None = None
+    if query.q.strip():
+        # A search reads every row once: the count comes with the page (one scan instead of two).
+        rows = office.session.execute(
+            sa.select(Application, sa.func.count().over())
+            .where(where)
+            .order_by(*_order(query))
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        ).all()
+        if rows:
+            total = int(rows[0][1])
+            apps = [r[0] for r in rows]
+    if total is None:
+        total = int(
+            office.session.execute(sa.select(sa.func.count()).select_from(_APP).where(where)).scalar_one()
+        )
+        page = min(page, max(1, -(-total // per_page)))
+        apps = list(
+            office.session.execute(
+                sa.select(Application)
+                .where(where)
+                .order_by(*_order(query))
+                .offset((page - 1) * per_page)
+                .limit(per_page)
+            ).scalars()
+        )
     pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    stmt = (
-        sa.select(Application)
-        .where(where)
-        .order_by(*_order(query))
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    )
-    apps = list(office.session.execute(stmt).scalars())
     return RegisterPage(tuple(_rows(office, apps)), total, page, pages, per_page)
 
 
@@ -215,11 +231,18 @@ def _where(office: Office, query: RegisterQuery) -> Any:
         clauses.append(c.concluded_on.is_not(None))
     text = query.q.strip()
     if text:
+        # Case matters only for text with letters that have a case (Chinese has none): then ILIKE, which costs
+        # PostgreSQL three times LIKE's time. SQLite's LIKE ignores the case of ASCII letters by itself, at half
+        # the cost of lower() on every row.
+        plain = text.lower() == text.upper() or office.session.get_bind().dialect.name == "sqlite"
         clauses.append(
             sa.or_(
-                c.ref.icontains(text, autoescape=True),
-                c.applicant_name.icontains(text, autoescape=True),
-                c.content.icontains(text, autoescape=True),
+                *(
+                    column.contains(text, autoescape=True)
+                    if plain
+                    else column.icontains(text, autoescape=True)
+                    for column in (c.ref, c.applicant_name, c.content)
+                )
             )
         )
     if query.assignee == UNASSIGNED:

@@ -388,6 +388,7 @@ def test_search_by_name_content_ref_and_state(desk: DeskSetup) -> None:
     assert listed(q="王五") == [a]
     assert listed(q="老旧小区") == [b]
     assert listed(q="B-2") == [b]
+    assert listed(q="b-2") == [b]  # the case of Latin letters does not matter
     assert listed(q="100%") == []  # closed: not in the default scope
     assert listed(q="100%", scope="all") == [c]
     assert listed(q="_", scope="all") == []  # LIKE's wildcards are searched for literally

@@ -353,7 +353,7 @@ def test_an_unknown_application_is_404(desk: DeskSetup) -> None:
 def test_asking_the_unit_head_for_an_extension(desk: DeskSetup) -> None:
     client = signed_in(desk, "chen")
     ref = register(client)
-    for days, reason, message in [("0", "材料多", "1 至 20"), ("21", "材料多", "1 至 20"), ("x", "材料多", "1 至 20"),
+    for days, reason, message in [("0", "材料多", "1 至 20"), ("21", "材料多", "1 至 20"), ("x", "材料多", "1 至 20"), ("²", "材料多", "1 至 20"),
                                   ("5", "", "理由")]:  # fmt: skip
         bad = client.post(f"/applications/{ref}/extension-request", {"days": days, "reason": reason})
         assert bad.status_code == 400 and message in page_text(bad), (days, reason)
@@ -428,6 +428,8 @@ def test_bad_filters_are_named_and_ignored(desk: DeskSetup) -> None:
     assert response.status_code == 400
     text = page_text(response)
     assert "状态" in text and "年度" in text and "范围" in text
+    odd = client.get("/applications", params={"page": "²", "year": "9" * 5000})  # no int() of anything
+    assert odd.status_code == 400 and "年度" in page_text(odd)
 
 
 # -- export --------------------------------------------------------------------------------------------

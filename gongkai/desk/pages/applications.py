@@ -7,6 +7,7 @@ action a handler takes (``POST /applications/{ref}/events``, CONTRACT section 6)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date
 from typing import Any, Final
@@ -40,6 +41,13 @@ def app_url(ref: str) -> str:
     return "/applications/" + quote(ref, safe="")
 
 
+def _today(ctx: Ctx) -> date:
+    """The desk's business date (the one every unit of this request uses)."""
+    from gongkai.services.office import business_day
+
+    return business_day(ctx.desk.settings, ctx.desk.as_of)
+
+
 def _staff_names(ctx: Ctx) -> dict[str, str]:
     return {s.id: s.name for s in ctx.desk.settings.staff}
 
@@ -61,10 +69,9 @@ def _query(ctx: Ctx) -> tuple[Any, dict[str, str], dict[str, str]]:
         state = None
     year: int | None = None
     if values["year"]:
-        if values["year"].isdigit() and 1900 < int(values["year"]) < 3000:
-            year = int(values["year"])
-        else:
-            errors["year"] = f"“年度”应为四位数的年份，如 {ctx.desk.as_of.year if ctx.desk.as_of else 2026}。"
+        year = _number(values["year"], 1901, 2999)
+        if year is None:
+            errors["year"] = f"“年度”应为四位数的年份，如 {_today(ctx).year}。"
     scope = values["scope"] or "open"
     if scope not in SCOPES:
         errors["scope"] = f"“范围”应为以下之一：{'、'.join(SCOPES.values())}。"
@@ -87,11 +94,10 @@ def register_list(ctx: Ctx) -> Response:
     from gongkai.services.registerlist import SCOPES, UNASSIGNED, search_register
 
     query, values, errors = _query(ctx)
-    number = ctx.request.query_params.get("page", "1")
+    number = _number(ctx.request.query_params.get("page", "1"), 1, 10_000_000) or 1
     with ctx.unit() as office:
-        found = search_register(office, ctx.me, query, page=int(number) if number.isdigit() else 1)
+        found = search_register(office, ctx.me, query, page=number)
         as_of = office.as_of
-    pages = [(n, "/applications?" + _query_string(values, page=n)) for n in range(1, found.pages + 1)]
     return ctx.render(
         "applications/list.html",
         status=400 if errors else 200,
@@ -99,7 +105,7 @@ def register_list(ctx: Ctx) -> Response:
         values=values,
         errors=errors,
         as_of=as_of,
-        pages=_page_links(pages, found.page),
+        pages=_page_links(values, found.pages, found.page),
         export=_query_string(values),
         scopes=SCOPES,
         unassigned=UNASSIGNED,
@@ -109,15 +115,23 @@ def register_list(ctx: Ctx) -> Response:
     )
 
 
-def _page_links(pages: list[tuple[int, str]], current: int) -> list[tuple[int | None, str]]:
-    """The first, the last and the pages around ``current`` (``None``: a gap)."""
+def _page_links(values: Mapping[str, str], pages: int, current: int) -> list[tuple[int | None, str]]:
+    """Links to the first, the last and the pages around ``current`` with the same filters (``None``: a gap)."""
+    shown = sorted({1, pages, *range(max(1, current - 3), min(pages, current + 3) + 1)})
     out: list[tuple[int | None, str]] = []
-    for n, url in pages:
-        if n in (1, len(pages)) or abs(n - current) <= 3:
-            out.append((n, url))
-        elif out and out[-1][0] is not None:
+    for before, n in zip([0, *shown], shown, strict=False):
+        if before and n > before + 1:
             out.append((None, ""))
+        out.append((n, "/applications?" + _query_string(values, page=n)))
     return out
+
+
+def _number(text: str, low: int, high: int) -> int | None:
+    """``text`` as a whole number from ``low`` to ``high`` (ASCII digits only), else ``None``."""
+    if not re.fullmatch(r"[0-9]{1,9}", text):
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
 
 
 def _export(ctx: Ctx, fmt: str) -> Response:
@@ -173,8 +187,7 @@ def _form_page(
 
 @page()
 def new_form(ctx: Ctx) -> Response:
-    with ctx.unit() as office:
-        as_of = office.as_of
+    as_of = _today(ctx)
     me = ctx.me
     values = {"received": as_of.isoformat(), "assignee": me.name if me.has("handler") else ""}
     return _form_page(ctx, values, {}, status=200, as_of=as_of)
@@ -191,14 +204,13 @@ def create(ctx: Ctx) -> Response:
     from gongkai.services.applications import register_application
 
     values = {name: ctx.field(name) for name in FORM_FIELDS}
+    as_of = _today(ctx)
     if ctx.form is not None and "preview" in ctx.form:
         with ctx.unit() as office:
             deadline, errors = deadline_preview(office, values)
-            as_of = office.as_of
         return _form_page(ctx, values, errors, status=400 if errors else 200, deadline=deadline, as_of=as_of)
     try:
         with ctx.unit(records=True) as office:
-            as_of = office.as_of
             checked, errors = check_application_form(office, values)
             if checked is None:
                 raise FormErrors(errors)
@@ -347,10 +359,11 @@ def _event_spec(kind: str, day: str, param: str) -> tuple[str | None, dict[str, 
     extra = ""
     if kind in _DAYS_KINDS and param:
         limit = _DAYS_KINDS[kind]
-        if not param.isdigit() or not 1 <= int(param) <= limit:
+        days = _number(param, 1, limit)
+        if days is None:
             errors["param"] = f"天数应为 1 至 {limit} 的整数（工作日）。"
         else:
-            extra = str(int(param))
+            extra = str(days)
     elif kind == "delayed_reply_set":
         if not param:
             errors["param"] = "请填写本机关确定的答复日期。"
@@ -409,14 +422,15 @@ def request_extension(ctx: Ctx) -> Response:
     days, reason = ctx.field("days"), ctx.field("reason")
     typed = {"days": days, "reason": reason}
     errors: dict[str, str] = {}
-    if not days.isdigit() or not 1 <= int(days) <= _MAX_DAYS:
+    asked = _number(days, 1, _MAX_DAYS)
+    if asked is None:
         errors["days"] = f"“延期天数”应为 1 至 {_MAX_DAYS} 的整数（工作日）。"
     if not reason:
         errors["reason"] = "请填写延期的理由。"
-    if not errors:
+    if asked is not None and not errors:
         try:
             with ctx.unit(records=True) as office:
-                ask(office, ctx.me, ref, days=int(days), reason=reason)
+                ask(office, ctx.me, ref, days=asked, reason=reason)
         except InputError as exc:
             if isinstance(exc, NotFound):
                 raise

@@ -490,3 +490,21 @@ def test_applicant_text_is_inert_on_every_page_and_in_the_export(desk: DeskSetup
     assert bad.status_code == 400 and payload not in bad.text
     exported = client.get("/applications/export.csv").content.decode("utf-8-sig")
     assert payload in exported  # the export is data, not HTML: the text as given
+
+
+def test_every_page_of_the_demo_register_renders(demo_desk: DeskSetup) -> None:
+    """The demo office's applications in every state and outcome: the list, its pages, each application's page."""
+    client = signed_in(demo_desk, "wang")
+    first = client.get("/applications", params={"scope": "all"})
+    assert first.status_code == 200
+    total = int(re.search(r"共 (\d+) 件", page_text(first)).group(1))  # type: ignore[union-attr]
+    refs_seen: list[str] = []
+    for number in range(1, -(-total // 50) + 1):
+        listing = client.get("/applications", params={"scope": "all", "page": str(number)})
+        refs_seen += re.findall(r'<td><a href="/applications/([^"]+)">', listing.text)
+    assert len(refs_seen) == total > 0
+    for ref in refs_seen:
+        page = client.get(f"/applications/{ref}")
+        assert page.status_code == 200, ref
+        assert "计算过程" in page_text(page)
+    assert client.get("/applications/export.xlsx", params={"scope": "all"}).status_code == 200

@@ -40,6 +40,11 @@ AUDIT_ACTIONS: Final[dict[str, str]] = {
     "extension_requested": "申请延期答复",
     "extension_approved": "批准延期答复",
     "extension_refused": "不批准延期答复",
+    "register_exported": "导出申请登记表",
+    "register_imported": "导入申请登记簿",
+    "items_imported": "导入主动公开信息",
+    "report_narrative_saved": "修改年度报告文字部分",
+    "report_run_requested": "在工作台启动年度报告生成",
 }
 """Labels of ``audit_entry.action`` (an action of another page shows by its code until it is added here)."""
 

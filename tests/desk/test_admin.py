@@ -375,3 +375,23 @@ def test_an_upload_is_checked_for_its_csrf_token(desk: DeskSetup, case: str) -> 
     else:
         assert response.status_code == 403 and "请求被拒绝" in response.text
         assert imported_years(desk) == []
+
+
+def test_every_audit_action_gongkai_writes_has_a_chinese_label() -> None:
+    import re
+    from pathlib import Path
+
+    from gongkai.services.audit import AUDIT_ACTIONS
+
+    root = Path(__file__).resolve().parents[2] / "gongkai"
+    written = set()
+    for path in root.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        written |= set(re.findall(r'record_audit\([^)]*?"([a-z_]+)"', text, flags=re.S))
+        written |= (
+            {f"{kind}_imported" for kind in re.findall(r'"(register|items)"', text)}
+            if 'f"{kind}_imported"' in text
+            else set()
+        )
+    written |= {"extension_approved", "extension_refused"}  # written through a conditional expression
+    assert written and written <= set(AUDIT_ACTIONS), sorted(written - set(AUDIT_ACTIONS))

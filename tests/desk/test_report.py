@@ -453,7 +453,7 @@ def test_the_button_runs_the_annual_report_deployment_through_prefect(
         run_id = UUID(re.search(r"run=([0-9a-f-]{36})", location).group(1))  # type: ignore[union-attr]
         with get_client(sync_client=True) as prefect:
             run = prefect.read_flow_run(run_id)
-        assert run.deployment_id == deployment_id and run.parameters == {"year": 2025}
+        assert run.deployment_id == deployment_id and run.parameters == {"year": 2025, "requested_by": "chen"}
         assert _stored(desk) == []  # built by the run, not by the desk
 
         page = client.get(location)
@@ -484,4 +484,6 @@ def test_the_button_runs_the_annual_report_deployment_through_prefect(
         assert "已完成" in page_text(fragment) and "hx-trigger" not in fragment.text  # polling stops
         assert "<html" not in fragment.text  # a fragment, not a page
         assert _stored(desk) == [(1, "draft")]
+        # the version is the person's, not the schedule's: who pressed the button is who built it
+        assert _query(desk, "SELECT created_by FROM annual_report") == [("chen",)]
         assert client.get("/report/2025/runs/not-a-uuid").status_code == 404

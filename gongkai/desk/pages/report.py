@@ -284,12 +284,12 @@ def save_narrative(ctx: Ctx) -> Response:
 # -- build -----------------------------------------------------------------------------------------------------
 
 
-def _start_run(year: int) -> tuple[UUID, str]:
+def _start_run(year: int, by: str) -> tuple[UUID, str]:
     """A flow run of the annual-report deployment for ``year``, created now and left to the service's runner."""
     from prefect.client.schemas.objects import FlowRun
     from prefect.deployments import run_deployment
 
-    run = run_deployment(DEPLOYMENT, parameters={"year": year}, timeout=0)
+    run = run_deployment(DEPLOYMENT, parameters={"year": year, "requested_by": by}, timeout=0)
     # Called from the page's worker thread (no event loop): Prefect dispatches to the synchronous variant.
     assert isinstance(run, FlowRun)
     return run.id, run.name
@@ -310,7 +310,7 @@ def build(ctx: Ctx) -> Response:
         from prefect.exceptions import PrefectException
 
         try:
-            run_id, name = _start_run(year)
+            run_id, name = _start_run(year, ctx.me.name)
         except (PrefectException, httpx.HTTPError, OSError) as exc:
             return _show(
                 ctx,

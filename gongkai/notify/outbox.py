@@ -609,6 +609,7 @@ def render_alert(rows: Sequence[Any], *, settings: Settings, as_of: date) -> tup
         "as_of": as_of,
         "lines": [r.text for r in sorted(rows, key=lambda r: r.key)],
         "possible_repeat": any(bool(getattr(r, "possible_repeat", False)) for r in rows),
+        "desk": settings.desk.base_url,
     }
     subject = _one_line(render("notifications/delivery_alert_subject.txt.j2", **context))
     return subject, render("notifications/delivery_alert.txt.j2", **context)

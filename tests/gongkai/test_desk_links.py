@@ -174,3 +174,15 @@ def test_digest_without_base_url_keeps_the_commands(engine: Engine, office: Sett
     (mail,) = smtp.to("wang@example.com")
     assert "gongkai request event 编号" in mail.text and "gongkai review record 任务号" in mail.text
     assert "http" not in mail.text and "<a href" not in (mail.html or "")
+
+
+def test_the_delivery_alert_points_to_the_desk_when_it_has_an_address(shipped: Settings) -> None:
+    from types import SimpleNamespace
+
+    from gongkai.notify.outbox import render_alert
+
+    rows = [SimpleNamespace(key="alert:1", text="王丽的邮件发送失败", possible_repeat=False)]
+    _subject, without = render_alert(rows, settings=shipped, as_of=date(2026, 3, 2))
+    assert "gongkai request list --due-within 5" in without
+    _subject, linked = render_alert(rows, settings=with_base_url(shipped), as_of=date(2026, 3, 2))
+    assert f"{BASE}/applications" in linked and "gongkai request" not in linked

@@ -27,12 +27,15 @@ def _report_run_name() -> str:
 
 @flow(name="annual-report", flow_run_name=_report_run_name)
 def annual_report(
-    year: int | None = None, as_of: date | None = None, scheduled: bool = False
+    year: int | None = None,
+    as_of: date | None = None,
+    scheduled: bool = False,
+    requested_by: str | None = None,
 ) -> dict[str, Any]:
     """年度报告：按登记簿统计表二、表三、表四，检查勾稽关系 I1–I8，保存新版本并生成 JSON、HTML、Markdown、DOCX、PDF，
-    在 Prefect 界面列出文件并通知管理员。year：报告年度（默认上一年）。"""
+    在 Prefect 界面列出文件并通知管理员。year：报告年度（默认上一年）；requested_by：在工作台发起生成的人员标识。"""
     day = business_date(as_of, settings())
-    built = build_annual_report(year if year is not None else day.year - 1)
+    built = build_annual_report(year if year is not None else day.year - 1, requested_by)
     artifact("annual-report", built.markdown(), f"{built.year} 年度报告第 {built.version} 版")
     notify_administrators("report", day, built.notice())
     return built.to_json()

@@ -12,10 +12,12 @@ from gongkai.services.actor import Actor
 
 
 @task(name="build-annual-report")
-def build_annual_report(year: int) -> processes.ReportBuilt:
-    """Compute the statistics, check the identities, store a new version and write every format."""
+def build_annual_report(year: int, requested_by: str | None = None) -> processes.ReportBuilt:
+    """Compute the statistics, check the identities, store a new version and write every format; the version
+    is recorded as built by ``requested_by`` (the staff member who pressed the desk's button) when given."""
     with works() as office:
-        built = processes.build_annual_report(office, Actor.schedule("report"), year)
+        actor = Actor.staff(office.settings, requested_by) if requested_by else Actor.schedule("report")
+        built = processes.build_annual_report(office, actor, year)
     get_run_logger().info(
         "Annual report %s v%s: %d file(s), failed identities %s",
         year,

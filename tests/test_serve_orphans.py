@@ -65,7 +65,9 @@ def office(tmp_path: Path) -> Iterator[tuple[dict[str, str], Path]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "GONGKAI_"))}
     home = tmp_path / "home"
     env.update(GONGKAI_HOME=str(home), GONGKAI_CONFIG=str(tmp_path / "gongkai.toml"))
-    env["GONGKAI_DESK_PORT"] = str(free_port())  # serve's staff desk, a child it supervises like Prefect's server
+    env["GONGKAI_DESK_PORT"] = str(
+        free_port()
+    )  # serve's staff desk, a child it supervises like Prefect's server
     yield env, home
     for line in _processes_of(home):
         os.kill(int(line.split(":")[0]), signal.SIGKILL)

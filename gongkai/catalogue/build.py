@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
@@ -152,6 +152,51 @@ def previous_snapshot(session: Session, as_of: date) -> list[dict[str, Any]]:
         sa.select(t["items"]).where(t.as_of < as_of).order_by(t.as_of.desc(), t.id.desc()).limit(1)
     ).first()
     return [] if row is None else list(json.loads(row[0]))
+
+
+FINDING_KINDS: Final[dict[str, str]] = {
+    "missing_field": "缺少必备项",
+    "overdue": "逾期未公开",
+    "unreviewed": "无公开前审查记录",
+    "repealed_in_force": "已废止仍显示有效",
+    "guide_contact": "指南缺少联系信息",
+    "personal_data": "含个人信息暂不公开",
+    "matter_inactive": "标准目录事项未公开信息",
+}
+"""The completeness checks' finding kinds (:class:`~gongkai.catalogue.documents.Finding`) with Chinese labels."""
+
+
+@dataclass(frozen=True)
+class StoredUpdate:
+    """A stored catalogue update without its entries: the quarter, the business date, when it was built, the
+    diff (:meth:`Diff.as_dict`), the findings (:class:`Finding` as dicts) and the files written (name -> path)."""
+
+    period: str
+    as_of: date
+    created_at: datetime
+    diff: dict[str, Any]
+    findings: list[dict[str, Any]]
+    files: dict[str, str]
+
+
+def latest_update(session: Session) -> StoredUpdate | None:
+    """The newest stored catalogue update (latest business date, then the latest stored), or None."""
+    t = SNAPSHOT.c
+    row = session.execute(
+        sa.select(t.period, t.as_of, t.created_at, t.diff, t.checks, t.files)
+        .order_by(t.as_of.desc(), t.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return StoredUpdate(
+        row.period,
+        row.as_of,
+        row.created_at,
+        dict(json.loads(row.diff)),
+        list(json.loads(row.checks)),
+        {str(k): str(v) for k, v in json.loads(row.files).items()},
+    )
 
 
 def update_catalogue(

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Final, cast
+from typing import Any, Final, NoReturn, cast
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -214,10 +214,37 @@ class ItemData:
         }
 
 
+Problem = tuple[str, str]
+"""A problem of an item: the :class:`ItemData` field it is about, and a phrase in Chinese."""
+
+
+class ItemInvalid(InputError):
+    """An item, a review or a change refused for bad fields: the whole sentence, and the phrases by field
+    (``fields``: an :class:`ItemData` field, or ``reviewer``/``reviewed_on``/``result``/``legal_ground``,
+    ``changed_on``/``what``) so that a form can show each beside its input."""
+
+    def __init__(self, message: str, problems: Sequence[Problem]) -> None:
+        super().__init__(message)
+        fields: dict[str, list[str]] = {}
+        for key, phrase in problems:
+            fields.setdefault(key, []).append(phrase)
+        self.fields = {key: "；".join(phrases) for key, phrases in fields.items()}
+
+
 def check_item(
     data: ItemData, *, categories: Sequence[str], staff_ids: set[str] | None, as_of: date | None = None
 ) -> list[str]:
     """Every problem of ``data`` as phrases in Chinese (empty when the item is good)."""
+    return [
+        phrase
+        for _key, phrase in item_problems(data, categories=categories, staff_ids=staff_ids, as_of=as_of)
+    ]
+
+
+def item_problems(
+    data: ItemData, *, categories: Sequence[str], staff_ids: set[str] | None, as_of: date | None = None
+) -> list[Problem]:
+    """Every problem of ``data`` with the field it is about (:func:`check_item` without the fields)."""
     return [
         *_text_problems(data),
         *_vocabulary_problems(data, categories),
@@ -227,95 +254,121 @@ def check_item(
     ]
 
 
-def _text_problems(data: ItemData) -> list[str]:
-    problems: list[str] = []
+def _text_problems(data: ItemData) -> list[Problem]:
+    problems: list[Problem] = []
     for key, label in (("index_no", "索引号"), ("title", "名称")):
         if not str(getattr(data, key) or "").strip():
-            problems.append(f"“{label}”不能为空")
+            problems.append((key, f"“{label}”不能为空"))
     for key, limit in TEXT_LIMITS.items():
         value = getattr(data, key, None)
         if isinstance(value, str) and len(value) > limit:
-            problems.append(f"“{FIELD_LABELS[key]}”最长 {limit} 个字符，实际为 {len(value)} 个字符")
+            problems.append((key, f"“{FIELD_LABELS[key]}”最长 {limit} 个字符，实际为 {len(value)} 个字符"))
     return problems
 
 
-def _vocabulary_problems(data: ItemData, categories: Sequence[str]) -> list[str]:
-    problems: list[str] = []
+def _vocabulary_problems(data: ItemData, categories: Sequence[str]) -> list[Problem]:
+    problems: list[Problem] = []
     allowed = _allowed_categories(categories)
     if data.category not in allowed:
         problems.append(
-            f"“类别”应为第二十条的类别（{'、'.join(ART20_CATEGORIES)}）或本单位配置的类别"
-            f"（{'、'.join(c for c in allowed if c not in ART20_ITEMS) or '未配置'}），实际为“{show(data.category)}”"
+            (
+                "category",
+                f"“类别”应为第二十条的类别（{'、'.join(ART20_CATEGORIES)}）或本单位配置的类别"
+                f"（{'、'.join(c for c in allowed if c not in ART20_ITEMS) or '未配置'}），实际为“{show(data.category)}”",
+            )
         )
     if data.five_publics is not None and data.five_publics not in FIVE_PUBLICS:
-        problems.append(f"“五公开”应为{'、'.join(FIVE_PUBLICS)}之一，实际为“{show(data.five_publics)}”")
+        problems.append(
+            ("five_publics", f"“五公开”应为{'、'.join(FIVE_PUBLICS)}之一，实际为“{show(data.five_publics)}”")
+        )
     problems += _attribute_problems(data)
     if data.doc_type is not None and data.doc_type not in DOC_TYPES:
-        problems.append(f"“文件类型”应为{'、'.join(DOC_TYPES.values())}之一，实际为“{show(data.doc_type)}”")
+        problems.append(
+            ("doc_type", f"“文件类型”应为{'、'.join(DOC_TYPES.values())}之一，实际为“{show(data.doc_type)}”")
+        )
     if data.validity is not None and data.validity not in VALIDITIES:
-        problems.append(f"“有效性”应为 有效 或 已废止，实际为“{show(data.validity)}”")
+        problems.append(("validity", f"“有效性”应为 有效 或 已废止，实际为“{show(data.validity)}”"))
     if data.validity == "repealed" and data.repealed_on is None:
-        problems.append("“有效性”为已废止时，须填写“废止日期”")
+        problems.append(("repealed_on", "“有效性”为已废止时，须填写“废止日期”"))
     return problems
 
 
-def _attribute_problems(data: ItemData) -> list[str]:
+def _attribute_problems(data: ItemData) -> list[Problem]:
     if data.attribute not in ATTRIBUTES:
-        return [f"“公开属性”应为{'、'.join(ATTRIBUTES.values())}之一，实际为“{show(data.attribute)}”"]
-    problems: list[str] = []
+        return [
+            (
+                "attribute",
+                f"“公开属性”应为{'、'.join(ATTRIBUTES.values())}之一，实际为“{show(data.attribute)}”",
+            )
+        ]
+    problems: list[Problem] = []
     if data.attribute == "not_public":
         if not (data.attribute_reason or "").strip():
-            problems.append("“公开属性”为不予公开时，“不公开理由”必须写明法律依据")
+            problems.append(("attribute_reason", "“公开属性”为不予公开时，“不公开理由”必须写明法律依据"))
         if data.published_on is not None:
-            problems.append("“公开属性”为不予公开，不能有“公开日期”")
+            problems.append(("published_on", "“公开属性”为不予公开，不能有“公开日期”"))
     return problems
 
 
-def _date_order_problems(data: ItemData) -> list[str]:
-    problems: list[str] = []
+def _date_order_problems(data: ItemData) -> list[Problem]:
+    problems: list[Problem] = []
     gen = data.generated_on
     for key in ("changed_on", "published_on", "repealed_on"):
         value = getattr(data, key)
         if value is not None and value < gen:
-            problems.append(f"“{FIELD_LABELS[key]}” {value.isoformat()} 早于“生成日期” {gen.isoformat()}")
+            problems.append(
+                (key, f"“{FIELD_LABELS[key]}” {value.isoformat()} 早于“生成日期” {gen.isoformat()}")
+            )
     if data.valid_until is not None and data.valid_until < (data.valid_from or gen):
         problems.append(
-            f"“有效期至” {data.valid_until.isoformat()} 早于"
-            + (
-                f"“生效日期” {data.valid_from.isoformat()}"
-                if data.valid_from
-                else f"“生成日期” {gen.isoformat()}"
+            (
+                "valid_until",
+                f"“有效期至” {data.valid_until.isoformat()} 早于"
+                + (
+                    f"“生效日期” {data.valid_from.isoformat()}"
+                    if data.valid_from
+                    else f"“生成日期” {gen.isoformat()}"
+                ),
             )
         )
     if data.valid_from is not None and data.repealed_on is not None and data.repealed_on < data.valid_from:
         problems.append(
-            f"“废止日期” {data.repealed_on.isoformat()} 早于“生效日期” {data.valid_from.isoformat()}"
+            (
+                "repealed_on",
+                f"“废止日期” {data.repealed_on.isoformat()} 早于“生效日期” {data.valid_from.isoformat()}",
+            )
         )
     return problems
 
 
-def _future_problems(data: ItemData, as_of: date | None) -> list[str]:
+def _future_problems(data: ItemData, as_of: date | None) -> list[Problem]:
     if as_of is None:
         return []
-    problems: list[str] = []
+    problems: list[Problem] = []
     for key in ("generated_on", "changed_on", "published_on"):
         value = getattr(data, key)
         if value is not None and value > as_of:
             problems.append(
-                f"“{FIELD_LABELS[key]}” {value.isoformat()} 晚于今天（{as_of.isoformat()}），不能预先登记"
+                (
+                    key,
+                    f"“{FIELD_LABELS[key]}” {value.isoformat()} 晚于今天（{as_of.isoformat()}），不能预先登记",
+                )
             )
     return problems
 
 
-def _reference_problems(data: ItemData, staff_ids: set[str] | None) -> list[str]:
-    problems: list[str] = []
+def _reference_problems(data: ItemData, staff_ids: set[str] | None) -> list[Problem]:
+    problems: list[Problem] = []
     url_problem = None if data.url is None else web_address_problem(data.url)
     if url_problem is not None:
-        problems.append(f"“网址”{url_problem}")
+        problems.append(("url", f"“网址”{url_problem}"))
     if data.owner_id is not None and staff_ids is not None and data.owner_id not in staff_ids:
         known = "、".join(sorted(staff_ids)[:10]) + ("等" if len(staff_ids) > 10 else "")
         problems.append(
-            f"“负责人”应为配置文件中的工作人员编号（{known or '未配置工作人员'}），没有“{show(data.owner_id)}”"
+            (
+                "owner_id",
+                f"“负责人”应为配置文件中的工作人员编号（{known or '未配置工作人员'}），没有“{show(data.owner_id)}”",
+            )
         )
     return problems
 
@@ -373,12 +426,13 @@ def add_item(
     as_of: date | None = None,
 ) -> ProactiveItem:
     """Register a new item (refused if the index number exists or a field is wrong). Does not commit."""
-    problems = check_item(data, categories=categories, staff_ids=staff_ids, as_of=as_of)
+    problems = item_problems(data, categories=categories, staff_ids=staff_ids, as_of=as_of)
     if problems:
-        raise InputError("主动公开信息有误：" + "；".join(problems) + "。")
+        raise ItemInvalid("主动公开信息有误：" + "；".join(p for _k, p in problems) + "。", problems)
     exists = session.execute(sa.select(ITEM.c.id).where(ITEM.c.index_no == data.index_no)).first()
     if exists is not None:
-        raise InputError(f"索引号“{show(data.index_no, 64)}”已登记，索引号应唯一。")
+        taken = f"索引号“{show(data.index_no, 64)}”已登记，索引号应唯一"
+        raise ItemInvalid(f"{taken}。", [("index_no", taken)])
     cols = data.columns()
     since = lock_since(None, cols)
     if since is not None:
@@ -398,13 +452,16 @@ def record_change(
     """
     item = get_item(session, index_no)
     if not what.strip():
-        raise InputError("变更内容（--what）不能为空：请写明变更了什么，例如“办公时间调整”。")
+        _refuse("what", "变更内容（--what）不能为空：请写明变更了什么，例如“办公时间调整”。")
     if changed_on < item.generated_on:
-        raise InputError(
-            f"变更日期 {changed_on.isoformat()} 早于该信息的生成日期 {item.generated_on.isoformat()}。"
+        _refuse(
+            "changed_on",
+            f"变更日期 {changed_on.isoformat()} 早于该信息的生成日期 {item.generated_on.isoformat()}。",
         )
     if as_of is not None and changed_on > as_of:
-        raise InputError(f"变更日期 {changed_on.isoformat()} 晚于今天（{as_of.isoformat()}），不能预先登记。")
+        _refuse(
+            "changed_on", f"变更日期 {changed_on.isoformat()} 晚于今天（{as_of.isoformat()}），不能预先登记。"
+        )
     ensure_unlocked(session, since=changed_on, until=None)
     change = ItemChange(item_id=_id(item), changed_on=changed_on, what=what.strip(), recorded_by=by)
     session.add(change)
@@ -434,18 +491,20 @@ def record_review(
     item = get_item(session, index_no)
     code = find_review_result(result)
     if code is None:
-        raise InputError(
-            f"审核结果应为{'、'.join(REVIEW_RESULTS.values())}之一（或 {', '.join(REVIEW_RESULTS)}），实际为“{show(result)}”。"
+        _refuse(
+            "result",
+            f"审核结果应为{'、'.join(REVIEW_RESULTS.values())}之一（或 {', '.join(REVIEW_RESULTS)}），实际为“{show(result)}”。",
         )
     if not reviewer.strip():
-        raise InputError("审核人不能为空。")
+        _refuse("reviewer", "审核人不能为空。")
     if len(reviewer) > TEXT_LIMITS["reviewer"]:
-        raise InputError(f"审核人最长 {TEXT_LIMITS['reviewer']} 个字符。")
+        _refuse("reviewer", f"审核人最长 {TEXT_LIMITS['reviewer']} 个字符。")
     if code == "withhold" and not (legal_ground or "").strip():
-        raise InputError("审核结果为不予公开时，须写明法律依据（--legal-ground）。")
+        _refuse("legal_ground", "审核结果为不予公开时，须写明法律依据（--legal-ground）。")
     if reviewed_on < item.generated_on:
-        raise InputError(
-            f"审核日期 {reviewed_on.isoformat()} 早于该信息的生成日期 {item.generated_on.isoformat()}。"
+        _refuse(
+            "reviewed_on",
+            f"审核日期 {reviewed_on.isoformat()} 早于该信息的生成日期 {item.generated_on.isoformat()}。",
         )
     review = ItemReview(
         item_id=_id(item),
@@ -462,30 +521,64 @@ def record_review(
     return review
 
 
+def _refuse(key: str, sentence: str) -> NoReturn:
+    raise ItemInvalid(sentence, [(key, sentence)])
+
+
 def _id(item: ProactiveItem) -> int:
     assert item.id is not None
     return item.id
 
 
+def _item_filters(
+    *, unpublished: bool, category: str | None, search: str | None
+) -> list[sa.ColumnElement[bool]]:
+    c = ITEM.c
+    where: list[sa.ColumnElement[bool]] = []
+    if unpublished:
+        where += [
+            c.attribute == "proactive",
+            c.withdrawn_on.is_(None),
+            sa.or_(c.published_on.is_(None), c.changed_on > c.published_on),
+        ]
+    if category is not None:
+        where.append(c.category == category)
+    if search:
+        where.append(
+            sa.or_(c.index_no.icontains(search, autoescape=True), c.title.icontains(search, autoescape=True))
+        )
+    return where
+
+
 def list_items(
-    session: Session, *, unpublished: bool = False, category: str | None = None
+    session: Session,
+    *,
+    unpublished: bool = False,
+    category: str | None = None,
+    search: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[ProactiveItem]:
     """Items in catalogue order (generation date, index number).
 
     ``unpublished``: proactive items not withdrawn that still await publication (never published, or
-    changed after publication).
+    changed after publication). ``search``: words in the index number or the title (any case). ``limit`` and
+    ``offset``: one page of the list.
     """
-    stmt = select(ProactiveItem)
     c = ITEM.c
-    if unpublished:
-        stmt = stmt.where(
-            c.attribute == "proactive",
-            c.withdrawn_on.is_(None),
-            sa.or_(c.published_on.is_(None), c.changed_on > c.published_on),
-        )
-    if category is not None:
-        stmt = stmt.where(c.category == category)
-    return list(session.exec(stmt.order_by(c.generated_on, c.index_no)).all())
+    where = _item_filters(unpublished=unpublished, category=category, search=search)
+    stmt = select(ProactiveItem).where(*where).order_by(c.generated_on, c.index_no).offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.exec(stmt).all())
+
+
+def count_items(
+    session: Session, *, unpublished: bool = False, category: str | None = None, search: str | None = None
+) -> int:
+    """How many items :func:`list_items` lists with these filters (without ``limit``)."""
+    where = _item_filters(unpublished=unpublished, category=category, search=search)
+    return int(session.execute(sa.select(sa.func.count()).select_from(ITEM).where(*where)).scalar_one())
 
 
 def item_reviews(session: Session, item: ProactiveItem) -> list[ItemReview]:
@@ -507,10 +600,13 @@ __all__ = [
     "REVIEW_RESULTS",
     "TEXT_LIMITS",
     "ItemData",
+    "ItemInvalid",
     "add_item",
     "check_item",
+    "count_items",
     "get_item",
     "item_changes",
+    "item_problems",
     "item_reviews",
     "list_items",
     "lock_since",

@@ -431,12 +431,6 @@ def _list_table(items: list[ApplicationView], as_of: date) -> str:
     return (table(head, rows) + "\n" + summary) if rows else summary + "。"
 
 
-def _mask_id(value: str | None) -> str:
-    if not value:
-        return ""
-    return value[:4] + "*" * max(0, len(value) - 8) + value[-4:]
-
-
 @request.command("show")
 @click.argument("ref")
 @_as_of_option
@@ -447,6 +441,7 @@ def _mask_id(value: str | None) -> str:
 def request_show(ctx: click.Context, ref: str, as_of: str | None, as_json: bool) -> None:
     """显示一件申请：登记信息、事件记录和期限计算过程。"""
     from gongkai.core.codes import APPLICANT_TYPES, CHANNELS, EVENT_KINDS, OUTCOME_BY_ROW
+    from gongkai.core.idnumber import mask_id_number
     from gongkai.services.applications import application_detail
 
     with _env(ctx, as_of) as env:
@@ -462,7 +457,7 @@ def request_show(ctx: click.Context, ref: str, as_of: str | None, as_json: bool)
     _echo(f"申请人类型：{APPLICANT_TYPES[view.applicant_type]}")
     _echo(
         f"申请人：{app.applicant_name}    联系方式：{app.applicant_contact or ''}    "
-        f"证件号码：{_mask_id(app.applicant_id_number)}"
+        f"证件号码：{mask_id_number(app.applicant_id_number)}"
     )
     _echo(f"申请内容：{app.content}")
     _echo(f"承办人：{view.assignee or '未指定'}")

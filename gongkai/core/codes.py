@@ -57,6 +57,16 @@ OUTCOMES: Final[tuple[Outcome, ...]] = (
 )
 
 OUTCOME_BY_ROW: Final = {o.row: o for o in OUTCOMES}
+OUTCOME_GROUPS: Final[dict[str, str]] = {
+    "3.1": "（一）予以公开",
+    "3.2": "（二）部分公开",
+    "3.3": "（三）不予公开",
+    "3.4": "（四）无法提供",
+    "3.5": "（五）不予处理",
+    "3.6": "（六）其他处理",
+}
+"""The groups of table 三's outcome rows (their printed names, shortened for 3.2), keyed by the rows' common
+prefix: ``OUTCOME_GROUPS[row[:3]]``."""
 OUTCOME_BY_CODE: Final = {o.code: o for o in OUTCOMES}
 _OUTCOME_BY_LABEL: Final = {o.label: o for o in OUTCOMES}
 

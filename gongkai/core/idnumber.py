@@ -71,3 +71,14 @@ def check_id_number(value: str, *, field: str = "证件号码") -> str:
     if why is not None:
         raise InputError(f"“{field}”{why}（内容不予显示）。")
     return value.strip().upper()
+
+
+def mask_id_number(value: str | None) -> str:
+    """An ID number as lists and exports show it: the first 3 and last 2 characters, the rest ``*``
+    (18 characters: ``110*************34``); a value of 5 characters or fewer entirely masked."""
+    if not value:
+        return ""
+    text = value.strip()
+    if len(text) <= 5:
+        return "*" * len(text)
+    return text[:3] + "*" * (len(text) - 5) + text[-2:]

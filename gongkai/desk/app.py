@@ -11,7 +11,7 @@ import secrets
 from collections.abc import AsyncIterator, Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from asgi_csrf import asgi_csrf_decorator
 from starlette.applications import Starlette
@@ -25,6 +25,7 @@ from starsessions import SessionMiddleware
 
 from gongkai.core.settings import Settings
 from gongkai.desk import pages
+from gongkai.desk.multipart import multipart_token
 from gongkai.desk.security import HEADERS, BodyLimit, NoBearer, SecurityHeaders, ServerTiming
 from gongkai.desk.sessionstore import DatabaseStore
 from gongkai.desk.web import CSRF_COOKIE, CSRF_FIELD, HERE, SESSION_COOKIE, Desk
@@ -71,93 +72,45 @@ def _csrf(app: ASGIApp, *, secret: str, secure: bool) -> ASGIApp:
     )(app)
 
 
-class _Csrf:
-    """asgi-csrf, with its check of multipart forms (file uploads) done here first.
+_CHECKED_MULTIPART: Final = b"application/x-gongkai-multipart"
+"""The content type a multipart POST carries through asgi-csrf: one it refuses unless the token header matches."""
+_ORIGINAL_TYPE: Final = "gongkai.multipart_content_type"
 
-    asgi-csrf 0.11 cannot check a multipart form: it looks for a field named ``csrftoken`` whatever
-    ``form_input`` says, and it builds python-multipart's parser with an argument that python-multipart 0.0.26
-    removed (simonw/asgi-csrf#38, open), so every upload failed with a 500. Until a release fixes it, the token is
-    read here from the form's fields before its first file (the form puts it first) and checked against the
-    signed cookie as asgi-csrf checks it; a request that passes goes on to asgi-csrf with the token in its header
-    (``x-csrftoken``), which asgi-csrf compares to the cookie itself, and its body replayed. Anything else is
-    refused with the same 403 page, before asgi-csrf could reach its broken path."""
+
+class _Csrf:
+    """asgi-csrf, with multipart bodies (uploads) read here: asgi-csrf 0.11 fails on them with python-multipart
+    0.0.26 and later (simonw/asgi-csrf#38) and looks for a field named ``csrftoken``. The ``csrf_token`` field is
+    read up to the first file (a file before it: no token) and handed to asgi-csrf as its ``x-csrftoken`` header,
+    so asgi-csrf still decides against its signed cookie; the body is replayed to the page unchanged."""
 
     def __init__(self, app: ASGIApp, secret: str, secure: bool) -> None:
-        from itsdangerous.url_safe import URLSafeSerializer
-
-        self.app = _csrf(app, secret=secret, secure=secure)
-        self.signer = URLSafeSerializer(secret)
+        self.app = _csrf(_RestoreContentType(app), secret=secret, secure=secure)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST" and _is_multipart(scope):
-            token, receive = await _multipart_token(scope, receive)
-            if token is None or not self._matches_cookie(scope, token):
-                await _csrf_failed(scope, send, None)
-                return
-            headers = [(k, v) for k, v in scope["headers"] if k != b"x-csrftoken"]
-            scope = {**scope, "headers": [*headers, (b"x-csrftoken", token.encode("latin-1"))]}
+        if scope["type"] == "http" and scope["method"] == "POST":
+            content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
+            if content_type.split(b";", 1)[0].strip().lower() == b"multipart/form-data":
+                token, receive = await multipart_token(content_type, receive, CSRF_FIELD)
+                headers = [(k, v) for k, v in scope["headers"] if k not in (b"content-type", b"x-csrftoken")]
+                headers.append((b"content-type", _CHECKED_MULTIPART))
+                if token is not None:
+                    headers.append((b"x-csrftoken", token))
+                scope = {**scope, "headers": headers, _ORIGINAL_TYPE: content_type}
         await self.app(scope, receive, send)
 
-    def _matches_cookie(self, scope: Scope, token: str) -> bool:
-        from asgi_csrf import cookies_from_scope
-        from itsdangerous import BadSignature
 
-        cookie = cookies_from_scope(scope).get(CSRF_COOKIE, "")
-        if not cookie or not secrets.compare_digest(token, cookie):
-            return False
-        try:
-            self.signer.loads(cookie, "csrftoken")  # asgi-csrf's signing namespace
-        except BadSignature:
-            return False
-        return True
+class _RestoreContentType:
+    """Inside asgi-csrf: gives a checked multipart request its own content type back."""
 
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
 
-def _is_multipart(scope: Scope) -> bool:
-    content_type: bytes = dict(scope.get("headers") or []).get(b"content-type", b"")
-    return content_type.split(b";", 1)[0].strip().lower() == b"multipart/form-data"
-
-
-class _Stop(Exception):
-    """The multipart parse can end: the token was found, or a file came before it."""
-
-
-async def _multipart_token(scope: Scope, receive: Receive) -> tuple[str | None, Receive]:
-    """The ``csrf_token`` field of a multipart body if it comes before any file, and a ``receive`` that replays
-    what was read."""
-    from python_multipart import FormParser
-    from python_multipart.exceptions import FormParserError
-    from python_multipart.multipart import parse_options_header
-
-    _kind, options = parse_options_header(dict(scope["headers"]).get(b"content-type", b""))
-    messages: list[Any] = []
-    found: list[str] = []
-
-    def on_field(field: Any) -> None:
-        if field.field_name == CSRF_FIELD.encode():
-            found.append((field.value or b"").decode("latin-1"))
-            raise _Stop
-
-    def on_file(_file: Any) -> None:
-        raise _Stop
-
-    more = True
-    try:
-        parser = FormParser("multipart/form-data", on_field, on_file, boundary=options.get(b"boundary"))
-        while more:
-            message = await receive()
-            messages.append(message)
-            parser.write(message.get("body", b""))
-            more = bool(message.get("more_body", False))
-        parser.finalize()
-    except _Stop:
-        pass
-    except FormParserError:
-        found.clear()
-
-    async def replay() -> Any:
-        return messages.pop(0) if messages else await receive()
-
-    return (found[0] if found else None), replay
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        original = scope.get(_ORIGINAL_TYPE)
+        if original is not None:
+            headers = [(k, v) for k, v in scope["headers"] if k not in (b"content-type", b"x-csrftoken")]
+            scope = {**scope, "headers": [*headers, (b"content-type", original)]}
+        await self.app(scope, receive, send)
 
 
 def _healthz(_request: Any) -> PlainTextResponse:

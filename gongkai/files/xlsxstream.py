@@ -17,9 +17,9 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
-from typing import IO, Final
+from typing import IO, Any, Final, cast
 
 _MAIN_NS: Final = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS: Final = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -141,9 +141,71 @@ def xlsx_bytes(
     ``quotePrefix`` style. Raises ``ValueError`` for a sheet name Excel would refuse (empty, longer than 31
     characters or containing ``[ ] : * ? / \\``).
     """
+    _check_sheet_name(sheet_name)
+    out = io.BytesIO()
+    for _ in _write_workbook(out, sheet_name, header, rows, widths, quote_prefix):
+        pass
+    return out.getvalue()
+
+
+def xlsx_stream(
+    sheet_name: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence[str | date | None]],
+    *,
+    widths: Sequence[float] = (),
+    quote_prefix: tuple[str, ...] = (),
+) -> Iterator[bytes]:
+    """The workbook of :func:`xlsx_bytes` in parts, each yielded as soon as it is compressed (a download can
+    start before the last row is read, and the file is never whole in memory). The archive is written without
+    seeking (sizes in data descriptors), which Excel, LibreOffice and openpyxl read alike."""
+    _check_sheet_name(sheet_name)
+    sink = _Sink()
+    for _ in _write_workbook(cast(IO[bytes], sink), sheet_name, header, rows, widths, quote_prefix):
+        part = sink.take()
+        if part:
+            yield part
+    part = sink.take()
+    if part:
+        yield part
+
+
+class _Sink(io.RawIOBase):
+    """A write-only stream that keeps what was written until :meth:`take` (it cannot seek or tell, so
+    :mod:`zipfile` writes the archive in one pass)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._parts: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self._parts.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        """What was written since the last call."""
+        out = b"".join(self._parts)
+        self._parts.clear()
+        return out
+
+
+def _check_sheet_name(sheet_name: str) -> None:
     if not sheet_name or len(sheet_name) > 31 or _SHEET_NAME_FORBIDDEN & set(sheet_name):
         raise ValueError(f"invalid sheet name {sheet_name!r}")
-    out = io.BytesIO()
+
+
+def _write_workbook(
+    out: IO[bytes],
+    sheet_name: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence[str | date | None]],
+    widths: Sequence[float],
+    quote_prefix: tuple[str, ...],
+) -> Iterator[None]:
+    """Write the workbook to ``out``, pausing (yielding) after each chunk of the sheet."""
     # Level 1: the sheet of 50,000 items compresses in a third of the time of the default level, 40 % larger.
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
 
@@ -162,17 +224,18 @@ def xlsx_bytes(
         put("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
         put("xl/styles.xml", _STYLES)
         with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
-            _write_sheet(sheet, header, rows, widths, quote_prefix)
-    return out.getvalue()
+            for text in _sheet_chunks(header, rows, widths, quote_prefix):
+                sheet.write(text.encode("utf-8"))
+                yield
 
 
-def _write_sheet(
-    sheet: IO[bytes],
+def _sheet_chunks(
     header: Sequence[str],
     rows: Iterable[Sequence[str | date | None]],
     widths: Sequence[float],
     quote_prefix: tuple[str, ...],
-) -> None:
+) -> Iterator[str]:
+    """The sheet's XML in chunks of :data:`_CHUNK_ROWS` rows."""
     letters = _column_letters(max(len(header), len(widths)))
     epoch = _EXCEL_EPOCH.toordinal()
     head = "".join(_string_cell(f"{col}1", text, _HEADER) for col, text in zip(letters, header, strict=False))
@@ -207,10 +270,10 @@ def _write_sheet(
                 cells.append(f'<c r="{col}{number}" s="{_DATE}"><v>{serial}</v></c>')
         chunk.append(f'<row r="{number}">{"".join(cells)}</row>')
         if len(chunk) >= _CHUNK_ROWS:
-            sheet.write("".join(chunk).encode("utf-8"))
+            yield "".join(chunk)
             chunk = []
     chunk.append("</sheetData></worksheet>")
-    sheet.write("".join(chunk).encode("utf-8"))
+    yield "".join(chunk)
 
 
-__all__ = ["xlsx_bytes"]
+__all__ = ["xlsx_bytes", "xlsx_stream"]

@@ -45,6 +45,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
+from gongkai.core.desklinks import reminder_link
 from gongkai.core.messages import KINDS, ONE_OFF_KINDS, PlannedReminder, is_overdue
 from gongkai.core.settings import Settings
 from gongkai.files.render import render
@@ -467,6 +468,8 @@ class DigestItem:
     deadline: date | None
     overdue: bool
     text: str
+    link: str | None = None
+    """The desk's page where the line's action is taken (``[desk] base_url`` set), else ``None``."""
 
 
 def _deliverable(now: datetime, cutoff: datetime) -> sa.ColumnElement[bool]:
@@ -547,7 +550,7 @@ def _release_failed(engine: Engine, token: str, *, error: str, now: datetime) ->
         )
 
 
-def _digest_items(rows: Sequence[Any], as_of: date) -> list[DigestItem]:
+def _digest_items(rows: Sequence[Any], as_of: date, base_url: str = "") -> list[DigestItem]:
     ordered = sorted(rows, key=lambda r: (r.urgency, r.deadline or date.max, r.ref or "", r.key))
     return [
         DigestItem(
@@ -559,6 +562,7 @@ def _digest_items(rows: Sequence[Any], as_of: date) -> list[DigestItem]:
                 r, as_of
             ),  # from the date, never from urgency (an urgent task may be due tomorrow)
             text=r.text,
+            link=reminder_link(base_url, kind=r.kind, ref=r.ref, key=str(getattr(r, "key", ""))),
         )
         for r in ordered
     ]
@@ -574,9 +578,10 @@ def render_digest(
     """Subject, text and HTML of the digest of ``rows`` (outbox rows or objects with the same attributes).
 
     Lines are sorted by urgency (0 = already late), deadline and reference. The subject carries counts only;
-    a digest containing a possible repeat says so in the subject and the body.
+    a digest containing a possible repeat says so in the subject and the body. With ``[desk] base_url`` each line
+    links to the desk's page for it, and the footer points there instead of naming commands.
     """
-    items = _digest_items(rows, as_of)
+    items = _digest_items(rows, as_of, settings.desk.base_url)
     person = settings.staff_by_id(recipient)
     context = {
         "office": settings.office.name,
@@ -589,6 +594,7 @@ def render_digest(
         # The "record it in Gongkai" footer only where there is an application to act on.
         "about_applications": any(str(getattr(r, "key", "")).startswith("app:") for r in rows),
         "about_reviews": any(str(getattr(r, "key", "")).startswith("review:") for r in rows),
+        "linked": any(item.link for item in items),
     }
     subject = _one_line(render("notifications/digest_subject.txt.j2", **context))
     text = render("notifications/digest.txt.j2", **context)
@@ -603,6 +609,7 @@ def render_alert(rows: Sequence[Any], *, settings: Settings, as_of: date) -> tup
         "as_of": as_of,
         "lines": [r.text for r in sorted(rows, key=lambda r: r.key)],
         "possible_repeat": any(bool(getattr(r, "possible_repeat", False)) for r in rows),
+        "desk": settings.desk.base_url,
     }
     subject = _one_line(render("notifications/delivery_alert_subject.txt.j2", **context))
     return subject, render("notifications/delivery_alert.txt.j2", **context)

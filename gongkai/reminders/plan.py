@@ -216,7 +216,7 @@ def _plan_applications(
         _reply_and_overdue(
             app, cfg.ladder, cfg.overdue_every_working_day, calendar, as_of, workday, people, plan
         )
-        _extension(app, cfg.extension_decision_days, calendar, as_of, people, plan)
+        _extension(app, cfg.extension_decision_days, calendar, as_of, people, plan, settings.desk.base_url)
         _correction(app, calendar, as_of, plan)
         _pauses(app, calendar, as_of, plan)
 
@@ -305,7 +305,7 @@ def _reply_and_overdue(
 
 
 def _extension(
-    app: _App, days: int, calendar: WorkCalendar, as_of: date, people: _People, plan: _Plan
+    app: _App, days: int, calendar: WorkCalendar, as_of: date, people: _People, plan: _Plan, base_url: str
 ) -> None:
     clock = app.clock
     if as_of > clock.original_due or clock.extended or clock.state in ("awaiting_correction", "paused"):
@@ -316,6 +316,13 @@ def _extension(
     if not 0 <= left <= days:
         return
     limit = fmt_day(clock.extension_limit) + ("（暂定）" if clock.extension_limit_provisional else "")
+    # With the desk's address the digest line links to the unit head's page instead of naming the command.
+    record = (
+        "；请在工作台审批"
+        if base_url
+        else f"；批准后登记 gongkai request event {app.ref} extension_approved:批准日期"
+        "（延长不足 20 个工作日的写 extension_approved:批准日期:工作日数）"
+    )
     plan.add(
         f"app:{app.id}:extension:{clock.original_due.isoformat()}",
         people.unit_heads,
@@ -324,8 +331,7 @@ def _extension(
         clock.original_due,
         _urgency(left),
         f"{app.ref}：请决定是否延期（须在原答复期限 {fmt_day(clock.original_due)} 届满前批准并告知申请人，"
-        f"最长可延至 {limit}）；批准后登记 gongkai request event {app.ref} extension_approved:批准日期"
-        f"（延长不足 20 个工作日的写 extension_approved:批准日期:工作日数）{app.note}",
+        f"最长可延至 {limit}）{record}{app.note}",
     )
 
 
@@ -474,6 +480,7 @@ def _plan_calendar(
         as_of.year + 1
     ):
         missing.append((as_of.year + 1, _urgency(calendar.workdays_until(as_of, date(as_of.year, 12, 31)))))
+    command = "" if settings.desk.base_url else "（gongkai calendar import）"
     for year, urgency in missing:
         count = provisional_years.get(year, 0)
         plan.add(
@@ -483,7 +490,7 @@ def _plan_calendar(
             None,
             date(year, 1, 1),
             urgency,
-            f"请导入{year}年放假安排（gongkai calendar import），{count} 件申请的期限为暂定",
+            f"请导入{year}年放假安排{command}，{count} 件申请的期限为暂定",
         )
 
 
@@ -605,7 +612,7 @@ def _plan_review_tasks(
             ref,
             r.due_on,
             0,
-            f"{what}，请处理后登记（gongkai review record {r.id}）",
+            f"{what}，请处理后登记" + ("" if settings.desk.base_url else f"（gongkai review record {r.id}）"),
         )
         plan.add(
             f"review:{r.id}:escalation:{stamp}",

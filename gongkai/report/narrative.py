@@ -15,10 +15,16 @@ made final (:func:`unfinished_sections`).
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import tempfile
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
+
+from gongkai.core.errors import InputError
 
 TODO: Final = "【待填写】"
 SECTIONS: Final = {"一": "一、总体情况", "五": "五、存在的主要问题及改进情况", "六": "六、其他需要报告的事项"}
@@ -29,9 +35,66 @@ PRE2019_ONLY: Final = ("组织领导和制度建设", "保密审查和监督检�
 ``## 组织领导和制度建设`` etc. in the same file when that layout is used."""
 
 
+SECTION_LIMIT: Final = 20_000
+"""Most characters in one section written by the office (a whole report is a few thousand)."""
+
+
+class NarrativeRejected(InputError):
+    """Section texts that cannot be stored: ``problems`` maps each section's numeral (``一``…) to the reason."""
+
+    def __init__(self, problems: Mapping[str, str]) -> None:
+        super().__init__("；".join(f"{SECTIONS.get(k, k)}：{v}" for k, v in problems.items()) + "。")
+        self.problems = dict(problems)
+
+
+class NarrativeChanged(InputError):
+    """The narrative file changed since the text being saved was read (saved by someone else meanwhile)."""
+
+
 def narrative_path(home: Path, year: int) -> Path:
     """Where the office keeps the narrative of ``year``."""
     return home / "report" / f"narrative-{year}.md"
+
+
+def narrative_revision(path: Path) -> str:
+    """A fingerprint of the narrative file as it is now (``""`` when there is none), to detect a change between
+    reading it and saving over it."""
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
+
+
+def section_problem(text: str) -> str | None:
+    """Why ``text`` cannot be one section of the narrative file, in Chinese, or None.
+
+    A line starting with ``## `` would start another section when the file is read back; control characters
+    cannot be carried by DOCX (and mean nothing on paper).
+    """
+    if len(text) > SECTION_LIMIT:
+        return f"最多 {SECTION_LIMIT} 个字，实际为 {len(text)} 个字"
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.lstrip().startswith("## "):
+            return f"第 {number} 行以“## ”开头，这是章节标题的写法，会被当作另一章；请删去“## ”"
+        bad = next((c for c in line if c != "\t" and unicodedata.category(c) in ("Cc", "Cs")), None)
+        if bad is not None:
+            return f"第 {number} 行含有不可打印的控制字符（U+{ord(bad):04X}），请删去"
+    return None
+
+
+def clean_section(text: str) -> str:
+    """A section as typed in a form: line ends made LF, surrounding blank space removed."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def write_narrative(path: Path, sections: Mapping[str, str]) -> None:
+    """Write the narrative file atomically (a reader never sees half a file), owner-only like the register."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with open(fd, "w", encoding="utf-8") as f:
+            f.write(format_narrative(sections))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def parse_narrative(text: str) -> dict[str, str]:
@@ -75,6 +138,16 @@ def with_pre2019_sections(sections: Mapping[str, str]) -> dict[str, str]:
         out.setdefault(key, TODO)
     out.setdefault("收费及减免情况", sections.get("六", TODO))
     return out
+
+
+def same_narrative(a: Mapping[str, str], b: Mapping[str, str]) -> bool:
+    """Whether two narratives say the same (sections compared without surrounding blank space; an empty section
+    equals a missing one)."""
+
+    def shape(sections: Mapping[str, str]) -> dict[str, str]:
+        return {k: v.strip() for k, v in sections.items() if v.strip()}
+
+    return shape(a) == shape(b)
 
 
 def unfinished_sections(sections: Mapping[str, str]) -> list[str]:

@@ -117,6 +117,8 @@ _FIGURE_JSON: Final[dict[str, str]] = {
     "penalty_decisions": "penalties",
     "coercion_decisions": "coercion",
 }
+FIGURE_JSON: Final = _FIGURE_JSON
+"""The yearly decision counts: key -> their block in table 二 of the JSON (``proactive.licensing.decisions``…)."""
 _FIGURE_BY_TEXT: Final[dict[str, str]] = {
     **{k: k for k in FIGURE_KEYS},
     **{label: k for k, label in FIGURE_KEYS.items()},
@@ -1320,6 +1322,7 @@ __all__ = [
     "APPEAL_BLOCKS",
     "APPEAL_COLUMNS",
     "COLUMNS",
+    "FIGURE_JSON",
     "FIGURE_KEYS",
     "FORMAT",
     "HARD_CHECKS",

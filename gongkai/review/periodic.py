@@ -523,8 +523,9 @@ def _recipients(settings: Settings, owner_id: str | None, *, urgent: bool) -> tu
 
 def list_tasks(session: Session, *, as_of: date | None = None, ids: Iterable[int] | None = None,
                status: str | None = "open", kind: str | None = None, owner: str | None = None,
-               limit: int | None = None) -> list[dict[str, Any]]:  # fmt: skip
-    """Tasks as plain dicts (joined with the item's index number), most urgent first."""
+               limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:  # fmt: skip
+    """Tasks as plain dicts (joined with the item's index number), most urgent first (``limit`` and ``offset``:
+    one page of them)."""
     t, c = REVIEW_TASK.c, ITEM.c
     query = sa.select(
         t.id, t.key, t.kind, t.item_id, t.column_name, t.owner_id, t.urgent, t.found_on, t.due_on,
@@ -541,7 +542,7 @@ def list_tasks(session: Session, *, as_of: date | None = None, ids: Iterable[int
         if not wanted:
             return []
         query = query.where(t.id.in_(wanted))
-    query = query.order_by(sa.desc(t.urgent), t.due_on, t.id)
+    query = query.order_by(sa.desc(t.urgent), t.due_on, t.id).offset(offset)
     if limit is not None:
         query = query.limit(limit)
     out = []
@@ -552,6 +553,17 @@ def list_tasks(session: Session, *, as_of: date | None = None, ids: Iterable[int
         d["overdue"] = d["status"] == "open" and as_of is not None and d["due_on"] < as_of
         out.append(d)
     return out
+
+
+def count_tasks(session: Session, *, status: str | None = "open", kind: str | None = None,
+                owner: str | None = None) -> int:  # fmt: skip
+    """How many tasks :func:`list_tasks` lists with these filters (without ``limit``)."""
+    t = REVIEW_TASK.c
+    query = sa.select(sa.func.count()).select_from(REVIEW_TASK)
+    for column, value in ((t.status, status), (t.kind, kind), (t.owner_id, owner)):
+        if value is not None:
+            query = query.where(column == value)
+    return int(session.execute(query).scalar_one())
 
 
 def notices(settings: Settings, calendar: WorkCalendar, as_of: date, tasks: Sequence[Mapping[str, Any]],
@@ -567,8 +579,9 @@ def notices(settings: Settings, calendar: WorkCalendar, as_of: date, tasks: Sequ
         left = calendar.workdays_until(as_of, t["due_on"])
         urgency = 0 if t["urgent"] else 1 + max(0, left)
         head = "【新】" if is_new else "【待处理】"
+        command = "" if settings.desk.base_url else f"（gongkai review record {t['id']} --outcome …）"
         text = (f"{head}检查任务 #{t['id']}（{t['kind_label']}）：{t['detail']}。请于 {fmt_day(t['due_on'])} 前处理并登记结果"
-                f"（gongkai review record {t['id']} --outcome …）")  # fmt: skip
+                f"{command}")  # fmt: skip
         key = f"review:{t['id']}:{period}"
         out.append(
             PlannedReminder(key, _recipients(settings, t["owner_id"], urgent=t["urgent"]), "review", t["ref"],
@@ -954,6 +967,7 @@ __all__ = [
     "Finding",
     "Recorded",
     "SyncResult",
+    "count_tasks",
     "find",
     "find_outcome",
     "history",

@@ -23,6 +23,7 @@ __all__ = [
     "end_sessions",
     "ensure_demo_passwords",
     "list_accounts",
+    "record_sign_out",
     "set_password",
     "sign_in",
     "unlock_account",
@@ -82,6 +83,13 @@ def sign_in(office: Office, staff_id: str, password: str, *, now: datetime, clie
     if person is None:  # the account of a person no longer configured: check_sign_in refuses them first
         raise SignInRefused("人员标识或密码不正确。")
     return SignedIn(Actor.staff(office.settings, staff_id), person.name)
+
+
+def record_sign_out(office: Office, actor: Actor) -> None:
+    """Note in the audit trail that ``actor`` signed out of the desk."""
+    from gongkai.store.audit import record_audit
+
+    record_audit(office.session, actor.name, "logout", actor.name)
 
 
 def demo_password(staff_id: str) -> str:

@@ -74,6 +74,8 @@ class EventView:
     outcome: str | None
     recorded_by: str
     recorded_at: datetime
+    note: str | None = None
+    """Staff's note on the event (shown on the desk; not in ``to_json``, which stays CONTRACT's shape)."""
 
     def to_json(self) -> dict[str, Any]:
         """The event as ``request show --json`` lists it."""
@@ -160,7 +162,7 @@ def application_detail(office: Office, actor: Actor, ref: str) -> ApplicationDet
         ignore_future=True,
     )
     events = tuple(
-        EventView(r.kind, r.occurred_on, r.days, r.until, r.outcome_row, r.recorded_by, r.recorded_at)
+        EventView(r.kind, r.occurred_on, r.days, r.until, r.outcome_row, r.recorded_by, r.recorded_at, r.note)
         for r in rows
     )
     return ApplicationDetail(

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from gongkai.catalogue import items
 from gongkai.catalogue.itemimport import import_items
+from gongkai.catalogue.items import ItemInvalid
 from gongkai.catalogue.itemview import item_json
+from gongkai.core.errors import NotFound
 from gongkai.register.deadlines import publication_due
 from gongkai.services.actor import Actor
 from gongkai.services.office import Office
@@ -58,6 +60,74 @@ def list_catalogue_items(
     del actor  # any staff member may read the catalogue
     found = items.list_items(office.session, unpublished=unpublished, category=category)
     return [ItemView(item_json(it), publication_due(it, office.calendar)) for it in found]
+
+
+@dataclass(frozen=True)
+class ItemPage:
+    """One page of the catalogue's items (:func:`catalogue_page`): the items shown, how many match the filters,
+    the page number (from 1) and its size."""
+
+    items: tuple[ItemView, ...]
+    total: int
+    page: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages the matching items fill (at least 1)."""
+        return max(1, -(-self.total // self.size))
+
+
+def catalogue_page(
+    office: Office,
+    actor: Actor,
+    *,
+    unpublished: bool = False,
+    category: str | None = None,
+    search: str | None = None,
+    page: int = 1,
+    size: int = 50,
+) -> ItemPage:
+    """One page of the items in catalogue order, read in SQL, with the Art. 26 due dates of those shown only
+    (``search``: words in the index number or title)."""
+
+    del actor  # any staff member may read the catalogue
+    filters: dict[str, Any] = {"unpublished": unpublished, "category": category, "search": search or None}
+    total = items.count_items(office.session, **filters)
+    page = min(max(1, page), max(1, -(-total // size)))
+    found = items.list_items(office.session, **filters, limit=size, offset=(page - 1) * size)
+    views = tuple(ItemView(item_json(it), publication_due(it, office.calendar)) for it in found)
+    return ItemPage(views, total, page, size)
+
+
+@dataclass(frozen=True)
+class ItemChoices:
+    """What an item's form offers: the categories (Art. 20 ones with their item of the article, then the
+    office's own), attributes, five-publics tags and review results (code -> Chinese label), and the staff
+    (id -> name)."""
+
+    categories: Mapping[str, str]
+    attributes: Mapping[str, str]
+    five_publics: Mapping[str, str]
+    review_results: Mapping[str, str]
+    staff: Mapping[str, str]
+
+
+def item_choices(office: Office) -> ItemChoices:
+    """The choices of the item forms for this office (:class:`ItemChoices`)."""
+    from gongkai.core.codes import ART20_ITEMS
+
+    categories = {
+        c: (f"{c}（第二十条第{ART20_ITEMS[c]}项）" if c in ART20_ITEMS else f"{c}（本单位类别）")
+        for c in office.settings.catalogue.all_categories
+    }
+    return ItemChoices(
+        categories,
+        dict(items.ATTRIBUTES),
+        {f: f"{f}公开" for f in items.FIVE_PUBLICS},
+        dict(items.REVIEW_RESULTS),
+        {s.id: s.name for s in office.settings.staff},
+    )
 
 
 def item_detail(office: Office, actor: Actor, index_no: str) -> ItemDetail:
@@ -221,6 +291,129 @@ def import_catalogue_items(office: Office, actor: Actor, path: Path) -> ItemsImp
     )
 
 
+CATALOGUE_FILES: Mapping[str, tuple[str, str]] = {
+    "catalogue.html": ("政府信息公开目录（网页 HTML）", "text/html; charset=utf-8"),
+    "catalogue.xlsx": (
+        "政府信息公开目录（Excel 表格 XLSX）",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+    "catalogue.csv": ("政府信息公开目录（CSV）", "text/csv; charset=utf-8"),
+    "catalogue.md": ("政府信息公开目录（Markdown）", "text/markdown; charset=utf-8"),
+    "guide.html": ("政府信息公开指南（网页 HTML）", "text/html; charset=utf-8"),
+    "guide.md": ("政府信息公开指南（Markdown）", "text/markdown; charset=utf-8"),
+}
+"""The files a catalogue update writes: name -> (Chinese label, media type)."""
+
+
+@dataclass(frozen=True)
+class CatalogueFinding:
+    """A completeness finding of the latest catalogue update (``kind_label`` Chinese)."""
+
+    kind: str
+    kind_label: str
+    message: str
+    index_no: str | None
+    matter: str | None
+
+
+@dataclass(frozen=True)
+class CatalogueFile:
+    """A file the latest update wrote: its name, Chinese label, and whether it can be downloaded (it is still
+    there, inside the working folder)."""
+
+    name: str
+    label: str
+    available: bool
+
+
+@dataclass(frozen=True)
+class LatestCatalogue:
+    """The newest catalogue and guide: the quarter, the business date and when they were built, what changed
+    since the update before (index numbers by ``added``, ``changed``, ``repealed``, ``withdrawn``; a changed
+    entry with the fields that changed), the completeness findings and the files."""
+
+    period: str
+    as_of: date
+    created_at: datetime
+    added: tuple[str, ...]
+    changed: tuple[tuple[str, tuple[str, ...]], ...]
+    repealed: tuple[str, ...]
+    withdrawn: tuple[str, ...]
+    findings: tuple[CatalogueFinding, ...]
+    files: tuple[CatalogueFile, ...]
+
+
+def _downloadable(home: Path, name: str, stored: str) -> Path | None:
+    """The stored path of the file ``name`` when it is one a catalogue update writes, and is a file of that
+    name inside ``home``'s ``catalogue`` folder (links resolved), else None: a stored list that was tampered
+    with cannot lead to the desk's secret or anywhere else."""
+    path = Path(stored).resolve()
+    inside = path.is_relative_to((home / "catalogue").resolve())
+    return path if name in CATALOGUE_FILES and path.name == name and inside and path.is_file() else None
+
+
+def latest_catalogue(office: Office, actor: Actor, home: Path) -> LatestCatalogue | None:
+    """The newest stored catalogue update (None before the first), its files checked against ``home`` (the
+    working folder, ``GONGKAI_HOME``): only a file still in its ``catalogue`` folder can be downloaded."""
+    from gongkai.catalogue.build import FINDING_KINDS, latest_update
+
+    del actor  # any staff member may read the catalogue
+    update = latest_update(office.session)
+    if update is None:
+        return None
+    d = update.diff
+    findings = tuple(
+        CatalogueFinding(
+            str(f.get("kind")),
+            FINDING_KINDS.get(str(f.get("kind")), str(f.get("kind"))),
+            str(f.get("message") or ""),
+            f.get("index_no"),
+            f.get("matter"),
+        )
+        for f in update.findings
+    )
+    files = tuple(
+        CatalogueFile(
+            name, CATALOGUE_FILES.get(name, (name, ""))[0], _downloadable(home, name, stored) is not None
+        )
+        for name, stored in update.files.items()
+    )
+    return LatestCatalogue(
+        update.period,
+        update.as_of,
+        update.created_at,
+        tuple(d.get("added", ())),
+        tuple((c["index_no"], tuple(c.get("fields", ()))) for c in d.get("changed", ())),
+        tuple(d.get("repealed", ())),
+        tuple(d.get("withdrawn", ())),
+        findings,
+        files,
+    )
+
+
+@dataclass(frozen=True)
+class CatalogueDownload:
+    """A file of the latest update to send: where it is, the name to save it as, its media type."""
+
+    path: Path
+    filename: str
+    media_type: str
+
+
+def catalogue_file(office: Office, actor: Actor, name: str, home: Path) -> CatalogueDownload:
+    """A file of the newest catalogue update by its name in that update's file list, only when it is inside
+    ``home``'s ``catalogue`` folder; :class:`NotFound` otherwise (no other name or path is ever served)."""
+    from gongkai.catalogue.build import latest_update
+
+    del actor  # any staff member may read the catalogue
+    update = latest_update(office.session)
+    stored = update.files.get(name) if update is not None else None
+    path = _downloadable(home, name, stored) if stored is not None else None
+    if update is None or path is None:
+        raise NotFound("最新一期公开目录中没有这个文件（或文件已不在工作文件夹中）。")
+    return CatalogueDownload(path, f"{update.period}-{name}", CATALOGUE_FILES[name][1])
+
+
 def item_vocabularies() -> tuple[Mapping[str, str], Mapping[str, str], Mapping[str, str]]:
     """The Chinese labels of an item's attribute, validity and review-result codes (for showing an item)."""
 
@@ -237,3 +430,34 @@ def find_five_publics(text: str) -> str | None:
     """The 五公开 code of a code or Chinese label, or None."""
 
     return items.find_five_publics(text)
+
+
+__all__ = [
+    "CATALOGUE_FILES",
+    "CatalogueDownload",
+    "CatalogueFile",
+    "CatalogueFinding",
+    "ItemAdded",
+    "ItemChanged",
+    "ItemChoices",
+    "ItemDetail",
+    "ItemInvalid",
+    "ItemPage",
+    "ItemReviewed",
+    "ItemView",
+    "ItemsImported",
+    "LatestCatalogue",
+    "add_item",
+    "catalogue_file",
+    "catalogue_page",
+    "change_item",
+    "find_attribute",
+    "find_five_publics",
+    "import_catalogue_items",
+    "item_choices",
+    "item_detail",
+    "item_vocabularies",
+    "latest_catalogue",
+    "list_catalogue_items",
+    "review_item",
+]

@@ -813,7 +813,7 @@ def check_readiness(works: Works, actor: Actor, as_of: date) -> ReadinessChecked
     found = Readiness.from_json(state)
     if found.final:
         return ReadinessChecked(found, None)
-    text = late_note(as_of, works.today()) + readiness_text(state)
+    text = late_note(as_of, works.today()) + readiness_text(state, base_url=works.settings.desk.base_url)
     return ReadinessChecked(
         found, Notice(f"report-readiness:{year}:{as_of.isoformat()}", "report_readiness", text, str(year))
     )

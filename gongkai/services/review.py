@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from gongkai.core.errors import InputError
+from gongkai.core.errors import InputError, NotFound
 from gongkai.services.actor import Actor
 from gongkai.services.office import Office
 
@@ -128,6 +128,51 @@ def list_review_tasks(
     return [ReviewTask.of(t) for t in found]
 
 
+@dataclass(frozen=True)
+class ReviewTaskPage:
+    """One page of review tasks (:func:`review_task_page`): the tasks shown, how many match, the page (from 1)
+    and its size."""
+
+    tasks: tuple[ReviewTask, ...]
+    total: int
+    page: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages the matching tasks fill (at least 1)."""
+        return max(1, -(-self.total // self.size))
+
+
+def review_task_page(
+    office: Office,
+    actor: Actor,
+    *,
+    status: str | None = "open",
+    kind: str | None = None,
+    owner: str | None = None,
+    page: int = 1,
+    size: int = 50,
+) -> ReviewTaskPage:
+    """One page of :func:`list_review_tasks` (urgent and soonest due first), read in SQL."""
+    from gongkai.review import periodic as rv
+
+    del actor  # any staff member may read the tasks
+    check_kind(kind)
+    total = rv.count_tasks(office.session, status=status, kind=kind, owner=owner)
+    page = min(max(1, page), max(1, -(-total // size)))
+    found = rv.list_tasks(office.session, as_of=office.as_of, status=status, kind=kind, owner=owner,
+                          limit=size, offset=(page - 1) * size)  # fmt: skip
+    return ReviewTaskPage(tuple(ReviewTask.of(t) for t in found), total, page, size)
+
+
+def review_kinds() -> Mapping[str, str]:
+    """Every kind of review task with its Chinese label, in the order findings are listed."""
+    from gongkai.review import periodic as rv
+
+    return dict(rv.KINDS)
+
+
 def review_task(office: Office, actor: Actor, task_id: int) -> ReviewTaskDetail:
     """One task with its allowed outcomes and the outcomes recorded."""
     from gongkai.review import periodic as rv
@@ -135,7 +180,7 @@ def review_task(office: Office, actor: Actor, task_id: int) -> ReviewTaskDetail:
     del actor  # any staff member may read the tasks
     found = rv.list_tasks(office.session, as_of=office.as_of, ids=[task_id], status=None)
     if not found:
-        raise InputError(f"没有编号为 {task_id} 的检查任务（可用 gongkai review list 查看）。")
+        raise NotFound(f"没有编号为 {task_id} 的检查任务（可用 gongkai review list 查看）。")
     task = ReviewTask.of(found[0])
     allowed = tuple(AllowedOutcome(o, rv.outcome_label(task.kind, o)) for o in rv.ALLOWED[task.kind])
     records = tuple(ReviewRecord.of(r) for r in rv.history(office.session, task_id=task_id))

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from gongkai.services.actor import Actor, require
@@ -108,3 +108,24 @@ def import_calendar(
             for m in moved
         ),
     )
+
+
+@dataclass(frozen=True)
+class ImportedYear:
+    """A year whose schedule the office imported: where it came from, when and by whom."""
+
+    year: int
+    source: str
+    imported_at: datetime
+    imported_by: str
+
+
+def imported_years(office: Office, actor: Actor) -> list[ImportedYear]:
+    """The imported years (``calendar_year``), the latest first (any staff member may read them)."""
+    from sqlmodel import col, select
+
+    from gongkai.store.models import CalendarYear
+
+    del actor
+    rows = office.session.exec(select(CalendarYear).order_by(col(CalendarYear.year).desc())).all()
+    return [ImportedYear(r.year, r.source, r.imported_at, r.imported_by) for r in rows]

@@ -32,7 +32,8 @@ class Todo:
     """Unpublished items the person owns (or nobody owns) whose Art. 26 date is at most
     :data:`ITEM_HORIZON` working days away or past, soonest first."""
     review_tasks: tuple[ReviewTask, ...] = ()
-    """The person's open review tasks, urgent and soonest due first."""
+    """The person's open review tasks (and, for the ``[review] owner``, those on items nobody owns), urgent and
+    soonest due first."""
 
 
 def open_applications_of(
@@ -105,4 +106,65 @@ def _items_due(office: Office, actor: Actor) -> list[ItemView]:
 def _my_tasks(office: Office, actor: Actor) -> list[ReviewTask]:
     from gongkai.services.review import list_review_tasks
 
-    return list_review_tasks(office, actor, status="open", owner=actor.name)
+    # A task on an item nobody owns is the [review] owner's (as its notices are).
+    default = office.settings.review_owner.id == actor.name
+    return [
+        t
+        for t in list_review_tasks(office, actor, status="open")
+        if t.owner_id == actor.name or (t.owner_id is None and default)
+    ]
+
+
+OVERDUE_PAGE = 50
+
+
+@dataclass(frozen=True)
+class OverdueApplication:
+    """One application of the unit past its ``safe_due``: the list view, and the working days past the legal
+    deadline (``None`` when the live clock is not past it: only the stricter ``safe_due`` has passed, or the
+    clock is paused or awaiting a correction)."""
+
+    view: ApplicationView
+    days_overdue: int | None
+
+
+@dataclass(frozen=True)
+class OverduePage:
+    """One page of the unit's overdue applications (most overdue first) and how many there are in all."""
+
+    rows: tuple[OverdueApplication, ...]
+    total: int
+    page: int
+    pages: int
+
+
+def unit_overdue(office: Office, actor: Actor, *, page: int = 1, per_page: int = OVERDUE_PAGE) -> OverduePage:
+    """The unit's open applications past their cached ``safe_due`` (every assignee), oldest ``safe_due`` first,
+    one page; counted and paged in SQL, the live clock computed for the rows of the page only. Any staff
+    member may read it (the unit head's page shows it)."""
+    from gongkai.register import repository as register
+    from gongkai.store.models import Application
+    from gongkai.store.tables import APP as app
+
+    del actor
+    late = sa.and_(app.c.concluded_on.is_(None), app.c.safe_due < office.as_of)
+    total = int(office.session.execute(sa.select(sa.func.count()).where(late)).scalar_one())
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    rows = office.session.exec(  # type: ignore[call-overload]
+        sa.select(Application)
+        .where(late)
+        .order_by(app.c.safe_due, app.c.ref)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    apps = [r[0] if isinstance(r, tuple | sa.Row) else r for r in rows]
+    events = register.events_by_application(office.session, [a.id for a in apps if a.id is not None])
+    out = []
+    for a in apps:
+        clock = register.clock_of(
+            a, events.get(a.id, []), calendar=office.calendar, as_of=office.as_of, explain=False
+        )
+        late_days = office.calendar.workdays_until(clock.due, office.as_of) if clock.overdue else None
+        out.append(OverdueApplication(_view(a, clock), late_days))
+    return OverduePage(tuple(out), total, page, pages)

@@ -19,6 +19,7 @@ from gongkai.store.models import (
     ApplicationEvent,
     AuditEntry,
     CalendarDay,
+    CalendarLog,
     CatalogueSnapshot,
     DeadlineChange,
     DeskSession,
@@ -28,6 +29,7 @@ from gongkai.store.models import (
     ProactiveItem,
     RegisterInfo,
     ReminderOutbox,
+    ReportReopenLog,
     ReviewRecord,
     ReviewRun,
     ReviewTask,
@@ -54,11 +56,14 @@ OUTBOX: Final = _table(ReminderOutbox)
 APPEAL: Final = _table(Appeal)
 FIGURE: Final = _table(YearlyFigure)
 REPORT: Final = _table(AnnualReport)
+REOPEN_LOG: Final = _table(ReportReopenLog)
 REGISTER_INFO: Final = _table(RegisterInfo)
 ACCOUNT: Final = _table(Account)
 DESK_SESSION: Final = _table(DeskSession)
 EXTENSION_REQUEST: Final = _table(ExtensionRequest)
 AUDIT: Final = _table(AuditEntry)
+CALENDAR_LOG: Final = _table(CalendarLog)
+REPORT_REOPEN: Final = _table(ReportReopenLog)
 
 __all__ = [
     "APP",
@@ -72,6 +77,7 @@ __all__ = [
     "ITEM_REVIEW",
     "OUTBOX",
     "REGISTER_INFO",
+    "REOPEN_LOG",
     "REPORT",
     "REVIEW_RECORD",
     "REVIEW_RUN",

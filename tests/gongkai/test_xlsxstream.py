@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterator
 from datetime import date, datetime
 
 import openpyxl
@@ -67,3 +68,31 @@ def test_sheet_name_with_markup_and_a_large_sheet_stream() -> None:
     assert wb.sheetnames == ["A&B <目录>"]
     rows = list(wb.active.iter_rows(values_only=True))  # type: ignore[union-attr]
     assert len(rows) == 5001 and rows[-1] == ("4999", "第4999行")
+
+
+def test_the_workbook_streamed_in_parts_is_the_same_workbook() -> None:
+    """``xlsx_stream`` yields the file in parts as the rows are written (the desk's export sends them as they
+    come), and the parts make a workbook with the same cells as ``xlsx_bytes``."""
+    from gongkai.files.xlsxstream import xlsx_stream
+
+    def rows() -> Iterator[list[str | date | None]]:
+        for i in range(20000):
+            yield [f"2026-{i:05d}", date(2026, 1, 1 + i % 28), "=cmd" if i == 7 else f"内容 {i} " * 5, None]
+
+    produced = 0
+
+    def counted() -> Iterator[list[str | date | None]]:
+        nonlocal produced
+        for row in rows():
+            produced += 1
+            yield row
+
+    parts = xlsx_stream("登记簿", ["编号", "收到日期", "内容", "空"], counted(), quote_prefix=("=",))
+    first = next(parts)
+    assert produced < 20000  # the first part left before every row was read
+    data = first + b"".join(parts)
+    assert read(data) == read(
+        xlsx_bytes("登记簿", ["编号", "收到日期", "内容", "空"], rows(), quote_prefix=("=",))
+    )
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert wb.active is not None and wb.active["C9"].quotePrefix

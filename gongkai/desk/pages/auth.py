@@ -66,10 +66,10 @@ def login(ctx: Ctx) -> Response:
 @page(public=True)
 def logout(ctx: Ctx) -> Response:
     if ctx.actor is not None:
-        from gongkai.store.audit import record_audit
+        from gongkai.services.accounts import record_sign_out
 
         with ctx.unit() as office:
-            record_audit(office.session, ctx.actor.name, "logout", ctx.actor.name)
+            record_sign_out(office, ctx.actor)
     ctx.request.session.clear()  # the session is deleted from the store and its cookie expired
     return ctx.redirect("/login?bye=1")
 

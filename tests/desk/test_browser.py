@@ -232,7 +232,6 @@ def serving(tmp_path: Path) -> Iterator[DeskProcess]:
         yield desk
 
 
-@pytest.mark.xfail(reason="pages land in i13-apps/i13-head/i13-report", strict=False)
 def test_the_whole_journey_in_the_browser(serving: DeskProcess, people: People, tmp_path: Path) -> None:
     today = _office_today()
     received = today - timedelta(days=6)

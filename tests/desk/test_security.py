@@ -365,7 +365,6 @@ def _route(target: Target, method: str, pattern: str) -> Route:
     pytest.fail(f"no {method} route matching {pattern} in the routing table")
 
 
-@pytest.mark.xfail(reason="pages land in i13-apps/i13-head/i13-report", strict=False)
 def test_a_handler_cannot_record_an_extension(target: Target) -> None:
     route = _route(target, "POST", r"/applications/\{ref(:\w+)?\}/events")
     li = target.signed_in("li")
@@ -381,7 +380,6 @@ def test_a_handler_cannot_record_an_extension(target: Target) -> None:
     assert accepted.status_code == 303, accepted.text
 
 
-@pytest.mark.xfail(reason="pages land in i13-apps/i13-head/i13-report", strict=False)
 def test_a_handler_cannot_approve_an_extension_request(target: Target) -> None:
     route = _route(target, "POST", r"/head/extensions/\{id(:\w+)?\}")
     path = _path(route, id=str(target.extension_id))
@@ -395,7 +393,6 @@ def test_a_handler_cannot_approve_an_extension_request(target: Target) -> None:
     assert '"extension_approved"' in shown.stdout and '"recorded_by": "sun"' in shown.stdout
 
 
-@pytest.mark.xfail(reason="pages land in i13-apps/i13-head/i13-report", strict=False)
 def test_a_handler_cannot_finalize_or_reopen_a_report(target: Target) -> None:
     routes = [r for r in target.routes if "POST" in _methods(r) and re.search("finali[sz]e|reopen", r.path)]
     assert routes, "no route finalizes or reopens a report"

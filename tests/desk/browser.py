@@ -55,6 +55,7 @@ CHROMIUM_ARGS = (
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    "--lang=zh-CN",  # the browser's own controls (date fields, file choosers) as an office's browser shows them
 )
 SCREENSHOTS = REPO / "test-output" / "desk-screenshots"
 """Where the screenshots of each browser test go (one folder per test; gitignored)."""

@@ -30,10 +30,18 @@ _GONGKAI_ENV_VARS = ("GONGKAI_HOME", "GONGKAI_DATABASE_URL", "GONGKAI_CONFIG")
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked ``once`` (killing processes, starting Prefect servers: nothing depends on the
-    time zone) run in the README's TZ=UTC pass and are skipped in the other zone's pass."""
+    time zone) run in the README's TZ=UTC pass and are skipped in the other zone's pass.
+
+    So do the staff desk's (``tests/desk``): the desk's clock is injected (``now``, ``as_of``), it shows times in
+    the office's zone by the configuration, never the server's, and the date logic under it is the services',
+    whose own tests run in both passes."""
+    desk = Path(__file__).parent / "desk"
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(desk) and item.get_closest_marker("once") is None:
+            item.add_marker(pytest.mark.once)
     if os.environ.get("TZ", "UTC") in {"", "UTC"}:
         return
-    skip = pytest.mark.skip(reason="process-level test: runs once, in the TZ=UTC pass")
+    skip = pytest.mark.skip(reason="does not depend on the time zone: runs once, in the TZ=UTC pass")
     for item in items:
         if item.get_closest_marker("once") is not None:
             item.add_marker(skip)

@@ -17,6 +17,7 @@ from gongkai.core.errors import NotFound
 from gongkai.register.deadlines import publication_due
 from gongkai.services.actor import Actor
 from gongkai.services.office import Office
+from gongkai.services.paging import Paged, clamp_page
 from gongkai.services.review import ReviewRecord, item_review_records
 
 
@@ -63,7 +64,7 @@ def list_catalogue_items(
 
 
 @dataclass(frozen=True)
-class ItemPage:
+class ItemPage(Paged):
     """One page of the catalogue's items (:func:`catalogue_page`): the items shown, how many match the filters,
     the page number (from 1) and its size."""
 
@@ -71,11 +72,6 @@ class ItemPage:
     total: int
     page: int
     size: int
-
-    @property
-    def pages(self) -> int:
-        """How many pages the matching items fill (at least 1)."""
-        return max(1, -(-self.total // self.size))
 
 
 def catalogue_page(
@@ -94,7 +90,7 @@ def catalogue_page(
     del actor  # any staff member may read the catalogue
     filters: dict[str, Any] = {"unpublished": unpublished, "category": category, "search": search or None}
     total = items.count_items(office.session, **filters)
-    page = min(max(1, page), max(1, -(-total // size)))
+    page = clamp_page(page, total, size)
     found = items.list_items(office.session, **filters, limit=size, offset=(page - 1) * size)
     views = tuple(ItemView(item_json(it), publication_due(it, office.calendar)) for it in found)
     return ItemPage(views, total, page, size)

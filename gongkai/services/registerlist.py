@@ -26,6 +26,7 @@ from gongkai.core.errors import InputError
 from gongkai.services.actor import Actor
 from gongkai.services.applications import ApplicationView, _view
 from gongkai.services.office import Office, Register
+from gongkai.services.paging import clamp_page, page_count
 from gongkai.store.tables import APP as _APP
 
 __all__ = [
@@ -144,7 +145,7 @@ def search_register(
         total = int(
             office.session.execute(sa.select(sa.func.count()).select_from(_APP).where(where)).scalar_one()
         )
-        page = min(page, max(1, -(-total // per_page)))
+        page = clamp_page(page, total, per_page)
         apps = list(
             office.session.execute(
                 sa.select(Application)
@@ -154,7 +155,7 @@ def search_register(
                 .limit(per_page)
             ).scalars()
         )
-    pages = max(1, -(-total // per_page))
+    pages = page_count(total, per_page)
     return RegisterPage(tuple(_rows(office, apps)), total, page, pages, per_page)
 
 

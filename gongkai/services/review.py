@@ -11,6 +11,7 @@ from typing import Any
 from gongkai.core.errors import InputError, NotFound
 from gongkai.services.actor import Actor
 from gongkai.services.office import Office
+from gongkai.services.paging import Paged, clamp_page
 
 
 def _plain(value: object) -> object:
@@ -129,7 +130,7 @@ def list_review_tasks(
 
 
 @dataclass(frozen=True)
-class ReviewTaskPage:
+class ReviewTaskPage(Paged):
     """One page of review tasks (:func:`review_task_page`): the tasks shown, how many match, the page (from 1)
     and its size."""
 
@@ -137,11 +138,6 @@ class ReviewTaskPage:
     total: int
     page: int
     size: int
-
-    @property
-    def pages(self) -> int:
-        """How many pages the matching tasks fill (at least 1)."""
-        return max(1, -(-self.total // self.size))
 
 
 def review_task_page(
@@ -160,7 +156,7 @@ def review_task_page(
     del actor  # any staff member may read the tasks
     check_kind(kind)
     total = rv.count_tasks(office.session, status=status, kind=kind, owner=owner)
-    page = min(max(1, page), max(1, -(-total // size)))
+    page = clamp_page(page, total, size)
     found = rv.list_tasks(office.session, as_of=office.as_of, status=status, kind=kind, owner=owner,
                           limit=size, offset=(page - 1) * size)  # fmt: skip
     return ReviewTaskPage(tuple(ReviewTask.of(t) for t in found), total, page, size)

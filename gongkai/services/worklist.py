@@ -13,6 +13,7 @@ from gongkai.services.actor import Actor
 from gongkai.services.applications import ApplicationView, _view
 from gongkai.services.items import ItemView
 from gongkai.services.office import Office
+from gongkai.services.paging import clamp_page, page_count
 from gongkai.services.review import ReviewTask
 
 TODO_LIMIT = 200
@@ -149,8 +150,8 @@ def unit_overdue(office: Office, actor: Actor, *, page: int = 1, per_page: int =
     del actor
     late = sa.and_(app.c.concluded_on.is_(None), app.c.safe_due < office.as_of)
     total = int(office.session.execute(sa.select(sa.func.count()).where(late)).scalar_one())
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
+    pages = page_count(total, per_page)
+    page = clamp_page(page, total, per_page)
     rows = office.session.exec(  # type: ignore[call-overload]
         sa.select(Application)
         .where(late)

@@ -112,6 +112,12 @@ def desk(live_settings: Settings, db_url: str, tmp_path: Path) -> Iterator[DeskS
 
 
 @pytest.fixture
+def sqlite_desk(live_settings: Settings, sqlite_url: str, tmp_path: Path) -> Iterator[DeskSetup]:
+    """:func:`desk` on SQLite only, for what does not depend on the database (a test through Prefect)."""
+    yield _setup(live_settings, sqlite_url, tmp_path / "home", PASSWORDS)
+
+
+@pytest.fixture
 def demo_desk(tmp_path: Path) -> Iterator[DeskSetup]:
     """The demo office's desk on SQLite, its demo data loaded (passwords ``demo-<id>``)."""
     from gongkai.services.demo import load_demo_if_empty

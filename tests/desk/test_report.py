@@ -418,7 +418,7 @@ def test_finalize_then_reopen_with_a_reason(desk: DeskSetup) -> None:
 
 @pytest.mark.once
 def test_the_button_runs_the_annual_report_deployment_through_prefect(
-    desk: DeskSetup, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sqlite_desk: DeskSetup, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With a Prefect API (as under ``gongkai serve``) the button creates a run of the ``annual-report/
     gongkai-annual-report`` deployment with the year; the page follows its state. The run is then executed as
@@ -428,8 +428,7 @@ def test_the_button_runs_the_annual_report_deployment_through_prefect(
     import sys
     from uuid import UUID
 
-    if not desk.url.startswith("sqlite"):
-        pytest.skip("the Prefect path does not depend on the database: once, on SQLite")
+    desk = sqlite_desk  # the Prefect path does not depend on the database: once, on SQLite
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect-home"))
     monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from gongkai.flows.serve import deployments

@@ -69,6 +69,8 @@ def check_sign_in(
     account.last_login_at = now
     session.add(account)
     record_audit(session, staff_id, "login", staff_id, client)
+    # Sessions that ended by going idle are never read again: each sign-in clears them away.
+    session.exec(delete(DeskSession).where(col(DeskSession.expires_at) <= now))
 
 
 def _locked_message(until: datetime) -> str:

@@ -203,3 +203,21 @@ def test_an_unexpected_error_is_a_chinese_page_and_its_message_stays_out_of_the_
     assert response.status_code == 500 and "系统出错" in response.text and "张三" not in response.text
     assert "RuntimeError" in caplog.text and "boom" in caplog.text
     assert "张三" not in caplog.text and "110101" not in caplog.text
+
+
+def test_a_sign_in_clears_away_sessions_that_went_idle(desk: DeskSetup) -> None:
+    from datetime import UTC, datetime
+
+    engine = sa.create_engine(desk.url)
+    stale = datetime(2026, 3, 1, tzinfo=UTC)  # before the desk's clock (2026-03-02)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO desk_session (key, staff_id, data, created_at, expires_at) VALUES ('a' , 'sun', '{}', :t, :t)"
+            ),
+            {"t": stale},
+        )
+    signed_in(desk, "chen")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM desk_session WHERE key = 'a'")).scalar_one() == 0
+    engine.dispose()

@@ -65,12 +65,3 @@ def remove_session(engine: Engine, session_id: str) -> None:
     with Session(engine) as s:
         s.exec(delete(DeskSession).where(col(DeskSession.key) == _key(session_id)))
         s.commit()
-
-
-def purge_expired(engine: Engine, *, now: datetime | None = None) -> int:
-    """Delete expired sessions; the number deleted."""
-    now = now or utcnow()
-    with Session(engine) as s:
-        result = s.exec(delete(DeskSession).where(col(DeskSession.expires_at) <= now))
-        s.commit()
-        return int(result.rowcount or 0)

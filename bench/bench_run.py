@@ -41,7 +41,7 @@ def timed_run(env: dict[str, str]) -> tuple[float, dict[str, Any]]:
         [GONGKAI, "run", "reminders", "--json"], env=env, capture_output=True, text=True, check=False
     )
     wall = time.perf_counter() - t0
-    if done.returncode not in (0, 1):
+    if done.returncode not in (0, 1) or not done.stdout.strip():
         sys.exit(f"gongkai run failed ({done.returncode}):\n{done.stderr[-3000:]}")
     return wall, json.loads(done.stdout)
 

@@ -767,12 +767,20 @@ def run_requests(prefect_home: Path) -> Iterator[None]:
         server.server_close()
 
 
-def run_in_serve(prefect_home: Path, process: str, as_of: date, year: int | None) -> dict[str, Any] | None:
+def run_in_serve(
+    prefect_home: Path,
+    process: str,
+    as_of: date,
+    year: int | None,
+    *,
+    meanwhile: Callable[[], object] | None = None,
+) -> dict[str, Any] | None:
     """Ask the ``gongkai serve`` of this home to run ``process`` as of ``as_of`` and wait for it: the reply
     (``result``: the flow's summary, or ``error`` and ``exit_code``, or ``failed``; ``console``: the console
     channel's messages), or None when no serve takes it (none running, or one with another configuration or
     database): the caller then runs the flow itself. Raises :class:`RunInterrupted` when serve took the run and
-    stopped before answering. Does not import Prefect."""
+    stopped before answering. ``meanwhile`` runs in a thread while serve works (this thread only waits then,
+    so the two never import at the same time) and has finished when this returns. Does not import Prefect."""
     try:
         control = json.loads((prefect_home / RUN_CONTROL_NAME).read_text(encoding="utf-8"))
         if not _alive(int(control["pid"])):  # left behind by a serve that was killed
@@ -792,7 +800,13 @@ def run_in_serve(prefect_home: Path, process: str, as_of: date, year: int | None
         try:
             conn.sendall(json.dumps(request).encode("utf-8") + b"\n")
             conn.settimeout(None)  # a run takes as long as its work
-            line = conn.makefile("rb").readline()
+            reader = conn.makefile("rb")
+            helper = threading.Thread(target=meanwhile or (lambda: None), name="meanwhile", daemon=True)
+            helper.start()
+            try:
+                line = reader.readline()
+            finally:
+                helper.join()
         except OSError:
             line = b""
     if not line:

@@ -14,7 +14,6 @@ import json
 import os
 import re
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -902,10 +901,13 @@ def _run_flow(ctx: click.Context, process: str, day: date, year: int) -> Any:
     # and database checked the register when it started.
     if "PREFECT_API_URL" not in os.environ:
         # The summaries' module (and the database layer under it) is imported while serve works, not after.
-        threading.Thread(
-            target=importlib.import_module, args=("gongkai.services.processes",), daemon=True
-        ).start()
-        reply = run_in_serve(configure(gongkai_home()), process, day, year)
+        reply = run_in_serve(
+            configure(gongkai_home()),
+            process,
+            day,
+            year,
+            meanwhile=lambda: importlib.import_module("gongkai.services.processes"),
+        )
         if reply is not None:
             console = reply.get("console", "")
             if console.strip():

@@ -17,8 +17,10 @@ import contextlib
 import json
 import logging
 import os
+import secrets
 import signal
 import socket
+import socketserver
 import subprocess
 import sys
 import threading
@@ -47,6 +49,9 @@ class ServeError(GongkaiError):
 # report a "background server" and ``prefect server stop`` would signal whatever pid it holds.
 PIDFILE_NAME = "gongkai-server.pid"
 START_TIMEOUT = 120.0  # a fresh Prefect database on a busy 2-core machine takes well over Prefect's own 20 s
+RUN_CONTROL_NAME = (
+    "run-control"  # where serve says how ``gongkai run`` reaches it: port and a per-start token
+)
 _ROLE_ENV = "GONGKAI_PREFECT_SERVER"  # "serve" or "run": marks the processes we start, read back from /proc
 
 
@@ -620,7 +625,8 @@ def run(
                 announce(startup_summary(cfg, port, caught_up, prefect_home / "server.log", log_file))
 
         if not stop.is_set():
-            _serve(deployments(cfg), stop, port, cfg, on_started=started)
+            with run_requests(prefect_home):
+                _serve(deployments(cfg), stop, port, cfg, on_started=started)
     finally:
         with contextlib.suppress(FileNotFoundError):
             (prefect_home / "api-url").unlink()
@@ -662,6 +668,154 @@ def one_off_server(prefect_home: Path, *, timeout: float = START_TIMEOUT) -> Ite
         else:
             os.environ["PREFECT_API_URL"] = previous
         _refresh_prefect_settings()
+
+
+class RunInterrupted(GongkaiError):
+    """A run handed to ``gongkai serve`` got no answer: serve stopped or failed while it ran."""
+
+    exit_code = 1
+
+
+class ServedRunError(GongkaiError):
+    """The error a run handed to ``gongkai serve`` ended with, as it would have been shown (message, exit status)."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _served_run(request: dict[str, Any]) -> dict[str, Any]:
+    """Run the flow a ``gongkai run`` asked for, in this (serve's) process, against serve's Prefect API:
+    the flow's summary, the console channel's messages meanwhile, or the Chinese error a run would have shown."""
+    from gongkai.flows.registry import FLOWS
+
+    if request.get("config") != os.environ.get("GONGKAI_CONFIG") or request.get("database") != os.environ.get(
+        "GONGKAI_DATABASE_URL"
+    ):
+        return {"declined": "another configuration or database than serve's"}
+    console = gongkai_home() / "messages" / "console.log"
+    seen = console.stat().st_size if console.exists() else 0
+    day = date.fromisoformat(request["as_of"])
+    log.info("Running %s for %s, asked for by gongkai run", request["process"], day.isoformat())
+    reply: dict[str, Any]
+    try:
+        if request["process"] == "report":
+            result = FLOWS["report"](year=int(request["year"]), as_of=day)
+        else:
+            result = FLOWS[request["process"]](as_of=day)
+        reply = {"result": result}
+    except GongkaiError as err:
+        reply = {"error": str(err), "exit_code": err.exit_code}
+    except Exception as err:  # the caller says it in Chinese; the traceback stays in serve's log
+        log.exception("A run of %s asked for by gongkai run failed", request["process"])
+        reply = {"failed": type(err).__name__}
+    if console.exists():
+        with console.open("rb") as f:
+            f.seek(seen)
+            reply["console"] = f.read().decode("utf-8", "replace")
+    return reply
+
+
+class _RunRequests(socketserver.ThreadingTCPServer):
+    daemon_threads = False
+    block_on_close = True  # a stop waits for the runs it accepted before the Prefect server stops
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        super().__init__(("127.0.0.1", 0), _RunRequestHandler)
+
+
+class _RunRequestHandler(socketserver.StreamRequestHandler):
+    server: _RunRequests
+
+    def handle(self) -> None:
+        try:
+            request = json.loads(self.rfile.readline(65536))
+        except ValueError:
+            return
+        if not isinstance(request, dict):
+            return
+        try:
+            if not secrets.compare_digest(str(request.get("token", "")), self.server.token):
+                raise PermissionError("token")
+            reply = _served_run(request)
+        except Exception as exc:  # a malformed request: the caller runs it itself
+            reply = {"declined": type(exc).__name__}
+        self.wfile.write(json.dumps(reply, ensure_ascii=False).encode("utf-8") + b"\n")
+
+
+@contextlib.contextmanager
+def run_requests(prefect_home: Path) -> Iterator[None]:
+    """While serve serves: take ``gongkai run`` requests on 127.0.0.1 (a random port and a token in
+    ``prefect_home/run-control``, readable by the service account only) and run their flows in this process,
+    whose Prefect is already imported and connected: a one-off run then costs the work, not a Python process
+    that imports Prefect and runs its engine from cold. On exit the file goes first, then the runs under way
+    finish."""
+    token = secrets.token_hex(16)
+    server = _RunRequests(token)
+    threading.Thread(target=server.serve_forever, name="run-requests", daemon=True).start()
+    control = prefect_home / RUN_CONTROL_NAME
+    fd = os.open(control, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump({"port": server.server_address[1], "token": token, "pid": os.getpid()}, out)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            control.unlink()
+        server.shutdown()
+        server.server_close()
+
+
+def run_in_serve(
+    prefect_home: Path,
+    process: str,
+    as_of: date,
+    year: int | None,
+    *,
+    meanwhile: Callable[[], object] | None = None,
+) -> dict[str, Any] | None:
+    """Ask the ``gongkai serve`` of this home to run ``process`` as of ``as_of`` and wait for it: the reply
+    (``result``: the flow's summary, or ``error`` and ``exit_code``, or ``failed``; ``console``: the console
+    channel's messages), or None when no serve takes it (none running, or one with another configuration or
+    database): the caller then runs the flow itself. Raises :class:`RunInterrupted` when serve took the run and
+    stopped before answering. ``meanwhile`` runs in a thread while serve works (this thread only waits then,
+    so the two never import at the same time) and has finished when this returns. Does not import Prefect."""
+    try:
+        control = json.loads((prefect_home / RUN_CONTROL_NAME).read_text(encoding="utf-8"))
+        if not _alive(int(control["pid"])):  # left behind by a serve that was killed
+            return None
+        conn = socket.create_connection(("127.0.0.1", int(control["port"])), timeout=2)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    request = {
+        "token": control.get("token"),
+        "process": process,
+        "as_of": as_of.isoformat(),
+        "year": year,
+        "config": os.environ.get("GONGKAI_CONFIG"),
+        "database": os.environ.get("GONGKAI_DATABASE_URL"),
+    }
+    with conn:
+        try:
+            conn.sendall(json.dumps(request).encode("utf-8") + b"\n")
+            conn.settimeout(None)  # a run takes as long as its work
+            reader = conn.makefile("rb")
+            helper = threading.Thread(target=meanwhile or (lambda: None), name="meanwhile", daemon=True)
+            helper.start()
+            try:
+                line = reader.readline()
+            finally:
+                helper.join()
+        except OSError:
+            line = b""
+    if not line:
+        raise RunInterrupted(
+            f"本次运行已交给正在运行的 gongkai serve，但它在运行结束前停止了（详见 {prefect_home.parent / 'logs'}）："
+            "已认领但未确认送达的提醒会在下次运行时重发；请再次运行本命令。"
+        )
+    reply: dict[str, Any] = json.loads(line)
+    return None if "declined" in reply else reply
 
 
 def prefect_api_configured() -> bool:

@@ -4,6 +4,7 @@ day. (Slow: two Prefect server starts, about 30 s.)"""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -185,3 +187,48 @@ def test_serve_with_a_real_office_config_starts_an_empty_register(tmp_path: Path
         kind = conn.execute("SELECT kind, office_name FROM register_info").fetchall()
     assert counts == [0, 0, 0]
     assert kind == [("live", "河东街道办事处")]
+
+
+def test_run_while_serve_is_up_goes_through_serve_and_prints_the_same_json(tmp_path: Path) -> None:
+    """``gongkai run`` hands the flow to the running serve (its process, its Prefect API) instead of importing
+    Prefect and running the engine itself: the same one JSON object on stdout, the console channel's messages on
+    stderr, exit status as usual; a future date is still refused before anything runs."""
+    config = (REPO / "config" / "gongkai.toml").read_text(encoding="utf-8")
+    (tmp_path / "gongkai.toml").write_text(config, encoding="utf-8")
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "GONGKAI_"))}
+    env.update(GONGKAI_HOME=str(home), GONGKAI_CONFIG=str(tmp_path / "gongkai.toml"))
+    gongkai = str(Path(sys.executable).parent / "gongkai")
+    proc, out, err = _start(tmp_path, "serve")
+    try:
+        _wait(lambda: "Gongkai 已在运行" in out.read_text(encoding="utf-8"), 150, "serving", proc, err)
+        assert (home / "prefect" / "run-control").stat().st_mode & 0o077 == 0
+        # a past day: its reminders are not all sent yet by the catch-up of today
+        day = (date.today() - timedelta(days=3)).isoformat()
+        done = subprocess.run(
+            [gongkai, "run", "reminders", "--as-of", day, "--json"],
+            env=env, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert done.returncode in (0, 1), done.stderr[-3000:]
+        summary = json.loads(done.stdout)  # exactly one object
+        assert summary["as_of"] == day and {"due", "sent", "failed", "already_sent", "outstanding"} <= set(
+            summary
+        )
+        log = (home / "logs" / "gongkai.log").read_text(encoding="utf-8")
+        assert f"Running reminders for {day}, asked for by gongkai run" in log
+        if summary["sent"]:
+            assert "【政务公开提醒】" in done.stderr  # the console channel's digests, on the run's stderr
+        assert "Traceback" not in done.stderr
+        future = (date.today() + timedelta(days=40)).isoformat()
+        refused = subprocess.run(
+            [gongkai, "run", "reminders", "--as-of", future, "--json"],
+            env=env, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert refused.returncode == 2 and refused.stdout == "" and "晚于今天" in refused.stderr
+        assert f"Running reminders for {future}" not in (home / "logs" / "gongkai.log").read_text(
+            encoding="utf-8"
+        )
+    finally:
+        code = _stop(proc)
+    assert code == 0, err.read_text()[-2000:]
+    assert not (home / "prefect" / "run-control").exists()

@@ -9,6 +9,7 @@ commands that need them, so ``gongkai --help`` and ``gongkai deadline`` start fa
 from __future__ import annotations
 
 import getpass
+import importlib
 import json
 import os
 import re
@@ -888,6 +889,48 @@ def _prefect_for_cli() -> Iterator[None]:
         yield
 
 
+def _run_flow(ctx: click.Context, process: str, day: date, year: int) -> Any:
+    """What the flow of ``process`` returns. A running ``gongkai serve`` of this home runs it in its own process
+    (Prefect already imported and connected there; the run shows in its UI) and the console channel's messages
+    are shown here; otherwise this process runs it (see :func:`_prefect_for_cli`)."""
+    from gongkai.core.settings import gongkai_home
+    from gongkai.flows.serve import ServedRunError, run_in_serve
+    from gongkai.runtime.prefect_env import configure
+
+    # A Prefect chosen explicitly (a test harness, an administrator's) is kept. A serve with the same configuration
+    # and database checked the register when it started.
+    if "PREFECT_API_URL" not in os.environ:
+        # The summaries' module (and the database layer under it) is imported while serve works, not after.
+        reply = run_in_serve(
+            configure(gongkai_home()),
+            process,
+            day,
+            year,
+            meanwhile=lambda: importlib.import_module("gongkai.services.processes"),
+        )
+        if reply is not None:
+            console = reply.get("console", "")
+            if console.strip():
+                click.echo(re.sub(r"^=== ", "", console, flags=re.MULTILINE).rstrip("\n"), err=True)
+            if "error" in reply:
+                raise ServedRunError(reply["error"], int(reply["exit_code"]))
+            if "failed" in reply:
+                log_file = gongkai_home() / "logs" / "gongkai.log"
+                raise ServedRunError(
+                    f"本次运行在 gongkai serve 中失败（{reply['failed']}），详见 {log_file}。", 1
+                )
+            return reply["result"]
+    # The register is checked here, not only in the flow's tasks: a refusal is then one sentence, not a failed run.
+    with _env(ctx, day.isoformat(), records=True):
+        pass
+    ctx.with_resource(_prefect_for_cli())  # a private server, if any, stops when the command ends
+    from gongkai.flows.registry import FLOWS
+
+    if process == "report":
+        return FLOWS["report"](year=year, as_of=day)
+    return FLOWS[process](as_of=day)
+
+
 # report_stats words each missing yearly figure like this; the one-line summary lists just their names
 _MISSING_FIGURE = re.compile(r"“([^”]+)”尚未录入（来自其他系统")
 
@@ -928,18 +971,17 @@ def _report_not_final(built: processes.ReportBuilt) -> str | None:
 def run_process(ctx: click.Context, process: str, as_of: str | None, year: int | None, as_json: bool) -> None:
     """立即运行一个流程（reminders：期限提醒；catalogue：公开目录和指南；review：定期内容检查；report：年度报告），
     按某一业务日期（默认今天）。"""
-    # The register is checked here, not only in the flow's tasks: a refusal is then one sentence, not a failed run.
-    with _env(ctx, as_of, records=True) as env:
-        settings = env.settings
-        day = env.as_of
+    from gongkai.services.office import business_day
+
+    settings = _settings(ctx)
+    day = business_day(settings, _parse_as_of(as_of), records=True)  # a future date: refused before anything
     os.environ["GONGKAI_CONFIG"] = str(settings.path)
-    ctx.with_resource(_prefect_for_cli())  # a private server, if any, stops when the command ends
-    from gongkai.flows.registry import FLOWS
+    # Prefect keeps what a flow returns, so the flows return their summary's JSON; read back as the typed summary.
+    result = _run_flow(ctx, process, day, year or day.year - 1)
     from gongkai.services import processes
 
-    # Prefect keeps what a flow returns, so the flows return their summary's JSON; read back as the typed summary.
     if process == "report":
-        built = processes.ReportBuilt.from_json(FLOWS["report"](year=year or day.year - 1, as_of=day))
+        built = processes.ReportBuilt.from_json(result)
         if as_json:
             _echo(json.dumps(built.to_json(), ensure_ascii=False))
         else:
@@ -955,7 +997,7 @@ def run_process(ctx: click.Context, process: str, as_of: str | None, year: int |
         "catalogue": processes.CatalogueRunSummary,
         "review": processes.ReviewRunSummary,
     }
-    summary = summaries[process].from_json(FLOWS[process](as_of=day))
+    summary = summaries[process].from_json(result)
     _echo(json.dumps(summary.to_json(), ensure_ascii=False) if as_json else _run_line(summary))
     _echo_owed(summary.settled, settings)
     if _run_found_problems(summary):

@@ -791,23 +791,33 @@ def _i4(doc: Mapping[str, Any]) -> list[Violation]:
 def _is_amount(value: Any) -> bool:
     if isinstance(value, Decimal):
         return value.is_finite() and value >= 0
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
+    return (
+        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
+    )
 
 
 def _i5(doc: Mapping[str, Any]) -> list[Violation]:
     bad: list[Violation] = []
 
-    def count(value: Any, table: str, row: str, column: str, where: str, *, may_be_missing: bool = False) -> None:
+    def count(
+        value: Any, table: str, row: str, column: str, where: str, *, may_be_missing: bool = False
+    ) -> None:
         if value is None and may_be_missing:
             return  # a yearly figure not entered: listed as missing, not an arithmetic error
         if not _is_count(value) or value < 0:
             found = _show(value)
-            bad.append(Violation("I5", table, row, column, "非负整数", found, f"{where}应为非负整数，实际为 {found}"))
+            bad.append(
+                Violation("I5", table, row, column, "非负整数", found, f"{where}应为非负整数，实际为 {found}")
+            )
 
     for r in ROW_IDS:
         for c in COLUMNS:
             count(
-                _get(doc, "requests", r, c), "表三", _PRINTED_ROW[r], _PRINTED_COLUMN[c], f"表三{_ROW_NAME[r]}{_c(c)}"
+                _get(doc, "requests", r, c),
+                "表三",
+                _PRINTED_ROW[r],
+                _PRINTED_COLUMN[c],
+                f"表三{_ROW_NAME[r]}{_c(c)}",
             )
     for b, name in APPEAL_BLOCKS.items():
         for k, label in APPEAL_COLUMNS.items():

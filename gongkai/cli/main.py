@@ -1448,6 +1448,41 @@ def report_build(
         sys.exit(1)
 
 
+@report.command("check")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--json", "as_json", is_flag=True, help="以 JSON 输出（每处不成立：勾稽关系、表、行、列、应为、实际）。"
+)
+def report_check(file: Path, as_json: bool) -> None:
+    """核对已发布的年度报告文件（JSON、HTML 或 DOCX，2021 年格式，任何系统生成）的勾稽关系 I1–I5；不成立时退出码为 1。"""
+    from gongkai.services.report import check_report_file
+
+    found = check_report_file(file)
+    if as_json:
+        _echo(json.dumps(found.to_json(), ensure_ascii=False, indent=2))
+    else:
+        kinds = {"json": "JSON", "html": "HTML", "docx": "DOCX"}
+        year = f"，{found.year} 年度" if found.year is not None else ""
+        _echo(f"文件 {file}（{kinds[found.kind]}{year}）勾稽关系核对：")
+        for c in found.checks:
+            if c.ok:
+                _echo(f"  {c.message}" if not c.checked else f"  {c.id} 通过")
+                continue
+            _echo(f"  {c.id} {c.mark}：")
+            if not c.violations:
+                _echo(f"    {c.message}")
+            for v in c.violations:
+                _echo(f"    {v.table}“{v.row}”“{v.column}”：应为 {v.expected}，实际为 {v.found}")
+        if found.failed:
+            _echo(f"不成立的勾稽关系：{'、'.join(found.failed)}（共 {len(found.failures)} 处）。")
+        else:
+            _echo(
+                "I1–I5 全部成立。" + ("（正文与表格的数字有不一致，见 I8 提示。）" if found.warnings else "")
+            )
+    if found.failed:
+        sys.exit(1)
+
+
 @report.group("figures", cls=_Group)
 def report_figures() -> None:
     """其他系统掌握的年度数据（行政许可、行政处罚、行政强制决定数，行政事业性收费万元）。"""

@@ -54,6 +54,7 @@ from sqlmodel import Session
 from gongkai.core.codes import APPLICANT_TYPES, OUTCOMES
 from gongkai.core.errors import ImportRejected, InputError, NotFound
 from gongkai.files.tablefile import cell_text, clean_header, clean_value, read_records
+from gongkai.report import layout
 from gongkai.store.models import (
     LONG_RUNNING_WHERE,
     AnnualReport,
@@ -180,12 +181,14 @@ class Check:
 
     ``checked`` is false when the identity could not be checked (no final report of last year for I6/I7, no
     narrative for I8): ``ok`` is then true (nothing is known to be wrong), but it must never be shown as passed.
+    ``violations`` lists each failure of I1–I5 with its place (not part of the JSON; empty for I6–I8).
     """
 
     id: str
     ok: bool
     message: str
     checked: bool = True
+    violations: tuple[Violation, ...] = ()
 
     @property
     def hard(self) -> bool:
@@ -564,6 +567,47 @@ class _Bad(Exception):
     """A figure that is not a number where one is required (only in corrupted or hand-made JSON)."""
 
 
+@dataclass(frozen=True)
+class Stated:
+    """A cell of a report read from a file that holds no number: its text as printed (``""`` for a blank cell).
+
+    A published report's blank or ``/`` cell is read as what it says — not a number — never as 0: identity I5
+    names it (未填写 for a blank) and the sums of I1–I4 that need it are reported as not checkable.
+    """
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One failure of an identity, for people and for ``--json``: where it is and what was expected and found.
+
+    ``table`` (表二, 表三, 表四), ``row`` (the row label as printed in the official layout, or the block of 表四),
+    ``column`` (the column label), ``expected`` and ``found`` (numbers, or words such as 非负整数 / 未填写);
+    ``text`` is the sentence that the identity's message lists.
+    """
+
+    identity: str
+    table: str
+    row: str
+    column: str
+    expected: str
+    found: str
+    text: str
+
+    def to_json(self) -> dict[str, str]:
+        """``{"identity", "table", "row", "column", "expected", "found", "message"}``."""
+        return {
+            "identity": self.identity,
+            "table": self.table,
+            "row": self.row,
+            "column": self.column,
+            "expected": self.expected,
+            "found": self.found,
+            "message": self.text,
+        }
+
+
 def _get(doc: Mapping[str, Any], *path: str) -> Any:
     obj: Any = doc
     for key in path:
@@ -593,6 +637,8 @@ def _show(value: Any) -> str:
         return "（缺少）"
     if value is None:
         return "空值"
+    if isinstance(value, Stated):
+        return "未填写" if not value.text.strip() else f"“{value.text}”"
     return f"“{value!r}”" if isinstance(value, str) else str(value)
 
 
@@ -600,103 +646,223 @@ def _c(col: str) -> str:
     return f"“{_COLUMN_NAME[col]}”列"
 
 
-def _check(identity: str, what: str, body: Callable[[], list[str]], ok_text: str) -> Check:
+_PRINTED_ROW: Final[dict[str, str]] = {r.row_id: r.label for r in layout.TABLE3_ROWS}
+"""Row id of table 三 -> its label as printed in the official layout."""
+_PRINTED_COLUMN: Final[dict[str, str]] = dict(layout.APPLICANT_COLUMNS)
+_I1_ROW: Final = f"{_PRINTED_ROW['1']} + {_PRINTED_ROW['2']}"
+
+
+_SHOWN_PROBLEMS: Final = 10
+"""How many violations a check's message lists (all stay in ``Check.violations``)."""
+
+
+def _check(identity: str, what: str, body: Callable[[], Sequence[Violation | str]], ok_text: str) -> Check:
     """Run one identity: ``body`` returns the violations (empty when it holds)."""
     warning = identity in WARNING_CHECKS
     try:
-        problems = body()
+        found = body()
     except _Bad as exc:
-        problems = [f"无法核对：{exc}"]
-    if not problems:
+        found = [f"无法核对：{exc}"]
+    if not found:
         return Check(identity, True, f"{identity} 成立：{ok_text}")
+    problems = [v.text if isinstance(v, Violation) else v for v in found]
+    if len(problems) > _SHOWN_PROBLEMS:
+        problems = [*problems[:_SHOWN_PROBLEMS], f"等共 {len(problems)} 处"]
+    violations = tuple(v for v in found if isinstance(v, Violation))
     level = "警告，需在报告中说明" if warning else "错误，报告不能定稿"
-    return Check(identity, False, f"{identity} 不成立（{level}）：{what}。" + "；".join(problems) + "。")
+    return Check(
+        identity,
+        False,
+        f"{identity} 不成立（{level}）：{what}。" + "；".join(problems) + "。",
+        violations=violations,
+    )
 
 
-def _i1(doc: Mapping[str, Any]) -> list[str]:
+def _counts(doc: Mapping[str, Any], paths: Sequence[tuple[str, ...]]) -> tuple[list[int], str | None]:
+    """The counts at ``paths``, or the first one that is not a count, named (a sum that cannot be checked)."""
+    out: list[int] = []
+    for path in paths:
+        value = _get(doc, *path)
+        if not _is_count(value):
+            return out, f"{'.'.join(path)} 应为整数，实际为 {_show(value)}"
+        out.append(cast(int, value))
+    return out, None
+
+
+def _uncheckable(identity: str, table: str, row: str, column: str, why: str, where: str) -> Violation:
+    """A sum that cannot be checked because a cell it needs holds no number (I5 names that cell)."""
+    return Violation(identity, table, row, column, "可核对的数字", "无法核对", f"{where}无法核对：{why}")
+
+
+def _i1(doc: Mapping[str, Any]) -> list[Violation]:
     out = []
     for c in COLUMNS:
-        a, b = _int(doc, "requests", "1", c), _int(doc, "requests", "2", c)
-        t, d = _int(doc, "requests", "3.7", c), _int(doc, "requests", "4", c)
+        values, bad = _counts(doc, [("requests", r, c) for r in ("1", "2", "3.7", "4")])
+        if bad is not None:
+            out.append(_uncheckable("I1", "表三", _I1_ROW, _PRINTED_COLUMN[c], bad, _c(c)))
+            continue
+        a, b, t, d = values
         if a + b != t + d:
             out.append(
-                f"{_c(c)}第一项 {a} + 第二项 {b} = {a + b}，而第三项（七）总计 {t} + 第四项 {d} = {t + d}"
+                Violation(
+                    "I1",
+                    "表三",
+                    f"{_PRINTED_ROW['3.7']} + {_PRINTED_ROW['4']}",
+                    _PRINTED_COLUMN[c],
+                    str(a + b),
+                    str(t + d),
+                    f"{_c(c)}第一项 {a} + 第二项 {b} = {a + b}，而第三项（七）总计 {t} + 第四项 {d} = {t + d}",
+                )
             )
     return out
 
 
-def _i2(doc: Mapping[str, Any]) -> list[str]:
+def _i2(doc: Mapping[str, Any]) -> list[Violation]:
     out = []
     for c in COLUMNS:
-        total = _int(doc, "requests", "3.7", c)
-        parts = sum(_int(doc, "requests", r, c) for r in OUTCOME_ROWS)
+        values, bad = _counts(doc, [("requests", r, c) for r in ("3.7", *OUTCOME_ROWS)])
+        if bad is not None:
+            out.append(_uncheckable("I2", "表三", _PRINTED_ROW["3.7"], _PRINTED_COLUMN[c], bad, _c(c)))
+            continue
+        total, parts = values[0], sum(values[1:])
         if total != parts:
-            out.append(f"{_c(c)}第三项（七）总计为 {total}，而（一）至（六）各行之和为 {parts}")
-    return out
-
-
-def _i3(doc: Mapping[str, Any]) -> list[str]:
-    out = []
-    for r in ROW_IDS:
-        total = _int(doc, "requests", r, "total")
-        parts = [_int(doc, "requests", r, c) for c in APPLICANT_TYPES]
-        if total != sum(parts):
-            shown = " + ".join(str(p) for p in parts)
-            out.append(f"{_ROW_NAME[r]}“总计”列为 {total}，而六类申请人之和 {shown} = {sum(parts)}")
-    return out
-
-
-def _i4(doc: Mapping[str, Any]) -> list[str]:
-    out = []
-    for b, name in APPEAL_BLOCKS.items():
-        u, co, o, p = (_int(doc, "appeals", b, k) for k in ("upheld", "corrected", "other", "pending"))
-        total = _int(doc, "appeals", b, "total")
-        if total != u + co + o + p:
             out.append(
-                f"{name}“总计”为 {total}，而结果维持 {u} + 结果纠正 {co} + 其他结果 {o} + 尚未审结 {p} = {u + co + o + p}"
+                Violation(
+                    "I2",
+                    "表三",
+                    _PRINTED_ROW["3.7"],
+                    _PRINTED_COLUMN[c],
+                    str(parts),
+                    str(total),
+                    f"{_c(c)}第三项（七）总计为 {total}，而（一）至（六）各行之和为 {parts}",
+                )
             )
     return out
 
 
-def _i5(doc: Mapping[str, Any]) -> list[str]:
-    bad: list[str] = []
+def _i3(doc: Mapping[str, Any]) -> list[Violation]:
+    out = []
+    for r in ROW_IDS:
+        values, bad = _counts(doc, [("requests", r, c) for c in ("total", *APPLICANT_TYPES)])
+        if bad is not None:
+            out.append(_uncheckable("I3", "表三", _PRINTED_ROW[r], "总计", bad, _ROW_NAME[r]))
+            continue
+        total, parts = values[0], values[1:]
+        if total != sum(parts):
+            shown = " + ".join(str(p) for p in parts)
+            out.append(
+                Violation(
+                    "I3",
+                    "表三",
+                    _PRINTED_ROW[r],
+                    "总计",
+                    str(sum(parts)),
+                    str(total),
+                    f"{_ROW_NAME[r]}“总计”列为 {total}，而六类申请人之和 {shown} = {sum(parts)}",
+                )
+            )
+    return out
 
-    def count(value: Any, where: str, *, may_be_missing: bool = False) -> None:
+
+def _i4(doc: Mapping[str, Any]) -> list[Violation]:
+    out = []
+    for b, name in APPEAL_BLOCKS.items():
+        keys = ("upheld", "corrected", "other", "pending", "total")
+        values, bad = _counts(doc, [("appeals", b, k) for k in keys])
+        if bad is not None:
+            out.append(_uncheckable("I4", "表四", name, "总计", bad, name))
+            continue
+        u, co, o, p, total = values
+        if total != u + co + o + p:
+            out.append(
+                Violation(
+                    "I4",
+                    "表四",
+                    name,
+                    "总计",
+                    str(u + co + o + p),
+                    str(total),
+                    f"{name}“总计”为 {total}，而结果维持 {u} + 结果纠正 {co} + 其他结果 {o} + 尚未审结 {p} = {u + co + o + p}",
+                )
+            )
+    return out
+
+
+def _is_amount(value: Any) -> bool:
+    if isinstance(value, Decimal):
+        return value.is_finite() and value >= 0
+    return (
+        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
+    )
+
+
+def _i5(doc: Mapping[str, Any]) -> list[Violation]:
+    bad: list[Violation] = []
+
+    def count(
+        value: Any, table: str, row: str, column: str, where: str, *, may_be_missing: bool = False
+    ) -> None:
         if value is None and may_be_missing:
             return  # a yearly figure not entered: listed as missing, not an arithmetic error
         if not _is_count(value) or value < 0:
-            bad.append(f"{where}应为非负整数，实际为 {_show(value)}")
+            found = _show(value)
+            bad.append(
+                Violation("I5", table, row, column, "非负整数", found, f"{where}应为非负整数，实际为 {found}")
+            )
 
     for r in ROW_IDS:
         for c in COLUMNS:
-            count(_get(doc, "requests", r, c), f"表三{_ROW_NAME[r]}{_c(c)}")
+            count(
+                _get(doc, "requests", r, c),
+                "表三",
+                _PRINTED_ROW[r],
+                _PRINTED_COLUMN[c],
+                f"表三{_ROW_NAME[r]}{_c(c)}",
+            )
     for b, name in APPEAL_BLOCKS.items():
         for k, label in APPEAL_COLUMNS.items():
-            count(_get(doc, "appeals", b, k), f"表四{name}“{label}”")
+            count(_get(doc, "appeals", b, k), "表四", name, label, f"表四{name}“{label}”")
+    sub_columns = (("issued", "本年制发件数"), ("repealed", "本年废止件数"), ("in_force", "现行有效件数"))
     for kind, name in (("rules", "规章"), ("normative_documents", "行政规范性文件")):
-        for k, label in (
-            ("issued", "本年制发件数"),
-            ("repealed", "本年废止件数"),
-            ("in_force", "现行有效件数"),
-        ):
-            count(_get(doc, "proactive", kind, k), f"表二“{name}”“{label}”")
+        for k, label in sub_columns:
+            count(_get(doc, "proactive", kind, k), "表二", name, label, f"表二“{name}”“{label}”")
     for key, json_key in _FIGURE_JSON.items():
         count(
             _get(doc, "proactive", json_key, "decisions"),
+            "表二",
+            FIGURE_KEYS[key],
+            "本年处理决定数量",
             f"表二“{FIGURE_KEYS[key]}”处理决定数量",
             may_be_missing=True,
         )
     fee = _get(doc, "proactive", "fees_10k_yuan")
-    if fee is not None and (
-        not isinstance(fee, int | float) or isinstance(fee, bool) or not math.isfinite(fee) or fee < 0
-    ):
-        bad.append(f"表二“行政事业性收费”金额应为非负数（万元），实际为 {_show(fee)}")
-    for k, label in (("issued", "本年制发件数"), ("repealed", "本年废止件数"), ("in_force", "现行有效件数")):
+    if fee is not None and not _is_amount(fee):
+        found = _show(fee)
+        bad.append(
+            Violation(
+                "I5",
+                "表二",
+                "行政事业性收费",
+                "本年收费金额（单位：万元）",
+                "非负数",
+                found,
+                f"表二“行政事业性收费”金额应为非负数（万元），实际为 {found}",
+            )
+        )
+    for k, label in sub_columns:
         value = _get(doc, "proactive", "rules", k)
         if _is_count(value) and value != 0:
-            bad.append(f"表二“规章”“{label}”为 {value}，街道办事处无权制定规章，应为 0")
-    if len(bad) > 10:
-        return [*bad[:10], f"等共 {len(bad)} 处"]
+            bad.append(
+                Violation(
+                    "I5",
+                    "表二",
+                    "规章",
+                    label,
+                    "0",
+                    str(value),
+                    f"表二“规章”“{label}”为 {value}，街道办事处无权制定规章，应为 0",
+                )
+            )
     return bad
 
 
@@ -824,7 +990,7 @@ def _i8(doc: Mapping[str, Any], narrative: str | Mapping[str, str]) -> list[str]
         if value is None or value is _ABSENT:
             out.append(f"正文“{quote}”引用了{what}，但该数字尚未录入")
             continue
-        if not isinstance(value, int | float) or isinstance(value, bool):
+        if not isinstance(value, int | float | Decimal) or isinstance(value, bool):
             raise _Bad(f"{what}应为数字，实际为 {_show(value)}")
         if Decimal(str(value)) != number:
             out.append(f"正文“{quote}”中的 {number} 与{what} {value} 不一致")
@@ -1333,6 +1499,8 @@ __all__ = [
     "Figure",
     "ReportBlocked",
     "ReportData",
+    "Stated",
+    "Violation",
     "compute_statistics",
     "figure_key",
     "ensure_year_ended",

@@ -17,9 +17,10 @@ from gongkai.services.office import Office
 
 if TYPE_CHECKING:
     from gongkai.report.build import BuildResult, Reopened, StoredVersion
-    from gongkai.report.stats import Figure
+    from gongkai.report.stats import Check, Figure, Violation
 
 __all__ = [
+    "FileCheck",
     "Finalized",
     "NarrativeChanged",
     "NarrativeRejected",
@@ -28,6 +29,7 @@ __all__ = [
     "ReportOverview",
     "build_annual_report",
     "check_buildable",
+    "check_report_file",
     "figure_key",
     "figure_labels",
     "finalize_annual_report",
@@ -346,3 +348,61 @@ def note_report_run(office: Office, actor: Actor, year: int, run: str) -> None:
     from gongkai.store.audit import record_audit
 
     record_audit(office.session, actor.name, "report_run_requested", str(year), run)
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """The identities checked on a published report read from a file (``gongkai report check``).
+
+    ``checks`` are I1–I5 (hard: any failure is exit 1) and I8 (the narrative against the tables: a warning,
+    ogi-rules.md 6.3; not checked for JSON, which has no narrative). I6/I7 need last year's report and are left out.
+    """
+
+    path: Path
+    kind: str
+    year: int | None
+    checks: tuple[Check, ...]
+
+    @property
+    def failed(self) -> tuple[str, ...]:
+        """The ids of the failing hard identities (I1–I5)."""
+        return tuple(c.id for c in self.checks if c.hard and not c.ok)
+
+    @property
+    def failures(self) -> tuple[Violation, ...]:
+        """Every failure of I1–I5, each with its table, row, column, expected and found."""
+        return tuple(v for c in self.checks if c.hard and not c.ok for v in c.violations)
+
+    @property
+    def warnings(self) -> tuple[Check, ...]:
+        """The failing warnings (I8)."""
+        return tuple(c for c in self.checks if not c.hard and not c.ok)
+
+    def to_json(self) -> dict[str, object]:
+        """``{"file", "kind", "year", "ok", "failed", "failures": [...], "warnings": [...], "checks": [...]}``."""
+        return {
+            "file": str(self.path),
+            "kind": self.kind,
+            "year": self.year,
+            "ok": not self.failed,
+            "failed": list(self.failed),
+            "failures": [v.to_json() for v in self.failures],
+            "warnings": [c.message for c in self.warnings],
+            "checks": [c.to_json() for c in self.checks],
+        }
+
+
+def check_report_file(path: Path) -> FileCheck:
+    """Read a published annual report (JSON, HTML or DOCX in the 2021 layout, from any system) and check I1–I5
+    (and I8 on its narrative) with the same identities as Gongkai's own reports. Needs no office or database.
+
+    Raises :class:`~gongkai.report.reportfile.ReportFileError` (exit 2) when the file or its tables cannot be read.
+    """
+    from gongkai.report.reportfile import read_report_file
+    from gongkai.report.stats import run_checks
+
+    read = read_report_file(path)
+    doc = {**read.doc, "year": read.year}
+    checks = run_checks(doc, previous=None, narrative=read.narrative or None)
+    kept = tuple(c for c in checks if c.id not in ("I6", "I7"))
+    return FileCheck(Path(path), read.kind, read.year, kept)

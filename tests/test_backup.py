@@ -26,7 +26,10 @@ AS_OF = date(2026, 11, 27)
 
 def _cli(args: list[str], url: str, home: Path, **env: str) -> Result:
     return CliRunner().invoke(
-        main, args, env={"GONGKAI_DATABASE_URL": url, "GONGKAI_HOME": str(home), **env}, catch_exceptions=False
+        main,
+        args,
+        env={"GONGKAI_DATABASE_URL": url, "GONGKAI_HOME": str(home), **env},
+        catch_exceptions=False,
     )
 
 
@@ -167,12 +170,16 @@ def test_corrupt_or_foreign_backup_is_refused_and_leaves_the_target_empty(
 
 def test_backup_of_the_other_kind_of_database_is_refused(db_url: str, tmp_path: Path) -> None:
     wrong = tmp_path / "wrong.bak"
-    wrong.write_bytes(b"PGDMP" + b"\0" * 100 if db_url.startswith("sqlite") else b"SQLite format 3\x00" + b"\0" * 100)
+    wrong.write_bytes(
+        b"PGDMP" + b"\0" * 100 if db_url.startswith("sqlite") else b"SQLite format 3\x00" + b"\0" * 100
+    )
     result = _cli(["restore", str(wrong)], db_url, tmp_path / "home")
     assert result.exit_code == 2 and "不支持跨数据库类型恢复" in result.output
 
 
-def test_backup_of_an_older_schema_is_upgraded_on_restore(db_url: str, other_url: str, tmp_path: Path) -> None:
+def test_backup_of_an_older_schema_is_upgraded_on_restore(
+    db_url: str, other_url: str, tmp_path: Path
+) -> None:
     engine = make_engine(db_url)
     upgrade(engine, "0008")
     with engine.begin() as conn:
@@ -208,7 +215,7 @@ def test_backup_is_consistent_while_others_write(db_url: str, other_url: str, tm
     holder.execute(sa.text("INSERT INTO drill_a (n) VALUES (-1)"))  # never committed
     try:
         started = time.monotonic()
-        during_open_write = _backup(db_url, tmp_path / "home", "--output", str(tmp_path / f"open{Path(db_url).suffix}.bak"))
+        during_open_write = _backup(db_url, tmp_path / "home", "--output", str(tmp_path / "open.bak"))
         assert time.monotonic() - started < 8  # not waiting for the writer (SQLite's busy timeout is 10 s)
     finally:
         pending.rollback()
@@ -329,7 +336,10 @@ def test_retention_keeps_the_newest_and_deletes_only_its_own(tmp_path: Path) -> 
     folder.mkdir()
     own = [folder / f"gongkai-202611{day:02d}-023000.sqlite" for day in range(1, 21)]
     own.append(folder / "gongkai-20261120-023000-1.sqlite")  # a second one in the same second
-    foreign = [folder / n for n in ("notes.txt", "gongkai-before-upgrade.sqlite", "gongkai-20261101-023000.sqlite.old")]
+    foreign = [
+        folder / n
+        for n in ("notes.txt", "gongkai-before-upgrade.sqlite", "gongkai-20261101-023000.sqlite.old")
+    ]
     for p in own + foreign:
         p.write_text("x", encoding="utf-8")
     deleted = prune(folder, 14)
@@ -355,8 +365,9 @@ def test_bad_backup_configuration_is_named(tmp_path: Path) -> None:
 
 
 def test_serve_schedules_the_nightly_backup() -> None:
-    from gongkai.core.settings import load_settings
     from gongkai.flows.serve import deployments, startup_summary
+
+    from gongkai.core.settings import load_settings
 
     cfg = load_settings(Path(__file__).resolve().parents[1] / "config" / "gongkai.toml")
     deps = deployments(cfg)

@@ -1531,7 +1531,11 @@ def restore(file: Path) -> None:
 
     url = database_url()
     done = restore_backup(file, url)
-    revisions = done.from_revision if done.from_revision == done.to_revision else f"{done.from_revision} → {done.to_revision}"
+    revisions = (
+        done.from_revision
+        if done.from_revision == done.to_revision
+        else f"{done.from_revision} → {done.to_revision}"
+    )
     _echo(f"已把 {file} 恢复到 {redact_url(url)}（数据库架构版本 {revisions}）。下一步：gongkai serve。")
 
 

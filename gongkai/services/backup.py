@@ -52,7 +52,9 @@ def make_backup(url: str, *, output: Path | None, folder: Path, tz: ZoneInfo, no
     kind = store.backend(url)
     if output is not None:
         if output.is_dir():
-            raise BackupError(f"--output {output} 是文件夹，应为要写入的备份文件路径（如 {output / 'gongkai.sqlite'}）。")
+            raise BackupError(
+                f"--output {output} 是文件夹，应为要写入的备份文件路径（如 {output / 'gongkai.sqlite'}）。"
+            )
         return store.backup_database(url, output)
     private_folder(folder)
     stamp = now.astimezone(tz).strftime("%Y%m%d-%H%M%S")
@@ -94,7 +96,12 @@ class NightlyBackup:
 
     def to_json(self) -> dict[str, Any]:
         """``as_of``, ``file``, ``size`` (bytes), ``deleted`` (paths)."""
-        return {"as_of": self.as_of.isoformat(), "file": self.file, "size": self.size, "deleted": list(self.deleted)}
+        return {
+            "as_of": self.as_of.isoformat(),
+            "file": self.file,
+            "size": self.size,
+            "deleted": list(self.deleted),
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> NightlyBackup:

@@ -76,7 +76,9 @@ def _new_private_file(path: Path) -> Iterator[int]:
     except FileExistsError:
         raise BackupError(f"备份文件 {path} 已存在：不会覆盖，请换一个文件名。") from None
     except OSError as exc:
-        raise BackupError(f"无法创建备份文件 {path}：{exc.strerror}。请检查文件夹是否存在、权限和磁盘空间。") from None
+        raise BackupError(
+            f"无法创建备份文件 {path}：{exc.strerror}。请检查文件夹是否存在、权限和磁盘空间。"
+        ) from None
     try:
         yield fd
     except BaseException:
@@ -122,7 +124,9 @@ def _backup_sqlite(source: Path, output: Path) -> None:
             finally:
                 src.close()
         except sqlite3.Error as exc:
-            raise BackupError(f"备份数据库 {source} 失败（{type(exc).__name__}：{exc}），未生成备份文件。") from None
+            raise BackupError(
+                f"备份数据库 {source} 失败（{type(exc).__name__}：{exc}），未生成备份文件。"
+            ) from None
 
 
 def _pg_environ(url: str) -> tuple[dict[str, str], str]:
@@ -145,7 +149,9 @@ _VERSION_RE: Final = re.compile(r"\)\s*(\d+)(?:\.(\d+))?")
 
 def _tool_version(path: str) -> tuple[int, int] | None:
     try:
-        out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30, check=False).stdout
+        out = subprocess.run(
+            [path, "--version"], capture_output=True, text=True, timeout=30, check=False
+        ).stdout
     except OSError:
         return None
     found = _VERSION_RE.search(out)
@@ -277,7 +283,9 @@ def _known_revisions() -> set[str]:
 
 def _check_revision(revision: str | None, backup: Path) -> str:
     if revision is None:
-        raise BackupError(f"{backup} 中没有 Gongkai 的数据库架构版本（alembic_version）：不是 Gongkai 的备份，未恢复。")
+        raise BackupError(
+            f"{backup} 中没有 Gongkai 的数据库架构版本（alembic_version）：不是 Gongkai 的备份，未恢复。"
+        )
     if revision not in _known_revisions():
         raise BackupError(
             f"{backup} 来自更新版本的 Gongkai（数据库架构版本 {revision}，本程序最高为 {HEAD}）："
@@ -291,7 +299,9 @@ def _restore_sqlite(backup: Path, target: Path) -> Restored:
         try:
             tables = _sqlite_tables(target)
         except sqlite3.Error:
-            raise BackupError(f"目标 {target} 已存在且不是空的 SQLite 数据库：只能恢复到空数据库，未做任何改动。") from None
+            raise BackupError(
+                f"目标 {target} 已存在且不是空的 SQLite 数据库：只能恢复到空数据库，未做任何改动。"
+            ) from None
         if tables:
             raise _not_empty(str(target), tables)
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -373,7 +383,9 @@ def _restore_postgres(backup: Path, url: str) -> Restored:
         capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, check=False,
     )  # fmt: skip
     if listed.returncode != 0:
-        raise BackupError(f"备份文件 {backup} 已损坏或不完整（pg_restore 无法读取）：未恢复，目标数据库未改动。")
+        raise BackupError(
+            f"备份文件 {backup} 已损坏或不完整（pg_restore 无法读取）：未恢复，目标数据库未改动。"
+        )
     found = _COPY_VERSION_RE.search(listed.stdout)
     revision = _check_revision(found[1].strip() if found else None, backup)
     done = subprocess.run(
@@ -382,7 +394,11 @@ def _restore_postgres(backup: Path, url: str) -> Restored:
         capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, check=False,
     )  # fmt: skip
     if done.returncode != 0:
-        raise _tool_failed(url, f"备份文件 {backup} 已损坏或无法恢复（已全部回滚，目标数据库未改动）；pg_restore ", done.stderr)
+        raise _tool_failed(
+            url,
+            f"备份文件 {backup} 已损坏或无法恢复（已全部回滚，目标数据库未改动）；pg_restore ",
+            done.stderr,
+        )
     engine = make_engine(url)
     try:
         upgrade(engine)

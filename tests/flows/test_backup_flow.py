@@ -73,3 +73,61 @@ def test_a_failing_backup_alerts_the_administrator_once(
     assert "数据备份失败" in mail.subject
     assert "夜间数据备份失败" in mail.text and str(blocker) in mail.text
     assert not re.search(r"1[3-9]\d{9}", mail.text + mail.subject)
+
+
+def test_restore_drill_backup_during_delivery_then_restore_sends_nothing_twice(
+    tmp_path: Path, smtp: SmtpSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue's drill: a backup taken while the reminder run is delivering, restored into a new home; the next
+    run there repeats no digest the backup records as sent or in flight (its lease holds those), and the run after
+    that sends nothing at all. (Digests sent after the backup's moment are not in it: those go out again, as
+    everything recorded after a backup is lost with a restore — the README says so.)"""
+    import sqlite3
+    import threading
+    import time
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from gongkai.flows.reminders import deadline_reminders
+
+    from gongkai.cli.main import main
+    from gongkai.services.backup import make_backup
+
+    _office(tmp_path, smtp, monkeypatch, "")
+    url = f"sqlite:///{tmp_path}/gongkai.db"
+    smtp.delay = 0.4
+    copy = tmp_path / "during.sqlite"
+
+    def back_up_once_delivering() -> None:
+        while not smtp.messages:
+            time.sleep(0.01)
+        make_backup(url, output=copy, folder=tmp_path, tz=ZoneInfo("UTC"), now=datetime.now(UTC))
+
+    thread = threading.Thread(target=back_up_once_delivering, daemon=True)
+    thread.start()
+    first = deadline_reminders(as_of=AS_OF)
+    thread.join(30)
+    assert first["sent"] == first["due"] and len(smtp.messages) == 3
+    with sqlite3.connect(copy) as conn:
+        recorded = {
+            recipient
+            for (recipient,) in conn.execute(
+                "SELECT DISTINCT recipient FROM reminder_outbox WHERE status IN ('sent', 'sending')"
+            )
+        }
+    assert recorded, "the backup was taken after the first digest went out"
+
+    smtp.delay = 0.0
+    smtp.messages.clear()
+    new_home = tmp_path / "new-home"
+    monkeypatch.setenv("GONGKAI_HOME", str(new_home))
+    monkeypatch.setenv("GONGKAI_DATABASE_URL", f"sqlite:///{new_home}/gongkai.db")
+    result = CliRunner().invoke(main, ["restore", str(copy)])
+    assert result.exit_code == 0, result.output
+
+    deadline_reminders(as_of=AS_OF)
+    again = {address.split("@")[0] for mail in smtp.messages for address in mail.to}
+    assert not again & recorded, f"sent twice after the restore: {again & recorded}"
+    smtp.messages.clear()
+    deadline_reminders(as_of=AS_OF)
+    assert smtp.messages == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from gongkai.flows.backup import nightly_backup
 from gongkai.flows.catalogue import catalogue_update
 from gongkai.flows.reminders import deadline_reminders
 from gongkai.flows.report import annual_report, annual_report_readiness
@@ -15,4 +16,5 @@ FLOWS: Final[dict[str, Any]] = {
     "review": content_review,
     "report": annual_report,
     "report_readiness": annual_report_readiness,
+    "backup": nightly_backup,
 }

@@ -533,8 +533,8 @@ def _retry_watch(cfg: Settings, stop: threading.Event, interval: float = 30.0) -
 
 
 def deployments(cfg: Settings) -> list[Any]:
-    """One deployment per scheduled process, from ``[schedules]`` in the office's time zone, and the
-    annual report's deployment without a schedule.
+    """One deployment per scheduled process, from ``[schedules]`` in the office's time zone, the nightly backup's
+    (``[backup] time``), and the annual report's deployment without a schedule (last).
 
     Each names its flow by module path (``gongkai.flows.reminders.deadline_reminders``), not by a file path
     relative to the current folder: the runner's flow-run processes import it wherever Gongkai is installed
@@ -558,6 +558,18 @@ def deployments(cfg: Settings) -> list[Any]:
                 entrypoint_type=EntrypointType.MODULE_PATH,
             )
         )
+    # The nightly backup: daily at [backup] time. Not a period process (nothing to catch up: the next night's
+    # backup is as good as a late one, and a failure is told to the administrators).
+    out.append(
+        FLOWS["backup"].to_deployment(
+            name=deployment_name("backup"),
+            schedules=[Cron(cfg.backup.cron, timezone=cfg.office.timezone, slug=deployment_name("backup"))],
+            parameters={"scheduled": True},
+            paused=False,
+            description=f"Gongkai: nightly-backup ({cfg.backup.time}, {cfg.office.timezone}; keep {cfg.backup.keep})",
+            entrypoint_type=EntrypointType.MODULE_PATH,
+        )
+    )
     # Triggered by hand each January (from the Prefect UI or `gongkai run report`): no schedule.
     out.append(
         FLOWS["report"].to_deployment(
@@ -885,6 +897,11 @@ def startup_summary(
         cron = getattr(cfg.schedules, process.name)
         upcoming = next(CronSim(cron, now.replace(second=0, microsecond=0)))
         lines.append(f"    {PROCESS_LABELS[process.name]}：{cron}，下次 {upcoming:%Y-%m-%d %H:%M}")
+    upcoming = next(CronSim(cfg.backup.cron, now.replace(second=0, microsecond=0)))
+    lines.append(
+        f"    夜间数据备份：每天 {cfg.backup.time}，下次 {upcoming:%Y-%m-%d %H:%M}"
+        f"（保留 {cfg.backup.keep} 份，文件夹 {cfg.backup.folder_in(gongkai_home())}）"
+    )
     if log_file is not None:
         lines.append(f"  运行日志：{log_file}")
     lines.append(f"  Prefect 服务日志：{server_log}")

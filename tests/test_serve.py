@@ -106,7 +106,12 @@ def test_serve_catches_up_once_serves_and_stops_cleanly(tmp_path: Path) -> None:
         assert url.startswith("http://127.0.0.1:")
         _wait(lambda: "Gongkai 已在运行" in out.read_text(encoding="utf-8"), 60, "serving", proc, err)
         deployments = _deployment_names(url)
-        assert {"gongkai-reminders", "gongkai-report-readiness", "gongkai-annual-report"} <= deployments
+        assert {
+            "gongkai-reminders",
+            "gongkai-report-readiness",
+            "gongkai-annual-report",
+            "gongkai-backup",
+        } <= deployments
         # The staff desk, started beside Prefect: its address printed on a line of its own, and answering.
         desk = f"http://127.0.0.1:{os.environ['GONGKAI_DESK_PORT']}/"
         assert f"员工工作台：{desk}\n" in out.read_text(encoding="utf-8")

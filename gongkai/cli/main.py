@@ -1577,6 +1577,46 @@ def report_reopen(ctx: click.Context, year: int, reason: str, by: str | None) ->
 
 
 @main.command()
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="备份文件（不得已存在）；默认：[backup] folder（GONGKAI_HOME/backups）下的 gongkai-年月日-时分秒.sqlite 或 .dump。",
+)
+@click.pass_context
+def backup(ctx: click.Context, output: Path | None) -> None:
+    """备份整个数据库（服务运行时也可以）：SQLite 用在线备份，PostgreSQL 用 pg_dump；备份文件只有本账号可读（0600），
+    打印其路径。备份含申请人的个人信息，请妥善保管。"""
+    from datetime import UTC
+
+    from gongkai.core.settings import database_url, gongkai_home
+    from gongkai.services.backup import make_backup
+
+    settings = _settings(ctx)
+    folder = settings.backup.folder_in(gongkai_home())
+    made = make_backup(database_url(), output=output, folder=folder, tz=settings.tz, now=datetime.now(UTC))
+    _echo(str(made))
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+def restore(file: Path) -> None:
+    """把 gongkai backup 生成的备份恢复到空数据库（GONGKAI_HOME 或 GONGKAI_DATABASE_URL 指向的新位置），再升级到
+    当前的数据库架构。目标数据库不是空的、备份文件损坏或数据库类型不同时拒绝（退出码 2），不做任何改动。"""
+    from gongkai.core.settings import database_url, redact_url
+    from gongkai.services.backup import restore as restore_backup
+
+    url = database_url()
+    done = restore_backup(file, url)
+    revisions = (
+        done.from_revision
+        if done.from_revision == done.to_revision
+        else f"{done.from_revision} → {done.to_revision}"
+    )
+    _echo(f"已把 {file} 恢复到 {redact_url(url)}（数据库架构版本 {revisions}）。下一步：gongkai serve。")
+
+
+@main.command()
 @_as_of_option
 @click.pass_context
 def demo(ctx: click.Context, as_of: str | None) -> None:

@@ -43,12 +43,13 @@ KINDS: Final[dict[str, str]] = {
     "catalogue": "公开目录",
     "review": "内容检查",
     "review_overdue": "内容检查逾期",
+    "backup": "数据备份",
 }
 """Every reminder kind with its Chinese label (for digests and summaries)."""
 
-ONE_OFF_KINDS: Final = frozenset({"report", "report_readiness", "catalogue", "review"})
-"""Kinds written by other flows (the annual report, the catalogue, the weekly review's notices): the daily
-plan never contains them, so it must not supersede them either (a notice that failed on Monday is still
+ONE_OFF_KINDS: Final = frozenset({"report", "report_readiness", "catalogue", "review", "backup"})
+"""Kinds written by other flows (the annual report, the catalogue, the weekly review's notices, a failed
+nightly backup): the daily plan never contains them, so it must not supersede them either (a notice that failed on Monday is still
 retried on Tuesday)."""
 
 
@@ -90,6 +91,7 @@ TOPICS: Final[dict[str, str]] = {
     "report": "年度报告",
     "report_readiness": "年度报告准备",
     "review": "内容检查",
+    "backup": "数据备份失败",
 }
 """The topic of each kind sent by a flow other than the daily reminders; every other kind is 期限提醒."""
 

@@ -456,6 +456,37 @@ class Desk(_Section):
     )
 
 
+_CLOCK_TIME_RE: Final = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
+
+
+def _valid_clock_time(value: str) -> str:
+    if not _CLOCK_TIME_RE.fullmatch(value):
+        raise ValueError(f'应为 24 小时制的“时:分”（HH:MM，例如 "02:30"），实际为 {_quote(value)}')
+    return value
+
+
+class Backup(_Section):
+    """``[backup]``: the nightly backup of the database (``gongkai serve`` schedules it). All keys have defaults."""
+
+    time: Annotated[StrictStr, AfterValidator(_valid_clock_time)] = Field(
+        default="02:30", description="每天几点备份（本单位时区，HH:MM）"
+    )
+    keep: Annotated[StrictInt, Field(ge=1, le=3650)] = Field(default=14, description="保留最近几份夜间备份")
+    folder: StrictStr = Field(
+        default="", description="备份文件夹（绝对路径，或相对于 GONGKAI_HOME；不写则为 GONGKAI_HOME/backups）"
+    )
+
+    @property
+    def cron(self) -> str:
+        """The daily schedule as a cron string."""
+        hour, minute = (int(part) for part in self.time.split(":"))
+        return f"{minute} {hour} * * *"
+
+    def folder_in(self, home: Path) -> Path:
+        """The backup folder: ``folder`` (relative to ``home`` unless absolute), else ``home/backups``."""
+        return home / (Path(self.folder).expanduser() if self.folder.strip() else Path("backups"))
+
+
 Frequency = Literal["event", "monthly", "quarterly", "yearly"]
 """How often a matter of the standard catalogue produces information (what the completeness check uses)."""
 
@@ -636,6 +667,7 @@ class ConfigFile(_Section):
     catalogue: Catalogue = Field(default_factory=Catalogue, description="[catalogue] 段")
     review: Review = Field(default_factory=Review, description="[review] 段")
     desk: Desk = Field(default_factory=Desk, description="[desk] 段")
+    backup: Backup = Field(default_factory=Backup, description="[backup] 段")
 
     @model_validator(mode="after")
     def _check_staff_as_a_whole(self) -> ConfigFile:
@@ -887,6 +919,7 @@ _SECTION_LABELS: Final[dict[str, tuple[type[BaseModel], str]]] = {
     "catalogue": (Catalogue, "[catalogue]"),
     "review": (Review, "[review]"),
     "desk": (Desk, "[desk]"),
+    "backup": (Backup, "[backup]"),
 }
 
 _EXPECTED_TYPES: Final = {

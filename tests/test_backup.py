@@ -93,6 +93,9 @@ def test_backup_file_is_created_private_in_a_private_folder(db_url: str, tmp_pat
         os.umask(old)
     assert made.parent == home / "backups"
     assert made.name.startswith("gongkai-") and made.suffix == (".sqlite" if "sqlite" in db_url else ".dump")
+    assert made.stem.endswith(
+        "-manual"
+    )  # taken by hand (e.g. before an upgrade): the nightly retention keeps it
     assert stat.S_IMODE(made.stat().st_mode) == 0o600
     assert stat.S_IMODE(made.parent.stat().st_mode) == 0o700
     # --output: an existing file is never overwritten
@@ -338,7 +341,12 @@ def test_retention_keeps_the_newest_and_deletes_only_its_own(tmp_path: Path) -> 
     own.append(folder / "gongkai-20261120-023000-1.sqlite")  # a second one in the same second
     foreign = [
         folder / n
-        for n in ("notes.txt", "gongkai-before-upgrade.sqlite", "gongkai-20261101-023000.sqlite.old")
+        for n in (
+            "notes.txt",
+            "gongkai-before-upgrade.sqlite",
+            "gongkai-20261101-023000.sqlite.old",
+            "gongkai-20261101-023000-manual.sqlite",  # gongkai backup's own default name: never pruned
+        )
     ]
     for p in own + foreign:
         p.write_text("x", encoding="utf-8")

@@ -1581,7 +1581,7 @@ def report_reopen(ctx: click.Context, year: int, reason: str, by: str | None) ->
     "--output",
     type=click.Path(path_type=Path),
     metavar="FILE",
-    help="备份文件（不得已存在）；默认：[backup] folder（GONGKAI_HOME/backups）下的 gongkai-年月日-时分秒.sqlite 或 .dump。",
+    help="备份文件（不得已存在）；默认：[backup] folder（GONGKAI_HOME/backups）下的 gongkai-年月日-时分秒-manual.sqlite 或 .dump（夜间备份的保留份数不删除它）。",
 )
 @click.pass_context
 def backup(ctx: click.Context, output: Path | None) -> None:
@@ -1594,7 +1594,9 @@ def backup(ctx: click.Context, output: Path | None) -> None:
 
     settings = _settings(ctx)
     folder = settings.backup.folder_in(gongkai_home())
-    made = make_backup(database_url(), output=output, folder=folder, tz=settings.tz, now=datetime.now(UTC))
+    made = make_backup(
+        database_url(), output=output, folder=folder, tz=settings.tz, now=datetime.now(UTC), manual=True
+    )
     _echo(str(made))
 
 

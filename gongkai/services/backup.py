@@ -46,9 +46,13 @@ def private_folder(folder: Path) -> Path:
     return folder
 
 
-def make_backup(url: str, *, output: Path | None, folder: Path, tz: ZoneInfo, now: datetime) -> Path:
+def make_backup(
+    url: str, *, output: Path | None, folder: Path, tz: ZoneInfo, now: datetime, manual: bool = False
+) -> Path:
     """Back up the database at ``url`` to ``output``, or to a new ``gongkai-YYYYMMDD-HHMMSS.(sqlite|dump)`` in
-    ``folder`` (``0700``) named by ``now`` in the office's zone ``tz``; return the file's path."""
+    ``folder`` (``0700``) named by ``now`` in the office's zone ``tz``; return the file's path. A ``manual``
+    backup (``gongkai backup``, e.g. before an upgrade) is named ``gongkai-YYYYMMDD-HHMMSS-manual…``, which the
+    nightly retention never deletes."""
     kind = store.backend(url)
     if output is not None:
         if output.is_dir():
@@ -59,8 +63,13 @@ def make_backup(url: str, *, output: Path | None, folder: Path, tz: ZoneInfo, no
     private_folder(folder)
     stamp = now.astimezone(tz).strftime("%Y%m%d-%H%M%S")
     suffix = store.SUFFIX[kind]
+    label = "-manual" if manual else ""
     for attempt in range(100):
-        name = f"gongkai-{stamp}.{suffix}" if attempt == 0 else f"gongkai-{stamp}-{attempt}.{suffix}"
+        name = (
+            f"gongkai-{stamp}{label}.{suffix}"
+            if attempt == 0
+            else f"gongkai-{stamp}{label}-{attempt}.{suffix}"
+        )
         if not (folder / name).exists():
             return store.backup_database(url, folder / name)
     raise BackupError(f"备份文件夹 {folder} 中同一秒的备份文件过多，请稍后再试。")

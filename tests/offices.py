@@ -3,6 +3,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager as ContextManager
+
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
+
 
 def live_config(*, notify: bool = False) -> str:
     """河东街道办事处's configuration; with ``notify``, each person reached through ``env:GONGKAI_NOTIFY_<ID>`` and
@@ -28,3 +36,25 @@ role = "unit_head"{sun}
 
 
 LIVE_CONFIG = live_config()
+
+
+def office_session(engine: Engine, code: str = "default") -> ContextManager[Session]:
+    """One transaction scoped to office ``code`` (made if the database has none such, its kind left for the first
+    command or its records to decide): for tests that call the domain on a database directly."""
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    from gongkai.store.db import session_scope
+
+    with engine.begin() as conn:
+        office_id = conn.execute(sa.text("SELECT id FROM office WHERE code = :c"), {"c": code}).scalar()
+        if office_id is None:
+            conn.execute(
+                sa.text("INSERT INTO office (code, set_by, created_at) VALUES (:c, 'config', :t)"),
+                {"c": code, "t": datetime.now(UTC)},
+            )
+            office_id = conn.execute(
+                sa.text("SELECT id FROM office WHERE code = :c"), {"c": code}
+            ).scalar_one()
+    return session_scope(engine, int(office_id))

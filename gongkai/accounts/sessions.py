@@ -3,7 +3,8 @@ library makes the ids, sets the cookie and regenerates the id at sign-in; this i
 
 The cookie carries a random id; the table keeps its SHA-256, so a copy of the database signs nobody in. A
 session ends when idle for ``[desk] idle_minutes`` (``expires_at``, extended as the person works) and at the
-latest ``[desk] max_hours`` after sign-in (checked by the desk against the session's ``signed_in_at``)."""
+latest ``[desk] max_hours`` after sign-in (checked by the desk against the session's ``signed_in_at``).
+Each desk serves one office (``office_id``): a session belongs to it, and another office's desk does not find it."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete
 
 from gongkai.store.models import DeskSession, utcnow
+from gongkai.store.scope import OFFICE_KEY
 
 # A session whose data did not change is written again only when its expiry moves by more than this
 # (every page view would otherwise be a write).
@@ -25,18 +27,22 @@ def _key(session_id: str) -> str:
     return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
 
 
-def read_session(engine: Engine, session_id: str, *, now: datetime | None = None) -> bytes:
-    """The stored data of a live session, or ``b""`` (unknown or expired)."""
+def _session(engine: Engine, office_id: int) -> Session:
+    return Session(engine, info={OFFICE_KEY: office_id})
+
+
+def read_session(engine: Engine, office_id: int, session_id: str, *, now: datetime | None = None) -> bytes:
+    """The stored data of a live session of the office, or ``b""`` (unknown, expired or another office's)."""
     now = now or utcnow()
-    with Session(engine) as s:
+    with _session(engine, office_id) as s:
         row = s.get(DeskSession, _key(session_id))
-        if row is None or row.expires_at <= now:
+        if row is None or row.office_id != office_id or row.expires_at <= now:
             return b""
         return row.data.encode("utf-8")
 
 
 def write_session(
-    engine: Engine, session_id: str, data: bytes, ttl: int, *, now: datetime | None = None
+    engine: Engine, office_id: int, session_id: str, data: bytes, ttl: int, *, now: datetime | None = None
 ) -> None:
     """Store ``data`` for ``session_id``, alive ``ttl`` seconds from ``now``."""
     now = now or utcnow()
@@ -46,8 +52,10 @@ def write_session(
         staff_id = json.loads(text).get("staff_id")
     except (ValueError, AttributeError):
         staff_id = None
-    with Session(engine) as s:
+    with _session(engine, office_id) as s:
         row = s.get(DeskSession, _key(session_id))
+        if row is not None and row.office_id != office_id:
+            return  # another office's session id: never overwritten from this desk
         if row is None:
             row = DeskSession(
                 key=_key(session_id), staff_id=staff_id, data=text, created_at=now, expires_at=expires
@@ -60,8 +68,8 @@ def write_session(
         s.commit()
 
 
-def remove_session(engine: Engine, session_id: str) -> None:
+def remove_session(engine: Engine, office_id: int, session_id: str) -> None:
     """Forget a session (sign-out)."""
-    with Session(engine) as s:
+    with _session(engine, office_id) as s:
         s.exec(delete(DeskSession).where(col(DeskSession.key) == _key(session_id)))
         s.commit()

@@ -14,6 +14,7 @@ from gongkai.accounts.passwords import check_new_password, hash_password, needs_
 from gongkai.core.errors import GongkaiError
 from gongkai.store.audit import record_audit
 from gongkai.store.models import Account, DeskSession, Staff
+from gongkai.store.scope import office_of
 
 MAX_FAILURES: Final = 5
 LOCK_MINUTES: Final = 15
@@ -44,8 +45,10 @@ def check_sign_in(
 ) -> None:
     """Accept the sign-in or raise :class:`SignInRefused`; the failure count, the lock and the audit entry are
     written in ``session`` either way (the caller commits even when it refuses)."""
-    staff = session.get(Staff, staff_id) if staff_id else None
-    account = session.get(Account, staff_id) if staff is not None and staff.active else None
+    staff = session.get(Staff, (office_of(session), staff_id)) if staff_id else None
+    account = (
+        session.get(Account, (office_of(session), staff_id)) if staff is not None and staff.active else None
+    )
     subject = staff_id[:64] if staff is not None else None  # an unknown id typed is not kept
     if account is not None and account.locked_until is not None and account.locked_until > now:
         record_audit(session, staff_id, "login_locked", subject, client)
@@ -81,11 +84,11 @@ def _locked_message(until: datetime) -> str:
 def set_password(session: Session, staff_id: str, password: str, *, by: str, check: bool = True) -> None:
     """Set ``staff_id``'s password (hashed), clear any lock, end their sessions. ``check``: apply the password
     rule (the demo's documented passwords are set without it)."""
-    if session.get(Staff, staff_id) is None:
+    if session.get(Staff, (office_of(session), staff_id)) is None:
         raise SignInRefused(f"人员标识“{staff_id}”不在配置文件的 [[staff]] 中。")
     if check:
         check_new_password(staff_id, password)
-    account = session.get(Account, staff_id) or Account(
+    account = session.get(Account, (office_of(session), staff_id)) or Account(
         staff_id=staff_id, password_hash="", password_set_by=by
     )
     account.password_hash = hash_password(password)
@@ -100,7 +103,7 @@ def set_password(session: Session, staff_id: str, password: str, *, by: str, che
 
 def unlock(session: Session, staff_id: str, *, by: str) -> None:
     """Lift a temporary lock."""
-    account = session.get(Account, staff_id)
+    account = session.get(Account, (office_of(session), staff_id))
     if account is not None:
         account.locked_until = None
         account.failed_logins = 0

@@ -137,6 +137,18 @@ def _describe(value: object) -> str:
     return f"{type(value).__name__} 类型的值"
 
 
+DEFAULT_OFFICE_CODE: Final = "default"
+"""The office code of a configuration that names none (one office on its own server)."""
+
+_OFFICE_CODE = re.compile(r"[a-z0-9-]{1,32}")
+
+
+def _valid_office_code(value: str) -> str:
+    if not _OFFICE_CODE.fullmatch(value):
+        raise ValueError(f"应为小写英文字母、数字或“-”，最多 32 个字符，实际为 {_quote(value)}")
+    return value
+
+
 def _not_blank(value: str) -> str:
     if not value.strip():
         raise ValueError("不能为空")
@@ -305,6 +317,7 @@ def _valid_cron(value: str) -> str:
 
 
 NonBlankStr = Annotated[StrictStr, AfterValidator(_not_blank)]
+OfficeCode = Annotated[StrictStr, AfterValidator(_valid_office_code)]
 Roles = Annotated[tuple[Role, ...], BeforeValidator(_parse_roles)]
 NotifyTarget = Annotated[StrictStr, AfterValidator(_valid_notify_target)]
 LadderStep = Annotated[StrictInt, Field(ge=0, le=60)]
@@ -335,6 +348,10 @@ class Office(_Section):
     email: StrictStr = Field(default="", description="电子邮箱")
     website: Annotated[StrictStr, AfterValidator(_valid_website)] = Field(default="", description="网站")
     postcode: StrictStr = Field(default="", description="邮政编码")
+    code: OfficeCode = Field(
+        default=DEFAULT_OFFICE_CODE,
+        description="单位代码（小写英文字母、数字或“-”，最多 32 个字符）；一个单位单独使用时可省略",
+    )
     demo: StrictBool = Field(
         default=False,
         description="演示配置：true 时空登记簿载入演示单位的虚构数据；真实单位删除此项或设为 false",

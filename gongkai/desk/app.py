@@ -185,7 +185,7 @@ def create_app(
         Middleware(_Csrf, secret=desk_secret(home or gongkai_home()), secure=secure),
         Middleware(
             SessionMiddleware,
-            store=DatabaseStore(register.engine),
+            store=DatabaseStore(register.engine, register.office_id),
             cookie_name=SESSION_COOKIE,
             lifetime=int(desk.idle.total_seconds()),
             rolling=True,

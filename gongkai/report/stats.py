@@ -62,6 +62,7 @@ from gongkai.store.models import (
     YearlyFigure,
     utcnow,
 )
+from gongkai.store.scope import office_of
 from gongkai.store.tables import APP, APPEAL, FIGURE, ITEM, REPORT
 from gongkai.store.yearlock import YearLocked, ensure_unlocked, final_years, is_year_final
 
@@ -1141,7 +1142,7 @@ def _to_figure(row: YearlyFigure) -> Figure:
 
 
 def _store_figure(session: Session, *, year: int, key: str, value: Decimal, source: str, by: str) -> Figure:
-    row = session.get(YearlyFigure, (year, key))
+    row = session.get(YearlyFigure, (office_of(session), year, key))
     if row is None:
         row = YearlyFigure(year=year, key=key, value=value, source=source, entered_by=by)
     else:

@@ -41,7 +41,7 @@ def change_own_password(office: Office, actor: Actor, current: str, new: str) ->
     """A signed-in person changes their own password, giving the current one."""
     from gongkai.store.models import Account
 
-    account = office.session.get(Account, actor.name)
+    account = office.session.get(Account, (office.office_id, actor.name))
     if actor.kind != "staff" or account is None or not verify_password(account.password_hash, current):
         raise InputError("当前密码不正确。")
     signin.set_password(office.session, actor.name, new, by=actor.name)
@@ -106,7 +106,7 @@ def ensure_demo_passwords(office: Office) -> list[str]:
         return []
     given = []
     for person in office.settings.staff:
-        if office.session.get(Account, person.id) is None:
+        if office.session.get(Account, (office.office_id, person.id)) is None:
             signin.set_password(office.session, person.id, demo_password(person.id), by="demo", check=False)
             given.append(person.id)
     return given

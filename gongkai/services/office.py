@@ -39,6 +39,8 @@ class Office:
     as_of: date
     register_kind: str
     """``demo`` or ``live`` (:mod:`gongkai.store.registerkind`), the same as the configuration's."""
+    office_id: int
+    """The office's row (``[office] code``): the session reads and writes this office's rows only."""
 
     @property
     def staff_ids(self) -> set[str]:
@@ -64,16 +66,18 @@ def open_office(
     configured one, ``GONGKAI_DATABASE_URL`` or SQLite under ``GONGKAI_HOME``)."""
     from gongkai.register import repository as register
     from gongkai.store.db import open_database, session_scope
-    from gongkai.store.registerkind import ensure_register_kind
+    from gongkai.store.registerkind import ensure_office
+    from gongkai.store.scope import bind_office
 
     day = business_day(settings, as_of, records=records)
     engine = open_database(url)
     try:
         with session_scope(engine) as session:
-            kind = ensure_register_kind(session, settings)
+            entry = ensure_office(session, settings)
+            bind_office(session, entry.id)
             register.sync_staff(session, [(s.id, s.name, s.role) for s in settings.staff])
             calendar = register.load_calendar(session)
-            yield Office(settings, session, calendar, day, kind)
+            yield Office(settings, session, calendar, day, entry.kind, entry.id)
     finally:
         engine.dispose()
 
@@ -169,12 +173,16 @@ class Register:
     def __init__(self, settings: Settings, url: str | None = None) -> None:
         from gongkai.register import repository as register
         from gongkai.store.db import open_database, session_scope
-        from gongkai.store.registerkind import ensure_register_kind
+        from gongkai.store.registerkind import ensure_office
+        from gongkai.store.scope import bind_office
 
         self.settings = settings
         self.engine = open_database(url)
         with session_scope(self.engine) as session:
-            self.kind = ensure_register_kind(session, settings)
+            entry = ensure_office(session, settings)
+            bind_office(session, entry.id)
+            self.kind = entry.kind
+            self.office_id = entry.id
             register.sync_staff(session, [(s.id, s.name, s.role) for s in settings.staff])
 
     @contextmanager
@@ -184,8 +192,10 @@ class Register:
         from gongkai.store.db import session_scope
 
         day = business_day(self.settings, as_of, records=records)
-        with session_scope(self.engine) as session:
-            yield Office(self.settings, session, register.load_calendar(session), day, self.kind)
+        with session_scope(self.engine, self.office_id) as session:
+            yield Office(
+                self.settings, session, register.load_calendar(session), day, self.kind, self.office_id
+            )
 
     def close(self) -> None:
         """Release the database's connections."""

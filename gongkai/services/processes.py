@@ -39,7 +39,7 @@ from gongkai.review.periodic import summary_markdown as review_markdown
 from gongkai.services.actor import Actor
 from gongkai.store.db import open_database, session_scope
 from gongkai.store.models import ReminderRun, utcnow
-from gongkai.store.registerkind import DEMO, DEMO_SUBJECT_PREFIX, ensure_register_kind, register_kind
+from gongkai.store.registerkind import DEMO, DEMO_SUBJECT_PREFIX, ensure_office, register_kind
 from gongkai.store.schedule import (
     PROCESSES,
     ScheduledProcess,
@@ -79,6 +79,8 @@ class Works:
     settings: Settings
     engine: Engine
     home: Path
+    office_id: int
+    """The office's row (:func:`open_works` finds it): every session of a step works on this office only."""
     channels: Channels = field(default_factory=Channels)
     now: Callable[[], datetime] = _utc_now
 
@@ -102,8 +104,8 @@ def open_works(
     engine = open_database(url)
     try:
         with session_scope(engine) as session:
-            ensure_register_kind(session, settings)
-        yield Works(settings, engine, home, channels or Channels(), now)
+            office_id = ensure_office(session, settings).id
+        yield Works(settings, engine, home, office_id, channels or Channels(), now)
     finally:
         engine.dispose()
 
@@ -120,7 +122,7 @@ def period_done(works: Works, process: str, as_of: date) -> bool:
     """Whether the period of ``as_of`` (or a later one) is recorded as done for the scheduled ``process``
     (``reminders``, ``catalogue``, ``review``, ``report_readiness``): a scheduled run then does nothing."""
     p = _process(process)
-    with session_scope(works.engine) as session:
+    with session_scope(works.engine, works.office_id) as session:
         return is_done(session, p.flow_name, period_of(p.period, as_of))
 
 
@@ -141,7 +143,7 @@ def open_period(works: Works, process: str, now: datetime) -> OpenPeriod | None:
     """The period ``process`` should have done by ``now`` (timezone-aware) and has not, or None."""
     p = _process(process)
     tz = works.settings.tz
-    with session_scope(works.engine) as session:
+    with session_scope(works.engine, works.office_id) as session:
         day = missed(session, p, getattr(works.settings.schedules, process), tz, now)
     if day is None:
         return None
@@ -152,7 +154,7 @@ def open_period(works: Works, process: str, now: datetime) -> OpenPeriod | None:
 def close_stale_period(works: Works, actor: Actor, due: OpenPeriod) -> None:
     """Record a period too old to be worth doing as done, without running it (a January reminder caught up in
     March would only confuse)."""
-    with session_scope(works.engine) as session:
+    with session_scope(works.engine, works.office_id) as session:
         record_completed(session, due.flow_name, due.period)
 
 
@@ -220,7 +222,7 @@ def settle_period(works: Works, actor: Actor, process: str, as_of: date) -> Sett
     p = _process(process)
     owed = _owed(works, p.outbox_kinds)
     if owed.total == 0:
-        with session_scope(works.engine) as session:
+        with session_scope(works.engine, works.office_id) as session:
             record_completed(session, p.flow_name, period_of(p.period, as_of))
     return Settlement.of(owed)
 
@@ -249,7 +251,7 @@ class Delivered:
 def deliver(works: Works, actor: Actor, as_of: date) -> Delivered:
     """Deliver what the outbox holds (one digest per person and channel, each reminder once), with the configured
     channels; on the demo register every title starts with 【演示】. Every process that queues messages ends here."""
-    with session_scope(works.engine) as session:
+    with session_scope(works.engine, works.office_id) as session:
         demo = register_kind(session) == DEMO
     notifier = Notifier(
         secret_loader=works.channels.secret_loader,
@@ -291,7 +293,7 @@ def notify_administrators(works: Works, actor: Actor, as_of: date, notice: Notic
         PlannedReminder(key=notice.key, recipients=admins, kind=notice.kind, ref=notice.ref, deadline=None,
                         urgency=1, text=notice.text)
     ]  # fmt: skip
-    with session_scope(works.engine) as session:
+    with session_scope(works.engine, works.office_id) as session:
         # Only this key: an empty plan for everything else must not supersede today's reminders.
         counts = outbox.write_outbox(
             session, planned, settings=settings, as_of=as_of, now=works.now(), supersede=False
@@ -333,7 +335,7 @@ def plan_reminders(works: Works, actor: Actor, as_of: date) -> PlanCounts:
     Idempotent: the outbox's unique key makes a retried or overlapping run add nothing twice; pending reminders
     that today's plan no longer contains are superseded (no stale flood)."""
     settings = works.settings
-    with session_scope(works.engine) as session:
+    with session_scope(works.engine, works.office_id) as session:
         calendar = register.load_calendar(session)
         planned = plan_due_reminders(session, settings=settings, calendar=calendar, as_of=as_of)
         c = outbox.write_outbox(session, planned, settings=settings, as_of=as_of, now=works.now())
@@ -409,7 +411,7 @@ def record_reminder_run(
     """Store the run's summary and mark the business day done when every reminder is confirmed delivered
     (otherwise the day stays open: the next run or the service's retry finishes it)."""
     p = _process("reminders")
-    with session_scope(works.engine) as session:
+    with session_scope(works.engine, works.office_id) as session:
         owed = _owed(works, p.outbox_kinds)
         session.add(
             ReminderRun(
@@ -483,7 +485,7 @@ def update_catalogue(works: Works, actor: Actor, as_of: date) -> CatalogueUpdate
     completeness, store the snapshot; word the summary for the catalogue owner (else the first administrator)."""
     settings = works.settings
     period, _, _ = quarter_of(as_of)
-    with session_scope(works.engine) as session:
+    with session_scope(works.engine, works.office_id) as session:
         update = build_catalogue(
             session,
             settings=settings,
@@ -602,7 +604,7 @@ def review_content(works: Works, actor: Actor, as_of: date, flow_run_id: str | N
     Idempotent: tasks and notices are keyed (a retried or overlapping run adds nothing twice) and all of it is
     written in one transaction, so a crash leaves either the whole run or nothing."""
     settings = works.settings
-    with session_scope(works.engine) as session:
+    with session_scope(works.engine, works.office_id) as session:
         result = run_review(
             session,
             settings=settings,
@@ -740,7 +742,7 @@ REPORT_FORMATS: Final = ("json", "html", "md", "docx", "pdf")
 def build_annual_report(works: Works, actor: Actor, year: int) -> ReportBuilt:
     """Compute the statistics of ``year``, check the identities, store a new version (recorded as built by
     ``actor``) and write every format."""
-    with session_scope(works.engine) as session:
+    with session_scope(works.engine, works.office_id) as session:
         result = build_report(
             session,
             settings=works.settings,
@@ -808,7 +810,7 @@ def check_readiness(works: Works, actor: Actor, as_of: date) -> ReadinessChecked
     """What is still missing before last year's report (the year before ``as_of``) can be made final, worded
     for the administrators (a run caught up on a later day says so)."""
     year = as_of.year - 1
-    with session_scope(works.engine) as session:
+    with session_scope(works.engine, works.office_id) as session:
         state = readiness(session, year=year, home=works.home)
     found = Readiness.from_json(state)
     if found.final:

@@ -20,8 +20,9 @@ from sqlmodel import Session
 
 from gongkai.core.errors import GongkaiError
 from gongkai.core.settings import database_url, redact_url
+from gongkai.store.scope import OFFICE_KEY  # also registers the office scoping on every session
 
-HEAD = "0009"
+HEAD = "0010"
 
 
 class DatabaseError(GongkaiError):
@@ -99,15 +100,35 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Run Alembic migrations up to ``revision`` in one transaction."""
+    """Run Alembic migrations up to ``revision`` in one transaction.
+
+    On SQLite, foreign keys are off while the migrations run (SQLite's own procedure for rebuilding a table that
+    others reference: a rebuilt table is dropped and renamed) and checked with ``PRAGMA foreign_key_check``
+    before the commit: a migration that left a dangling reference commits nothing."""
     from alembic import command
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside any transaction, or SQLite ignores it
+            conn.commit()
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+                if sqlite:
+                    dangling = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
+                    if dangling is not None:
+                        raise DatabaseError(
+                            f"数据库升级后表 {dangling[0]} 中有指向不存在记录的外键，已撤销升级。"
+                        )
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
 
 
 def open_database(url: str | None = None) -> Engine:
@@ -126,9 +147,11 @@ def open_database(url: str | None = None) -> Engine:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One transaction: commit on success, roll back on any error."""
-    with Session(engine, expire_on_commit=False) as session:
+def session_scope(engine: Engine, office_id: int | None = None) -> Iterator[Session]:
+    """One transaction: commit on success, roll back on any error. ``office_id``: the session works for that
+    office only (:mod:`gongkai.store.scope`); None for work on the shared tables (calendar, migrations, backup)."""
+    info = {} if office_id is None else {OFFICE_KEY: office_id}
+    with Session(engine, expire_on_commit=False, info=info) as session:
         try:
             yield session
             session.commit()

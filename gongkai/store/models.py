@@ -53,11 +53,51 @@ def _ts(nullable: bool = False) -> sa.Column:  # type: ignore[type-arg]
     return sa.Column(AwareDateTime(), nullable=nullable)
 
 
-class Staff(SQLModel, table=True):
-    """A member of staff, mirrored from the configuration (``[[staff]]``)."""
+# -- offices (revision 0010) -------------------------------------------------------------------------
+
+
+class OfficeRecord(SQLModel, table=True):
+    """One office whose register this database keeps (CONTRACT section 7): its code, its name, and its kind —
+    the demo office's register (fictional data) or a real office's. Written from the configuration on the first
+    command, or by the upgrade that made an older single-office database office 1 (``code`` ``default``).
+    Every command and flow holds the configuration against its office's row (:mod:`gongkai.store.registerkind`)."""
+
+    __tablename__ = "office"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True, description="[office] code: a-z, 0-9, -")
+    name: str | None = Field(default=None, max_length=200, description="the office it was created for")
+    kind: str | None = Field(
+        default=None,
+        max_length=8,
+        description="demo | live; None: not classified yet (the first command decides)",
+    )
+    set_by: str = Field(max_length=16, description="config | upgrade")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class OfficeOwned:
+    """Marks a model whose every row belongs to one office (``office_id``). A session opened for an office
+    (:mod:`gongkai.store.scope`) reads, updates and deletes only that office's rows of these models, and stamps
+    new ones with it."""
+
+
+def _office_id(primary_key: bool = False) -> Any:
+    """The ``office_id`` column of an office-owned model (set by the session when left ``None``)."""
+    return Field(
+        default=None,
+        sa_column=sa.Column(
+            "office_id", sa.Integer, sa.ForeignKey("office.id"), nullable=False, primary_key=primary_key
+        ),
+    )
+
+
+class Staff(OfficeOwned, SQLModel, table=True):
+    """A member of staff, mirrored from the configuration (``[[staff]]``); ids are unique per office."""
 
     __tablename__ = "staff"
 
+    office_id: int | None = _office_id(primary_key=True)
     id: str = Field(primary_key=True, max_length=32)
     name: str = Field(max_length=100)
     roles: str = Field(max_length=100, description="comma-separated: handler, unit_head, administrator")
@@ -96,8 +136,8 @@ def _limit(field: str) -> int:
 class ApplicationBase(SQLModel):
     """Fields staff enter for an application."""
 
-    ref: str = Field(max_length=_limit("ref"), unique=True, index=True, description="编号, unique per office")
-    received_on: date = Field(index=True, description="Art. 31 date of receipt")
+    ref: str = Field(max_length=_limit("ref"), description="编号, unique per office")
+    received_on: date = Field(description="Art. 31 date of receipt")
     arrived_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     channel: str | None = Field(default=None, max_length=16)
     applicant_type: str = Field(max_length=20)
@@ -109,22 +149,31 @@ class ApplicationBase(SQLModel):
         default=None, max_length=_limit("applicant_id_number"), description="personal data"
     )
     content: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
-    assignee_id: str | None = Field(default=None, foreign_key="staff.id", max_length=32)
+    assignee_id: str | None = Field(default=None, max_length=32, description="staff id of the same office")
 
 
-class Application(ApplicationBase, table=True):
+class Application(OfficeOwned, ApplicationBase, table=True):
     """An application for disclosure (依申请公开) with its cached clock."""
 
     __tablename__ = "application"
     __table_args__ = (
-        sa.Index("ix_application_open_due", "state", "safe_due"),
-        sa.Index("ix_application_assignee_due", "assignee_id", "concluded_on", "safe_due"),  # the desk's 待办
+        sa.UniqueConstraint("office_id", "ref", name="uq_application_office_ref"),
+        sa.ForeignKeyConstraint(
+            ["office_id", "assignee_id"], ["staff.office_id", "staff.id"], name="fk_application_assignee"
+        ),
+        sa.Index("ix_application_received_on", "office_id", "received_on"),
+        sa.Index("ix_application_concluded_on", "office_id", "concluded_on"),
+        sa.Index("ix_application_open_due", "office_id", "state", "safe_due"),
+        sa.Index(
+            "ix_application_assignee_due", "office_id", "assignee_id", "concluded_on", "safe_due"
+        ),  # the desk's 待办
     )
 
+    office_id: int | None = _office_id()
     id: int | None = Field(default=None, primary_key=True)
     outcome_row: str | None = Field(default=None, foreign_key="outcome_code.row", max_length=8)
     outcome_note: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
-    concluded_on: date | None = Field(default=None, index=True)
+    concluded_on: date | None = Field(default=None)
     # cached clock (see module docstring)
     state: str = Field(default="received", max_length=24)
     due: date | None = None
@@ -140,11 +189,12 @@ class Application(ApplicationBase, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
-class ApplicationEvent(SQLModel, table=True):
+class ApplicationEvent(OfficeOwned, SQLModel, table=True):
     """Append-only log of what happened to an application, when, and who recorded it."""
 
     __tablename__ = "application_event"
 
+    office_id: int | None = _office_id()
     id: int | None = Field(default=None, primary_key=True)
     application_id: int = Field(foreign_key="application.id", index=True)
     kind: str = Field(max_length=32)
@@ -192,11 +242,12 @@ class CalendarLog(SQLModel, table=True):
     detail: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
 
 
-class DeadlineChange(SQLModel, table=True):
+class DeadlineChange(OfficeOwned, SQLModel, table=True):
     """A deadline that moved when the calendar changed (the reminder service alerts on these)."""
 
     __tablename__ = "deadline_change"
 
+    office_id: int | None = _office_id()
     id: int | None = Field(default=None, primary_key=True)
     application_id: int = Field(foreign_key="application.id", index=True)
     changed_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
@@ -208,13 +259,21 @@ class DeadlineChange(SQLModel, table=True):
     clock_version: int
 
 
-class ProactiveItem(SQLModel, table=True):
+class ProactiveItem(OfficeOwned, SQLModel, table=True):
     """A piece of government information in the disclosure catalogue (主动公开)."""
 
     __tablename__ = "proactive_item"
+    __table_args__ = (
+        sa.UniqueConstraint("office_id", "index_no", name="uq_proactive_item_office_index_no"),
+        sa.ForeignKeyConstraint(
+            ["office_id", "owner_id"], ["staff.office_id", "staff.id"], name="fk_proactive_item_owner"
+        ),
+        sa.Index("ix_proactive_item_published_on", "office_id", "published_on"),
+    )
 
+    office_id: int | None = _office_id()
     id: int | None = Field(default=None, primary_key=True)
-    index_no: str = Field(max_length=64, unique=True, index=True, description="索引号")
+    index_no: str = Field(max_length=64, description="索引号, unique per office")
     title: str = Field(max_length=500)
     summary: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
     generated_on: date = Field(description="formation date (Art. 26 clock start)")
@@ -231,10 +290,10 @@ class ProactiveItem(SQLModel, table=True):
     validity: str = Field(default="in_force", max_length=16, description="in_force | repealed")
     valid_from: date | None = None
     repealed_on: date | None = None
-    published_on: date | None = Field(default=None, index=True)
+    published_on: date | None = Field(default=None)
     channel: str | None = Field(default=None, max_length=100)
     url: str | None = Field(default=None, max_length=500)
-    owner_id: str | None = Field(default=None, foreign_key="staff.id", max_length=32)
+    owner_id: str | None = Field(default=None, max_length=32, description="staff id of the same office")
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     withdrawn_on: date | None = Field(default=None, description="withdrawn from publication (revision 0005)")
@@ -246,11 +305,12 @@ class ProactiveItem(SQLModel, table=True):
     valid_until: date | None = Field(default=None, description="有效期至: last day in force (revision 0006)")
 
 
-class Appeal(SQLModel, table=True):
+class Appeal(OfficeOwned, SQLModel, table=True):
     """An administrative reconsideration or lawsuit about disclosure work (table 四)."""
 
     __tablename__ = "appeal"
 
+    office_id: int | None = _office_id()
     id: int | None = Field(default=None, primary_key=True)
     application_id: int | None = Field(default=None, foreign_key="application.id", index=True)
     item_id: int | None = Field(default=None, foreign_key="proactive_item.id")
@@ -265,7 +325,7 @@ class Appeal(SQLModel, table=True):
     note: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
 
 
-class ReminderOutbox(SQLModel, table=True):
+class ReminderOutbox(OfficeOwned, SQLModel, table=True):
     """A reminder to deliver to one staff member on one channel: written before sending.
 
     ``(key, recipient, target)`` is unique in the database, so overlapping runs cannot plan the same
@@ -277,11 +337,14 @@ class ReminderOutbox(SQLModel, table=True):
 
     __tablename__ = "reminder_outbox"
     __table_args__ = (
-        sa.UniqueConstraint("key", "recipient", "target", name="uq_reminder_outbox_key_recipient_target"),
-        sa.Index("ix_reminder_outbox_status", "status", "recipient"),
+        sa.UniqueConstraint(
+            "office_id", "key", "recipient", "target", name="uq_reminder_outbox_office_key_recipient_target"
+        ),
+        sa.Index("ix_reminder_outbox_status", "office_id", "status", "recipient"),
         sa.Index("ix_reminder_outbox_claim_token", "claim_token"),
     )
 
+    office_id: int | None = _office_id()
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, description="subject:kind:threshold:deadline-version")
     recipient: str = Field(max_length=32, description="staff id")
@@ -303,13 +366,15 @@ class ReminderOutbox(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
-class ReminderRun(SQLModel, table=True):
+class ReminderRun(OfficeOwned, SQLModel, table=True):
     """One run of the reminder flow: its business date and what it did."""
 
     __tablename__ = "reminder_run"
+    __table_args__ = (sa.Index("ix_reminder_run_as_of", "office_id", "as_of"),)
 
+    office_id: int | None = _office_id()
     id: int | None = Field(default=None, primary_key=True)
-    as_of: date = Field(index=True)
+    as_of: date
     started_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     finished_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     due: int = 0
@@ -321,28 +386,15 @@ class ReminderRun(SQLModel, table=True):
     flow_run_id: str | None = Field(default=None, max_length=64)
 
 
-class ScheduleProgress(SQLModel, table=True):
+class ScheduleProgress(OfficeOwned, SQLModel, table=True):
     """The last business period each scheduled flow completed (catch-up after downtime)."""
 
     __tablename__ = "schedule_progress"
 
+    office_id: int | None = _office_id(primary_key=True)
     flow: str = Field(primary_key=True, max_length=40)
     period: str = Field(max_length=20, description="e.g. 2026-11-27, 2026-W48, 2026-Q4, 2026")
     completed_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
-
-
-class RegisterInfo(SQLModel, table=True):
-    """What kind of register this database is (one row, ``id`` 1): the demo office's, holding fictional data,
-    or a real office's. Written once, from the configuration or by the upgrade that classified an older register
-    (:mod:`gongkai.store.registerkind`); every command and flow holds the configuration against it."""
-
-    __tablename__ = "register_info"
-
-    id: int = Field(default=1, primary_key=True)
-    kind: str = Field(max_length=8, description="demo | live")
-    office_name: str | None = Field(default=None, max_length=200, description="the office it was created for")
-    set_by: str = Field(max_length=16, description="config | upgrade")
-    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
 # -- annual report (table 二 figures held elsewhere, stored report versions, reopening log) --------
@@ -378,7 +430,7 @@ class Decimal4(sa.types.TypeDecorator[Decimal]):
         return Decimal(str(value)).quantize(_FOUR_PLACES)
 
 
-class YearlyFigure(SQLModel, table=True):
+class YearlyFigure(OfficeOwned, SQLModel, table=True):
     """A figure of table 二 that other systems hold (licences, penalties, coercion, fees), per year.
 
     ``key`` is ``licensing_decisions`` | ``penalty_decisions`` | ``coercion_decisions`` (counts) or
@@ -387,6 +439,7 @@ class YearlyFigure(SQLModel, table=True):
 
     __tablename__ = "yearly_figure"
 
+    office_id: int | None = _office_id(primary_key=True)
     year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     key: str = Field(primary_key=True, max_length=32)
     value: Decimal = Field(sa_column=sa.Column(Decimal4(), nullable=False))
@@ -395,7 +448,7 @@ class YearlyFigure(SQLModel, table=True):
     entered_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
-class AnnualReport(SQLModel, table=True):
+class AnnualReport(OfficeOwned, SQLModel, table=True):
     """One stored build of a year's annual report: the CONTRACT section 4 JSON and the narrative.
 
     Versions count up per year; ``status`` is ``draft`` or ``final``. A final report locks its
@@ -404,8 +457,11 @@ class AnnualReport(SQLModel, table=True):
     """
 
     __tablename__ = "annual_report"
-    __table_args__ = (sa.UniqueConstraint("year", "version", name="uq_annual_report_year_version"),)
+    __table_args__ = (
+        sa.UniqueConstraint("office_id", "year", "version", name="uq_annual_report_office_year_version"),
+    )
 
+    office_id: int | None = _office_id()
     id: int | None = Field(default=None, primary_key=True)
     year: int
     version: int
@@ -418,13 +474,15 @@ class AnnualReport(SQLModel, table=True):
     finalized_by: str | None = Field(default=None, max_length=64)
 
 
-class ReportReopenLog(SQLModel, table=True):
+class ReportReopenLog(OfficeOwned, SQLModel, table=True):
     """Who reopened a finalized year, when and why (append-only, enforced by database triggers)."""
 
     __tablename__ = "report_reopen_log"
+    __table_args__ = (sa.Index("ix_report_reopen_log_year", "office_id", "year"),)
 
+    office_id: int | None = _office_id()
     id: int | None = Field(default=None, primary_key=True)
-    year: int = Field(index=True)
+    year: int
     at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     by: str = Field(max_length=64)
     reason: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
@@ -449,6 +507,7 @@ LONG_RUNNING_WHERE: Final[dict[str, str]] = {
 _APPLICATION_TABLE = cast(sa.Table, Application.__table__)  # type: ignore[attr-defined]
 sa.Index(
     "ix_application_report_received",
+    _APPLICATION_TABLE.c.office_id,
     _APPLICATION_TABLE.c.received_on,
     _APPLICATION_TABLE.c.applicant_type,
     _APPLICATION_TABLE.c.concluded_on,
@@ -456,6 +515,7 @@ sa.Index(
 )
 sa.Index(
     "ix_application_report_concluded",
+    _APPLICATION_TABLE.c.office_id,
     _APPLICATION_TABLE.c.concluded_on,
     _APPLICATION_TABLE.c.outcome_row,
     _APPLICATION_TABLE.c.applicant_type,
@@ -463,6 +523,7 @@ sa.Index(
 )
 sa.Index(
     "ix_application_report_long_running",
+    _APPLICATION_TABLE.c.office_id,
     _APPLICATION_TABLE.c.received_on,
     _APPLICATION_TABLE.c.applicant_type,
     _APPLICATION_TABLE.c.concluded_on,
@@ -474,7 +535,7 @@ sa.Index(
 # -- catalogue (issue 5): the review and change logs of items, and the quarterly snapshots -----------
 
 
-class ItemReview(SQLModel, table=True):
+class ItemReview(OfficeOwned, SQLModel, table=True):
     """A pre-publication review of an item (Art. 17; append-only, enforced by database triggers).
 
     ``result`` is ``publish`` | ``publish_redacted`` | ``withhold``; ``legal_ground`` is required
@@ -484,6 +545,7 @@ class ItemReview(SQLModel, table=True):
 
     __tablename__ = "item_review"
 
+    office_id: int | None = _office_id()
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="proactive_item.id", index=True)
     reviewer: str = Field(max_length=100)
@@ -496,11 +558,12 @@ class ItemReview(SQLModel, table=True):
     recorded_by: str = Field(max_length=64)
 
 
-class ItemChange(SQLModel, table=True):
+class ItemChange(OfficeOwned, SQLModel, table=True):
     """A change of an item's information (Art. 26: it starts a new 20-working-day period; append-only)."""
 
     __tablename__ = "item_change"
 
+    office_id: int | None = _office_id()
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="proactive_item.id", index=True)
     changed_on: date
@@ -509,12 +572,15 @@ class ItemChange(SQLModel, table=True):
     recorded_by: str = Field(max_length=64)
 
 
-class CatalogueSnapshot(SQLModel, table=True):
+class CatalogueSnapshot(OfficeOwned, SQLModel, table=True):
     """The catalogue and guide as built for one quarter and business date, with its diff and checks (JSON)."""
 
     __tablename__ = "catalogue_snapshot"
-    __table_args__ = (sa.UniqueConstraint("period", "as_of", name="uq_catalogue_snapshot_period_as_of"),)
+    __table_args__ = (
+        sa.UniqueConstraint("office_id", "period", "as_of", name="uq_catalogue_snapshot_office_period_as_of"),
+    )
 
+    office_id: int | None = _office_id()
     id: int | None = Field(default=None, primary_key=True)
     period: str = Field(max_length=20, description="e.g. 2026-Q4")
     as_of: date
@@ -529,7 +595,7 @@ class CatalogueSnapshot(SQLModel, table=True):
 # -- content review (issue 6): tasks raised by the periodic review, their outcomes, the runs ------------
 
 
-class ReviewTask(SQLModel, table=True):
+class ReviewTask(OfficeOwned, SQLModel, table=True):
     """Something the periodic content review found, to be dealt with by a person.
 
     ``key`` identifies the finding across runs (the database keeps it unique): a task recorded as done
@@ -541,9 +607,14 @@ class ReviewTask(SQLModel, table=True):
     """
 
     __tablename__ = "review_task"
+    __table_args__ = (
+        sa.UniqueConstraint("office_id", "key", name="uq_review_task_office_key"),
+        sa.Index("ix_review_task_status_due", "office_id", "status", "due_on"),
+    )
 
+    office_id: int | None = _office_id()
     id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=200, unique=True)
+    key: str = Field(max_length=200, description="unique per office")
     kind: str = Field(max_length=24)
     item_id: int | None = Field(default=None, foreign_key="proactive_item.id", index=True)
     column_name: str | None = Field(default=None, max_length=100)
@@ -559,14 +630,13 @@ class ReviewTask(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
-sa.Index("ix_review_task_status_due", ReviewTask.__table__.c.status, ReviewTask.__table__.c.due_on)  # type: ignore[attr-defined]
-
-
-class ReviewRecord(SQLModel, table=True):
+class ReviewRecord(OfficeOwned, SQLModel, table=True):
     """An outcome recorded for a review task, or a column update (append-only, enforced by triggers)."""
 
     __tablename__ = "review_record"
+    __table_args__ = (sa.Index("ix_review_record_reviewed_on", "office_id", "reviewed_on"),)
 
+    office_id: int | None = _office_id()
     id: int | None = Field(default=None, primary_key=True)
     task_id: int | None = Field(default=None, foreign_key="review_task.id", index=True)
     kind: str = Field(max_length=24, description="the task's kind")
@@ -576,19 +646,21 @@ class ReviewRecord(SQLModel, table=True):
         max_length=16, description="keep | update | withdraw | repealed | publish | withhold"
     )
     reviewer: str = Field(max_length=100)
-    reviewed_on: date = Field(index=True)
+    reviewed_on: date
     reason: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     recorded_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     recorded_by: str = Field(max_length=64)
 
 
-class ReviewRun(SQLModel, table=True):
+class ReviewRun(OfficeOwned, SQLModel, table=True):
     """One run of the content review: its business date, counts and findings (JSON, no personal data)."""
 
     __tablename__ = "review_run"
+    __table_args__ = (sa.Index("ix_review_run_as_of", "office_id", "as_of"),)
 
+    office_id: int | None = _office_id()
     id: int | None = Field(default=None, primary_key=True)
-    as_of: date = Field(index=True)
+    as_of: date
     period: str = Field(max_length=20, description="e.g. 2026-W48")
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     counts: str = Field(sa_column=sa.Column(sa.Text, nullable=False), description="JSON")
@@ -599,13 +671,19 @@ class ReviewRun(SQLModel, table=True):
 # -- the staff desk (revision 0009) ------------------------------------------------------------------
 
 
-class Account(SQLModel, table=True):
+class Account(OfficeOwned, SQLModel, table=True):
     """A person's desk sign-in: the Argon2 hash of their password (never the password), and the failed attempts
     that lock it for a while. One row per ``[[staff]]`` id that has a password; no row, no sign-in."""
 
     __tablename__ = "account"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(
+            ["office_id", "staff_id"], ["staff.office_id", "staff.id"], name="fk_account_staff"
+        ),
+    )
 
-    staff_id: str = Field(primary_key=True, foreign_key="staff.id", max_length=32)
+    office_id: int | None = _office_id(primary_key=True)
+    staff_id: str = Field(primary_key=True, max_length=32)
     password_hash: str = Field(max_length=200)
     password_set_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     password_set_by: str = Field(max_length=64)
@@ -614,25 +692,28 @@ class Account(SQLModel, table=True):
     last_login_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
-class DeskSession(SQLModel, table=True):
+class DeskSession(OfficeOwned, SQLModel, table=True):
     """A signed-in browser. The cookie holds a random id; only its SHA-256 is stored (a copy of the database does
     not sign anyone in). ``expires_at`` is the idle expiry, ``created_at`` starts the absolute one."""
 
     __tablename__ = "desk_session"
+    __table_args__ = (sa.Index("ix_desk_session_staff_id", "office_id", "staff_id"),)
 
+    office_id: int | None = _office_id()
     key: str = Field(primary_key=True, max_length=64, description="hex SHA-256 of the cookie's session id")
-    staff_id: str | None = Field(default=None, max_length=32, index=True)
+    staff_id: str | None = Field(default=None, max_length=32)
     data: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     expires_at: datetime = Field(sa_column=_ts())
 
 
-class ExtensionRequest(SQLModel, table=True):
+class ExtensionRequest(OfficeOwned, SQLModel, table=True):
     """A handler's request that the unit head approve an extension (Art. 33), and the head's decision. Approval
     records the ``extension_approved`` event with the head as its actor."""
 
     __tablename__ = "extension_request"
 
+    office_id: int | None = _office_id()
     id: int | None = Field(default=None, primary_key=True)
     application_id: int = Field(foreign_key="application.id", index=True)
     days: int = Field(description="working days asked for (1..20)")
@@ -647,16 +728,18 @@ class ExtensionRequest(SQLModel, table=True):
     decision_note: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
 
 
-class AuditEntry(SQLModel, table=True):
+class AuditEntry(OfficeOwned, SQLModel, table=True):
     """Who did what, when, for actions that leave no record of their own (sign-ins, passwords, extension
     requests, imports from the desk). The audit page lists these beside the actors the other records carry.
     Never an applicant's personal data: ``subject`` is a reference or an id."""
 
     __tablename__ = "audit_entry"
+    __table_args__ = (sa.Index("ix_audit_entry_actor", "office_id", "actor"),)
 
+    office_id: int | None = _office_id()
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, sa_column=_ts())
-    actor: str = Field(max_length=64, index=True)
+    actor: str = Field(max_length=64)
     action: str = Field(max_length=40)
     subject: str | None = Field(default=None, max_length=200)
     detail: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))

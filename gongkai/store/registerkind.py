@@ -1,33 +1,42 @@
-"""Demo and live are two kinds of register (CONTRACT section 1).
+"""Demo and live are two kinds of register (CONTRACT section 1), kept per office (CONTRACT section 7).
 
 The shipped configuration is the demo office's (``[office] demo = true``): it loads the fictional demo office
 into a new register so that a newcomer sees results at once. A real office's configuration starts an empty
-register, and demo data never enters it. The database records which kind it is (``register_info``, written
-once); :func:`ensure_register_kind` holds the configuration against it wherever the register is opened for
-work (every command, every flow, ``gongkai serve``), so a real office's configuration pointed at a demo register
-— or the demo configuration pointed at a real register — stops before anything is read or written.
+register, and demo data never enters it. The database records each office (table ``office``: its code, name and
+kind, written once); :func:`ensure_office` finds the configuration's office (``[office] code``, ``default`` when
+absent) and holds the configuration against it wherever the register is opened for work (every command, every
+flow, ``gongkai serve``), so a real office's configuration pointed at a demo register — or the demo configuration
+pointed at a real register — stops before anything is read or written.
+
+A database whose only office is ``default`` (a register upgraded to revision 0010, or one started without a code)
+takes the code a single-file configuration names: the office is renamed, logged and recorded in ``audit_entry``.
+Any other configuration whose code the database does not hold is refused (exit 2, nothing written).
 """
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from typing import Final
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from gongkai.core.errors import GongkaiError
-from gongkai.core.settings import Settings, redact_url
+from gongkai.core.settings import DEFAULT_OFFICE_CODE, Settings, redact_url
 from gongkai.store.db import insert_ignoring_conflicts
 from gongkai.store.models import (
     AnnualReport,
     Appeal,
     Application,
-    CalendarYear,
     ProactiveItem,
     YearlyFigure,
     utcnow,
 )
-from gongkai.store.tables import APP, REGISTER_INFO
+from gongkai.store.scope import scoped_office
+from gongkai.store.tables import APP, AUDIT, OFFICE
+
+log = logging.getLogger(__name__)
 
 DEMO: Final = "demo"
 """The demo office's register: fictional applications, items and appeals."""
@@ -40,31 +49,56 @@ DEMO_SOURCE: Final = "demo"
 DEMO_SUBJECT_PREFIX: Final = "【演示】"
 """What every notification from a demo register starts with, so nobody takes it for real work."""
 
-_ROW_ID: Final = 1
+OFFICE_RENAMED: Final = "office_renamed"
+"""``audit_entry.action`` of the upgrade's office taking the code its configuration names."""
 
 
 class RegisterKindError(GongkaiError):
     """The configuration is for one kind of register and the database is the other; nothing was written."""
 
 
+class OfficeMismatch(GongkaiError):
+    """The configuration names an office the database does not hold; nothing was written."""
+
+
+@dataclass(frozen=True)
+class OfficeEntry:
+    """The office a configuration works on: its row's id, its code and its kind (``demo`` or ``live``)."""
+
+    id: int
+    code: str
+    kind: str
+
+
 def register_kind(session: Session) -> str | None:
-    """The kind recorded in the database (:data:`DEMO` or :data:`LIVE`), or ``None`` before the first command."""
-    return session.execute(sa.select(REGISTER_INFO.c.kind).where(REGISTER_INFO.c.id == _ROW_ID)).scalar()
+    """The kind recorded for the session's office (:data:`DEMO` or :data:`LIVE`); for a session opened without an
+    office, the kind of the database's only office. ``None`` before the first command."""
+    office_id = scoped_office(session)
+    stmt = sa.select(OFFICE.c.kind)
+    if office_id is not None:
+        stmt = stmt.where(OFFICE.c.id == office_id)
+    kinds = session.execute(stmt.limit(2)).scalars().all()
+    return kinds[0] if len(kinds) == 1 else None
 
 
-def demo_is_loaded(session: Session) -> bool:
-    """True when the register holds demo applications (``source == "demo"``)."""
-    stmt = sa.select(APP.c.id).where(APP.c.source == DEMO_SOURCE).limit(1)
-    return session.execute(stmt).first() is not None
+def demo_is_loaded(session: Session, office_id: int | None = None) -> bool:
+    """True when the register (of ``office_id``, default the session's office) holds demo applications."""
+    office_id = office_id if office_id is not None else scoped_office(session)
+    stmt = sa.select(APP.c.id).where(APP.c.source == DEMO_SOURCE)
+    if office_id is not None:
+        stmt = stmt.where(APP.c.office_id == office_id)
+    return session.execute(stmt.limit(1)).first() is not None
 
 
-def _kind_of_records(session: Session) -> str | None:
-    """What the register's records say when no kind is recorded (data written by a path that never asked)."""
-    if demo_is_loaded(session):
+def _kind_of_records(session: Session, office_id: int) -> str | None:
+    """What an office's records say when no kind is recorded (data written by a path that never asked)."""
+    if demo_is_loaded(session, office_id):
         return DEMO
-    # The same records as migration 0007 counts.
-    for model in (Application, ProactiveItem, Appeal, CalendarYear, YearlyFigure, AnnualReport):
-        if session.execute(sa.select(sa.literal(1)).select_from(model).limit(1)).first() is not None:
+    # The same records as migration 0007 counts (the imported calendar is shared by all offices now).
+    for model in (Application, ProactiveItem, Appeal, YearlyFigure, AnnualReport):
+        table = model.__table__  # type: ignore[attr-defined]
+        stmt = sa.select(sa.literal(1)).select_from(table).where(table.c.office_id == office_id).limit(1)
+        if session.execute(stmt).first() is not None:
             return LIVE
     return None
 
@@ -89,47 +123,91 @@ def _refusal(session: Session, settings: Settings, kind: str, office: str | None
     )
 
 
-def ensure_register_kind(session: Session, settings: Settings) -> str:
-    """The register's kind, after holding the configuration against it; one SELECT once the kind is recorded.
+def _mismatch(session: Session, settings: Settings, code: str, held: list[str]) -> OfficeMismatch:
+    listed = "、".join(f"“{c}”" for c in held)
+    named = f"单位代码“{code}”" if code != DEFAULT_OFFICE_CODE else "未写单位代码（[office] code）"
+    return OfficeMismatch(
+        f"配置文件 {settings.path} {named}，但数据库 {_where(session)} 中的单位是 {listed}：请在 [office] 中写明"
+        "本单位在该数据库中的代码（code），或把 GONGKAI_DATABASE_URL（GONGKAI_HOME）指向本单位的数据库。"
+    )
 
-    A register with no kind recorded takes the configuration's (``[office] demo``), unless its records say
-    otherwise (demo applications, or a real office's records). Raises :class:`RegisterKindError` (exit 2, nothing
-    written) when a real office's configuration meets a demo register or the demo configuration a real one.
+
+def _office_row(session: Session, code: str) -> sa.Row[tuple[int, str | None, str | None]] | None:
+    stmt = sa.select(OFFICE.c.id, OFFICE.c.kind, OFFICE.c.name).where(OFFICE.c.code == code)
+    return session.execute(stmt).first()
+
+
+def ensure_office(session: Session, settings: Settings) -> OfficeEntry:
+    """The configuration's office (``[office] code``), after holding the configuration against it; one SELECT once
+    the office is recorded.
+
+    A database without offices gets the configuration's (its kind from ``[office] demo``). A database whose only
+    office is ``default`` takes the configuration's code (renamed, logged, audited). An office with no kind
+    recorded takes the configuration's, unless its records say otherwise. Raises :class:`RegisterKindError` when a
+    real office's configuration meets a demo register or the demo configuration a real one, and
+    :class:`OfficeMismatch` when the database holds other offices only (exit 2, nothing written either way).
     """
     wanted = DEMO if settings.office.demo else LIVE
-    stmt = sa.select(REGISTER_INFO.c.kind, REGISTER_INFO.c.office_name).where(REGISTER_INFO.c.id == _ROW_ID)
-    row = session.execute(stmt).first()
+    code = settings.office.code
+    row = _office_row(session, code)
     if row is None:
-        found = _kind_of_records(session) or wanted
+        held = list(session.execute(sa.select(OFFICE.c.code).order_by(OFFICE.c.id)).scalars())
+        if held == [DEFAULT_OFFICE_CODE]:
+            session.execute(sa.update(OFFICE).where(OFFICE.c.code == DEFAULT_OFFICE_CODE).values(code=code))
+            row = _office_row(session, code)
+            assert row is not None
+            session.execute(
+                sa.insert(AUDIT).values(
+                    office_id=row.id,
+                    at=utcnow(),
+                    actor="system",
+                    action=OFFICE_RENAMED,
+                    subject=code,
+                    detail=f"{DEFAULT_OFFICE_CODE} -> {code}",
+                )
+            )
+            log.info("office %r renamed %r, the code its configuration names", DEFAULT_OFFICE_CODE, code)
+        elif held:
+            raise _mismatch(session, settings, code, held)
+        else:
+            values = {
+                "code": code,
+                "kind": wanted,
+                "name": settings.office.name,
+                "set_by": "config",
+                "created_at": utcnow(),
+            }
+            # Two commands starting on an empty database at once: the first row written is the office.
+            insert_ignoring_conflicts(session, OFFICE, [values], conflict=["code"], returning=OFFICE.c.id)
+            row = _office_row(session, code)
+            assert row is not None
+    office_id, kind, name = row
+    if kind is None:
+        # Classified by no one yet (an upgraded register that held no records): its records, else the configuration.
+        found = _kind_of_records(session, office_id) or wanted
         if found != wanted:
-            raise _refusal(session, settings, found, None)
-        row_values = {
-            "id": _ROW_ID,
-            "kind": wanted,
-            "office_name": settings.office.name,
-            "set_by": "config",
-            "created_at": utcnow(),
-        }
-        # Two commands starting on an empty register at once: the first row written is the register's kind.
-        insert_ignoring_conflicts(
-            session, REGISTER_INFO, [row_values], conflict=["id"], returning=REGISTER_INFO.c.id
-        )
-        row = session.execute(stmt).one()
-    kind, office = row
+            raise _refusal(session, settings, found, name)
+        session.execute(sa.update(OFFICE).where(OFFICE.c.id == office_id).values(kind=wanted))
+        kind = wanted
     if kind != wanted:
-        raise _refusal(session, settings, kind, office)
-    if office is None:
+        raise _refusal(session, settings, kind, name)
+    if name is None:
         # Classified by the upgrade to 0007: the first configuration that matches names the office.
-        session.execute(
-            sa.update(REGISTER_INFO)
-            .where(REGISTER_INFO.c.id == _ROW_ID)
-            .values(office_name=settings.office.name)
-        )
-    return str(kind)
+        session.execute(sa.update(OFFICE).where(OFFICE.c.id == office_id).values(name=settings.office.name))
+    return OfficeEntry(int(office_id), code, str(kind))
+
+
+def ensure_register_kind(session: Session, settings: Settings) -> str:
+    """The kind of the configuration's office (see :func:`ensure_office`)."""
+    return ensure_office(session, settings).kind
 
 
 __all__ = [
     "DEMO",
+    "OFFICE_RENAMED",
+    "OfficeEntry",
+    "OfficeMismatch",
+    "ensure_office",
     "DEMO_SOURCE",
     "DEMO_SUBJECT_PREFIX",
     "LIVE",

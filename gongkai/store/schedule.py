@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from gongkai.store.models import ScheduleProgress, utcnow
+from gongkai.store.scope import office_of
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def due_period(process: ScheduledProcess, cron: str, tz: ZoneInfo, now: datetime
 
 def completed_period(session: Session, flow: str) -> str | None:
     """The last period ``flow`` completed, or None."""
-    row = session.get(ScheduleProgress, flow)
+    row = session.get(ScheduleProgress, (office_of(session), flow))
     return row.period if row else None
 
 
@@ -92,7 +93,7 @@ def is_done(session: Session, flow: str, period: str) -> bool:
 
 def record_completed(session: Session, flow: str, period: str) -> None:
     """Record ``period`` as completed for ``flow`` (never moving the record backwards)."""
-    row = session.get(ScheduleProgress, flow)
+    row = session.get(ScheduleProgress, (office_of(session), flow))
     if row is None:
         session.add(ScheduleProgress(flow=flow, period=period))
     elif row.period < period:

@@ -26,13 +26,14 @@ from gongkai.store.models import (
     ExtensionRequest,
     ItemChange,
     ItemReview,
+    OfficeRecord,
     ProactiveItem,
-    RegisterInfo,
     ReminderOutbox,
     ReportReopenLog,
     ReviewRecord,
     ReviewRun,
     ReviewTask,
+    Staff,
     YearlyFigure,
 )
 
@@ -57,7 +58,8 @@ APPEAL: Final = _table(Appeal)
 FIGURE: Final = _table(YearlyFigure)
 REPORT: Final = _table(AnnualReport)
 REOPEN_LOG: Final = _table(ReportReopenLog)
-REGISTER_INFO: Final = _table(RegisterInfo)
+OFFICE: Final = _table(OfficeRecord)
+STAFF: Final = _table(Staff)
 ACCOUNT: Final = _table(Account)
 DESK_SESSION: Final = _table(DeskSession)
 EXTENSION_REQUEST: Final = _table(ExtensionRequest)
@@ -76,11 +78,12 @@ __all__ = [
     "ITEM_CHANGE",
     "ITEM_REVIEW",
     "OUTBOX",
-    "REGISTER_INFO",
+    "OFFICE",
     "REOPEN_LOG",
     "REPORT",
     "REVIEW_RECORD",
     "REVIEW_RUN",
     "REVIEW_TASK",
     "SNAPSHOT",
+    "STAFF",
 ]

@@ -11,8 +11,9 @@ import pytest
 import sqlalchemy as sa
 
 from gongkai.core.settings import Settings, load_settings
-from gongkai.store.db import open_database, session_scope
+from gongkai.store.db import open_database
 from tests.flows.test_reminders_flow import AS_OF, office  # noqa: F401 - the fixture
+from tests.offices import office_session
 from tests.servers import SmtpSink
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -29,7 +30,7 @@ def _only_reminders_open() -> None:
 
     engine = open_database()
     try:
-        with session_scope(engine) as session:
+        with office_session(engine) as session:
             for process in PROCESSES:
                 if process.name != "reminders":
                     record_completed(session, process.flow_name, "9999")

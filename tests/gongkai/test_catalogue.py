@@ -31,7 +31,8 @@ from gongkai.catalogue import documents as cat
 from gongkai.catalogue.documents import CatalogueEntry, Finding
 from gongkai.register.deadlines import publication_due
 from gongkai.register.workcal import WorkCalendar
-from gongkai.store.db import open_database, session_scope
+from gongkai.store.db import open_database
+from tests.offices import office_session
 
 CHROMIUM = Path("/usr/bin/chromium")
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
@@ -652,7 +653,7 @@ def test_load_entries(db_url: str) -> None:
                 review, {"id": 1, "item": 1, "d": D("2025-03-09"), "r": "publish_redacted", "at": NOW}
             )
             conn.execute(review, {"id": 2, "item": 4, "d": D("2025-03-09"), "r": "withhold", "at": NOW})
-        with session_scope(engine) as session:
+        with office_session(engine) as session:
             entries = cat.load_entries(session)
         assert [e.index_no for e in entries] == ["A-1", "B-2", "C-3", "D-4"]
         a, b, c, d = entries
@@ -685,7 +686,7 @@ def test_load_entries_before_0005(sqlite_url: str) -> None:
                     " 'in_force', '2025-03-10')"
                 )
             )
-        with session_scope(engine) as session:
+        with office_session(engine) as session:
             (only,) = cat.load_entries(session)
         assert only.withdrawn_on is None and not only.reviewed and only.review_required
         assert only.generated_on == D("2025-03-03") and only.published_on == D("2025-03-10")
@@ -747,7 +748,7 @@ def test_guide_describes_every_category(sqlite_url: str, tmp_path: Path) -> None
     settings = load_settings(config)
     engine = open_database(sqlite_url)
     try:
-        with session_scope(engine) as session:
+        with office_session(engine) as session:
             update = update_catalogue(
                 session,
                 settings=settings,

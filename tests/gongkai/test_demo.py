@@ -31,9 +31,10 @@ from gongkai.register.repository import (
     load_calendar,
     sync_staff,
 )
-from gongkai.store.db import open_database, session_scope
+from gongkai.store.db import open_database
 from gongkai.store.models import Appeal, Application, ProactiveItem
 from gongkai.store.registerkind import DEMO_SOURCE, demo_is_loaded
+from tests.offices import office_session
 
 AS_OF = date(2026, 11, 20)  # a Friday
 YEAR_END = date(2026, 12, 20)  # a Sunday; the 2027 holiday schedule is not announced
@@ -47,13 +48,13 @@ HANDLERS = {"wang", "li"}
 
 def _open(url: str) -> Engine:
     engine = open_database(url)
-    with session_scope(engine) as session:
+    with office_session(engine) as session:
         sync_staff(session, STAFF)
     return engine
 
 
 def _load(engine: Engine, as_of: date = AS_OF, seed: int = 2017) -> DemoSummary:
-    with session_scope(engine) as session:
+    with office_session(engine) as session:
         return load_demo(session, calendar=load_calendar(session), as_of=as_of, seed=seed)
 
 
@@ -378,7 +379,7 @@ def test_same_as_of_and_seed_give_the_same_year(loaded: tuple[Engine, DemoSummar
 
 
 def test_refuses_a_register_that_is_not_empty(engine: Engine) -> None:
-    with session_scope(engine) as session:
+    with office_session(engine) as session:
         add_application(
             session,
             NewApplication(
@@ -410,7 +411,7 @@ def test_refuses_to_load_twice(loaded: tuple[Engine, DemoSummary]) -> None:
 
 
 def test_refuses_handlers_that_are_not_staff(engine: Engine) -> None:
-    with session_scope(engine) as session, pytest.raises(InputError, match="不在工作人员名单中"):
+    with office_session(engine) as session, pytest.raises(InputError, match="不在工作人员名单中"):
         load_demo(session, calendar=load_calendar(session), as_of=AS_OF, handlers=("wang", "nobody"))
 
 
@@ -448,7 +449,7 @@ def test_loads_on_any_day_of_the_year(offset: int, tmp_path: Path) -> None:
     as_of = date(2026, 1, 2) + timedelta(days=offset)
     engine = open_database(f"sqlite:///{tmp_path}/demo.db")
     try:
-        with session_scope(engine) as session:
+        with office_session(engine) as session:
             sync_staff(
                 session,
                 [

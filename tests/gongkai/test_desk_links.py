@@ -16,10 +16,11 @@ from gongkai.core.desklinks import reminder_link
 from gongkai.core.settings import Settings, load_settings
 from gongkai.register.repository import sync_staff
 from gongkai.report.build import readiness_text
-from gongkai.store.db import open_database, session_scope
+from gongkai.store.db import open_database
 from tests.gongkai import test_outbox as outbox_tests
 from tests.gongkai import test_reminders as reminder_tests
 from tests.gongkai import test_review as review_tests
+from tests.offices import office_session
 from tests.servers import HookServer, SmtpSink
 
 BASE = "https://xxgk.example.gov.cn"
@@ -38,7 +39,7 @@ def shipped() -> Settings:
 @pytest.fixture
 def engine(db_url: str, shipped: Settings) -> Iterator[Engine]:
     eng = open_database(db_url)
-    with session_scope(eng) as s:
+    with office_session(eng) as s:
         sync_staff(s, [(p.id, p.name, p.role) for p in shipped.staff])
     try:
         yield eng

@@ -39,9 +39,10 @@ from gongkai.core.errors import ImportRejected, InputError
 from gongkai.register.importer import ImportResult, import_register, read_rows, resident_id_problem
 from gongkai.register.repository import sync_staff
 from gongkai.register.workcal import WorkCalendar
-from gongkai.store.db import open_database, session_scope
+from gongkai.store.db import open_database
 from gongkai.store.tables import APP
 from gongkai.store.tables import EV as EVENT
+from tests.offices import office_session
 
 CALENDAR = WorkCalendar()
 APP_COLUMNS = [c for c in APP.columns.keys() if c not in ("id", "created_at", "updated_at")]
@@ -57,7 +58,7 @@ ROW_NO = re.compile(r"^文件 \S+ 第 (\d+) 行：")
 
 def _open(url: str) -> Engine:
     engine = open_database(url)
-    with session_scope(engine) as session:
+    with office_session(engine) as session:
         sync_staff(session, STAFF)
     return engine
 
@@ -79,7 +80,7 @@ def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
 
 
 def _import(engine: Engine, path: Path, *, as_of: date = AS_OF) -> ImportResult:
-    with session_scope(engine) as session:
+    with office_session(engine) as session:
         return import_register(
             session, path, calendar=CALENDAR, as_of=as_of, recorded_by="tester", staff_ids=set(STAFF_IDS)
         )

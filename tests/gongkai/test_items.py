@@ -26,8 +26,9 @@ from gongkai.core.errors import ConfigError, ImportRejected, InputError
 from gongkai.core.settings import load_settings
 from gongkai.register.deadlines import publication_due
 from gongkai.register.repository import load_calendar, sync_staff
-from gongkai.store.db import open_database, session_scope
+from gongkai.store.db import open_database
 from gongkai.store.models import ItemChange, ItemReview, ProactiveItem
+from tests.offices import office_session
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "config" / "gongkai.toml"
@@ -191,19 +192,19 @@ def _xlsx(path: Path, rows: list[list[str]]) -> Path:
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
     eng = open_database(db_url)
-    with session_scope(eng) as session:
+    with office_session(eng) as session:
         sync_staff(session, STAFF)
     yield eng
     eng.dispose()
 
 
 def _import(engine: Engine, path: Path) -> ItemImportResult:
-    with session_scope(engine) as session:
+    with office_session(engine) as session:
         return import_items(session, path, by="wang", staff_ids=STAFF_IDS, categories=CATS, as_of=AS_OF)
 
 
 def _snapshot(engine: Engine) -> list[dict[str, object]]:
-    with session_scope(engine) as session:
+    with office_session(engine) as session:
         found = items.list_items(session)
         return [item_json(i) for i in found]
 
@@ -245,7 +246,7 @@ def test_csv_utf8_gb18030_and_xlsx_give_the_same_items(engine: Engine, db_url: s
             assert (again.inserted, again.updated, again.unchanged, again.reviews) == (0, 0, 5, 0)
             continue
         try:
-            with session_scope(other) as session:
+            with office_session(other) as session:
                 sync_staff(session, STAFF)
             res = _import(other, path)
             assert res.encoding == ("gb18030" if name == "gb" else "xlsx")
@@ -303,7 +304,7 @@ def test_reimport_is_idempotent_and_a_later_change_is_recorded(engine: Engine, t
     later[0][2] = "主要职责、内设机构、负责人"
     res = _import(engine, _csv(tmp_path / "b.csv", later))
     assert (res.updated, res.unchanged, res.changes) == (1, 4, 1)
-    with session_scope(engine) as session:
+    with office_session(engine) as session:
         item = items.get_item(session, "JX/2026-00001")
         assert item.changed_on == date(2026, 3, 2) and item.summary.endswith("负责人")
         changes = items.item_changes(session, item)
@@ -322,7 +323,7 @@ def test_reimport_is_idempotent_and_a_later_change_is_recorded(engine: Engine, t
 
 def test_review_and_change_recorded_and_logs_are_append_only(engine: Engine, tmp_path: Path) -> None:
     _import(engine, _csv(tmp_path / "a.csv", GOOD))
-    with session_scope(engine) as session:
+    with office_session(engine) as session:
         review = items.record_review(
             session,
             "JX/2026-00003",
@@ -368,12 +369,12 @@ def test_publication_due_follows_the_reminder_reading() -> None:
 
 def test_add_item_checks_category_and_unique_index(engine: Engine) -> None:
     data = items.ItemData(index_no="A-1", title="t", generated_on=date(2026, 1, 5), category="统计信息")
-    with session_scope(engine) as session:
+    with office_session(engine) as session:
         items.add_item(session, data, by="wang", staff_ids=STAFF_IDS, categories=CATS)
-    with session_scope(engine) as session, pytest.raises(InputError, match="已登记"):
+    with office_session(engine) as session, pytest.raises(InputError, match="已登记"):
         items.add_item(session, data, by="wang", staff_ids=STAFF_IDS, categories=CATS)
     wrong = items.ItemData(index_no="A-2", title="t", generated_on=date(2026, 1, 5), category="天气")
-    with session_scope(engine) as session, pytest.raises(InputError, match="类别"):
+    with office_session(engine) as session, pytest.raises(InputError, match="类别"):
         items.add_item(session, wrong, by="wang", staff_ids=STAFF_IDS, categories=CATS)
     assert isinstance(ItemReview, type) and isinstance(ItemChange, type)
 

@@ -49,13 +49,39 @@ def _rows(conn: sa.Connection, sql: str) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in conn.execute(sa.text(sql)).all()]
 
 
+def _office_one(conn: sa.Connection) -> tuple[str, str]:
+    """At revision 0010 or later: office 1 exists (made here if needed) and rows name it — the extra column and
+    value for an INSERT; before 0010 nothing."""
+    if not sa.inspect(conn).has_table("office"):
+        return "", ""
+    if conn.execute(sa.text("SELECT 1 FROM office WHERE id = 1")).first() is None:
+        conn.execute(
+            sa.text(
+                "INSERT INTO office (id, code, kind, set_by, created_at) VALUES (1, 'default', 'live', 'config', :t)"
+            ),
+            {"t": T0},
+        )
+    return ", office_id", ", 1"
+
+
+def _kept_rows(conn: sa.Connection, table: str) -> list[tuple[Any, ...]]:
+    """The rows of ``table`` without the column 0010 added (all of office 1), in the columns' order before it."""
+    columns = [c["name"] for c in sa.inspect(conn).get_columns(table)]
+    if "office_id" not in columns:
+        return _rows(conn, f"SELECT * FROM {table} ORDER BY 1")
+    assert _rows(conn, f"SELECT DISTINCT office_id FROM {table}") in ([], [(1,)])
+    kept = ", ".join(f'"{c}"' for c in columns if c != "office_id")
+    return _rows(conn, f"SELECT {kept} FROM {table} ORDER BY 1")
+
+
 def _insert_application(conn: sa.Connection, ref: str = "2025-0001") -> int:
+    col, val = _office_one(conn)
     conn.execute(
         sa.text(
-            "INSERT INTO application (ref, received_on, channel, applicant_type, applicant_name, "
+            f"INSERT INTO application (ref, received_on, channel, applicant_type, applicant_name{col}, "
             "applicant_contact, content, assignee_id, state, due, safe_due, original_due, extension_limit, "
             "correction_notice_due, provisional, clock_version, source, created_at, updated_at) VALUES "
-            "(:ref, :received_on, 'in_person', 'natural_person', '张小明', '13800138000', '请求公开某文件', "
+            f"(:ref, :received_on, 'in_person', 'natural_person', '张小明'{val}, '13800138000', '请求公开某文件', "
             "'wang', 'awaiting_correction', :due, :safe_due, :due, :limit, :cnd, :prov, 1, 'cli', :ts, :ts)"
         ),
         {
@@ -75,19 +101,21 @@ def _insert_application(conn: sa.Connection, ref: str = "2025-0001") -> int:
 
 
 def _insert_event(conn: sa.Connection, app_id: int, kind: str, on: date, by: str = "wang") -> None:
+    col, val = _office_one(conn)
     conn.execute(
         sa.text(
-            "INSERT INTO application_event (application_id, kind, occurred_on, recorded_at, recorded_by) "
-            "VALUES (:app, :kind, :on, :ts, :by)"
+            f"INSERT INTO application_event (application_id, kind, occurred_on, recorded_at, recorded_by{col}) "
+            f"VALUES (:app, :kind, :on, :ts, :by{val})"
         ),
         {"app": app_id, "kind": kind, "on": on, "ts": T0, "by": by},
     )
 
 
 def _insert_staff(conn: sa.Connection) -> None:
+    col, val = _office_one(conn)
     conn.execute(
         sa.text(
-            "INSERT INTO staff (id, name, roles, active, updated_at) VALUES (:id, :name, :roles, :active, :ts)"
+            f"INSERT INTO staff (id, name, roles, active, updated_at{col}) VALUES (:id, :name, :roles, :active, :ts{val})"
         ),
         [
             {"id": "wang", "name": "王丽", "roles": "handler,administrator", "active": True, "ts": T0},
@@ -130,7 +158,7 @@ def test_upgrade_from_0001_keeps_data(db_url: str) -> None:
         with new.connect() as conn:
             tables = set(sa.inspect(conn).get_table_names())
             assert TABLES_0001 | TABLES_0002 | {"alembic_version"} <= tables
-            after = {t: _rows(conn, f"SELECT * FROM {t} ORDER BY 1") for t in before}
+            after = {t: _kept_rows(conn, t) for t in before}
             for t in TABLES_0002:
                 assert _rows(conn, f"SELECT COUNT(*) FROM {t}") == [(0,)]
         assert after == before
@@ -317,20 +345,22 @@ def test_upgrade_from_0005_keeps_items_and_reviews(db_url: str) -> None:
         with new.connect() as conn:
             tables = set(sa.inspect(conn).get_table_names())
             assert {"review_task", "review_record", "review_run"} <= tables
-            items = _rows(conn, "SELECT * FROM proactive_item ORDER BY 1")
+            items = _kept_rows(conn, "proactive_item")
             assert [row[: len(before["proactive_item"][0])] for row in items] == before["proactive_item"]
             assert _rows(conn, "SELECT valid_until FROM proactive_item") == [(None,)]
-            assert _rows(conn, "SELECT * FROM item_review ORDER BY 1") == before["item_review"]
+            assert _kept_rows(conn, "item_review") == before["item_review"]
     finally:
         new.dispose()
 
 
 def test_review_record_is_append_only(engine: Engine) -> None:
     with engine.begin() as conn:
+        col, val = _office_one(conn)
         conn.execute(
             sa.text(
                 "INSERT INTO review_record (kind, column_name, outcome, reviewer, reviewed_on, reason, recorded_at, "
-                "recorded_by) VALUES ('column_stale', '工作动态', 'update', '王丽', '2026-11-30', '已更新', :t, 'wang')"
+                f"recorded_by{col}) VALUES ('column_stale', '工作动态', 'update', '王丽', '2026-11-30', '已更新', :t, "
+                f"'wang'{val})"
             ),
             {"t": T0},
         )
@@ -371,12 +401,22 @@ def test_upgrade_to_0007_classifies_the_register(
             }
     finally:
         old.dispose()
-    new = open_database(db_url)
+    new = make_engine(db_url)
     try:
-        assert current_revision(new) == HEAD
+        upgrade(new, "0007")
         with new.connect() as conn:
             assert _rows(conn, "SELECT kind, office_name, set_by FROM register_info") == expected
             assert {t: _rows(conn, f"SELECT * FROM {t} ORDER BY 1") for t in before} == before
+    finally:
+        new.dispose()
+    new = open_database(db_url)
+    try:
+        with new.connect() as conn:
+            # 0010: the register is office 1; staff alone, with no kind recorded, leave the kind to the first command
+            assert _rows(conn, "SELECT id, code, kind, name, set_by FROM office") == [
+                (1, "default", expected[0][0] if expected else None, None, "upgrade")
+            ]
+            assert {t: _kept_rows(conn, t) for t in before} == before
     finally:
         new.dispose()
 
@@ -408,7 +448,7 @@ def test_upgrade_to_0007_counts_any_real_record_as_live(db_url: str, insert_sql:
     new = open_database(db_url)
     try:
         with new.connect() as conn:
-            assert _rows(conn, "SELECT kind FROM register_info") == [("live",)]
+            assert _rows(conn, "SELECT kind FROM office") == [("live",)]
     finally:
         new.dispose()
 
@@ -442,11 +482,12 @@ def test_upgrade_to_0008_widens_the_report_index_and_keeps_the_register(db_url: 
         old.dispose()
     new = open_database(db_url)
     try:
-        assert current_revision(new) == HEAD == "0009"
+        assert current_revision(new) == HEAD == "0010"
         with new.connect() as conn:
-            assert _rows(conn, "SELECT * FROM application ORDER BY 1") == before
+            assert _kept_rows(conn, "application") == before
             columns = {i["name"]: i["column_names"] for i in sa.inspect(conn).get_indexes("application")}
             assert columns["ix_application_report_received"] == [
+                "office_id",
                 "received_on",
                 "applicant_type",
                 "concluded_on",

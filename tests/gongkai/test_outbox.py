@@ -35,7 +35,8 @@ from gongkai.notify.outbox import (
     deliver,
     write_outbox,
 )
-from gongkai.store.db import open_database, session_scope
+from gongkai.store.db import open_database
+from tests.offices import office_session
 from tests.servers import HookServer, SmtpSink, free_port
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -202,7 +203,7 @@ def run_day(
     sleeps: list[float] | None = None,
 ) -> tuple[OutboxCounts, DeliveryCounts]:
     """What the daily flow does: write the plan, then deliver."""
-    with session_scope(engine) as session:
+    with office_session(engine) as session:
         written = write_outbox(session, plan, settings=settings, as_of=as_of, now=clock())
     delivered = deliver(
         engine,
@@ -291,7 +292,7 @@ def test_killed_at_each_step_nothing_lost_repeat_only_after_accept(
 ) -> None:
     clock = Clock(DAY)
     texts = {r.text: len([p for p in r.recipients if p != "sun"]) for r in PLAN}
-    with session_scope(engine) as session:
+    with office_session(engine) as session:
         write_outbox(session, PLAN, settings=office, as_of=DAY, now=clock())
     if point != "after_write":
         with pytest.raises(Killed):
@@ -828,7 +829,7 @@ def test_daily_plan_never_supersedes_a_weekly_or_yearly_notice(
                       "【新】检查任务 #7（已公开信息定期复查）：请复查", kind="review")  # fmt: skip
     report = reminder("report:2025:2026-11-23", "li", "2025", "2025 年度报告已生成", kind="report")
     smtp.stop()
-    with session_scope(engine) as session:
+    with office_session(engine) as session:
         write_outbox(session, [notice], settings=office, as_of=DAY, now=clock(), supersede={"review"})
         write_outbox(session, [report], settings=office, as_of=DAY, now=clock(), supersede=False)
     deliver(engine, settings=office, as_of=DAY, notifier=Notifier(), now=clock, sleep=lambda _s: None)
@@ -843,7 +844,7 @@ def test_daily_plan_never_supersedes_a_weekly_or_yearly_notice(
     # A pending review notice of an earlier week is replaced by the next week's plan (not sent twice).
     smtp.stop()
     week2 = reminder("review:8:2026-W49", "li", "JX/2026-00002", "【新】检查任务 #8：请复查", kind="review")
-    with session_scope(engine) as session:
+    with office_session(engine) as session:
         write_outbox(session, [week2], settings=office, as_of=DAY + timedelta(days=7), now=clock(),
                      supersede={"review"})  # fmt: skip
     deliver(engine, settings=office, as_of=DAY + timedelta(days=7), notifier=Notifier(), now=clock,
@@ -851,7 +852,7 @@ def test_daily_plan_never_supersedes_a_weekly_or_yearly_notice(
     week3 = reminder(
         "review:8:2026-W50", "li", "JX/2026-00002", "【待处理】检查任务 #8：请复查", kind="review"
     )
-    with session_scope(engine) as session:
+    with office_session(engine) as session:
         counts = write_outbox(session, [week3], settings=office, as_of=DAY + timedelta(days=14), now=clock(),
                               supersede={"review"})  # fmt: skip
     assert counts.superseded == 1
@@ -892,7 +893,7 @@ def test_kill_matrix_rerun_inside_lease_then_next_day(
     li_row = reminder("app:3:correction_notice:2026-11-23", "li", "2026-0003", CORRECTION_LINE,
                       deadline=DAY, urgency=1, kind="correction_notice")  # fmt: skip
     plan = [PLAN[0], li_row]
-    with session_scope(engine) as session:
+    with office_session(engine) as session:
         write_outbox(session, plan, settings=office, as_of=DAY, now=clock())
     notifier: Any = Notifier()
     faults: Faults | None = None

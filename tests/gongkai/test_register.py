@@ -19,7 +19,7 @@ from gongkai.core.errors import EventError, InputError, NotFound
 from gongkai.register import repository as register
 from gongkai.register.deadlines import Event, compute_clock, make_event
 from gongkai.register.workcal import WorkCalendar, YearSchedule, validate_year_entries
-from gongkai.store.db import open_database, session_scope
+from gongkai.store.db import open_database
 from gongkai.store.models import (
     Application,
     CalendarDay,
@@ -27,6 +27,7 @@ from gongkai.store.models import (
     CalendarYear,
     DeadlineChange,
 )
+from tests.offices import office_session
 
 STAFF = [
     ("wang", "王丽", ["handler", "administrator"]),
@@ -42,7 +43,7 @@ def D(s: str) -> date:
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
     eng = open_database(db_url)
-    with session_scope(eng) as s:
+    with office_session(eng) as s:
         register.sync_staff(s, STAFF)
     try:
         yield eng
@@ -70,7 +71,7 @@ def _add(
     events: Sequence[Event] = (),
     **kw: Any,
 ) -> None:
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         register.add_application(
             s,
             _new(ref, received, **kw),
@@ -82,7 +83,7 @@ def _add(
 
 
 def _event(engine: Engine, ref: str, event: Event, *, as_of: str, by: str = "wang") -> None:
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         register.record_event(
             s, ref, event, calendar=register.load_calendar(s), as_of=D(as_of), recorded_by=by
         )
@@ -245,7 +246,7 @@ def test_refused_events_change_nothing(engine: Engine, subtests: pytest.Subtests
     for name, ref, event, as_of, error in REFUSED_EVENTS:
         with subtests.test(msg=name):
             # Caught inside the transaction, which then commits: nothing may be written before the check.
-            with session_scope(engine) as s:
+            with office_session(engine) as s:
                 with pytest.raises(error) as info:
                     register.record_event(
                         s, ref, event, calendar=register.load_calendar(s), as_of=D(as_of), recorded_by="wang"
@@ -281,7 +282,7 @@ def test_refused_applications_change_nothing(engine: Engine, subtests: pytest.Su
     before = _snapshot(engine)
     for name, data, as_of, events in REFUSED_APPLICATIONS:
         with subtests.test(msg=name):
-            with session_scope(engine) as s:
+            with office_session(engine) as s:
                 with pytest.raises(InputError) as info:
                     register.add_application(
                         s, data, calendar=WorkCalendar(), as_of=D(as_of), recorded_by="wang", events=events
@@ -375,7 +376,7 @@ AS_OF = D("2026-12-30")
 
 
 def _import(engine: Engine, schedule: YearSchedule, by: str = "wang") -> list[register.MovedDeadline]:
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         return register.import_calendar_years(
             s, [schedule], by=by, source="国务院办公厅关于2027年部分节假日安排的通知", as_of=AS_OF
         )

@@ -30,9 +30,10 @@ from gongkai.register import repository as register
 from gongkai.register.deadlines import Event, make_event
 from gongkai.register.workcal import validate_year_entries
 from gongkai.reminders.plan import ladder_rung, plan_reminders
-from gongkai.store.db import open_database, session_scope
+from gongkai.store.db import open_database
 from gongkai.store.models import ProactiveItem
 from gongkai.store.tables import APP, EV
+from tests.offices import office_session
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "gongkai.toml"
 NAME, PHONE, ID_NUMBER = "张小明", "13800138000", "110101199003077777"
@@ -56,7 +57,7 @@ def with_reminders(settings: Settings, **update: Any) -> Settings:
 @pytest.fixture
 def engine(db_url: str, settings: Settings) -> Iterator[Engine]:
     eng = open_database(db_url)
-    with session_scope(eng) as s:
+    with office_session(eng) as s:
         register.sync_staff(s, [(p.id, p.name, p.role) for p in settings.staff])
     try:
         yield eng
@@ -73,7 +74,7 @@ def add(
 ) -> int:
     """Register an application (with its events) as it was on the day of its last event."""
     as_of = max([D(received), *(e.on for e in events)])
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         app, _clock = register.add_application(
             s,
             register.NewApplication(
@@ -97,7 +98,7 @@ def add(
 
 
 def record(engine: Engine, ref: str, event: Event) -> None:
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         register.record_event(
             s, ref, event, calendar=register.load_calendar(s), as_of=event.on, recorded_by="wang"
         )
@@ -108,7 +109,7 @@ def ev(kind: str, on: str, **kw: Any) -> Event:
 
 
 def plan(engine: Engine, settings: Settings, as_of: str) -> list[PlannedReminder]:
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         return plan_reminders(s, settings=settings, calendar=register.load_calendar(s), as_of=D(as_of))
 
 
@@ -123,7 +124,7 @@ def one(planned: Sequence[PlannedReminder], kind: str) -> PlannedReminder:
 
 
 def import_2027(engine: Engine, entries: Sequence[tuple[str, str]], *, as_of: str) -> None:
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         schedule = validate_year_entries(2027, [(D(d), kind, "测试") for d, kind in entries])
         register.import_calendar_years(s, [schedule], by="wang", source="测试通知", as_of=D(as_of))
 
@@ -192,7 +193,7 @@ def test_unassigned_application_goes_to_every_handler(engine: Engine, settings: 
 
 
 def test_assignee_no_longer_configured_goes_to_handlers(engine: Engine, settings: Settings) -> None:
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         register.sync_staff(
             s, [*((p.id, p.name, p.role) for p in settings.staff), ("sun", "孙伟", ["handler"])]
         )
@@ -498,7 +499,7 @@ def test_calendar_missing_for_the_current_year(engine: Engine, settings: Setting
 
 
 def add_item(engine: Engine, index_no: str, generated: str, **kw: Any) -> int:
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         item = ProactiveItem(
             index_no=index_no,
             title="嘉祥街道2025年财政预算",
@@ -562,7 +563,7 @@ def test_inconsistent_events_give_a_clock_error_not_a_failed_run(engine: Engine,
     app_id = add(engine, "2025-0001")
     add(engine, "2025-0002")
     # An extension recorded after the original deadline (as a calendar change could make it).
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         s.execute(
             sa.insert(EV).values(
                 application_id=app_id,
@@ -686,7 +687,7 @@ def bulk_register(engine: Engine, n: int, *, seed: int = 3) -> None:
                     "recorded_by": "bench",
                 }
             )
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         for table, rows in ((APP, apps), (EV, events)):
             for k in range(0, len(rows), 2000):
                 s.execute(sa.insert(table), rows[k : k + 2000])
@@ -697,7 +698,7 @@ def test_plans_5000_open_applications_quickly_in_a_constant_number_of_queries(
 ) -> None:
     engine = open_database(sqlite_url)
     try:
-        with session_scope(engine) as s:
+        with office_session(engine) as s:
             register.sync_staff(s, [(p.id, p.name, p.role) for p in settings.staff])
         bulk_register(engine, 5000)
         statements: list[str] = []
@@ -705,7 +706,7 @@ def test_plans_5000_open_applications_quickly_in_a_constant_number_of_queries(
         def count(*args: Any) -> None:
             statements.append(str(args[2]))
 
-        with session_scope(engine) as s:
+        with office_session(engine) as s:
             calendar = register.load_calendar(s)
             sa.event.listen(engine, "before_cursor_execute", count)
             start = time.perf_counter()

@@ -57,7 +57,8 @@ from gongkai.report.docx import BODY_FONT, HEADING_FONT, build_docx
 from gongkai.report.pdf import PdfError, docx_to_pdf, find_chromium, find_soffice, html_to_pdf, pdf
 from gongkai.report.render import ReportDataError, render_report
 from gongkai.report.stats import compute_statistics
-from gongkai.store.db import open_database, session_scope
+from gongkai.store.db import open_database
+from tests.offices import office_session
 
 OFFICE = "嘉祥街道办事处"
 YEAR = 2025
@@ -96,7 +97,7 @@ AS_OF = date(2026, 1, 20)
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
     eng = open_database(db_url)
-    with session_scope(eng) as s:
+    with office_session(eng) as s:
         register.sync_staff(s, STAFF)
     try:
         yield eng
@@ -132,7 +133,7 @@ def _replied(on: str, outcome: str) -> Event:
 @pytest.fixture
 def crafted(engine: Engine) -> Engine:
     """Twelve applications around 2025; the expected chart of 2025 is spelled out in the test."""
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         _add(
             s, "X1", "2024-12-20", "natural_person", [_replied("2025-01-10", "3.1")]
         )  # received 2024: not in 2025

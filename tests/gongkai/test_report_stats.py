@@ -51,10 +51,11 @@ from gongkai.report.stats import (
     stored_report,
     yearly_figures,
 )
-from gongkai.store.db import open_database, session_scope
+from gongkai.store.db import open_database
 from gongkai.store.models import Appeal, Application, ProactiveItem, ReportReopenLog
 from gongkai.store.tables import APP
 from gongkai.store.yearlock import YearLocked, ensure_unlocked, is_year_final
+from tests.offices import office_session
 
 STAFF = [("wang", "王丽", ["handler", "administrator"]), ("li", "李强", ["handler"])]
 AS_OF = date(2026, 1, 20)
@@ -69,7 +70,7 @@ def D(text: str) -> date:
 def engine(db_url: str) -> Iterator[Engine]:
     """An empty, migrated database with the configured staff."""
     eng = open_database(db_url)
-    with session_scope(eng) as s:
+    with office_session(eng) as s:
         register.sync_staff(s, STAFF)
     try:
         yield eng
@@ -134,7 +135,7 @@ def _row(**cells: int) -> dict[str, int]:
 @pytest.fixture
 def crafted(engine: Engine) -> Engine:
     """Nine applications across 2023–2026; the expected tables are spelled out in the tests."""
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         # A1: received late in 2024, granted in January 2025 -> row 4 of 2024, row 2 + 3.1 of 2025.
         _add(s, "A1", "2024-12-20", "natural_person", [_replied("2025-01-10", "3.1")])
         # A2: received and answered in 2024 -> nothing in 2025.
@@ -228,7 +229,7 @@ def test_withdrawal_partial_and_correction_rules(crafted: Engine) -> None:
 
 
 def test_row_2_is_last_years_row_4_and_i6_compares_stored_final_report(crafted: Engine) -> None:
-    with session_scope(crafted) as s:
+    with office_session(crafted) as s:
         _set_figures(s, 2024)
         store_report(s, compute_statistics(s, year=2024, office_name=OFFICE), narrative=None, by="wang")
         finalize_report(s, 2024, by="wang", as_of=AS_OF)
@@ -268,7 +269,7 @@ def _item(index_no: str, doc_type: str, generated: str, **kw: Any) -> ProactiveI
 
 
 def test_table_2_normative_documents_and_yearly_figures(engine: Engine) -> None:
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         s.add_all(
             [
                 _item(
@@ -304,7 +305,7 @@ def test_table_2_normative_documents_and_yearly_figures(engine: Engine) -> None:
 
 
 def test_missing_yearly_figure_is_null_and_listed_not_zero(engine: Engine) -> None:
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         set_yearly_figure(s, year=2025, key="行政许可", value=Decimal(5), source="审批系统", by="wang")
     with Session(engine) as s:
         data = compute_statistics(s, year=2025, office_name=OFFICE)
@@ -317,7 +318,7 @@ def test_missing_yearly_figure_is_null_and_listed_not_zero(engine: Engine) -> No
 
 
 def test_table_4_blocks(engine: Engine) -> None:
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         s.add_all(
             [
                 Appeal(
@@ -376,7 +377,7 @@ def test_table_4_blocks(engine: Engine) -> None:
 
 
 def test_appeals_that_cannot_be_placed_are_listed(engine: Engine) -> None:
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         s.add_all(
             [
                 Appeal(kind="litigation", filed_on=D("2025-06-01")),  # no route
@@ -396,7 +397,7 @@ def test_appeals_that_cannot_be_placed_are_listed(engine: Engine) -> None:
 
 
 def test_unknown_applicant_type_is_listed_not_dropped_silently(crafted: Engine) -> None:
-    with session_scope(crafted) as s:
+    with office_session(crafted) as s:
         s.execute(sa.update(APP).where(APP.c.ref == "A4").values(applicant_type="个体户"))
     with Session(crafted) as s:
         data = compute_statistics(s, year=2025, office_name=OFFICE)
@@ -406,7 +407,7 @@ def test_unknown_applicant_type_is_listed_not_dropped_silently(crafted: Engine) 
 def test_contradictory_dates_fail_i1(crafted: Engine) -> None:
     """Rows 1, 2 and 4 are counted independently of the outcome rows: I1 catches a register whose
     conclusion precedes the receipt (written with raw SQL, as a broken import might)."""
-    with session_scope(crafted) as s:
+    with office_session(crafted) as s:
         s.execute(sa.update(APP).where(APP.c.ref == "A4").values(concluded_on=D("2024-12-30")))
     with Session(crafted) as s:
         data = compute_statistics(s, year=2025, office_name=OFFICE)
@@ -438,7 +439,7 @@ def _oracle(session: Session, year: int) -> dict[str, Counter[str]]:
 
 
 def test_demo_office_2025_passes_every_hard_identity(engine: Engine) -> None:
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         load_demo(s, calendar=register.load_calendar(s), as_of=D("2026-01-10"))
         _set_figures(s, 2025)
     with Session(engine) as s:
@@ -461,7 +462,7 @@ def test_demo_office_2025_passes_every_hard_identity(engine: Engine) -> None:
     assert set(doc["checks"][0]) == {"id", "ok", "message", "checked"}
     assert json.loads(data.dumps()) == doc
     assert ReportData.from_json(data.dumps()).to_json() == doc
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         assert store_report(s, data, narrative=None, by="wang") == (2025, 1)
         assert finalize_report(s, 2025, by="wang", as_of=AS_OF) == (2025, 1)
         assert is_year_final(s, 2025)
@@ -677,7 +678,7 @@ def test_i8_numbers_quoted_in_the_narrative(good_report: dict[str, Any]) -> None
     ],
 )
 def test_yearly_figure_validation(engine: Engine, key: str, value: str, message: str) -> None:
-    with pytest.raises(InputError) as info, session_scope(engine) as s:
+    with pytest.raises(InputError) as info, office_session(engine) as s:
         set_yearly_figure(s, year=2025, key=key, value=Decimal(value), source="系统导出", by="wang")
     assert message in str(info.value)
     with Session(engine) as s:
@@ -685,7 +686,7 @@ def test_yearly_figure_validation(engine: Engine, key: str, value: str, message:
 
 
 def test_yearly_figure_set_replace_and_read_back_exactly(engine: Engine) -> None:
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         set_yearly_figure(
             s, year=2025, key="行政事业性收费", value=Decimal("12.3456"), source="财政系统", by="wang"
         )
@@ -706,7 +707,7 @@ def test_yearly_figure_set_replace_and_read_back_exactly(engine: Engine) -> None
     )
     assert figures["fees_10k_yuan"].entered_at.tzinfo is not None
     assert figure_key("行政强制") == "coercion_decisions" and figure_key("收入") is None
-    with pytest.raises(InputError, match="来源"), session_scope(engine) as s:
+    with pytest.raises(InputError, match="来源"), office_session(engine) as s:
         set_yearly_figure(s, year=2025, key="行政强制", value=Decimal(1), source=" ", by="wang")
 
 
@@ -728,7 +729,7 @@ def test_import_yearly_figures_csv_and_xlsx(engine: Engine, tmp_path: Path) -> N
             ["2025", "行政事业性收费", "12.5", "财政非税系统"],
         ],
     )
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         stored = import_yearly_figures(s, path, by="wang")
     assert [f.key for f in stored] == [
         "licensing_decisions",
@@ -751,7 +752,7 @@ def test_import_yearly_figures_csv_and_xlsx(engine: Engine, tmp_path: Path) -> N
     ws.append([2024, "行政许可", 300, "审批系统"])
     ws.append([2024.0, "行政事业性收费", 0.75, "财政系统"])
     wb.save(tmp_path / "figures.xlsx")
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         import_yearly_figures(s, tmp_path / "figures.xlsx", by="wang")
     with Session(engine) as s:
         figures = yearly_figures(s, 2024)
@@ -773,7 +774,7 @@ def test_import_yearly_figures_lists_every_bad_row_and_writes_nothing(engine: En
         ],
         encoding="gb18030",
     )
-    with pytest.raises(ImportRejected) as info, session_scope(engine) as s:
+    with pytest.raises(ImportRejected) as info, office_session(engine) as s:
         import_yearly_figures(s, path, by="wang")
     problems = info.value.problems
     assert [p.split("：", 1)[0] for p in problems] == [f"第 {n} 行" for n in (3, 4, 5, 6, 7, 8)]
@@ -786,7 +787,7 @@ def test_import_yearly_figures_lists_every_bad_row_and_writes_nothing(engine: En
 
 def test_import_yearly_figures_refuses_a_wrong_header(engine: Engine, tmp_path: Path) -> None:
     path = _write_csv(tmp_path / "h.csv", [["年度", "名称", "数值"], ["2025", "行政许可", "1"]])
-    with pytest.raises(InputError) as info, session_scope(engine) as s:
+    with pytest.raises(InputError) as info, office_session(engine) as s:
         import_yearly_figures(s, path, by="wang")
     assert "缺少列：项目" in str(info.value) and "不认识的列：名称" in str(info.value)
 
@@ -795,7 +796,7 @@ def test_import_yearly_figures_refuses_a_wrong_header(engine: Engine, tmp_path: 
 
 
 def test_store_versions_and_finalize_refuses_missing_figures(crafted: Engine) -> None:
-    with session_scope(crafted) as s:
+    with office_session(crafted) as s:
         data = compute_statistics(s, year=2025, office_name=OFFICE)
         assert store_report(s, data, narrative="本年新收政府信息公开申请 4 件。", by="wang") == (2025, 1)
         assert store_report(s, data, narrative={"一": "本年新收政府信息公开申请 5 件。"}, by="wang") == (
@@ -809,7 +810,7 @@ def test_store_versions_and_finalize_refuses_missing_figures(crafted: Engine) ->
         assert stored_report(s, 2025, 1)[2]["checks"][7]["ok"] is True
         with pytest.raises(NotFound):
             stored_report(s, 2025, 9)
-    with pytest.raises(ReportBlocked) as info, session_scope(crafted) as s:
+    with pytest.raises(ReportBlocked) as info, office_session(crafted) as s:
         finalize_report(s, 2025, by="wang", as_of=AS_OF)
     assert info.value.failed == () and info.value.exit_code == 1
     assert len(info.value.problems) == 4 and all("尚未录入" in p for p in info.value.problems)
@@ -818,11 +819,11 @@ def test_store_versions_and_finalize_refuses_missing_figures(crafted: Engine) ->
 
 
 def test_finalize_is_refused_until_the_year_has_ended(crafted: Engine) -> None:
-    with session_scope(crafted) as s:
+    with office_session(crafted) as s:
         _set_figures(s, 2025)
         store_report(s, compute_statistics(s, year=2025, office_name=OFFICE), narrative=None, by="wang")
     for day in ("2025-06-30", "2025-12-31"):
-        with pytest.raises(InputError) as info, session_scope(crafted) as s:
+        with pytest.raises(InputError) as info, office_session(crafted) as s:
             finalize_report(s, 2025, by="wang", as_of=D(day))
         assert not isinstance(info.value, ReportBlocked) and info.value.exit_code == 2
         assert (
@@ -832,19 +833,19 @@ def test_finalize_is_refused_until_the_year_has_ended(crafted: Engine) -> None:
         )
         with Session(crafted) as s:
             assert not is_year_final(s, 2025)
-    with session_scope(crafted) as s:
+    with office_session(crafted) as s:
         assert finalize_report(s, 2025, by="wang", as_of=D("2026-01-01")) == (2025, 1)
 
 
 def test_finalize_refuses_failing_identities_by_name(crafted: Engine) -> None:
-    with session_scope(crafted) as s:
+    with office_session(crafted) as s:
         _set_figures(s, 2025)
         store_report(s, compute_statistics(s, year=2025, office_name=OFFICE), narrative=None, by="wang")
         doc = json.loads(s.execute(sa.text("SELECT data FROM annual_report WHERE version = 1")).scalar_one())
         _corrupt_i1(doc)
         _corrupt_i4(doc)
         s.execute(sa.text("UPDATE annual_report SET data = :d WHERE version = 1"), {"d": json.dumps(doc)})
-    with pytest.raises(ReportBlocked) as info, session_scope(crafted) as s:
+    with pytest.raises(ReportBlocked) as info, office_session(crafted) as s:
         finalize_report(s, 2025, by="wang", as_of=AS_OF)
     assert info.value.failed == ("I1", "I4")
     message = str(info.value)
@@ -853,19 +854,19 @@ def test_finalize_refuses_failing_identities_by_name(crafted: Engine) -> None:
 
 
 def test_finalize_refuses_when_the_register_changed_after_the_build(crafted: Engine) -> None:
-    with session_scope(crafted) as s:
+    with office_session(crafted) as s:
         _set_figures(s, 2025)
         store_report(s, compute_statistics(s, year=2025, office_name=OFFICE), narrative=None, by="wang")
         _add(s, "B1", "2025-07-01", "commercial", [_replied("2025-07-15", "3.1")])
     with (
         pytest.raises(ReportBlocked, match="登记簿有变动（表三与现在的数据不一致）"),
-        session_scope(crafted) as s,
+        office_session(crafted) as s,
     ):
         finalize_report(s, 2025, by="wang", as_of=AS_OF)
 
 
 def test_final_year_is_locked_until_reopened_with_a_logged_reason(crafted: Engine) -> None:
-    with session_scope(crafted) as s:
+    with office_session(crafted) as s:
         _set_figures(s, 2025)
         store_report(s, compute_statistics(s, year=2025, office_name=OFFICE), narrative=None, by="wang")
         assert finalize_report(s, 2025, by="li", as_of=AS_OF) == (2025, 1)
@@ -887,12 +888,12 @@ def test_final_year_is_locked_until_reopened_with_a_logged_reason(crafted: Engin
             store_report(s, compute_statistics(s, year=2025, office_name=OFFICE), narrative=None, by="wang")
         with pytest.raises(InputError, match="已经定稿"):
             finalize_report(s, 2025, by="wang", as_of=AS_OF)
-    with pytest.raises(InputError, match="原因"), session_scope(crafted) as s:
+    with pytest.raises(InputError, match="原因"), office_session(crafted) as s:
         reopen_year(s, 2025, by="wang", reason="  ")
-    with pytest.raises(InputError, match="尚未定稿"), session_scope(crafted) as s:
+    with pytest.raises(InputError, match="尚未定稿"), office_session(crafted) as s:
         reopen_year(s, 2024, by="wang", reason="测试")
 
-    with session_scope(crafted) as s:
+    with office_session(crafted) as s:
         reopen_year(s, 2025, by="wang", reason="发现一件申请的答复日期登记错误，需更正后重新定稿")
     with Session(crafted) as s:
         assert not is_year_final(s, 2025)
@@ -908,7 +909,7 @@ def test_final_year_is_locked_until_reopened_with_a_logged_reason(crafted: Engin
     with pytest.raises(sa.exc.DBAPIError) as refused, crafted.begin() as conn:
         conn.execute(sa.text("UPDATE report_reopen_log SET reason = 'x'"))
     assert "append-only" in str(refused.value.orig)
-    with session_scope(crafted) as s:
+    with office_session(crafted) as s:
         assert store_report(
             s, compute_statistics(s, year=2025, office_name=OFFICE), narrative=None, by="wang"
         ) == (

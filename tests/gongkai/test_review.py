@@ -36,9 +36,10 @@ from gongkai.report.stats import quoted_figures
 from gongkai.review import periodic as review
 from gongkai.review.periodic import Finding, Recorded, ReviewResult
 from gongkai.review.pii import find_pii, fingerprint
-from gongkai.store.db import open_database, session_scope
+from gongkai.store.db import open_database
 from gongkai.store.models import ItemReview, ProactiveItem, ReviewRecord, ReviewRun, ReviewTask
 from gongkai.store.tables import ITEM_REVIEW, REVIEW_RUN, REVIEW_TASK
+from tests.offices import office_session
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "gongkai.toml"
 _FIRST17 = "99010119900307123"
@@ -72,7 +73,7 @@ def settings(base: Settings) -> Settings:
 @pytest.fixture
 def engine(db_url: str, base: Settings) -> Iterator[Engine]:
     eng = open_database(db_url)
-    with session_scope(eng) as s:
+    with office_session(eng) as s:
         sync_staff(s, [(p.id, p.name, p.role) for p in base.staff])
     try:
         yield eng
@@ -95,7 +96,7 @@ def add_item(engine: Engine, index_no: str, **kw: Any) -> int:
         "owner_id": "li",
     }
     values.update(kw)
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         item = ProactiveItem(index_no=index_no, **values)
         s.add(item)
         s.flush()
@@ -104,7 +105,7 @@ def add_item(engine: Engine, index_no: str, **kw: Any) -> int:
 
 
 def add_item_review(engine: Engine, item_id: int, on: str, result: str = "publish") -> None:
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         s.add(
             ItemReview(
                 item_id=item_id,
@@ -118,7 +119,7 @@ def add_item_review(engine: Engine, item_id: int, on: str, result: str = "publis
 
 
 def update_item(engine: Engine, item_id: int, **values: Any) -> None:
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         item = s.get(ProactiveItem, item_id)
         assert item is not None
         for k, v in values.items():
@@ -127,14 +128,14 @@ def update_item(engine: Engine, item_id: int, **values: Any) -> None:
 
 
 def get_item(engine: Engine, item_id: int) -> ProactiveItem:
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         item = s.get(ProactiveItem, item_id)
         assert item is not None
         return item
 
 
 def find(engine: Engine, settings: Settings, as_of: str) -> list[Finding]:
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         return review.find(s, settings=settings, calendar=load_calendar(s), as_of=D(as_of))
 
 
@@ -143,13 +144,13 @@ def of(findings: list[Finding], kind: str, item_id: int | None = None) -> list[F
 
 
 def run(engine: Engine, settings: Settings, as_of: str) -> ReviewResult:
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         return review.run_review(s, settings=settings, calendar=load_calendar(s), as_of=D(as_of))
 
 
 def record(engine: Engine, task_id: int, outcome: str, on: str, *, as_of: str | None = None, reason: str = REASON,
            reviewer: str = REVIEWER, repealed_on: str | None = None) -> Recorded:  # fmt: skip
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         return review.record_outcome(
             s,
             task_id,
@@ -164,7 +165,7 @@ def record(engine: Engine, task_id: int, outcome: str, on: str, *, as_of: str | 
 
 
 def tasks(engine: Engine, **kw: Any) -> list[dict[str, Any]]:
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         return review.list_tasks(s, **kw)
 
 
@@ -175,7 +176,7 @@ def task_id_of(engine: Engine, key: str) -> int:
 
 
 def get_task(engine: Engine, task_id: int) -> ReviewTask:
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         task = s.get(ReviewTask, task_id)
         assert task is not None
         return task
@@ -191,7 +192,7 @@ def count(engine: Engine, model: Any, **where: Any) -> int:
 
 
 def item_reviews(engine: Engine, item_id: int) -> list[ItemReview]:
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         rows = s.execute(
             sa.select(ItemReview).where(ITEM_REVIEW.c.item_id == item_id).order_by(ITEM_REVIEW.c.id)
         ).scalars()
@@ -199,7 +200,7 @@ def item_reviews(engine: Engine, item_id: int) -> list[ItemReview]:
 
 
 def reminders(engine: Engine, settings: Settings, as_of: str) -> list[PlannedReminder]:
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         planned = plan_reminders(s, settings=settings, calendar=load_calendar(s), as_of=D(as_of))
     return [p for p in planned if p.kind == "review_overdue"]
 
@@ -655,7 +656,7 @@ def test_reopened_urgent_task_keeps_the_urgent_deadline(engine: Engine, settings
 
 def test_sync_tasks_twice_opens_each_task_once(engine: Engine, settings: Settings) -> None:
     add_item(engine, "JX-T11")
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         cal = load_calendar(s)
         findings = review.find(s, settings=settings, calendar=cal, as_of=D("2025-03-05"))
         one = review.sync_tasks(s, findings, settings=settings, calendar=cal, as_of=D("2025-03-05"))
@@ -682,7 +683,7 @@ def test_withdraw_sets_withdrawn_on(engine: Engine, settings: Settings) -> None:
     assert get_item(engine, item_id).withdrawn_on == D("2025-03-06")
     task = get_task(engine, task_id)
     assert (task.status, task.closed_on) == ("done", D("2025-03-06"))
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         (row,) = review.history(s, task_id=task_id)
     assert (row["kind"], row["item_id"], row["outcome"], row["reviewer"], row["reviewed_on"], row["reason"],
             row["recorded_by"], row["ref"]) == ("rereview", item_id, "withdraw", REVIEWER, D("2025-03-06"),
@@ -773,7 +774,7 @@ def test_pii_update_refused_until_the_text_is_fixed(engine: Engine, settings: Se
     item_id = add_item(engine, "JX-E8", published_on=D("2025-01-06"), summary=f"联系电话{MOBILE}",
                        doc_number="嘉街发〔2025〕1号")  # fmt: skip
     task_id = _task(engine, settings, "2025-03-05", "pii")
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         with pytest.raises(InputError) as refused:
             review.record_outcome(s, task_id, outcome="update", reviewer=REVIEWER, reviewed_on=D("2025-03-05"),
                                   reason="已删除", by="wang", as_of=D("2025-03-05"))  # fmt: skip
@@ -827,7 +828,7 @@ def test_publishing_a_draft_before_it_was_formed_is_refused(engine: Engine, sett
 def test_summary_markdown_has_no_personal_number(engine: Engine, settings: Settings) -> None:
     add_item(engine, "JX-E12", published_on=D("2025-01-06"), summary=f"身份证{ID_NUMBER}，电话{MOBILE}")
     result = run(engine, settings, "2025-03-05")
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         figures = review.year_figures(s, 2025)
     text = review.summary_markdown(result, figures, names={"li": "李强"})
     assert "| #1 | 公开内容含个人信息 | JX-E12 | 李强 | 2025-03-06（紧急） |" in text
@@ -835,11 +836,11 @@ def test_summary_markdown_has_no_personal_number(engine: Engine, settings: Setti
     assert MOBILE not in text and ID_NUMBER not in text
     assert "### 最近 7 天登记的处理结果\n\n无。" in text
     # An outcome recorded this week shows in the next run's artifact, its reason escaped for the table.
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         review.record_outcome(s, 1, outcome="withdraw", reviewer="王丽", reviewed_on=D("2025-03-06"),
                               reason="含个人信息|先撤下", by="wang", as_of=D("2025-03-06"))  # fmt: skip
     later = run(engine, settings, "2025-03-10")
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         recent = review.history(s, since=D("2025-03-03"))
         assert review.history(s, since=D("2025-03-07")) == []
     text = review.summary_markdown(later, figures, names={"li": "李强"}, recent=recent)
@@ -849,7 +850,7 @@ def test_summary_markdown_has_no_personal_number(engine: Engine, settings: Setti
 def test_summary_markdown_escapes_item_numbers_names_and_reasons(engine: Engine, settings: Settings) -> None:
     add_item(engine, "JX_E*13*", published_on=D("2025-01-06"), summary=f"身份证{ID_NUMBER}")
     result = run(engine, settings, "2025-03-05")
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         figures = review.year_figures(s, 2025)
         review.record_outcome(s, 1, outcome="withdraw", reviewer="<b>王_丽</b>", reviewed_on=D("2025-03-06"),
                               reason="# 撤下 [见](javascript:x)", by="wang", as_of=D("2025-03-06"))  # fmt: skip
@@ -906,7 +907,7 @@ def test_refusals_leave_nothing_half_written(engine: Engine, settings: Settings,
     call: dict[str, Any] = {"task_id": task_id, "outcome": "withdraw", "reviewer": REVIEWER,
                             "reviewed_on": D("2025-03-05"), "reason": REASON}  # fmt: skip
     call.update(change)
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         with pytest.raises(InputError) as refused:
             review.record_outcome(s, call.pop("task_id"), by="wang", as_of=D("2025-03-05"), **call)
         s.flush()
@@ -1042,7 +1043,7 @@ def test_year_figures_and_narrative_sentence(engine: Engine, base: Settings) -> 
         record(engine, by_item[item_id], outcome, "2025-03-05")
     record(engine, column_task, "keep", "2025-03-06")
     run(engine, settings, "2025-03-10")
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         figures = review.year_figures(s, 2025)
         last_year = review.year_figures(s, 2024)
         assert len(review.history(s, year=2025)) == 9 and len(review.history(s, year=2024)) == 1
@@ -1102,7 +1103,7 @@ def test_narrative_sentence_never_quotes_a_figure_in_jian() -> None:
 def _build_catalogue(engine: Engine, settings: Settings, as_of: str, out: Path) -> Any:
     from gongkai.catalogue.build import update_catalogue
 
-    with session_scope(engine) as s:
+    with office_session(engine) as s:
         return update_catalogue(s, settings=settings, calendar=load_calendar(s), as_of=D(as_of), out_dir=out)
 
 

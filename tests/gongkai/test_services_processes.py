@@ -199,7 +199,7 @@ def test_annual_report_is_recorded_as_built_by_the_schedule_and_readiness_words_
 
 def test_a_late_run_says_so_only_when_it_is_late(works: Works) -> None:
     """The clock is injected: the same catalogue run on its own day reads as news, caught up later it does not."""
-    on_time = Works(works.settings, works.engine, works.home, works.channels,
+    on_time = Works(works.settings, works.engine, works.home, works.office_id, works.channels,
                     now=lambda: datetime(2026, 11, 27, 1, 0, tzinfo=UTC))  # fmt: skip
     notice = processes.update_catalogue(on_time, Actor.schedule("catalogue"), AS_OF).notice
     assert notice.text.startswith("2026-Q4 政府信息公开目录和指南已更新")

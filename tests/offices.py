@@ -58,3 +58,7 @@ def office_session(engine: Engine, code: str = "default") -> ContextManager[Sess
                 sa.text("SELECT id FROM office WHERE code = :c"), {"c": code}
             ).scalar_one()
     return session_scope(engine, int(office_id))
+
+
+FIRST_OFFICE = 1
+"""The id of the first office made in a new database (by :func:`office_session` or the first command)."""

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from gongkai.core.dates import DATE_FORMS, parse_date
 from gongkai.core.errors import ImportRejected, InputError
+from gongkai.core.officescope import in_office, office_of
 from gongkai.files.tablefile import (
     ENCODING_HINT,
     MAX_DATA_ROWS,
@@ -441,22 +442,31 @@ def rows_by_keys(
     beats hundreds of IN lists, which PostgreSQL may plan as sequential scans right after a bulk
     load, before its statistics are up to date); ``key`` must then be among ``columns``.
     """
+    office = _office_criterion(session, key.table)
     if scan_over is not None and len(keys) > scan_over:
         wanted = set(keys)
         position = next(i for i, c in enumerate(columns) if c is key)
-        yield from (r for r in session.execute(sa.select(*columns)) if r[position] in wanted)
+        yield from (r for r in session.execute(sa.select(*columns).where(office)) if r[position] in wanted)
         return
     for i in range(0, len(keys), CHUNK):
-        yield from session.execute(sa.select(*columns).where(key.in_(list(keys[i : i + CHUNK]))))
+        yield from session.execute(sa.select(*columns).where(office, key.in_(list(keys[i : i + CHUNK]))))
+
+
+def _office_criterion(session: Session, table: Any) -> sa.ColumnElement[bool]:
+    """The session's office for a table that has one (every office-owned table), else no condition."""
+    if isinstance(table, sa.Table) and "office_id" in table.c:
+        return in_office(session, table)
+    return sa.true()
 
 
 def insert_batches(session: Session, table: sa.Table, rows: Iterable[dict[str, Any]]) -> int:
     """Core bulk insert (executemany) in batches, so memory stays flat on a large file; returns the
-    number of rows written."""
+    number of rows written. Rows of an office-owned table are written for the session's office."""
     written = 0
     it = iter(rows)
+    office = {"office_id": office_of(session)} if "office_id" in table.c else {}
     while batch := list(itertools.islice(it, INSERT_BATCH)):  # itertools.batched is 3.12+
-        session.execute(sa.insert(table), batch)
+        session.execute(sa.insert(table), [{**row, **office} for row in batch] if office else batch)
         written += len(batch)
     return written
 

@@ -47,6 +47,7 @@ from sqlmodel import Session
 
 from gongkai.core.desklinks import reminder_link
 from gongkai.core.messages import KINDS, ONE_OFF_KINDS, PlannedReminder, is_overdue
+from gongkai.core.officescope import in_office, office_of
 from gongkai.core.settings import Settings
 from gongkai.files.render import render
 from gongkai.notify.channels import SendResult, redact
@@ -147,11 +148,16 @@ def _targets_of(settings: Settings, staff_id: str) -> tuple[str, ...]:
     return targets
 
 
-def _insert_new(conn: Connection | Session, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert ``rows``, skipping any whose (key, recipient, target) exists; the number actually inserted."""
+def _insert_new(conn: Connection | Session, office_id: int, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert ``rows`` for the office, skipping any whose (key, recipient, target) exists in it; the number actually
+    inserted."""
     return len(
         insert_ignoring_conflicts(
-            conn, OUTBOX, list(rows), conflict=["key", "recipient", "target"], returning=OUTBOX.c.id
+            conn,
+            OUTBOX,
+            [{**row, "office_id": office_id} for row in rows],
+            conflict=["office_id", "key", "recipient", "target"],
+            returning=OUTBOX.c.id,
         )
     )
 
@@ -253,7 +259,8 @@ def write_outbox(
     ordered = [rows[triple] for triple in sorted(rows)]
     # Writing first: on SQLite the transaction takes the write lock at once (waiting its turn) instead of
     # failing to upgrade a read snapshot that an overlapping run made stale.
-    new = _insert_new(session, ordered)
+    office_id = office_of(session)
+    new = _insert_new(session, office_id, ordered)
 
     already_sent = 0
     keys = sorted({triple[0] for triple in rows})
@@ -265,7 +272,7 @@ def write_outbox(
         # while the table had no statistics yet (100 s, bench/bench_review.py).
         found = session.execute(
             sa.select(OUTBOX.c.key, OUTBOX.c.recipient, OUTBOX.c.target, OUTBOX.c.status).where(
-                keys_in(OUTBOX.c.key, keys[start : start + _BATCH], dialect)
+                OUTBOX.c.office_id == office_id, keys_in(OUTBOX.c.key, keys[start : start + _BATCH], dialect)
             )
         ).all()
         already_sent += sum(
@@ -324,6 +331,7 @@ def _supersede(
             OUTBOX.c.ref,
             OUTBOX.c.planned_on,
         ).where(
+            in_office(session, OUTBOX),
             OUTBOX.c.planned_on <= as_of,
             OUTBOX.c.kind.in_(sorted(kinds)),
             OUTBOX.c.status == PENDING,
@@ -343,7 +351,11 @@ def _supersede(
     for start in range(0, len(stale), _BATCH):
         result = session.execute(
             sa.update(OUTBOX)
-            .where(OUTBOX.c.id.in_(stale[start : start + _BATCH]), OUTBOX.c.status == PENDING)
+            .where(
+                in_office(session, OUTBOX),
+                OUTBOX.c.id.in_(stale[start : start + _BATCH]),
+                OUTBOX.c.status == PENDING,
+            )
             .values(status=SUPERSEDED, claim_token=None)
             .execution_options(synchronize_session=False)
         )
@@ -375,14 +387,19 @@ class Outstanding:
 def outstanding(
     conn: Engine | Connection | Session,
     *,
+    office_id: int,
     settings: Settings,
     now: datetime,
     kinds: Collection[str] | None = None,
 ) -> Outstanding:
-    """What the outbox still owes (reminders, not alerts): rows ``pending`` or ``sending``, optionally only
-    those of ``kinds``. A period whose reminders are not all confirmed is not done (see the flows)."""
+    """What the outbox still owes the office (reminders, not alerts): rows ``pending`` or ``sending``, optionally
+    only those of ``kinds``. A period whose reminders are not all confirmed is not done (see the flows)."""
     lease = timedelta(minutes=settings.notifications.lease_minutes)
-    conditions = [OUTBOX.c.kind != ALERT_KIND, OUTBOX.c.status.in_([PENDING, SENDING])]
+    conditions = [
+        OUTBOX.c.office_id == office_id,
+        OUTBOX.c.kind != ALERT_KIND,
+        OUTBOX.c.status.in_([PENDING, SENDING]),
+    ]
     if kinds is not None:
         conditions.append(OUTBOX.c.kind.in_(sorted(kinds)))
     stmt = (
@@ -432,6 +449,7 @@ def _aware(moment: datetime) -> datetime:
 
 @dataclass(frozen=True)
 class _Group:
+    office_id: int
     recipient: str
     target: str
     alert: bool
@@ -486,15 +504,17 @@ def _kind_filter(alert: bool) -> sa.ColumnElement[bool]:
     return OUTBOX.c.kind == ALERT_KIND if alert else OUTBOX.c.kind != ALERT_KIND
 
 
-def _due_groups(engine: Engine, *, now: datetime, lease: timedelta, alert: bool) -> list[_Group]:
+def _due_groups(
+    engine: Engine, office_id: int, *, now: datetime, lease: timedelta, alert: bool
+) -> list[_Group]:
     with engine.connect() as conn:
         found = conn.execute(
             sa.select(OUTBOX.c.recipient, OUTBOX.c.target)
-            .where(_deliverable(now, now - lease), _kind_filter(alert))
+            .where(OUTBOX.c.office_id == office_id, _deliverable(now, now - lease), _kind_filter(alert))
             .distinct()
             .order_by(OUTBOX.c.recipient, OUTBOX.c.target)
         ).all()
-    return [_Group(recipient, target, alert) for recipient, target in found]
+    return [_Group(office_id, recipient, target, alert) for recipient, target in found]
 
 
 def _claim(engine: Engine, group: _Group, *, now: datetime, lease: timedelta) -> tuple[str, list[Any]]:
@@ -504,6 +524,7 @@ def _claim(engine: Engine, group: _Group, *, now: datetime, lease: timedelta) ->
         conn.execute(
             sa.update(OUTBOX)
             .where(
+                OUTBOX.c.office_id == group.office_id,
                 OUTBOX.c.recipient == group.recipient,
                 OUTBOX.c.target == group.target,
                 _kind_filter(group.alert),
@@ -709,6 +730,7 @@ def _failing_ids(engine: Engine, groups: Iterable[_Group]) -> set[int]:
             ids.update(
                 conn.execute(
                     sa.select(OUTBOX.c.id).where(
+                        OUTBOX.c.office_id == group.office_id,
                         OUTBOX.c.recipient == group.recipient,
                         OUTBOX.c.target == group.target,
                         _kind_filter(group.alert),
@@ -733,7 +755,13 @@ def _alert_destinations(settings: Settings, failing_targets: set[str]) -> list[t
 
 
 def _raise_alerts(
-    engine: Engine, failing: dict[_Group, str], *, settings: Settings, as_of: date, now: datetime
+    engine: Engine,
+    office_id: int,
+    failing: dict[_Group, str],
+    *,
+    settings: Settings,
+    as_of: date,
+    now: datetime,
 ) -> None:
     """Write one alert row per failing channel and alert destination (once per business day)."""
     destinations = _alert_destinations(settings, {group.target for group in failing})
@@ -749,6 +777,7 @@ def _raise_alerts(
         for group, error in sorted(failing.items(), key=lambda kv: (kv[0].recipient, kv[0].target)):
             pending, attempts = conn.execute(
                 sa.select(sa.func.count(), sa.func.coalesce(sa.func.max(OUTBOX.c.attempts), 0)).where(
+                    OUTBOX.c.office_id == office_id,
                     OUTBOX.c.recipient == group.recipient,
                     OUTBOX.c.target == group.target,
                     OUTBOX.c.kind != ALERT_KIND,
@@ -778,12 +807,13 @@ def _raise_alerts(
                 )
     rows.sort(key=lambda r: (r["key"], r["recipient"], r["target"]))
     with engine.begin() as conn:
-        _insert_new(conn, rows)
+        _insert_new(conn, office_id, rows)
 
 
 def deliver(
     engine: Engine,
     *,
+    office_id: int,
     settings: Settings,
     as_of: date,
     notifier: MessageSender,
@@ -791,7 +821,7 @@ def deliver(
     sleep: Callable[[float], None] = time.sleep,
     faults: Faults | None = None,
 ) -> DeliveryCounts:
-    """Deliver every deliverable outbox row: one digest per recipient and channel, marked sent on success.
+    """Deliver every deliverable outbox row of the office: one digest per recipient and channel, marked sent on success.
 
     Deliverable: ``pending`` rows whose ``next_attempt_at`` has come, and ``sending`` rows whose claim is older
     than ``notifications.lease_minutes`` (a run died with them; they are sent again labelled "可能重复").
@@ -804,7 +834,7 @@ def deliver(
     faults = faults or Faults()
     lease = timedelta(minutes=settings.notifications.lease_minutes)
     run = _Run()
-    groups = _due_groups(engine, now=now(), lease=lease, alert=False)
+    groups = _due_groups(engine, office_id, now=now(), lease=lease, alert=False)
     _deliver_rounds(
         engine,
         groups,
@@ -819,8 +849,8 @@ def deliver(
     failing = {group: error for group, error in run.errors.items() if not group.alert}
     failed_ids = _failing_ids(engine, failing)
     if failing:
-        _raise_alerts(engine, failing, settings=settings, as_of=as_of, now=now())
-    alert_groups = _due_groups(engine, now=now(), lease=lease, alert=True)
+        _raise_alerts(engine, office_id, failing, settings=settings, as_of=as_of, now=now())
+    alert_groups = _due_groups(engine, office_id, now=now(), lease=lease, alert=True)
     alert_run = _Run()
     _deliver_rounds(
         engine,
@@ -835,7 +865,7 @@ def deliver(
     )
     for group in alert_run.errors:
         log.error("未能提醒管理员：告警经 %s 发送失败，下次运行再试。", group.target)
-    owed = outstanding(engine, settings=settings, now=now())
+    owed = outstanding(engine, office_id=office_id, settings=settings, now=now())
     return DeliveryCounts(
         sent=run.sent,
         messages=run.messages,

@@ -30,6 +30,7 @@ from gongkai.store.models import (
     Staff,
     utcnow,
 )
+from gongkai.store.scope import in_scope
 from gongkai.store.tables import APP, DAY, DEADLINE_CHANGE, EV
 from gongkai.store.yearlock import ensure_unlocked
 
@@ -170,7 +171,7 @@ def events_by_application(session: Session, app_ids: Sequence[int] | None = None
         ids = list(app_ids)
         chunks = [ids[i : i + 5000] for i in range(0, len(ids), 5000)]
     for chunk in chunks:
-        stmt = sa.select(*cols).order_by(EV.c.id)
+        stmt = sa.select(*cols).where(in_scope(session, EV)).order_by(EV.c.id)
         if chunk is not None:
             stmt = stmt.where(EV.c.application_id.in_(chunk))
         for app_id, kind, on, days, until, outcome in session.execute(stmt):
@@ -398,7 +399,9 @@ def recompute_clocks(
     ``as_of``. Each move raises ``clock_version``, writes a ``deadline_change`` row and is returned.
     """
     c = APP.c
-    stmt = sa.select(c.id, c.ref, c.received_on, c.channel, c.outcome_row, c.due, c.safe_due, c.clock_version)
+    stmt = sa.select(
+        c.id, c.office_id, c.ref, c.received_on, c.channel, c.outcome_row, c.due, c.safe_due, c.clock_version
+    ).where(in_scope(session, APP))
     if only is not None:
         stmt = stmt.where(only)
     rows = session.execute(stmt).all()
@@ -430,6 +433,7 @@ def recompute_clocks(
             )
             changes.append(
                 {
+                    "office_id": r.office_id,
                     "application_id": r.id,
                     "changed_at": now,
                     "cause": cause,
@@ -444,7 +448,7 @@ def recompute_clocks(
     if updates:
         values: dict[str, Any] = {k: sa.bindparam(k) for k in updates[0] if k != "b_id"}
         session.execute(
-            sa.update(APP).where(APP.c.id == sa.bindparam("b_id")).values(values),
+            sa.update(APP).where(APP.c.id == sa.bindparam("b_id"), in_scope(session, APP)).values(values),
             updates,
             execution_options={"synchronize_session": False},
         )

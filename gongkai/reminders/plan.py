@@ -47,6 +47,7 @@ from sqlmodel import Session
 from gongkai.core.dates import fmt_day
 from gongkai.core.errors import InputError
 from gongkai.core.messages import PlannedReminder
+from gongkai.core.officescope import in_office
 from gongkai.core.settings import Role, Settings
 from gongkai.register.deadlines import ITEM_PUBLICATION_DAYS, Clock, Event, compute_clock, publication_due
 from gongkai.register.repository import events_by_application
@@ -170,7 +171,7 @@ def _plan_applications(
     # Only what the clock and the routing need: no personal data is read at all.
     rows = session.execute(
         sa.select(c.id, c.ref, c.received_on, c.channel, c.outcome_row, c.assignee_id, c.clock_version)
-        .where(c.concluded_on.is_(None))
+        .where(in_office(session, APP), c.concluded_on.is_(None))
         .order_by(c.id)
     ).all()
     if not rows:
@@ -417,7 +418,7 @@ def _plan_deadline_changes(
     rows = session.execute(
         sa.select(d.id, d.cause, d.old_due, d.new_due, d.old_safe_due, d.new_safe_due, a.ref, a.assignee_id)
         .join(APP, a.id == d.application_id)
-        .where(a.concluded_on.is_(None))
+        .where(in_office(session, DEADLINE_CHANGE), in_office(session, APP), a.concluded_on.is_(None))
         .order_by(d.id)
     ).all()
     for r in rows:
@@ -513,6 +514,7 @@ def _plan_items(
             c.withdrawn_on,
         )  # fmt: skip
         .where(
+            in_office(session, ITEM),
             c.attribute == "proactive",
             c.withdrawn_on.is_(None),  # withdrawn from publication: nothing to publish any more
             sa.or_(c.published_on.is_(None), c.changed_on > c.published_on),
@@ -587,7 +589,7 @@ def _plan_review_tasks(
     rows = session.execute(
         sa.select(t.id, t.kind, t.owner_id, t.urgent, t.due_on, t.column_name, i.index_no)
         .select_from(REVIEW_TASK.outerjoin(ITEM, i.id == t.item_id))
-        .where(t.status == "open", t.due_on < as_of)
+        .where(in_office(session, REVIEW_TASK), t.status == "open", t.due_on < as_of)
         .order_by(t.id)
     ).all()
     if not rows:

@@ -161,7 +161,11 @@ def close_stale_period(works: Works, actor: Actor, due: OpenPeriod) -> None:
 def owed_messages(works: Works, process: str, now: datetime) -> outbox.Outstanding:
     """What the outbox still owes ``process`` (the messages its period waits for) at ``now``."""
     return outbox.outstanding(
-        works.engine, settings=works.settings, now=now, kinds=_process(process).outbox_kinds
+        works.engine,
+        office_id=works.office_id,
+        settings=works.settings,
+        now=now,
+        kinds=_process(process).outbox_kinds,
     )
 
 
@@ -213,7 +217,9 @@ class Settlement:
 
 
 def _owed(works: Works, kinds: frozenset[str] | None) -> outbox.Outstanding:
-    return outbox.outstanding(works.engine, settings=works.settings, now=works.now(), kinds=kinds)
+    return outbox.outstanding(
+        works.engine, office_id=works.office_id, settings=works.settings, now=works.now(), kinds=kinds
+    )
 
 
 def settle_period(works: Works, actor: Actor, process: str, as_of: date) -> Settlement:
@@ -259,7 +265,12 @@ def deliver(works: Works, actor: Actor, as_of: date) -> Delivered:
         title_prefix=DEMO_SUBJECT_PREFIX if demo else "",
     )
     counts = outbox.deliver(
-        works.engine, settings=works.settings, as_of=as_of, notifier=notifier, now=works.now
+        works.engine,
+        office_id=works.office_id,
+        settings=works.settings,
+        as_of=as_of,
+        notifier=notifier,
+        now=works.now,
     )
     return Delivered(counts.sent, counts.messages, counts.failed, counts.possible_repeats, counts.alerts)
 

@@ -14,43 +14,21 @@ covered: each of them filters or stamps with :func:`office_of` explicitly. A ses
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm
-from sqlmodel import Session
 
-from gongkai.core.errors import GongkaiError
+from gongkai.core.officescope import (
+    OFFICE_KEY,
+    OfficeScopeError,
+    bind_office,
+    in_office,
+    in_scope,
+    office_of,
+    scoped_office,
+)
 from gongkai.store.models import OfficeOwned
-
-OFFICE_KEY: Final = "gongkai_office_id"
-"""Where a session keeps the id of the office it was opened for (``session.info``)."""
-
-
-class OfficeScopeError(GongkaiError):
-    """Work for one office tried to write a row of another, or needed an office and had none (a bug)."""
-
-
-def office_of(session: Session | orm.Session) -> int:
-    """The id of the office ``session`` was opened for; raises :class:`OfficeScopeError` for a session without."""
-    oid = session.info.get(OFFICE_KEY)
-    if oid is None:
-        raise OfficeScopeError("内部错误：此项工作没有指定单位（office），未读写任何数据。")
-    return int(oid)
-
-
-def bind_office(session: Session | orm.Session, office_id: int) -> None:
-    """Scope ``session`` to ``office_id`` from now on (after the office was found in the same transaction)."""
-    current = session.info.get(OFFICE_KEY)
-    if current is not None and int(current) != office_id:
-        raise OfficeScopeError(f"内部错误：为单位 {current} 打开的会话不能改为单位 {office_id}。")
-    session.info[OFFICE_KEY] = office_id
-
-
-def scoped_office(session: Session | orm.Session) -> int | None:
-    """The id of the office ``session`` was opened for, or None."""
-    oid = session.info.get(OFFICE_KEY)
-    return None if oid is None else int(oid)
 
 
 def _add_office_criteria(state: orm.ORMExecuteState) -> None:
@@ -63,7 +41,10 @@ def _add_office_criteria(state: orm.ORMExecuteState) -> None:
         return  # the parent statement was already scoped
     office_id = int(oid)
     state.statement = state.statement.options(
-        *(orm.with_loader_criteria(model, model.office_id == office_id, include_aliases=True) for model in _owned())
+        *(
+            orm.with_loader_criteria(model, model.office_id == office_id, include_aliases=True)
+            for model in _owned()
+        )
     )
 
 
@@ -97,4 +78,12 @@ def _stamp_new_rows(session: orm.Session, _context: Any, _instances: Any) -> Non
 sa.event.listen(orm.Session, "do_orm_execute", _add_office_criteria)
 sa.event.listen(orm.Session, "before_flush", _stamp_new_rows)
 
-__all__ = ["OFFICE_KEY", "OfficeScopeError", "bind_office", "office_of", "scoped_office"]
+__all__ = [
+    "OFFICE_KEY",
+    "OfficeScopeError",
+    "bind_office",
+    "in_office",
+    "in_scope",
+    "office_of",
+    "scoped_office",
+]

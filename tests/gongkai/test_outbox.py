@@ -36,7 +36,7 @@ from gongkai.notify.outbox import (
     write_outbox,
 )
 from gongkai.store.db import open_database
-from tests.offices import office_session
+from tests.offices import FIRST_OFFICE, office_session
 from tests.servers import HookServer, SmtpSink, free_port
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -207,6 +207,7 @@ def run_day(
         written = write_outbox(session, plan, settings=settings, as_of=as_of, now=clock())
     delivered = deliver(
         engine,
+        office_id=FIRST_OFFICE,
         settings=settings,
         as_of=as_of,
         notifier=notifier or Notifier(),
@@ -296,7 +297,15 @@ def test_killed_at_each_step_nothing_lost_repeat_only_after_accept(
         write_outbox(session, PLAN, settings=office, as_of=DAY, now=clock())
     if point != "after_write":
         with pytest.raises(Killed):
-            deliver(engine, settings=office, as_of=DAY, notifier=Notifier(), now=clock, faults=KillAt(point))  # type: ignore[arg-type]
+            deliver(
+                engine,
+                office_id=FIRST_OFFICE,
+                settings=office,
+                as_of=DAY,
+                notifier=Notifier(),
+                now=clock,
+                faults=KillAt(point),
+            )  # type: ignore[arg-type]
     # The first channel in order is li's: it is the one the crash interrupted.
     killed_in_flight = point in ("after_claim", "before_send", "after_send_accepted")
 
@@ -832,7 +841,15 @@ def test_daily_plan_never_supersedes_a_weekly_or_yearly_notice(
     with office_session(engine) as session:
         write_outbox(session, [notice], settings=office, as_of=DAY, now=clock(), supersede={"review"})
         write_outbox(session, [report], settings=office, as_of=DAY, now=clock(), supersede=False)
-    deliver(engine, settings=office, as_of=DAY, notifier=Notifier(), now=clock, sleep=lambda _s: None)
+    deliver(
+        engine,
+        office_id=FIRST_OFFICE,
+        settings=office,
+        as_of=DAY,
+        notifier=Notifier(),
+        now=clock,
+        sleep=lambda _s: None,
+    )
     assert statuses(engine)[("review:7:2026-W48", "li")] == "pending"
     # Tuesday: the daily plan (one reminder for wang) leaves both pending notices alone; li gets them now.
     smtp.start()
@@ -847,7 +864,7 @@ def test_daily_plan_never_supersedes_a_weekly_or_yearly_notice(
     with office_session(engine) as session:
         write_outbox(session, [week2], settings=office, as_of=DAY + timedelta(days=7), now=clock(),
                      supersede={"review"})  # fmt: skip
-    deliver(engine, settings=office, as_of=DAY + timedelta(days=7), notifier=Notifier(), now=clock,
+    deliver(engine, office_id=FIRST_OFFICE, settings=office, as_of=DAY + timedelta(days=7), notifier=Notifier(), now=clock,
             sleep=lambda _s: None)  # fmt: skip
     week3 = reminder(
         "review:8:2026-W50", "li", "JX/2026-00002", "【待处理】检查任务 #8：请复查", kind="review"
@@ -902,7 +919,15 @@ def test_kill_matrix_rerun_inside_lease_then_next_day(
     else:
         faults = KillAt(point)  # type: ignore[arg-type]
     with pytest.raises(Killed):
-        deliver(engine, settings=office, as_of=DAY, notifier=notifier, now=clock, faults=faults)
+        deliver(
+            engine,
+            office_id=FIRST_OFFICE,
+            settings=office,
+            as_of=DAY,
+            notifier=notifier,
+            now=clock,
+            faults=faults,
+        )
     reached_server = point in ("mid_send", "after_send_accepted", "after_mark")
 
     # systemd restarts the service half a minute later: a re-run inside the lease.

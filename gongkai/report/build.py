@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from gongkai.core.errors import InputError, NotFound
+from gongkai.core.officescope import in_office
 from gongkai.core.settings import Settings
 from gongkai.report.narrative import (
     SECTIONS,
@@ -75,7 +76,11 @@ def fee_event_counts(session: Session, year: int) -> tuple[int, int]:
     lo, hi = date(year, 1, 1), date(year, 12, 31)
     rows = session.execute(
         sa.select(EV.c.kind, sa.func.count())
-        .where(EV.c.kind.in_(["fee_notice_sent", "fee_paid"]), EV.c.occurred_on.between(lo, hi))
+        .where(
+            in_office(session, EV),
+            EV.c.kind.in_(["fee_notice_sent", "fee_paid"]),
+            EV.c.occurred_on.between(lo, hi),
+        )
         .group_by(EV.c.kind)
     ).all()
     counts = {kind: int(n) for kind, n in rows}
@@ -204,7 +209,9 @@ def readiness(session: Session, *, year: int, home: Path) -> dict[str, Any]:
     open_apps = int(
         session.execute(
             sa.select(sa.func.count()).where(
-                c.received_on.between(date(year, 1, 1), date(year, 12, 31)), c.concluded_on.is_(None)
+                in_office(session, APP),
+                c.received_on.between(date(year, 1, 1), date(year, 12, 31)),
+                c.concluded_on.is_(None),
             )
         ).scalar_one()
     )
@@ -314,7 +321,12 @@ def _stored_sections(text: str | None) -> dict[str, str] | None:
 def latest_version(session: Session, year: int) -> StoredVersion | None:
     """The latest stored version of ``year``'s report, or ``None`` before the first build."""
     c = REPORT.c
-    row = session.execute(sa.select(REPORT).where(c.year == year).order_by(c.version.desc()).limit(1)).first()
+    row = session.execute(
+        sa.select(REPORT)
+        .where(in_office(session, REPORT), c.year == year)
+        .order_by(c.version.desc())
+        .limit(1)
+    ).first()
     if row is None:
         return None
     return StoredVersion(
@@ -343,7 +355,9 @@ def reopenings(session: Session, year: int) -> list[Reopened]:
     """Every reopening of ``year``'s final report, latest first."""
     c = REOPEN_LOG.c
     rows = session.execute(
-        sa.select(c.at, c.by, c.reason).where(c.year == year).order_by(c.at.desc(), c.id.desc())
+        sa.select(c.at, c.by, c.reason)
+        .where(in_office(session, REOPEN_LOG), c.year == year)
+        .order_by(c.at.desc(), c.id.desc())
     ).all()
     return [Reopened(at, str(by), str(reason)) for at, by, reason in rows]
 
@@ -356,7 +370,11 @@ def open_applications_received(
     c = APP.c
     rows = session.execute(
         sa.select(c.ref, c.received_on, c.assignee_id)
-        .where(c.received_on.between(date(year, 1, 1), date(year, 12, 31)), c.concluded_on.is_(None))
+        .where(
+            in_office(session, APP),
+            c.received_on.between(date(year, 1, 1), date(year, 12, 31)),
+            c.concluded_on.is_(None),
+        )
         .order_by(c.received_on, c.ref)
         .limit(limit)
     ).all()

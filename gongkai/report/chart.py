@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from gongkai.core.errors import InputError
+from gongkai.core.officescope import in_office
 from gongkai.report import layout
 from gongkai.report.stats import MAX_YEAR, MIN_YEAR
 from gongkai.store.tables import APP
@@ -133,7 +134,7 @@ def monthly_outcome_series(session: Session, *, year: int) -> dict[str, list[int
     # in SELECT against the same CASE in GROUP BY (the parameters are numbered apart).
     per_application = (
         sa.select(sa.extract("month", APP.c.received_on).label("month"), group.label("grp"))
-        .where(APP.c.received_on >= jan1, APP.c.received_on <= dec31)
+        .where(in_office(session, APP), APP.c.received_on >= jan1, APP.c.received_on <= dec31)
         .subquery()
     )
     stmt = sa.select(per_application.c.month, per_application.c.grp, sa.func.count()).group_by(

@@ -53,6 +53,7 @@ from sqlmodel import Session
 
 from gongkai.core.codes import APPLICANT_TYPES, OUTCOMES
 from gongkai.core.errors import ImportRejected, InputError, NotFound
+from gongkai.core.officescope import in_office, office_of
 from gongkai.files.tablefile import cell_text, clean_header, clean_value, read_records
 from gongkai.report import layout
 from gongkai.store.models import (
@@ -62,7 +63,6 @@ from gongkai.store.models import (
     YearlyFigure,
     utcnow,
 )
-from gongkai.store.scope import office_of
 from gongkai.store.tables import APP, APPEAL, FIGURE, ITEM, REPORT
 from gongkai.store.yearlock import YearLocked, ensure_unlocked, final_years, is_year_final
 
@@ -299,6 +299,8 @@ def _tag(part: str) -> sa.ColumnElement[Any]:
 
 _JAN1: Final = sa.bindparam("jan1", type_=sa.Date)
 _DEC31: Final = sa.bindparam("dec31", type_=sa.Date)
+_OFFICE: Final = sa.bindparam("office_id", type_=sa.Integer)
+"""Every part of the report's statements reads one office's rows (the session's, passed as a parameter)."""
 _NONE: Final = sa.null()
 _ZERO: Final = sa.literal_column("0", sa.Integer)
 
@@ -337,7 +339,7 @@ def _register_statement(dialect: str) -> sa.CompoundSelect[Any]:
             sa.func.count(),
             _case_count(APP.c.received_on < _JAN1),
         )
-        .where(APP.c.concluded_on >= _JAN1, APP.c.concluded_on <= _DEC31)
+        .where(APP.c.office_id == _OFFICE, APP.c.concluded_on >= _JAN1, APP.c.concluded_on <= _DEC31)
         .group_by(APP.c.outcome_row, APP.c.applicant_type)
     )
     received = (
@@ -348,12 +350,12 @@ def _register_statement(dialect: str) -> sa.CompoundSelect[Any]:
             sa.func.count(),
             _case_count(not_concluded_by_dec31),
         )
-        .where(APP.c.received_on >= _JAN1, APP.c.received_on <= _DEC31)
+        .where(APP.c.office_id == _OFFICE, APP.c.received_on >= _JAN1, APP.c.received_on <= _DEC31)
         .group_by(APP.c.applicant_type)
     )
     through_year = (
         sa.select(_tag("through"), _NONE, APP.c.applicant_type, sa.func.count(), _ZERO)
-        .where(long_running, APP.c.received_on < _JAN1, not_concluded_by_dec31)
+        .where(APP.c.office_id == _OFFICE, long_running, APP.c.received_on < _JAN1, not_concluded_by_dec31)
         .group_by(APP.c.applicant_type)
     )
     return sa.union_all(concluded, received, through_year)
@@ -386,29 +388,34 @@ def _others_statement() -> sa.CompoundSelect[Any]:
         # The first part's types decide how every row's columns are read: the figures' value as a Decimal.
         sa.type_coerce(_NONE, FIGURE.c.value.type),
         sa.type_coerce(_NONE, sa.Text),
-    ).where(ITEM.c.doc_type == "normative_document")
+    ).where(ITEM.c.office_id == _OFFICE, ITEM.c.doc_type == "normative_document")
     figures = sa.select(
         _tag("figure"), FIGURE.c.key, _NONE, _ZERO, _ZERO, _ZERO, _ZERO, _ZERO, FIGURE.c.value, _NONE
-    ).where(FIGURE.c.year == sa.bindparam("year", type_=sa.Integer))
+    ).where(FIGURE.c.office_id == _OFFICE, FIGURE.c.year == sa.bindparam("year", type_=sa.Integer))
     concluded_in_year = sa.and_(APPEAL.c.concluded_on >= _JAN1, APPEAL.c.concluded_on <= _DEC31)
     pending = sa.and_(
         APPEAL.c.filed_on <= _DEC31, sa.or_(APPEAL.c.concluded_on.is_(None), APPEAL.c.concluded_on > _DEC31)
     )
-    appeals = sa.select(
-        _tag("appeal"),
-        APPEAL.c.kind,
-        APPEAL.c.route,
-        _case_count(sa.and_(concluded_in_year, APPEAL.c.result == "upheld")),
-        _case_count(sa.and_(concluded_in_year, APPEAL.c.result == "corrected")),
-        _case_count(sa.and_(concluded_in_year, APPEAL.c.result == "other")),
-        _case_count(pending),
-        _case_count(sa.and_(concluded_in_year, APPEAL.c.result.not_in(("upheld", "corrected", "other")))),
-        _NONE,
-        _NONE,
-    ).group_by(APPEAL.c.kind, APPEAL.c.route)
+    appeals = (
+        sa.select(
+            _tag("appeal"),
+            APPEAL.c.kind,
+            APPEAL.c.route,
+            _case_count(sa.and_(concluded_in_year, APPEAL.c.result == "upheld")),
+            _case_count(sa.and_(concluded_in_year, APPEAL.c.result == "corrected")),
+            _case_count(sa.and_(concluded_in_year, APPEAL.c.result == "other")),
+            _case_count(pending),
+            _case_count(sa.and_(concluded_in_year, APPEAL.c.result.not_in(("upheld", "corrected", "other")))),
+            _NONE,
+            _NONE,
+        )
+        .where(APPEAL.c.office_id == _OFFICE)
+        .group_by(APPEAL.c.kind, APPEAL.c.route)
+    )
     last_final = (
         sa.select(REPORT.c.data)
         .where(
+            REPORT.c.office_id == _OFFICE,
             REPORT.c.year == sa.bindparam("previous_year", type_=sa.Integer),
             REPORT.c.finalized_at.is_not(None),
         )
@@ -531,7 +538,7 @@ def compute_statistics(session: Session, *, year: int, office_name: str) -> Repo
     its narrative, :func:`store_report`).
     """
     jan1, dec31 = _year_bounds(year)
-    bounds = {"jan1": jan1, "dec31": dec31}
+    bounds = {"jan1": jan1, "dec31": dec31, "office_id": office_of(session)}
     register = session.execute(_register_statement(session.get_bind().dialect.name), bounds).all()
     others = session.execute(_others_statement(), {**bounds, "year": year, "previous_year": year - 1}).all()
     documents: Sequence[Any] | None = None
@@ -1385,7 +1392,7 @@ def store_report(
     checks = run_checks(data, previous=previous_report_data(session, data.year - 1), narrative=narrative)
     checked = data.with_checks(checks)
     last = session.execute(
-        sa.select(sa.func.max(REPORT.c.version)).where(REPORT.c.year == data.year)
+        sa.select(sa.func.max(REPORT.c.version)).where(in_office(session, REPORT), REPORT.c.year == data.year)
     ).scalar()
     version = int(last or 0) + 1
     stored_narrative = (

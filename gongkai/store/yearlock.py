@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from gongkai.core.errors import EventError
+from gongkai.core.officescope import in_office
 from gongkai.store.tables import REPORT
 
 
@@ -25,7 +26,7 @@ class YearLocked(EventError):
 def final_years(session: Session, *, among: Iterable[int] | None = None) -> set[int]:
     """The years whose annual report is final (their data is locked); only those ``among`` the given years
     when given."""
-    stmt = sa.select(REPORT.c.year).where(REPORT.c.status == "final")
+    stmt = sa.select(REPORT.c.year).where(in_office(session, REPORT), REPORT.c.status == "final")
     if among is not None:
         wanted = sorted(set(among))
         if not wanted:
@@ -59,7 +60,9 @@ def ensure_unlocked(session: Session, *, since: date, until: date | None = None)
     (``gongkai report reopen``).
     """
     last = None if until is None else max(until, since).year
-    stmt = sa.select(REPORT.c.year).where(REPORT.c.status == "final", REPORT.c.year >= since.year)
+    stmt = sa.select(REPORT.c.year).where(
+        in_office(session, REPORT), REPORT.c.status == "final", REPORT.c.year >= since.year
+    )
     if last is not None:
         stmt = stmt.where(REPORT.c.year <= last)
     years = sorted(set(session.execute(stmt.distinct()).scalars().all()))

@@ -94,7 +94,7 @@ def loaded(engine: Engine) -> tuple[Engine, DemoSummary]:
 
 def test_every_open_situation_is_present(loaded: tuple[Engine, DemoSummary]) -> None:
     engine, summary = loaded
-    with Session(engine) as session:
+    with office_session(engine) as session:
         rows = _rows(session, AS_OF)
     open_rows = [(a, ev, c) for a, ev, c in rows if c.is_open]
     assert {c.state for _, _, c in open_rows} == set(OPEN_STATES)
@@ -144,7 +144,7 @@ def test_every_open_situation_is_present(loaded: tuple[Engine, DemoSummary]) -> 
 
 def test_every_outcome_row_and_way_of_closing(loaded: tuple[Engine, DemoSummary]) -> None:
     engine, summary = loaded
-    with Session(engine) as session:
+    with office_session(engine) as session:
         rows = _rows(session, AS_OF)
     done = [(a, ev, c) for a, ev, c in rows if not c.is_open]
     outcomes = Counter(a.outcome_row for a, _, _ in done if a.outcome_row)
@@ -197,7 +197,7 @@ def _check_digit(body17: str) -> str:
 
 def test_register_looks_like_a_real_year(loaded: tuple[Engine, DemoSummary]) -> None:
     engine, summary = loaded
-    with Session(engine) as session:
+    with office_session(engine) as session:
         rows = _rows(session, AS_OF)
         assert demo_is_loaded(session)
     apps = [a for a, _, _ in rows]
@@ -208,7 +208,7 @@ def test_register_looks_like_a_real_year(loaded: tuple[Engine, DemoSummary]) -> 
     first = AS_OF - timedelta(days=365)
     assert all(first <= a.received_on <= AS_OF for a in apps)
     assert all(e.on <= AS_OF for _, ev, _ in rows for e in ev)
-    with Session(engine) as session:
+    with office_session(engine) as session:
         calendar = load_calendar(session)
     off_days = [a for a in apps if not calendar.is_workday(a.received_on)]
     assert 1 <= len(off_days) <= 5 and all(a.channel == "online" for a in off_days)
@@ -230,7 +230,7 @@ def test_register_looks_like_a_real_year(loaded: tuple[Engine, DemoSummary]) -> 
 
 def test_personal_data_is_fictional_and_well_formed(loaded: tuple[Engine, DemoSummary]) -> None:
     engine, _ = loaded
-    with Session(engine) as session:
+    with office_session(engine) as session:
         apps = session.exec(select(Application)).all()
     persons = [a for a in apps if a.applicant_type == "natural_person"]
     with_id = [a.applicant_id_number for a in persons if a.applicant_id_number]
@@ -263,7 +263,7 @@ def test_personal_data_is_fictional_and_well_formed(loaded: tuple[Engine, DemoSu
 
 def test_catalogue_items(loaded: tuple[Engine, DemoSummary]) -> None:
     engine, summary = loaded
-    with Session(engine) as session:
+    with office_session(engine) as session:
         items = session.exec(select(ProactiveItem)).all()
     assert 30 <= len(items) == summary.items <= 60
     assert len({i.index_no for i in items}) == len(items)
@@ -307,7 +307,7 @@ def test_catalogue_items(loaded: tuple[Engine, DemoSummary]) -> None:
 
 def test_appeals(loaded: tuple[Engine, DemoSummary]) -> None:
     engine, summary = loaded
-    with Session(engine) as session:
+    with office_session(engine) as session:
         appeals = session.exec(select(Appeal)).all()
         apps = {a.id: a for a in session.exec(select(Application)).all()}
     assert 3 <= len(appeals) == summary.appeals <= 5
@@ -330,7 +330,7 @@ def test_appeals(loaded: tuple[Engine, DemoSummary]) -> None:
 
 
 def _snapshot(engine: Engine) -> dict[str, Any]:
-    with Session(engine) as session:
+    with office_session(engine) as session:
         rows = _rows(session, AS_OF)
         items = session.exec(select(ProactiveItem).order_by(ProactiveItem.index_no)).all()
         appeals = session.exec(select(Appeal).order_by(Appeal.filed_on, Appeal.case_no)).all()  # type: ignore[arg-type]
@@ -395,7 +395,7 @@ def test_refuses_a_register_that_is_not_empty(engine: Engine) -> None:
         )
     with pytest.raises(InputError, match="登记簿中已有申请记录"):
         _load(engine)
-    with Session(engine) as session:
+    with office_session(engine) as session:
         assert not demo_is_loaded(session)
         assert session.execute(sa.select(sa.func.count()).select_from(Application)).scalar_one() == 1
         assert session.execute(sa.select(sa.func.count()).select_from(ProactiveItem)).scalar_one() == 0
@@ -405,7 +405,7 @@ def test_refuses_to_load_twice(loaded: tuple[Engine, DemoSummary]) -> None:
     engine, summary = loaded
     with pytest.raises(InputError, match="演示数据只能载入空的登记簿"):
         _load(engine)
-    with Session(engine) as session:
+    with office_session(engine) as session:
         count = session.execute(sa.select(sa.func.count()).select_from(Application)).scalar_one()
     assert count == summary.applications
 
@@ -416,13 +416,13 @@ def test_refuses_handlers_that_are_not_staff(engine: Engine) -> None:
 
 
 def test_empty_register_is_not_demo(engine: Engine) -> None:
-    with Session(engine) as session:
+    with office_session(engine) as session:
         assert not demo_is_loaded(session)
 
 
 def test_year_end_with_next_year_unannounced(engine: Engine) -> None:
     summary = _load(engine, as_of=YEAR_END, seed=7)
-    with Session(engine) as session:
+    with office_session(engine) as session:
         rows = _rows(session, YEAR_END)
     open_clocks = [c for _, _, c in rows if c.is_open]
     assert {c.state for c in open_clocks} == set(OPEN_STATES)

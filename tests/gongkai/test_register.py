@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from gongkai.core.errors import EventError, InputError, NotFound
 from gongkai.register import repository as register
@@ -90,7 +90,7 @@ def _event(engine: Engine, ref: str, event: Event, *, as_of: str, by: str = "wan
 
 
 def _app(engine: Engine, ref: str) -> Application:
-    with Session(engine) as s:
+    with office_session(engine) as s:
         app = s.exec(select(Application).where(Application.ref == ref)).one()
         s.expunge(app)
         return app
@@ -154,7 +154,7 @@ def test_add_and_events_update_cached_clock(engine: Engine) -> None:
         D("2025-03-24"),
     )
 
-    with Session(engine) as s:
+    with office_session(engine) as s:
         rows = register.application_events(s, app)
         # The cached columns equal a fresh computation from the stored events.
         fresh = compute_clock(
@@ -184,7 +184,7 @@ def test_add_with_known_events_stores_them_with_recorder(engine: Engine) -> None
     _add(engine, "2025-0002", "2025-01-24", as_of="2025-02-20", events=events)
     app = _app(engine, "2025-0002")
     assert (app.state, app.due) == ("in_progress", D("2025-03-12"))
-    with Session(engine) as s:
+    with office_session(engine) as s:
         rows = register.application_events(s, app)
     assert [(r.kind, r.recorded_by) for r in rows] == [
         ("correction_requested", "wang"),
@@ -309,7 +309,7 @@ def test_list_due_within(engine: Engine) -> None:
         as_of="2025-02-28",
         events=[make_event("replied", D("2025-02-28"), outcome="granted")],
     )
-    with Session(engine) as s:
+    with office_session(engine) as s:
         cal = register.load_calendar(s)
         items = register.list_applications(s, calendar=cal, as_of=as_of, due_within=5)
         everything = register.list_applications(s, calendar=cal, as_of=as_of)
@@ -325,7 +325,7 @@ def test_list_due_within_zero_and_state(engine: Engine) -> None:
     _add(engine, "X-1", "2025-02-10")
     _add(engine, "X-2", "2025-02-11")
     _event(engine, "X-2", make_event("correction_requested", D("2025-02-12")), as_of="2025-02-12")
-    with Session(engine) as s:
+    with office_session(engine) as s:
         cal = register.load_calendar(s)
         due_today = register.list_applications(s, calendar=cal, as_of=D("2025-03-07"), due_within=0)
         waiting = register.list_applications(
@@ -336,11 +336,11 @@ def test_list_due_within_zero_and_state(engine: Engine) -> None:
 
 
 def test_next_ref(engine: Engine) -> None:
-    with Session(engine) as s:
+    with office_session(engine) as s:
         assert register.next_ref(s, 2026) == "2026-0001"
     for ref in ("2026-0001", "2026-0007", "2025-0042", "2026-ABC", "2026-0003"):
         _add(engine, ref, "2026-01-05")
-    with Session(engine) as s:
+    with office_session(engine) as s:
         assert register.next_ref(s, 2026) == "2026-0008"
         assert register.next_ref(s, 2025) == "2025-0043"
         assert register.next_ref(s, 2027) == "2027-0001"
@@ -383,7 +383,7 @@ def _import(engine: Engine, schedule: YearSchedule, by: str = "wang") -> list[re
 
 
 def _apps(engine: Engine) -> dict[str, Application]:
-    with Session(engine) as s:
+    with office_session(engine) as s:
         apps = s.exec(select(Application)).all()
         for a in apps:
             s.expunge(a)
@@ -434,7 +434,7 @@ def test_calendar_import_recomputes_provisional_deadlines(engine: Engine) -> Non
         )
         assert app.clock_version == before[ref].clock_version + (1 if ref in expected else 0), ref
 
-    with Session(engine) as s:
+    with office_session(engine) as s:
         changes = s.exec(select(DeadlineChange).order_by(DeadlineChange.id)).all()  # type: ignore[arg-type]
         ids = {a.id: ref for ref, a in after.items()}
         assert sorted(ids[c.application_id] for c in changes) == sorted(expected)
@@ -462,7 +462,7 @@ def test_calendar_import_recomputes_provisional_deadlines(engine: Engine) -> Non
             after[ref].clock_version,
             False,
         ), ref
-    with Session(engine) as s:
+    with office_session(engine) as s:
         assert len(s.exec(select(DeadlineChange)).all()) == len(expected)
         assert [x.by for x in s.exec(select(CalendarLog).order_by(CalendarLog.id)).all()] == ["wang", "li"]  # type: ignore[arg-type]
 
@@ -490,7 +490,7 @@ def test_calendar_reimport_replaces_the_year(engine: Engine) -> None:
     _add(engine, "2026-0005", "2026-12-17", as_of="2026-12-30")
     _import(engine, first)
     moved = _import(engine, second, by="li")
-    with Session(engine) as s:
+    with office_session(engine) as s:
         days = s.exec(select(CalendarDay)).all()
         logs = s.exec(select(CalendarLog).order_by(CalendarLog.id)).all()  # type: ignore[arg-type]
     assert [(d.day, d.kind) for d in days] == [(D("2027-01-01"), "off")]

@@ -33,7 +33,7 @@ from gongkai.reminders.plan import ladder_rung, plan_reminders
 from gongkai.store.db import open_database
 from gongkai.store.models import ProactiveItem
 from gongkai.store.tables import APP, EV
-from tests.offices import office_session
+from tests.offices import FIRST_OFFICE, office_session
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "gongkai.toml"
 NAME, PHONE, ID_NUMBER = "张小明", "13800138000", "110101199003077777"
@@ -566,6 +566,7 @@ def test_inconsistent_events_give_a_clock_error_not_a_failed_run(engine: Engine,
     with office_session(engine) as s:
         s.execute(
             sa.insert(EV).values(
+                office_id=FIRST_OFFICE,
                 application_id=app_id,
                 kind="extension_approved",
                 occurred_on=D("2025-04-02"),
@@ -690,7 +691,7 @@ def bulk_register(engine: Engine, n: int, *, seed: int = 3) -> None:
     with office_session(engine) as s:
         for table, rows in ((APP, apps), (EV, events)):
             for k in range(0, len(rows), 2000):
-                s.execute(sa.insert(table), rows[k : k + 2000])
+                s.execute(sa.insert(table), [{**r, "office_id": FIRST_OFFICE} for r in rows[k : k + 2000]])
 
 
 def test_plans_5000_open_applications_quickly_in_a_constant_number_of_queries(

@@ -204,7 +204,7 @@ def test_monthly_series_exact_counts_in_one_statement(crafted: Engine) -> None:
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         statements.append(statement)
 
-    with Session(crafted) as s:
+    with office_session(crafted) as s:
         s.connection()  # begin outside the recording
         sa.event.listen(crafted, "before_cursor_execute", record)
         try:
@@ -230,7 +230,7 @@ def test_monthly_series_reads_the_covering_index_alone(crafted: Engine) -> None:
 
     sa.event.listen(crafted, "before_cursor_execute", record)
     try:
-        with Session(crafted) as s:
+        with office_session(crafted) as s:
             monthly_outcome_series(s, year=YEAR)
     finally:
         sa.event.remove(crafted, "before_cursor_execute", record)
@@ -248,7 +248,7 @@ def test_monthly_series_reads_the_covering_index_alone(crafted: Engine) -> None:
 
 
 def test_monthly_series_of_other_years(crafted: Engine) -> None:
-    with Session(crafted) as s:
+    with office_session(crafted) as s:
         assert monthly_outcome_series(s, year=2024) == {
             **{name: _months() for name in SERIES_GROUPS},
             "未办结": _months(dec=1),  # X1: answered only in January 2025

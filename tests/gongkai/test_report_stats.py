@@ -207,7 +207,7 @@ EXPECTED_2024: dict[str, dict[str, int]] = {
 def test_crafted_register_table_3_cell_by_cell(
     crafted: Engine, year: int, expected: dict[str, dict[str, int]]
 ) -> None:
-    with Session(crafted) as s:
+    with office_session(crafted) as s:
         data = compute_statistics(s, year=year, office_name=OFFICE)
     assert list(data.requests) == list(ROW_IDS) and len(ROW_IDS) == 25
     for row in ROW_IDS:
@@ -217,7 +217,7 @@ def test_crafted_register_table_3_cell_by_cell(
 
 
 def test_withdrawal_partial_and_correction_rules(crafted: Engine) -> None:
-    with Session(crafted) as s:
+    with office_session(crafted) as s:
         req = compute_statistics(s, year=2025, office_name=OFFICE).requests
     outcome_rows = [r for r in ROW_IDS if r.startswith("3.") and r != "3.7"]
     # the withdrawal (no outcome row) is in 3.6.3 and nowhere else
@@ -233,7 +233,7 @@ def test_row_2_is_last_years_row_4_and_i6_compares_stored_final_report(crafted: 
         _set_figures(s, 2024)
         store_report(s, compute_statistics(s, year=2024, office_name=OFFICE), narrative=None, by="wang")
         finalize_report(s, 2024, by="wang", as_of=AS_OF)
-    with Session(crafted) as s:
+    with office_session(crafted) as s:
         previous = previous_report_data(s, 2024)
         data = compute_statistics(s, year=2025, office_name=OFFICE)
     assert previous is not None and previous["requests"]["4"] == data.requests["2"]
@@ -242,13 +242,13 @@ def test_row_2_is_last_years_row_4_and_i6_compares_stored_final_report(crafted: 
 
 
 def test_the_year_just_begun_and_an_empty_register(engine: Engine, crafted: Engine) -> None:
-    with Session(crafted) as s:
+    with office_session(crafted) as s:
         data = compute_statistics(s, year=2026, office_name=OFFICE)
     # A5 (open) and A9 (open since 2023) carried in; A6 answered in January 2026.
     assert data.requests["2"] == _row(natural_person=1, research=1, public_interest=1)
     assert data.requests["3.5.2"] == _row(public_interest=1)
     assert data.requests["4"] == _row(natural_person=1, research=1)
-    with Session(crafted) as s:
+    with office_session(crafted) as s:
         empty = compute_statistics(s, year=2019, office_name=OFFICE)
     assert all(v == 0 for row in empty.requests.values() for v in row.values())
     assert not empty.failed_hard_checks
@@ -291,7 +291,7 @@ def test_table_2_normative_documents_and_yearly_figures(engine: Engine) -> None:
             ]
         )
         _set_figures(s, 2025, licensing_decisions="356", fees_10k_yuan="12.3456")
-    with Session(engine) as s:
+    with office_session(engine) as s:
         data = compute_statistics(s, year=2025, office_name=OFFICE)
     assert data.proactive == {
         "rules": {"issued": 0, "repealed": 0, "in_force": 0},
@@ -307,7 +307,7 @@ def test_table_2_normative_documents_and_yearly_figures(engine: Engine) -> None:
 def test_missing_yearly_figure_is_null_and_listed_not_zero(engine: Engine) -> None:
     with office_session(engine) as s:
         set_yearly_figure(s, year=2025, key="行政许可", value=Decimal(5), source="审批系统", by="wang")
-    with Session(engine) as s:
+    with office_session(engine) as s:
         data = compute_statistics(s, year=2025, office_name=OFFICE)
     assert data.proactive["licensing"] == {"decisions": 5}
     assert data.proactive["penalties"] == {"decisions": None} and data.proactive["fees_10k_yuan"] is None
@@ -360,7 +360,7 @@ def test_table_4_blocks(engine: Engine) -> None:
                 ),  # next year
             ]
         )
-    with Session(engine) as s:
+    with office_session(engine) as s:
         data = compute_statistics(s, year=2025, office_name=OFFICE)
     assert data.appeals == {
         "reconsideration": {"upheld": 1, "corrected": 1, "other": 0, "pending": 1, "total": 3},
@@ -389,7 +389,7 @@ def test_appeals_that_cannot_be_placed_are_listed(engine: Engine) -> None:
                 ),
             ]
         )
-    with Session(engine) as s:
+    with office_session(engine) as s:
         data = compute_statistics(s, year=2025, office_name=OFFICE)
     problems = [m for m in data.missing if "表四" in m]
     assert len(problems) == 2
@@ -399,7 +399,7 @@ def test_appeals_that_cannot_be_placed_are_listed(engine: Engine) -> None:
 def test_unknown_applicant_type_is_listed_not_dropped_silently(crafted: Engine) -> None:
     with office_session(crafted) as s:
         s.execute(sa.update(APP).where(APP.c.ref == "A4").values(applicant_type="个体户"))
-    with Session(crafted) as s:
+    with office_session(crafted) as s:
         data = compute_statistics(s, year=2025, office_name=OFFICE)
     assert any("个体户" in m and "不属于表三" in m for m in data.missing)
 
@@ -409,7 +409,7 @@ def test_contradictory_dates_fail_i1(crafted: Engine) -> None:
     conclusion precedes the receipt (written with raw SQL, as a broken import might)."""
     with office_session(crafted) as s:
         s.execute(sa.update(APP).where(APP.c.ref == "A4").values(concluded_on=D("2024-12-30")))
-    with Session(crafted) as s:
+    with office_session(crafted) as s:
         data = compute_statistics(s, year=2025, office_name=OFFICE)
     failed = [c.id for c in data.failed_hard_checks]
     assert failed == ["I1"]
@@ -442,7 +442,7 @@ def test_demo_office_2025_passes_every_hard_identity(engine: Engine) -> None:
     with office_session(engine) as s:
         load_demo(s, calendar=register.load_calendar(s), as_of=D("2026-01-10"))
         _set_figures(s, 2025)
-    with Session(engine) as s:
+    with office_session(engine) as s:
         data = compute_statistics(s, year=2025, office_name=OFFICE_NAME)
         oracle = _oracle(s, 2025)
     assert [c.id for c in data.checks] == [f"I{i}" for i in range(1, 9)]
@@ -681,7 +681,7 @@ def test_yearly_figure_validation(engine: Engine, key: str, value: str, message:
     with pytest.raises(InputError) as info, office_session(engine) as s:
         set_yearly_figure(s, year=2025, key=key, value=Decimal(value), source="系统导出", by="wang")
     assert message in str(info.value)
-    with Session(engine) as s:
+    with office_session(engine) as s:
         assert yearly_figures(s, 2025) == {}
 
 
@@ -694,7 +694,7 @@ def test_yearly_figure_set_replace_and_read_back_exactly(engine: Engine) -> None
         set_yearly_figure(
             s, year=2025, key="licensing_decisions", value=Decimal("357"), source="审批系统（更正）", by="li"
         )
-    with Session(engine) as s:
+    with office_session(engine) as s:
         figures = yearly_figures(s, 2025)
     assert list(figures) == ["licensing_decisions", "fees_10k_yuan"]
     assert figures["fees_10k_yuan"].value == Decimal("12.3456") and isinstance(
@@ -737,7 +737,7 @@ def test_import_yearly_figures_csv_and_xlsx(engine: Engine, tmp_path: Path) -> N
         "coercion_decisions",
         "fees_10k_yuan",
     ]
-    with Session(engine) as s:
+    with office_session(engine) as s:
         figures = yearly_figures(s, 2025)
     assert figures["penalty_decisions"].value == 1204
     assert figures["coercion_decisions"].source == "文件 figures.csv"
@@ -754,7 +754,7 @@ def test_import_yearly_figures_csv_and_xlsx(engine: Engine, tmp_path: Path) -> N
     wb.save(tmp_path / "figures.xlsx")
     with office_session(engine) as s:
         import_yearly_figures(s, tmp_path / "figures.xlsx", by="wang")
-    with Session(engine) as s:
+    with office_session(engine) as s:
         figures = yearly_figures(s, 2024)
     assert figures["licensing_decisions"].value == 300 and figures["fees_10k_yuan"].value == Decimal("0.75")
 
@@ -781,7 +781,7 @@ def test_import_yearly_figures_lists_every_bad_row_and_writes_nothing(engine: En
     assert "不能为负数" in problems[0] and "年度应为" in problems[1] and "行政审批" in problems[2]
     assert "与第 2 行重复" in problems[3] and "应为整数" in problems[4] and "不是数字" in problems[5]
     assert "未导入任何数字" in str(info.value)
-    with Session(engine) as s:
+    with office_session(engine) as s:
         assert yearly_figures(s, 2025) == {}
 
 
@@ -803,7 +803,7 @@ def test_store_versions_and_finalize_refuses_missing_figures(crafted: Engine) ->
             2025,
             2,
         )
-    with Session(crafted) as s:
+    with office_session(crafted) as s:
         version, status, doc = stored_report(s, 2025)
         assert (version, status) == (2, "draft")
         assert _by_id(ReportData.from_json(doc).checks)["I8"].ok is False  # 5 ≠ 4, stored with the version
@@ -814,7 +814,7 @@ def test_store_versions_and_finalize_refuses_missing_figures(crafted: Engine) ->
         finalize_report(s, 2025, by="wang", as_of=AS_OF)
     assert info.value.failed == () and info.value.exit_code == 1
     assert len(info.value.problems) == 4 and all("尚未录入" in p for p in info.value.problems)
-    with Session(crafted) as s:
+    with office_session(crafted) as s:
         assert not is_year_final(s, 2025)
 
 
@@ -831,7 +831,7 @@ def test_finalize_is_refused_until_the_year_has_ended(crafted: Engine) -> None:
             and "2026-01-01" in str(info.value)
             and day in str(info.value)
         )
-        with Session(crafted) as s:
+        with office_session(crafted) as s:
             assert not is_year_final(s, 2025)
     with office_session(crafted) as s:
         assert finalize_report(s, 2025, by="wang", as_of=D("2026-01-01")) == (2025, 1)
@@ -870,7 +870,7 @@ def test_final_year_is_locked_until_reopened_with_a_logged_reason(crafted: Engin
         _set_figures(s, 2025)
         store_report(s, compute_statistics(s, year=2025, office_name=OFFICE), narrative=None, by="wang")
         assert finalize_report(s, 2025, by="li", as_of=AS_OF) == (2025, 1)
-    with Session(crafted) as s:
+    with office_session(crafted) as s:
         assert is_year_final(s, 2025) and not is_year_final(s, 2024)
         row = s.execute(sa.text("SELECT status, finalized_by, finalized_at FROM annual_report")).one()
         assert row[0] == "final" and row[1] == "li" and row[2] is not None
@@ -895,7 +895,7 @@ def test_final_year_is_locked_until_reopened_with_a_logged_reason(crafted: Engin
 
     with office_session(crafted) as s:
         reopen_year(s, 2025, by="wang", reason="发现一件申请的答复日期登记错误，需更正后重新定稿")
-    with Session(crafted) as s:
+    with office_session(crafted) as s:
         assert not is_year_final(s, 2025)
         ensure_unlocked(s, since=D("2025-12-20"), until=None)
         log = s.exec(select(ReportReopenLog)).all()
@@ -920,7 +920,7 @@ def test_final_year_is_locked_until_reopened_with_a_logged_reason(crafted: Engin
 
 
 def test_year_out_of_range_is_refused(engine: Engine) -> None:
-    with Session(engine) as s, pytest.raises(InputError, match="报告年度"):
+    with office_session(engine) as s, pytest.raises(InputError, match="报告年度"):
         compute_statistics(s, year=1999, office_name=OFFICE)
 
 
@@ -935,12 +935,12 @@ def test_statistics_read_index_ranges_only_in_two_statements(crafted: Engine) ->
     ) -> None:
         statements.append((statement, parameters))
 
-    sa.event.listen(crafted, "before_cursor_execute", record)
-    try:
-        with Session(crafted) as s:
+    with office_session(crafted) as s:
+        sa.event.listen(crafted, "before_cursor_execute", record)
+        try:
             compute_statistics(s, year=2025, office_name=OFFICE)
-    finally:
-        sa.event.remove(crafted, "before_cursor_execute", record)
+        finally:
+            sa.event.remove(crafted, "before_cursor_execute", record)
     # One statement reads the register (three index ranges), one the catalogue, the figures, the appeals
     # and last year's final report: no fixed cost of a round trip per small table.
     assert len(statements) == 2, [sql for sql, _ in statements]

@@ -33,6 +33,7 @@ from gongkai.catalogue.documents import (
     render_guide_markdown,
     snapshot,
 )
+from gongkai.core.officescope import in_office
 from gongkai.core.settings import Settings
 from gongkai.files.render import md_code, md_escape
 from gongkai.register.workcal import WorkCalendar
@@ -109,12 +110,14 @@ def withhold_personal_data(
     for start in range(0, len(names), 500):
         chunk = names[start : start + 500]
         for index_no, item_id in session.execute(
-            sa.select(ITEM.c.index_no, ITEM.c.id).where(ITEM.c.index_no.in_(chunk))
+            sa.select(ITEM.c.index_no, ITEM.c.id).where(in_office(session, ITEM), ITEM.c.index_no.in_(chunk))
         ):
             ids[index_no] = item_id
     decided = set(
         session.execute(
-            sa.select(REVIEW_TASK.c.key).where(REVIEW_TASK.c.kind == "pii", REVIEW_TASK.c.status == "done")
+            sa.select(REVIEW_TASK.c.key).where(
+                in_office(session, REVIEW_TASK), REVIEW_TASK.c.kind == "pii", REVIEW_TASK.c.status == "done"
+            )
         ).scalars()
     )
     out: list[CatalogueEntry] = []
@@ -149,7 +152,10 @@ def previous_snapshot(session: Session, as_of: date) -> list[dict[str, Any]]:
     """The items of the latest stored snapshot before ``as_of`` (empty for the first update)."""
     t = SNAPSHOT.c
     row = session.execute(
-        sa.select(t["items"]).where(t.as_of < as_of).order_by(t.as_of.desc(), t.id.desc()).limit(1)
+        sa.select(t["items"])
+        .where(in_office(session, SNAPSHOT), t.as_of < as_of)
+        .order_by(t.as_of.desc(), t.id.desc())
+        .limit(1)
     ).first()
     return [] if row is None else list(json.loads(row[0]))
 
@@ -184,6 +190,7 @@ def latest_update(session: Session) -> StoredUpdate | None:
     t = SNAPSHOT.c
     row = session.execute(
         sa.select(t.period, t.as_of, t.created_at, t.diff, t.checks, t.files)
+        .where(in_office(session, SNAPSHOT))
         .order_by(t.as_of.desc(), t.id.desc())
         .limit(1)
     ).first()
@@ -240,7 +247,9 @@ def update_catalogue(
         files[name] = path
     guide = {"office": office, "categories": categories, "matters": matters, "channels": channels}
     session.execute(
-        sa.delete(SNAPSHOT).where(SNAPSHOT.c.period == period, SNAPSHOT.c.as_of == as_of)
+        sa.delete(SNAPSHOT).where(
+            in_office(session, SNAPSHOT), SNAPSHOT.c.period == period, SNAPSHOT.c.as_of == as_of
+        )
     )  # a re-run replaces its own day
     session.add(
         CatalogueSnapshot(

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gongkai.core.dates import fmt_zh
+from gongkai.core.officescope import office_of
 from gongkai.core.webaddress import is_web_address
 from gongkai.files.render import md_escape, render
 from gongkai.files.xlsxstream import xlsx_bytes
@@ -191,18 +192,20 @@ def load_entries(session: Session) -> list[CatalogueEntry]:
         )
     else:
         reviewed = "0 = 1"
+    # Since 0010 the items are an office's: the session's (a database before 0010 holds one office's only).
+    office = "WHERE p.office_id = :office_id " if "office_id" in columns else ""
     query = sa.text(
         "SELECT p.index_no, p.title, p.summary, p.generated_on, p.changed_on, p.doc_number, p.issuing_body, "
         "p.category, p.five_publics, p.attribute, p.validity, p.valid_from, p.repealed_on, p.published_on, "
         f"{withdrawn} AS withdrawn_on, p.channel, p.url, p.owner_id, {reviewed} AS reviewed, "
         f"{required} AS review_required "
-        "FROM proactive_item p ORDER BY p.index_no"
+        f"FROM proactive_item p {office}ORDER BY p.index_no"
     ).columns(
         **{name: sa.Date() for name in _ENTRY_DATES},
         reviewed=sa.Boolean(),
         review_required=sa.Boolean(),
     )
-    result = session.execute(query)
+    result = session.execute(query, {"office_id": office_of(session)} if office else {})
     keys = list(result.keys())
     return entries_from_rows(dict(zip(keys, r, strict=True)) for r in result)
 

@@ -37,6 +37,7 @@ from gongkai.catalogue.items import (
     find_validity,
     lock_since,
 )
+from gongkai.core.officescope import in_office
 from gongkai.files.tableimport import (
     Column,
     ErrorList,
@@ -391,7 +392,10 @@ def _write_items(session: Session, plan: _Plan, *, by: str, now: datetime) -> No
         by_keys[tuple(sorted(diff))].append({"b_id": old["id"], **diff, "updated_at": now})
     for keys, params in by_keys.items():
         values: dict[str, Any] = {k: sa.bindparam(k) for k in (*keys, "updated_at")}
-        session.execute(sa.update(ITEM).where(ITEM.c.id == sa.bindparam("b_id")).values(values), params)
+        session.execute(
+            sa.update(ITEM).where(in_office(session, ITEM), ITEM.c.id == sa.bindparam("b_id")).values(values),
+            params,
+        )
     insert_batches(
         session,
         ITEM_CHANGE,

@@ -28,6 +28,7 @@ from sqlmodel import Session, select
 
 from gongkai.core.codes import ART20_CATEGORIES, ART20_ITEMS
 from gongkai.core.errors import InputError, NotFound
+from gongkai.core.officescope import in_office
 from gongkai.core.webaddress import web_address_problem
 from gongkai.files.tableimport import show
 from gongkai.store.models import ItemChange, ItemReview, ProactiveItem, utcnow
@@ -429,7 +430,9 @@ def add_item(
     problems = item_problems(data, categories=categories, staff_ids=staff_ids, as_of=as_of)
     if problems:
         raise ItemInvalid("主动公开信息有误：" + "；".join(p for _k, p in problems) + "。", problems)
-    exists = session.execute(sa.select(ITEM.c.id).where(ITEM.c.index_no == data.index_no)).first()
+    exists = session.execute(
+        sa.select(ITEM.c.id).where(in_office(session, ITEM), ITEM.c.index_no == data.index_no)
+    ).first()
     if exists is not None:
         taken = f"索引号“{show(data.index_no, 64)}”已登记，索引号应唯一"
         raise ItemInvalid(f"{taken}。", [("index_no", taken)])
@@ -578,7 +581,8 @@ def count_items(
 ) -> int:
     """How many items :func:`list_items` lists with these filters (without ``limit``)."""
     where = _item_filters(unpublished=unpublished, category=category, search=search)
-    return int(session.execute(sa.select(sa.func.count()).select_from(ITEM).where(*where)).scalar_one())
+    stmt = sa.select(sa.func.count()).select_from(ITEM).where(in_office(session, ITEM), *where)
+    return int(session.execute(stmt).scalar_one())
 
 
 def item_reviews(session: Session, item: ProactiveItem) -> list[ItemReview]:

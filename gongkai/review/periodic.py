@@ -48,6 +48,7 @@ from sqlmodel import Session
 from gongkai.core.dates import fmt_day
 from gongkai.core.errors import InputError
 from gongkai.core.messages import PlannedReminder
+from gongkai.core.officescope import in_office, office_of
 from gongkai.core.settings import COLUMN_KIND_LABELS, Settings
 from gongkai.files.render import md_escape
 from gongkai.register.deadlines import publication_due, publication_start
@@ -176,16 +177,16 @@ class _ItemFacts:
 def _facts(session: Session) -> dict[int, _ItemFacts]:
     facts: dict[int, _ItemFacts] = defaultdict(_ItemFacts)
     rows = session.execute(
-        sa.select(ITEM_REVIEW.c.item_id, ITEM_REVIEW.c.reviewed_on, ITEM_REVIEW.c.result).order_by(
-            ITEM_REVIEW.c.item_id, ITEM_REVIEW.c.reviewed_on, ITEM_REVIEW.c.id
-        )
+        sa.select(ITEM_REVIEW.c.item_id, ITEM_REVIEW.c.reviewed_on, ITEM_REVIEW.c.result)
+        .where(in_office(session, ITEM_REVIEW))
+        .order_by(ITEM_REVIEW.c.item_id, ITEM_REVIEW.c.reviewed_on, ITEM_REVIEW.c.id)
     )
     for item_id, reviewed_on, result in rows:
         f = facts[item_id]
         f.last_review, f.last_review_result = reviewed_on, result
     for item_id, last in session.execute(
         sa.select(REVIEW_RECORD.c.item_id, sa.func.max(REVIEW_RECORD.c.reviewed_on))
-        .where(REVIEW_RECORD.c.item_id.is_not(None))
+        .where(in_office(session, REVIEW_RECORD), REVIEW_RECORD.c.item_id.is_not(None))
         .group_by(REVIEW_RECORD.c.item_id)
     ):
         facts[item_id].last_outcome = last
@@ -218,7 +219,7 @@ def find(session: Session, *, settings: Settings, calendar: WorkCalendar, as_of:
             c.id, c.index_no, c.title, c.summary, c.doc_number, c.category, c.attribute, c.validity,
             c.valid_until, c.repealed_on, c.published_on, c.withdrawn_on, c.generated_on, c.changed_on,
             c.review_required, c.owner_id,
-        ).order_by(c.id)
+        ).where(in_office(session, ITEM)).order_by(c.id)
     ).all()  # fmt: skip
     out: list[Finding] = []
     last_published: dict[str, date] = {}
@@ -326,7 +327,7 @@ def _column_checks(session: Session) -> dict[str, date]:
         name: last
         for name, last in session.execute(
             sa.select(REVIEW_RECORD.c.column_name, sa.func.max(REVIEW_RECORD.c.reviewed_on))
-            .where(REVIEW_RECORD.c.column_name.is_not(None))
+            .where(in_office(session, REVIEW_RECORD), REVIEW_RECORD.c.column_name.is_not(None))
             .group_by(REVIEW_RECORD.c.column_name)
         )
     }
@@ -414,7 +415,7 @@ def sync_tasks(
     for start in range(0, len(keys), _BATCH):
         for task_id, key, status, detail in session.execute(
             sa.select(REVIEW_TASK.c.id, REVIEW_TASK.c.key, REVIEW_TASK.c.status, REVIEW_TASK.c.detail)
-            .where(keys_in(REVIEW_TASK.c.key, keys[start : start + _BATCH], dialect))
+            .where(in_office(session, REVIEW_TASK), keys_in(REVIEW_TASK.c.key, keys[start : start + _BATCH], dialect))
         ):  # fmt: skip
             existing[key] = (task_id, status)
             if status != "done" and detail != by_key[key].text:
@@ -441,8 +442,13 @@ def sync_tasks(
         if key not in existing
     ]
     # Only the rows actually inserted come back: an overlapping run that opened a task first keeps it.
+    office_id = office_of(session)
     result.new = insert_ignoring_conflicts(
-        session, REVIEW_TASK, new_rows, conflict=["key"], returning=REVIEW_TASK.c.id
+        session,
+        REVIEW_TASK,
+        [{**row, "office_id": office_id} for row in new_rows],
+        conflict=["office_id", "key"],
+        returning=REVIEW_TASK.c.id,
     )
     seen: list[int] = []
     for task_id, status in existing.values():
@@ -455,7 +461,11 @@ def sync_tasks(
     for start in range(0, len(seen), _BATCH):
         session.execute(
             sa.update(REVIEW_TASK)
-            .where(REVIEW_TASK.c.id.in_(seen[start : start + _BATCH]), REVIEW_TASK.c.last_found_on < as_of)
+            .where(
+                in_office(session, REVIEW_TASK),
+                REVIEW_TASK.c.id.in_(seen[start : start + _BATCH]),
+                REVIEW_TASK.c.last_found_on < as_of,
+            )
             .values(last_found_on=as_of)
         )
     if changed_text:
@@ -463,7 +473,7 @@ def sync_tasks(
         # tasks whose text changed (drafts, stale columns) are rewritten.
         session.execute(
             sa.update(REVIEW_TASK)
-            .where(REVIEW_TASK.c.id == sa.bindparam("task_id"))
+            .where(in_office(session, REVIEW_TASK), REVIEW_TASK.c.id == sa.bindparam("task_id"))
             .values(detail=sa.bindparam("text")),
             changed_text,
         )
@@ -472,7 +482,7 @@ def sync_tasks(
         f = by_key[keys_by_id[task_id]]
         session.execute(
             sa.update(REVIEW_TASK)
-            .where(REVIEW_TASK.c.id == task_id)
+            .where(in_office(session, REVIEW_TASK), REVIEW_TASK.c.id == task_id)
             .values(status="open", closed_on=None, last_found_on=as_of,
                     due_on=task_due(calendar, settings, as_of, urgent=f.urgent, deadline=f.deadline))
         )  # fmt: skip
@@ -482,7 +492,9 @@ def sync_tasks(
         task_id
         for task_id, key in session.execute(
             sa.select(REVIEW_TASK.c.id, REVIEW_TASK.c.key).where(
-                REVIEW_TASK.c.status == "open", REVIEW_TASK.c.found_on <= as_of
+                in_office(session, REVIEW_TASK),
+                REVIEW_TASK.c.status == "open",
+                REVIEW_TASK.c.found_on <= as_of,
             )
         )
         if key not in by_key
@@ -490,7 +502,7 @@ def sync_tasks(
     for start in range(0, len(gone), _BATCH):
         session.execute(
             sa.update(REVIEW_TASK)
-            .where(REVIEW_TASK.c.id.in_(gone[start : start + _BATCH]))
+            .where(in_office(session, REVIEW_TASK), REVIEW_TASK.c.id.in_(gone[start : start + _BATCH]))
             .values(status="closed", closed_on=as_of)
         )
     result.closed = gone
@@ -530,7 +542,7 @@ def list_tasks(session: Session, *, as_of: date | None = None, ids: Iterable[int
     query = sa.select(
         t.id, t.key, t.kind, t.item_id, t.column_name, t.owner_id, t.urgent, t.found_on, t.due_on,
         t.last_found_on, t.deadline, t.detail, t.status, t.closed_on, c.index_no,
-    ).select_from(REVIEW_TASK.outerjoin(ITEM, c.id == t.item_id))  # fmt: skip
+    ).select_from(REVIEW_TASK.outerjoin(ITEM, c.id == t.item_id)).where(in_office(session, REVIEW_TASK))  # fmt: skip
     if status is not None:
         query = query.where(t.status == status)
     if kind is not None:
@@ -559,7 +571,7 @@ def count_tasks(session: Session, *, status: str | None = "open", kind: str | No
                 owner: str | None = None) -> int:  # fmt: skip
     """How many tasks :func:`list_tasks` lists with these filters (without ``limit``)."""
     t = REVIEW_TASK.c
-    query = sa.select(sa.func.count()).select_from(REVIEW_TASK)
+    query = sa.select(sa.func.count()).select_from(REVIEW_TASK).where(in_office(session, REVIEW_TASK))
     for column, value in ((t.status, status), (t.kind, kind), (t.owner_id, owner)):
         if value is not None:
             query = query.where(column == value)
@@ -812,7 +824,7 @@ def history(session: Session, *, year: int | None = None, task_id: int | None = 
     query = sa.select(
         r.id, r.task_id, r.kind, r.item_id, r.column_name, r.outcome, r.reviewer, r.reviewed_on, r.reason,
         r.recorded_at, r.recorded_by, c.index_no,
-    ).select_from(REVIEW_RECORD.outerjoin(ITEM, c.id == r.item_id))  # fmt: skip
+    ).select_from(REVIEW_RECORD.outerjoin(ITEM, c.id == r.item_id)).where(in_office(session, REVIEW_RECORD))  # fmt: skip
     if year is not None:
         query = query.where(r.reviewed_on.between(date(year, 1, 1), date(year, 12, 31)))
     if task_id is not None:
@@ -839,14 +851,18 @@ def year_figures(session: Session, year: int) -> dict[str, int]:
     """
     lo, hi = date(year, 1, 1), date(year, 12, 31)
     runs = session.execute(
-        sa.select(sa.func.count(sa.distinct(REVIEW_RUN.c.as_of))).where(REVIEW_RUN.c.as_of.between(lo, hi))
+        sa.select(sa.func.count(sa.distinct(REVIEW_RUN.c.as_of))).where(
+            in_office(session, REVIEW_RUN), REVIEW_RUN.c.as_of.between(lo, hi)
+        )
     ).scalar_one()
     prepublication = session.execute(
-        sa.select(sa.func.count()).select_from(ITEM_REVIEW).where(ITEM_REVIEW.c.reviewed_on.between(lo, hi))
+        sa.select(sa.func.count())
+        .select_from(ITEM_REVIEW)
+        .where(in_office(session, ITEM_REVIEW), ITEM_REVIEW.c.reviewed_on.between(lo, hi))
     ).scalar_one()
     rows = session.execute(
         sa.select(REVIEW_RECORD.c.kind, REVIEW_RECORD.c.outcome, sa.func.count())
-        .where(REVIEW_RECORD.c.reviewed_on.between(lo, hi))
+        .where(in_office(session, REVIEW_RECORD), REVIEW_RECORD.c.reviewed_on.between(lo, hi))
         .group_by(REVIEW_RECORD.c.kind, REVIEW_RECORD.c.outcome)
     ).all()
     by: Counter[tuple[str, str]] = Counter({(k, o): int(n) for k, o, n in rows})

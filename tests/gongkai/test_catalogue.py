@@ -31,7 +31,7 @@ from gongkai.catalogue import documents as cat
 from gongkai.catalogue.documents import CatalogueEntry, Finding
 from gongkai.register.deadlines import publication_due
 from gongkai.register.workcal import WorkCalendar
-from gongkai.store.db import open_database
+from gongkai.store.db import open_database, session_scope
 from tests.offices import office_session
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -622,10 +622,20 @@ def _ensure_0005(engine: sa.Engine) -> None:
             )
 
 
+def office_id(conn: sa.Connection) -> int:
+    """Office 1 (``default``), made if the database has none yet."""
+    if conn.execute(sa.text("SELECT 1 FROM office WHERE id = 1")).first() is None:
+        conn.execute(
+            sa.text("INSERT INTO office (id, code, set_by, created_at) VALUES (1, 'default', 'config', :t)"),
+            {"t": NOW},
+        )
+    return 1
+
+
 def _insert_item(conn: sa.Connection, item_id: int, index_no: str, **kw: Any) -> None:
     from gongkai.store.tables import ITEM as table
 
-    values = {"id": item_id, "index_no": index_no, "title": f"标题{index_no}", "summary": "概述",
+    values = {"office_id": office_id(conn), "id": item_id, "index_no": index_no, "title": f"标题{index_no}", "summary": "概述",
               "generated_on": D("2025-03-03"), "category": "财政预算决算", "created_at": NOW, "updated_at": NOW}  # fmt: skip
     values.update({k: v for k, v in kw.items() if k != "withdrawn_on"})
     conn.execute(sa.insert(table).values(**values))
@@ -646,8 +656,8 @@ def test_load_entries(db_url: str) -> None:
             _insert_item(conn, 3, "C-3")
             _insert_item(conn, 4, "D-4", published_on=D("2025-03-12"))
             review = sa.text(
-                "INSERT INTO item_review (id, item_id, reviewer, reviewed_on, result, referral, recorded_at, recorded_by)"
-                " VALUES (:id, :item, 'wang', :d, :r, false, :at, 'test')"
+                "INSERT INTO item_review (id, item_id, reviewer, reviewed_on, result, referral, recorded_at, recorded_by,"
+                " office_id) VALUES (:id, :item, 'wang', :d, :r, false, :at, 'test', 1)"
             )
             conn.execute(
                 review, {"id": 1, "item": 1, "d": D("2025-03-09"), "r": "publish_redacted", "at": NOW}
@@ -686,7 +696,7 @@ def test_load_entries_before_0005(sqlite_url: str) -> None:
                     " 'in_force', '2025-03-10')"
                 )
             )
-        with office_session(engine) as session:
+        with session_scope(engine) as session:  # one office's register before 0010: no office to name
             (only,) = cat.load_entries(session)
         assert only.withdrawn_on is None and not only.reviewed and only.review_required
         assert only.generated_on == D("2025-03-03") and only.published_on == D("2025-03-10")

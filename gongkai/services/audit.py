@@ -93,9 +93,10 @@ def _text(column: sa.ColumnElement[object]) -> sa.ColumnElement[str]:
     return sa.cast(column, sa.String)
 
 
-def _branches(*, actor_filter: str | None, since: datetime | None, until: datetime | None, cap: int) -> list[sa.Select[*tuple[Any, ...]]]:  # fmt: skip
+def _branches(*, office_id: int, actor_filter: str | None, since: datetime | None, until: datetime | None, cap: int) -> list[sa.Select[*tuple[Any, ...]]]:  # fmt: skip
     """One SELECT per source (columns ``at, actor, source, row_id, action, subject, detail``), each filtered and
-    cut to the ``cap`` newest rows."""
+    cut to the ``cap`` newest rows; every source but the calendar log (shared by all offices: the holiday schedule
+    is national) is the office's rows only."""
     from gongkai.store.tables import (
         APP,
         AUDIT,
@@ -112,7 +113,7 @@ def _branches(*, actor_filter: str | None, since: datetime | None, until: dateti
 
     no_text = sa.cast(sa.null(), sa.String)
 
-    def branch(source: str, at: sa.ColumnElement[datetime], actor: sa.ColumnElement[str], row_id: sa.ColumnElement[int], action: sa.ColumnElement[str], subject: sa.ColumnElement[str], detail: sa.ColumnElement[str], *, from_: sa.FromClause, where: sa.ColumnElement[bool] | None = None, by_id: bool = True) -> sa.Select[*tuple[Any, ...]]:  # fmt: skip
+    def branch(source: str, at: sa.ColumnElement[datetime], actor: sa.ColumnElement[str], row_id: sa.ColumnElement[int], action: sa.ColumnElement[str], subject: sa.ColumnElement[str], detail: sa.ColumnElement[str], *, from_: sa.FromClause, where: sa.ColumnElement[bool] | None = None, by_id: bool = True, owner: sa.Table | None) -> sa.Select[*tuple[Any, ...]]:  # fmt: skip
         query = sa.select(
             at.label("at"),
             actor.label("actor"),
@@ -122,6 +123,8 @@ def _branches(*, actor_filter: str | None, since: datetime | None, until: dateti
             subject.label("subject"),
             detail.label("detail"),
         ).select_from(from_)
+        if owner is not None:
+            query = query.where(owner.c.office_id == office_id)
         if where is not None:
             query = query.where(where)
         if actor_filter:
@@ -136,26 +139,29 @@ def _branches(*, actor_filter: str | None, since: datetime | None, until: dateti
     a, e, r, c = AUDIT.c, EV.c, REPORT.c, REVIEW_RECORD.c
     ir, ic = ITEM_REVIEW.c, ITEM_CHANGE.c
     return [
-        branch("audit", a.at, a.actor, a.id, a.action, sa.func.coalesce(a.subject, ""), a.detail, from_=AUDIT),
+        branch("audit", a.at, a.actor, a.id, a.action, sa.func.coalesce(a.subject, ""), a.detail, from_=AUDIT,
+               owner=AUDIT),
         branch("event", e.recorded_at, e.recorded_by, e.id, e.kind, APP.c.ref, _text(e.occurred_on),
-               from_=EV.join(APP, APP.c.id == e.application_id)),
+               from_=EV.join(APP, APP.c.id == e.application_id), owner=EV),
         branch("item_review", ir.recorded_at, ir.recorded_by, ir.id, ir.result, ITEM.c.index_no,
-               _text(ir.reviewed_on), from_=ITEM_REVIEW.join(ITEM, ITEM.c.id == ir.item_id)),
+               _text(ir.reviewed_on), from_=ITEM_REVIEW.join(ITEM, ITEM.c.id == ir.item_id), owner=ITEM_REVIEW),
         branch("item_change", ic.recorded_at, ic.recorded_by, ic.id, _constant("change"),
-               ITEM.c.index_no, _text(ic.changed_on), from_=ITEM_CHANGE.join(ITEM, ITEM.c.id == ic.item_id)),
+               ITEM.c.index_no, _text(ic.changed_on), from_=ITEM_CHANGE.join(ITEM, ITEM.c.id == ic.item_id),
+               owner=ITEM_CHANGE),
         branch("review_record", c.recorded_at, c.recorded_by, c.id, c.outcome,
                sa.func.coalesce(ITEM.c.index_no, c.column_name, ""), _text(c.task_id),
-               from_=REVIEW_RECORD.outerjoin(ITEM, ITEM.c.id == c.item_id)),
-        branch("calendar", cal.c.at, cal.c.by, cal.c.id, cal.c.action, _text(cal.c.year), cal.c.detail, from_=cal),
+               from_=REVIEW_RECORD.outerjoin(ITEM, ITEM.c.id == c.item_id), owner=REVIEW_RECORD),
+        branch("calendar", cal.c.at, cal.c.by, cal.c.id, cal.c.action, _text(cal.c.year), cal.c.detail, from_=cal,
+               owner=None),
         branch("figure", FIGURE.c.entered_at, FIGURE.c.entered_by, sa.literal_column("0", sa.Integer), FIGURE.c.key,
-               _text(FIGURE.c.year), no_text, from_=FIGURE, by_id=False),
+               _text(FIGURE.c.year), no_text, from_=FIGURE, by_id=False, owner=FIGURE),
         branch("report_built", r.created_at, r.created_by, r.id, _constant("built"), _text(r.year),
-               _text(r.version), from_=REPORT),
+               _text(r.version), from_=REPORT, owner=REPORT),
         branch("report_finalized", r.finalized_at, sa.func.coalesce(r.finalized_by, ""), r.id,
                _constant("finalized"), _text(r.year), _text(r.version), from_=REPORT,
-               where=r.finalized_at.is_not(None)),
+               where=r.finalized_at.is_not(None), owner=REPORT),
         branch("report_reopened", reopen.c.at, reopen.c.by, reopen.c.id, _constant("reopened"),
-               _text(reopen.c.year), reopen.c.reason, from_=reopen),
+               _text(reopen.c.year), reopen.c.reason, from_=reopen, owner=reopen),
     ]  # fmt: skip
 
 
@@ -179,7 +185,9 @@ def audit_trail(
     page = max(1, page)
     offset = (page - 1) * per_page
     cap = offset + per_page + 1
-    branches = _branches(actor_filter=actor_filter or None, since=start, until=end, cap=cap)
+    branches = _branches(
+        office_id=office.office_id, actor_filter=actor_filter or None, since=start, until=end, cap=cap
+    )
     union = sa.union_all(*(sa.select(*b.subquery().c) for b in branches)).subquery("trail")
     found = office.session.execute(
         sa.select(union)

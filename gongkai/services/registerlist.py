@@ -223,7 +223,7 @@ def export_register(
 
 def _where(office: Office, query: RegisterQuery) -> Any:
     c = _APP.c
-    clauses: list[Any] = []
+    clauses: list[Any] = [c.office_id == office.office_id]
     if query.state is not None:
         clauses.append(_state_clause(office, query.state))
     elif query.scope == "open":

@@ -46,7 +46,9 @@ def open_applications_of(
     from gongkai.store.models import Application
     from gongkai.store.tables import APP as app
 
-    mine = sa.and_(app.c.assignee_id == staff_id, app.c.concluded_on.is_(None))
+    mine = sa.and_(
+        app.c.office_id == office.office_id, app.c.assignee_id == staff_id, app.c.concluded_on.is_(None)
+    )
     total, overdue = office.session.execute(
         sa.select(
             sa.func.count(),
@@ -77,7 +79,10 @@ def todo(office: Office, actor: Actor) -> Todo:
             office.session.execute(
                 sa.select(sa.func.count())
                 .select_from(ExtensionRequest)
-                .where(ExtensionRequest.status == "pending")  # type: ignore[arg-type]
+                .where(
+                    ExtensionRequest.office_id == office.office_id,
+                    ExtensionRequest.status == "pending",  # type: ignore[arg-type]
+                )
             ).scalar_one()
         )
     return Todo(
@@ -148,7 +153,9 @@ def unit_overdue(office: Office, actor: Actor, *, page: int = 1, per_page: int =
     from gongkai.store.tables import APP as app
 
     del actor
-    late = sa.and_(app.c.concluded_on.is_(None), app.c.safe_due < office.as_of)
+    late = sa.and_(
+        app.c.office_id == office.office_id, app.c.concluded_on.is_(None), app.c.safe_due < office.as_of
+    )
     total = int(office.session.execute(sa.select(sa.func.count()).where(late)).scalar_one())
     pages = page_count(total, per_page)
     page = clamp_page(page, total, per_page)

@@ -76,10 +76,11 @@ def count(db_url: str, sql: str) -> int:
 
 
 def register_info(db_url: str) -> list[tuple[str, str | None]]:
+    """The offices' kinds and names (one office: the register's)."""
     engine = sa.create_engine(db_url)
     try:
         with engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(sa.text("SELECT kind, office_name FROM register_info"))]  # type: ignore[misc]
+            return [tuple(r) for r in conn.execute(sa.text("SELECT kind, name FROM office ORDER BY id"))]  # type: ignore[misc]
     finally:
         engine.dispose()
 

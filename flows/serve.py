@@ -413,7 +413,7 @@ def catch_up(cfg: Settings, now: datetime | None = None, stop: threading.Event |
     done: list[str] = []
     engine = open_database()
     try:
-        office = processes.Works(cfg, engine, gongkai_home())
+        office = processes.works_on(cfg, engine, gongkai_home())
         for process in PROCESSES:
             if stop is not None and stop.is_set():
                 break
@@ -475,7 +475,7 @@ def retries_due(cfg: Settings, now: datetime, state: dict[str, RetryState]) -> l
     due: list[tuple[str, date]] = []
     engine = open_database()
     try:
-        office = processes.Works(cfg, engine, gongkai_home())
+        office = processes.works_on(cfg, engine, gongkai_home())
         for process in PROCESSES:
             cron = getattr(cfg.schedules, process.name)
             current = processes.open_period(office, process.name, now)

@@ -110,6 +110,14 @@ def open_works(
         engine.dispose()
 
 
+def works_on(settings: Settings, engine: Engine, home: Path) -> Works:
+    """What a process works on in an engine the caller keeps open (the supervisor's catch-up and retry watcher):
+    the configuration's office found and its kind checked first, as :func:`open_works` does."""
+    with session_scope(engine) as session:
+        office_id = ensure_office(session, settings).id
+    return Works(settings, engine, home, office_id)
+
+
 # --------------------------------------------------------------------------------------------------------------
 # What every process shares: its period, its messages.
 

@@ -213,7 +213,8 @@ def test_a_sign_in_clears_away_sessions_that_went_idle(desk: DeskSetup) -> None:
     with engine.begin() as conn:
         conn.execute(
             sa.text(
-                "INSERT INTO desk_session (key, staff_id, data, created_at, expires_at) VALUES ('a' , 'sun', '{}', :t, :t)"
+                "INSERT INTO desk_session (key, staff_id, data, created_at, expires_at, office_id) "
+                "VALUES ('a' , 'sun', '{}', :t, :t, (SELECT id FROM office WHERE code = 'default'))"
             ),
             {"t": stale},
         )

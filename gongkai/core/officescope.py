@@ -46,19 +46,11 @@ def in_office(session: orm.Session, table: sa.Table) -> sa.ColumnElement[bool]:
     return table.c.office_id == office_of(session)
 
 
-def in_scope(session: orm.Session, table: sa.Table) -> sa.ColumnElement[bool]:
-    """Like :func:`in_office`, but a session without an office (work across all offices by intent, such as the
-    clocks recomputed after a calendar import) gets every office's rows."""
-    oid = scoped_office(session)
-    return sa.true() if oid is None else table.c.office_id == oid
-
-
 __all__ = [
     "OFFICE_KEY",
     "OfficeScopeError",
     "bind_office",
     "in_office",
-    "in_scope",
     "office_of",
     "scoped_office",
 ]

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from gongkai.core.codes import APPLICANT_TYPES, CHANNELS, OPEN_STATES, find_outcome, unknown_outcome_message
 from gongkai.core.errors import EventError, InputError, NotFound
+from gongkai.core.officescope import in_office, office_of
 from gongkai.register.deadlines import Clock, Event, compute_clock, make_event
 from gongkai.register.workcal import WorkCalendar, YearSchedule
 from gongkai.store.models import (
@@ -30,7 +31,6 @@ from gongkai.store.models import (
     Staff,
     utcnow,
 )
-from gongkai.store.scope import in_scope
 from gongkai.store.tables import APP, DAY, DEADLINE_CHANGE, EV
 from gongkai.store.yearlock import ensure_unlocked
 
@@ -116,6 +116,8 @@ def import_calendar_years(
     session.flush()
     calendar = load_calendar(session)
     years = {s.year for s in schedules}
+    # The calendar is national, shared by every office in the database: every office's clocks move with it (each
+    # office's reminders then alert its own staff), while the caller is told of its own office's only.
     return recompute_clocks(
         session,
         calendar=calendar,
@@ -123,6 +125,7 @@ def import_calendar_years(
         only=sa.or_(Application.provisional.is_(True), _window_touches(years)),  # type: ignore[attr-defined]
         cause="calendar_import",
         before=before,
+        all_offices=True,
     )
 
 
@@ -171,7 +174,11 @@ def events_by_application(session: Session, app_ids: Sequence[int] | None = None
         ids = list(app_ids)
         chunks = [ids[i : i + 5000] for i in range(0, len(ids), 5000)]
     for chunk in chunks:
-        stmt = sa.select(*cols).where(in_scope(session, EV)).order_by(EV.c.id)
+        stmt = sa.select(*cols).order_by(EV.c.id)
+        if chunk is None:
+            stmt = stmt.where(
+                in_office(session, EV)
+            )  # given ids were read for the office (or offices) already
         if chunk is not None:
             stmt = stmt.where(EV.c.application_id.in_(chunk))
         for app_id, kind, on, days, until, outcome in session.execute(stmt):
@@ -391,17 +398,23 @@ def recompute_clocks(
     only: Any = None,
     cause: str,
     before: WorkCalendar | None = None,
+    all_offices: bool = False,
 ) -> list[MovedDeadline]:
     """Recompute cached clocks (of the applications matching ``only``), in SQL batches.
 
     A deadline has moved when ``due`` or ``safe_due`` differs from the cached value or, when
     ``before`` (the calendar before a change) is given, from the clock under ``before`` on the same
-    ``as_of``. Each move raises ``clock_version``, writes a ``deadline_change`` row and is returned.
+    ``as_of``. Each move raises ``clock_version``, writes a ``deadline_change`` row (of the application's office)
+    and is returned. The session's office's applications only; ``all_offices``: every office's (a change of the
+    shared calendar), of which the session's office's moves are returned.
     """
+    office_id = office_of(session)
     c = APP.c
     stmt = sa.select(
         c.id, c.office_id, c.ref, c.received_on, c.channel, c.outcome_row, c.due, c.safe_due, c.clock_version
-    ).where(in_scope(session, APP))
+    )
+    if not all_offices:
+        stmt = stmt.where(APP.c.office_id == office_id)
     if only is not None:
         stmt = stmt.where(only)
     rows = session.execute(stmt).all()
@@ -428,9 +441,10 @@ def recompute_clocks(
         if (clock.due, clock.safe_due) != (r.due, r.safe_due):
             version += 1
         if (clock.due, clock.safe_due) != (old_due, old_safe):
-            moved.append(
-                MovedDeadline(r.ref, old_due, clock.due, old_safe, clock.safe_due, clock.provisional)
-            )
+            if r.office_id == office_id:
+                moved.append(
+                    MovedDeadline(r.ref, old_due, clock.due, old_safe, clock.safe_due, clock.provisional)
+                )
             changes.append(
                 {
                     "office_id": r.office_id,
@@ -448,7 +462,9 @@ def recompute_clocks(
     if updates:
         values: dict[str, Any] = {k: sa.bindparam(k) for k in updates[0] if k != "b_id"}
         session.execute(
-            sa.update(APP).where(APP.c.id == sa.bindparam("b_id"), in_scope(session, APP)).values(values),
+            sa.update(APP)
+            .where(APP.c.id == sa.bindparam("b_id"), *([] if all_offices else [APP.c.office_id == office_id]))
+            .values(values),
             updates,
             execution_options={"synchronize_session": False},
         )

@@ -24,7 +24,6 @@ from gongkai.core.officescope import (
     OfficeScopeError,
     bind_office,
     in_office,
-    in_scope,
     office_of,
     scoped_office,
 )
@@ -83,7 +82,6 @@ __all__ = [
     "OfficeScopeError",
     "bind_office",
     "in_office",
-    "in_scope",
     "office_of",
     "scoped_office",
 ]

@@ -390,6 +390,34 @@ def _apps(engine: Engine) -> dict[str, Application]:
     return {a.ref: a for a in apps}
 
 
+def test_calendar_import_moves_every_offices_deadlines_and_reports_its_own(engine: Engine) -> None:
+    """The holiday calendar is national, shared by the offices of a database: an import by one office recomputes
+    every office's clocks (each office's deadline_change rows alert its own staff), and names its own moves only."""
+    for code in ("default", "other"):
+        with office_session(engine, code) as s:
+            for ref, received in RECEIVED.items():
+                register.add_application(
+                    s,
+                    _new(ref, received),
+                    calendar=register.load_calendar(s),
+                    as_of=AS_OF,
+                    recorded_by="wang",
+                )
+    before = _apps(engine)
+    moved = _import(engine, validate_year_entries(2027, SCHEDULE_2027))
+    assert moved and len({m.ref for m in moved}) == len(moved)  # one office's moves: no reference twice
+    with office_session(engine, "other") as s:
+        other = {a.ref: a for a in s.exec(select(Application)).all()}
+        changes = s.exec(select(DeadlineChange)).all()
+        assert sorted(c.application_id for c in changes) == sorted(other[m.ref].id for m in moved)
+        for m in moved:
+            assert (other[m.ref].due, other[m.ref].safe_due) == (m.new_due, m.new_safe_due)
+            assert other[m.ref].clock_version == before[m.ref].clock_version + 1
+    assert {a.ref: (a.due, a.safe_due) for a in _apps(engine).values()} == {
+        ref: (app.due, app.safe_due) for ref, app in other.items()
+    }
+
+
 def test_calendar_import_recomputes_provisional_deadlines(engine: Engine) -> None:
     for ref, received in RECEIVED.items():
         _add(engine, ref, received, as_of="2026-12-30")

@@ -12,11 +12,13 @@ import hashlib
 import json
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete
 
 from gongkai.store.models import DeskSession, utcnow
 from gongkai.store.scope import OFFICE_KEY
+from gongkai.store.tables import DESK_SESSION
 
 # A session whose data did not change is written again only when its expiry moves by more than this
 # (every page view would otherwise be a write).
@@ -53,9 +55,13 @@ def write_session(
     except (ValueError, AttributeError):
         staff_id = None
     with _session(engine, office_id) as s:
+        # A Core read sees every office's row: another office's session id is never overwritten from this desk.
+        owner = s.execute(
+            sa.select(DESK_SESSION.c.office_id).where(DESK_SESSION.c.key == _key(session_id))
+        ).scalar()
+        if owner is not None and owner != office_id:
+            return
         row = s.get(DeskSession, _key(session_id))
-        if row is not None and row.office_id != office_id:
-            return  # another office's session id: never overwritten from this desk
         if row is None:
             row = DeskSession(
                 key=_key(session_id), staff_id=staff_id, data=text, created_at=now, expires_at=expires

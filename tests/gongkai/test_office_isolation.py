@@ -149,3 +149,34 @@ def test_a_session_for_one_office_refuses_to_write_a_row_of_another(db_url: str)
         with pytest.raises(OfficeScopeError):
             office.session.flush()
         office.session.rollback()
+
+
+def test_orm_updates_and_deletes_and_desk_sessions_stay_in_their_office(db_url: str) -> None:
+    """The session-level scoping covers ORM UPDATE and DELETE (sign-out of every session of a staff id) and the
+    desk's session store: office A's desk neither finds, nor rewrites, nor ends a session of office B's."""
+    from sqlmodel import col, delete, update
+
+    from gongkai.accounts import sessions
+    from gongkai.store.db import session_scope
+    from gongkai.store.models import DeskSession
+
+    _make_office(db_url, "jiaxiang")
+    _make_office(db_url, "hedong")
+    engine = open_database(db_url)
+    try:
+        with engine.connect() as conn:
+            a, b = conn.execute(sa.text("SELECT id FROM office ORDER BY id")).scalars().all()
+        sessions.write_session(engine, a, "sid-a", b'{"staff_id": "wang"}', 600)
+        sessions.write_session(engine, b, "sid-b", b'{"staff_id": "wang"}', 600)
+        assert sessions.read_session(engine, a, "sid-b") == b""
+        sessions.write_session(engine, a, "sid-b", b'{"staff_id": "li"}', 600)  # never overwrites B's
+        assert sessions.read_session(engine, b, "sid-b") == b'{"staff_id": "wang"}'
+        sessions.remove_session(engine, a, "sid-b")
+        assert sessions.read_session(engine, b, "sid-b") == b'{"staff_id": "wang"}'
+        with session_scope(engine, a) as s:
+            s.exec(update(DeskSession).values(data="{}"))  # type: ignore[call-overload]
+            s.exec(delete(DeskSession).where(col(DeskSession.staff_id) == "wang"))  # type: ignore[call-overload]
+        assert sessions.read_session(engine, a, "sid-a") == b""
+        assert sessions.read_session(engine, b, "sid-b") == b'{"staff_id": "wang"}'
+    finally:
+        engine.dispose()

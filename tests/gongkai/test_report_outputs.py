@@ -244,7 +244,10 @@ def test_monthly_series_reads_the_covering_index_alone(crafted: Engine) -> None:
             conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
             conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
             plan = " ".join(str(r[0]) for r in conn.exec_driver_sql("EXPLAIN " + sql, params))
-            assert "Index Only Scan using ix_application_report_received" in plan, plan
+            # Since 0010 both covering indexes lead with office_id, and on a handful of rows PostgreSQL may take
+            # either (equal cost): what matters is that no table row is read.
+            assert "Index Only Scan using ix_application_report_" in plan, plan
+            assert "Seq Scan" not in plan and "Heap" not in plan, plan
 
 
 def test_monthly_series_of_other_years(crafted: Engine) -> None:

@@ -79,10 +79,8 @@ def todo(office: Office, actor: Actor) -> Todo:
             office.session.execute(
                 sa.select(sa.func.count())
                 .select_from(ExtensionRequest)
-                .where(
-                    ExtensionRequest.office_id == office.office_id,
-                    ExtensionRequest.status == "pending",  # type: ignore[arg-type]
-                )
+                .where(ExtensionRequest.office_id == office.office_id)  # type: ignore[arg-type]
+                .where(ExtensionRequest.status == "pending")  # type: ignore[arg-type]
             ).scalar_one()
         )
     return Todo(

@@ -25,16 +25,9 @@ from sqlmodel import Session
 from gongkai.core.errors import GongkaiError
 from gongkai.core.settings import DEFAULT_OFFICE_CODE, Settings, redact_url
 from gongkai.store.db import insert_ignoring_conflicts
-from gongkai.store.models import (
-    AnnualReport,
-    Appeal,
-    Application,
-    ProactiveItem,
-    YearlyFigure,
-    utcnow,
-)
+from gongkai.store.models import utcnow
 from gongkai.store.scope import scoped_office
-from gongkai.store.tables import APP, AUDIT, OFFICE
+from gongkai.store.tables import APP, APPEAL, AUDIT, FIGURE, ITEM, OFFICE, REPORT
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +88,7 @@ def _kind_of_records(session: Session, office_id: int) -> str | None:
     if demo_is_loaded(session, office_id):
         return DEMO
     # The same records as migration 0007 counts (the imported calendar is shared by all offices now).
-    for model in (Application, ProactiveItem, Appeal, YearlyFigure, AnnualReport):
-        table = model.__table__  # type: ignore[attr-defined]
+    for table in (APP, ITEM, APPEAL, FIGURE, REPORT):
         stmt = sa.select(sa.literal(1)).select_from(table).where(table.c.office_id == office_id).limit(1)
         if session.execute(stmt).first() is not None:
             return LIVE
@@ -132,9 +124,11 @@ def _mismatch(session: Session, settings: Settings, code: str, held: list[str]) 
     )
 
 
-def _office_row(session: Session, code: str) -> sa.Row[tuple[int, str | None, str | None]] | None:
+def _office_row(session: Session, code: str) -> tuple[int, str | None, str | None] | None:
+    """``(id, kind, name)`` of the office ``code``, or None."""
     stmt = sa.select(OFFICE.c.id, OFFICE.c.kind, OFFICE.c.name).where(OFFICE.c.code == code)
-    return session.execute(stmt).first()
+    row = session.execute(stmt).first()
+    return None if row is None else (int(row[0]), row[1], row[2])
 
 
 def ensure_office(session: Session, settings: Settings) -> OfficeEntry:
@@ -158,7 +152,7 @@ def ensure_office(session: Session, settings: Settings) -> OfficeEntry:
             assert row is not None
             session.execute(
                 sa.insert(AUDIT).values(
-                    office_id=row.id,
+                    office_id=row[0],
                     at=utcnow(),
                     actor="system",
                     action=OFFICE_RENAMED,

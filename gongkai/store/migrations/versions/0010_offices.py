@@ -17,6 +17,7 @@ Revises: 0009
 # No `from __future__ import annotations`: Alembic loads this file outside sys.modules (dataclasses need it).
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -204,7 +205,7 @@ def _alter_postgresql(conn: sa.Connection) -> None:
     for table in SPECS:
         for fk in inspector.get_foreign_keys(table):
             if fk["referred_table"] == "staff":
-                op.drop_constraint(fk["name"], table, type_="foreignkey")
+                op.drop_constraint(str(fk["name"]), table, type_="foreignkey")
     for table, spec in SPECS.items():
         op.execute(
             f"ALTER TABLE {table} ADD COLUMN office_id INTEGER NOT NULL DEFAULT {OFFICE_ONE} REFERENCES office (id)"
@@ -212,11 +213,11 @@ def _alter_postgresql(conn: sa.Connection) -> None:
         op.execute(f"ALTER TABLE {table} ALTER COLUMN office_id DROP DEFAULT")
         if spec.primary_key:
             pk = inspector.get_pk_constraint(table)["name"]
-            op.drop_constraint(pk, table, type_="primary")
+            op.drop_constraint(str(pk), table, type_="primary")
             op.create_primary_key(f"{table}_pkey", table, list(spec.primary_key))
         if spec.old_uniques:
             for uq in inspector.get_unique_constraints(table):
-                op.drop_constraint(uq["name"], table, type_="unique")
+                op.drop_constraint(str(uq["name"]), table, type_="unique")
         for name in spec.drop_indexes:
             op.drop_index(name, table_name=table)
         for name, columns in spec.uniques:
@@ -228,8 +229,11 @@ def _alter_postgresql(conn: sa.Connection) -> None:
 
 
 def _create_index(table: str, index: Index, dialect: str) -> None:
-    where = {f"{dialect}_where": sa.text(LONG_RUNNING_WHERE[dialect])} if index.partial else {}
-    op.create_index(index.name, table, list(index.columns), **where)
+    where = sa.text(LONG_RUNNING_WHERE[dialect]) if index.partial else None
+    if dialect == "sqlite":
+        op.create_index(index.name, table, list(index.columns), sqlite_where=where)
+    else:
+        op.create_index(index.name, table, list(index.columns), postgresql_where=where)
 
 
 # -- SQLite: rebuild each table (SQLite cannot change a key in place); foreign keys are off meanwhile ----------
@@ -249,7 +253,7 @@ def _rebuild_sqlite(conn: sa.Connection, table: str, spec: Spec) -> None:
     pk = spec.primary_key or tuple(c.name for c in old.primary_key.columns)
     columns: list[sa.Column] = []  # type: ignore[type-arg]
     for col in old.columns:
-        default = col.server_default.arg if isinstance(col.server_default, sa.DefaultClause) else None
+        default: Any = col.server_default.arg if isinstance(col.server_default, sa.DefaultClause) else None
         columns.append(sa.Column(col.name, col.type, nullable=col.nullable, server_default=default))
     # last, as ALTER TABLE … ADD COLUMN puts it on PostgreSQL
     columns.append(sa.Column("office_id", sa.Integer, sa.ForeignKey("office.id"), nullable=False))

@@ -189,7 +189,7 @@ def test_serve_with_a_real_office_config_starts_an_empty_register(tmp_path: Path
             conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
             for t in ("application", "proactive_item", "appeal")
         ]
-        kind = conn.execute("SELECT kind, office_name FROM register_info").fetchall()
+        kind = conn.execute("SELECT kind, name FROM office").fetchall()
     assert counts == [0, 0, 0]
     assert kind == [("live", "河东街道办事处")]
 

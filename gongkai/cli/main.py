@@ -1448,7 +1448,9 @@ def report_build(
         sys.exit(1)
 
 
-@report.command("check")
+@report.command(
+    "check", short_help="核对已发布的年度报告文件（JSON、HTML 或 DOCX，任何系统生成）的勾稽关系 I1–I5。"
+)
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option(
     "--json", "as_json", is_flag=True, help="以 JSON 输出（每处不成立：勾稽关系、表、行、列、应为、实际）。"
@@ -1576,7 +1578,7 @@ def report_reopen(ctx: click.Context, year: int, reason: str, by: str | None) ->
 # -- demo --------------------------------------------------------------------------------------
 
 
-@main.command()
+@main.command(short_help="备份整个数据库（服务运行时也可以），备份文件仅本账号可读。")
 @click.option(
     "--output",
     type=click.Path(path_type=Path),
@@ -1600,7 +1602,7 @@ def backup(ctx: click.Context, output: Path | None) -> None:
     _echo(str(made))
 
 
-@main.command()
+@main.command(short_help="把备份恢复到空数据库，再升级到当前的数据库架构。")
 @click.argument("file", type=click.Path(path_type=Path))
 def restore(file: Path) -> None:
     """把 gongkai backup 生成的备份恢复到空数据库（GONGKAI_HOME 或 GONGKAI_DATABASE_URL 指向的新位置），再升级到

@@ -248,6 +248,7 @@ class WorkCalendar:
         self._anchor = 0  # ordinal of the day that index 0 always names
         self._origin = 0  # position of that day in ``_ords``
         self._announced: dict[int, bool] = {}
+        self._workdays: dict[date, bool] = {}  # is_workday, remembered per date (schedules never change)
 
     # -- schedules ---------------------------------------------------------------------------
     def schedule(self, year: int) -> YearSchedule:
@@ -265,10 +266,12 @@ class WorkCalendar:
 
     def is_workday(self, d: date) -> bool:
         """Whether the office works on ``d``."""
-        s = self.schedule(d.year)
-        if d in s.makeup_workdays:
-            return True
-        return d.weekday() < 5 and d not in s.days_off
+        known = self._workdays.get(d)
+        if known is None:
+            s = self.schedule(d.year)
+            known = d in s.makeup_workdays or (d.weekday() < 5 and d not in s.days_off)
+            self._workdays[d] = known
+        return known
 
     # -- the index ---------------------------------------------------------------------------
     def _ensure(self, lo_year: int, hi_year: int) -> None:

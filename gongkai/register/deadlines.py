@@ -228,6 +228,8 @@ def _label(kind: str) -> str:
 
 def sort_events(events: Iterable[Event]) -> list[Event]:
     """Events in the order they happened (kinds on the same day in procedural order)."""
+    if isinstance(events, Sequence) and len(events) < 2:  # nothing to order (most applications)
+        return list(events)
     return sorted(events, key=lambda e: (e.on, _KIND_ORDER.get(e.kind, 99)))
 
 
@@ -289,16 +291,18 @@ def _check_procedure(
     """
     proc = _Procedure()
     for ev in events:
-        label = _label(ev.kind)
         if ev.on < received:
-            raise EventError(f"“{label}”的日期 {ev.on.isoformat()} 早于收到申请日期 {received.isoformat()}。")
+            raise EventError(
+                f"“{_label(ev.kind)}”的日期 {ev.on.isoformat()} 早于收到申请日期 {received.isoformat()}。"
+            )
         if reject_future and ev.on > as_of:
             raise EventError(
-                f"“{label}”的日期 {ev.on.isoformat()} 晚于今天（{as_of.isoformat()}），不能预先登记。"
+                f"“{_label(ev.kind)}”的日期 {ev.on.isoformat()} 晚于今天（{as_of.isoformat()}），不能预先登记。"
             )
         if proc.conclusion is not None:
             raise EventError(
-                f"申请已于 {proc.conclusion.on.isoformat()} {_label(proc.conclusion.kind)}，不能再登记“{label}”。"
+                f"申请已于 {proc.conclusion.on.isoformat()} {_label(proc.conclusion.kind)}，"
+                f"不能再登记“{_label(ev.kind)}”。"
             )
         if ev.kind in ("correction_requested", "correction_received"):
             _record_correction(proc, ev)
@@ -378,13 +382,15 @@ def _record_decision(proc: _Procedure, ev: Event, calendar: WorkCalendar) -> Non
 _Interval = tuple[int, int, _Pause]
 
 
-def _pause_intervals(pauses: Iterable[_Pause], upto: date, calendar: WorkCalendar) -> list[_Interval]:
+def _pause_intervals(pauses: Sequence[_Pause], upto: date, calendar: WorkCalendar) -> list[_Interval]:
     """The working days each pause excludes (U2), as inclusive index ranges sorted by their start.
 
     Only the working days strictly between sending and the reply/payment are excluded; a pause
     still open runs to ``upto``; a consultation stops at the end of its 15-working-day window.
     """
     intervals: list[_Interval] = []
+    if not pauses:  # most applications
+        return intervals
     for p in pauses:
         end = p.end
         if end is None:

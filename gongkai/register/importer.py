@@ -42,6 +42,7 @@ from gongkai.files.tableimport import (
     ErrorList,
     RowCells,
     TableSpec,
+    bulk_writing,
     checked_rows,
     insert_batches,
     read_table,
@@ -216,7 +217,7 @@ def _check_row(
     received = _received(cells, as_of)
     fields = _applicant(cells)
     fields["assignee"] = _assignee(cells, staff_ids)
-    dates = {col: cells.date(col) for col, _kind in EVENT_COLUMNS}
+    dates = {col: cells.date(col) for col, _kind in EVENT_COLUMNS if record.get(col) is not None}
     days = _extension_days(cells)
     outcome_row = _outcome(cells)
     if cells.problems or received is None or ref is None:
@@ -476,7 +477,7 @@ def import_register(
     locked = final_years(session)
     now = utcnow()
     inserted = updated = unchanged = events_added = 0
-    with contextlib.closing(records):
+    with contextlib.closing(records), bulk_writing(session):
         while batch := list(itertools.islice(good, BATCH)):  # itertools.batched is 3.12+
             fresh, appended, same = _against_registered(
                 session, batch, errors, calendar=calendar, as_of=as_of
@@ -610,11 +611,9 @@ def _write(
     now: datetime,
 ) -> int:
     """Bulk-insert new applications and events, update clocks; returns the event rows written."""
+    before = session.execute(sa.select(sa.func.max(APP.c.id))).scalar_one() or 0
     insert_batches(session, APP, (_application_dict(r, now=now) for r in fresh))
-    with_events = [r.ref for r in fresh if r.events]
-    ids: dict[str, int] = {
-        ref: app_id for app_id, ref in rows_by_keys(session, [APP.c.id, APP.c.ref], APP.c.ref, with_events)
-    }
+    ids = _new_ids(session, [r.ref for r in fresh if r.events], above=before)
     event_rows = itertools.chain(
         (_event_dict(ids[r.ref], ev, now=now, recorded_by=recorded_by) for r in fresh for ev in r.events),
         (
@@ -627,6 +626,24 @@ def _write(
     if appended:
         _update_clocks(session, appended, now=now)
     return written
+
+
+def _new_ids(session: Session, refs: Sequence[str], *, above: int) -> dict[str, int]:
+    """The ids of the applications just inserted with these refs. They are read as the ids above the
+    largest one before the insert (one range of the primary key instead of an ``IN`` list per 500 refs);
+    a ref not found there (a PostgreSQL sequence set below an id written by hand) is looked up by ref."""
+    wanted = set(refs)
+    ids: dict[str, int] = {
+        ref: app_id
+        for app_id, ref in session.execute(sa.select(APP.c.id, APP.c.ref).where(APP.c.id > above))
+        if ref in wanted
+    }
+    if len(ids) < len(wanted):
+        missing = [ref for ref in refs if ref not in ids]
+        ids.update(
+            (ref, app_id) for app_id, ref in rows_by_keys(session, [APP.c.id, APP.c.ref], APP.c.ref, missing)
+        )
+    return ids
 
 
 def _update_clocks(session: Session, appended: Sequence[_Appended], *, now: datetime) -> None:

@@ -362,6 +362,8 @@ class WorkCalendar:
 
     def unannounced_years(self, first: date, last: date) -> list[int]:
         """Years in ``[first, last]`` whose schedule has not been announced."""
+        if first.year == last.year:  # most spans: no range to build
+            return [] if self.is_announced(first.year) else [first.year]
         return [y for y in range(first.year, last.year + 1) if not self.is_announced(y)]
 
     def prepare(self, first_year: int, last_year: int) -> None:

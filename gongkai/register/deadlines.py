@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, cast
 
 from gongkai.core.codes import (
     CHANNELS,
@@ -783,6 +783,69 @@ def _explain_reply(
 # -- the clock -----------------------------------------------------------------------------------
 
 
+class ClockState(NamedTuple):
+    """The dates and the state of a clock: what the register caches per application (see
+    :func:`clock_state`); the fields of the same name of :class:`Clock`."""
+
+    state: str
+    due: date
+    safe_due: date
+    original_due: date
+    extension_limit: date
+    correction_notice_due: date
+    provisional: bool
+    concluded_on: date | None
+    outcome: str | None
+    as_of: date
+
+
+_Parts = tuple[list[Event], list[Event], list[str], _Procedure, _Deadlines, _State, date, bool]
+
+
+def _clock_parts(
+    received: date,
+    events: Sequence[Event],
+    *,
+    calendar: WorkCalendar,
+    as_of: date,
+    channel: str | None,
+    outcome: str | None,
+    reject_future: bool,
+    ignore_future: bool,
+    explain: bool,
+) -> _Parts:
+    """The steps of :func:`compute_clock` up to the explanation: the events applied and ignored,
+    warnings, procedure, deadlines, state, the day the clock is read on, and whether receipt was on a
+    working day (asked only when ``explain``)."""
+    cal = calendar
+    evs = sort_events(events)
+    warnings: list[str] = []
+    ignored: list[Event] = []
+    if ignore_future:
+        evs, ignored = _events_as_of(received, evs, as_of)
+        if ignored:
+            warnings.append(
+                f"以下事件晚于计算日期 {as_of.isoformat()}，未计入：{'、'.join(e.spec() for e in ignored)}。"
+            )
+    if channel is not None and channel not in CHANNELS:
+        raise InputError(f"申请方式“{channel}”无效，应为以下之一：{', '.join(CHANNELS)}。")
+    # Asked before the events are checked: when explaining, a receipt outside the calendar's years
+    # is reported ahead of any event error, as it always has been.
+    received_on_workday = explain and cal.is_workday(received)
+
+    proc = _check_procedure(received, evs, calendar=cal, as_of=as_of, reject_future=reject_future)
+    # A concluded clock is read as of its closing day: an open pause ends there, not at ``as_of``.
+    upto = min(as_of, proc.conclusion.on) if proc.conclusion is not None else as_of
+    dl = _deadlines(received, proc, calendar=cal, upto=upto)
+    cr = proc.correction_requested
+    if cr is not None and cr.on > dl.correction_notice_due:
+        warnings.append(
+            f"补正告知日期 {cr.on.isoformat()} 晚于法定期限 {dl.correction_notice_due.isoformat()}。"
+        )
+    st = _state(proc, dl, calendar=cal, as_of=as_of, outcome=outcome, any_events=bool(evs))
+    return evs, ignored, warnings, proc, dl, st, upto, received_on_workday
+
+
 def compute_clock(
     received: date,
     events: Sequence[Event] = (),
@@ -812,39 +875,24 @@ def compute_clock(
     Raises :class:`EventError` when the events break the procedure (reply before receipt, second
     extension, extension after the deadline, …): the message names the event and the rule.
     """
-    cal = calendar
-    evs = sort_events(events)
-    warnings: list[str] = []
-    ignored: list[Event] = []
-    if ignore_future:
-        evs, ignored = _events_as_of(received, evs, as_of)
-        if ignored:
-            warnings.append(
-                f"以下事件晚于计算日期 {as_of.isoformat()}，未计入：{'、'.join(e.spec() for e in ignored)}。"
-            )
-    if channel is not None and channel not in CHANNELS:
-        raise InputError(f"申请方式“{channel}”无效，应为以下之一：{', '.join(CHANNELS)}。")
-    # Asked before the events are checked: when explaining, a receipt outside the calendar's years
-    # is reported ahead of any event error, as it always has been.
-    received_on_workday = explain and cal.is_workday(received)
-
-    proc = _check_procedure(received, evs, calendar=cal, as_of=as_of, reject_future=reject_future)
-    # A concluded clock is read as of its closing day: an open pause ends there, not at ``as_of``.
-    upto = min(as_of, proc.conclusion.on) if proc.conclusion is not None else as_of
-    dl = _deadlines(received, proc, calendar=cal, upto=upto)
-    cr = proc.correction_requested
-    if cr is not None and cr.on > dl.correction_notice_due:
-        warnings.append(
-            f"补正告知日期 {cr.on.isoformat()} 晚于法定期限 {dl.correction_notice_due.isoformat()}。"
-        )
-    st = _state(proc, dl, calendar=cal, as_of=as_of, outcome=outcome, any_events=bool(evs))
+    evs, ignored, warnings, proc, dl, st, upto, received_on_workday = _clock_parts(
+        received,
+        events,
+        calendar=calendar,
+        as_of=as_of,
+        channel=channel,
+        outcome=outcome,
+        reject_future=reject_future,
+        ignore_future=ignore_future,
+        explain=explain,
+    )
     lines = (
         _explanation(
             received,
             proc,
             dl,
             st,
-            calendar=cal,
+            calendar=calendar,
             as_of=as_of,
             upto=upto,
             channel=channel,
@@ -877,6 +925,44 @@ def compute_clock(
         extension_limit_provisional=dl.extension_limit_provisional,
         on_time=st.on_time,
         ignored_events=tuple(e.spec() for e in ignored),
+    )
+
+
+def clock_state(
+    received: date,
+    events: Sequence[Event] = (),
+    *,
+    calendar: WorkCalendar,
+    as_of: date,
+    channel: str | None = None,
+    outcome: str | None = None,
+    reject_future: bool = False,
+) -> ClockState:
+    """:func:`compute_clock` with ``explain=False``, reduced to what the register caches: the same
+    checks and errors, the same dates and state, without building a whole :class:`Clock` (batch work:
+    a register import computes one per row)."""
+    _evs, _ignored, _warnings, _proc, dl, st, _upto, _ = _clock_parts(
+        received,
+        events,
+        calendar=calendar,
+        as_of=as_of,
+        channel=channel,
+        outcome=outcome,
+        reject_future=reject_future,
+        ignore_future=False,
+        explain=False,
+    )
+    return ClockState(
+        state=st.state,
+        due=dl.due,
+        safe_due=dl.safe_due,
+        original_due=dl.original_due,
+        extension_limit=dl.limit,
+        correction_notice_due=dl.correction_notice_due,
+        provisional=bool(dl.unannounced),
+        concluded_on=st.concluded_on,
+        outcome=st.outcome,
+        as_of=as_of,
     )
 
 

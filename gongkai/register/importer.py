@@ -50,7 +50,7 @@ from gongkai.files.tableimport import (
     show,
     stream_table,
 )
-from gongkai.register.deadlines import MAX_EXTENSION_DAYS, Clock, Event, compute_clock
+from gongkai.register.deadlines import MAX_EXTENSION_DAYS, ClockState, Event, clock_state
 from gongkai.register.repository import clock_columns, events_by_application
 from gongkai.register.workcal import WorkCalendar
 from gongkai.store.models import APPLICATION_TEXT_LIMITS, utcnow
@@ -181,7 +181,7 @@ class _Row:
     ref: str
     fields: dict[str, Any]  # key of _CORE_FIELDS -> normalised value
     events: list[Event]
-    clock: dict[str, Any]  # the cached clock columns (not the Clock: its explanation is not needed)
+    clock: dict[str, Any]  # the cached clock columns
 
 
 def events_of(
@@ -226,14 +226,8 @@ def _check_row(
     events = events_of(dates, extension_days=days, outcome_row=outcome_row)
     try:
         calendar.schedule(received.year)  # a receipt outside the calendar's years is named before any event
-        clock = compute_clock(
-            received,
-            events,
-            calendar=calendar,
-            as_of=as_of,
-            channel=fields["channel"],
-            reject_future=True,
-            explain=False,  # only the dates and the state are stored
+        clock = clock_state(  # only the dates and the state are stored
+            received, events, calendar=calendar, as_of=as_of, channel=fields["channel"], reject_future=True
         )
     except InputError as exc:
         return None, [f"办理过程有误：{_sentence(exc)}"]
@@ -369,7 +363,7 @@ def _same_event(a: Event, b: Event) -> bool:
 
 def _compare_existing(
     row: _Row, old: _Existing, *, calendar: WorkCalendar, as_of: date
-) -> tuple[list[Event], Clock | None, list[str]]:
+) -> tuple[list[Event], ClockState | None, list[str]]:
     """New events of ``row`` for a registered application, its new clock, or the problems."""
     problems: list[str] = []
     differing: list[str] = []
@@ -415,7 +409,7 @@ def _compare_existing(
     if problems or not new_events:
         return [], None, problems
     try:
-        clock = compute_clock(
+        clock = clock_state(
             row.fields["received_on"],
             [*old.events, *new_events],
             calendar=calendar,
@@ -423,7 +417,6 @@ def _compare_existing(
             channel=row.fields["channel"],
             outcome=old.outcome_row,
             reject_future=True,
-            explain=False,
         )
     except InputError as exc:
         return [], None, [f"办理过程有误（含已登记的事件）：{_sentence(exc)}"]
@@ -432,7 +425,7 @@ def _compare_existing(
 
 # -- importing -------------------------------------------------------------------------------
 
-_Appended = tuple[_Row, _Existing, list[Event], Clock]
+_Appended = tuple[_Row, _Existing, list[Event], ClockState]
 
 
 def import_register(

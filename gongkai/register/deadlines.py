@@ -474,7 +474,6 @@ def _deadlines(received: date, proc: _Procedure, *, calendar: WorkCalendar, upto
     """
     cal = calendar
     start = proc.correction_received.on if proc.correction_received else received
-    first_std = cal.index_after(start)
     # Protecting reading (U1): counting the start day as day 1 (when it is a working day) ends the
     # period one working day earlier. ``safe_due`` is that: the working day before ``due``. It is
     # derived from ``due`` rather than counted separately so that a pause the office may lawfully
@@ -483,9 +482,14 @@ def _deadlines(received: date, proc: _Procedure, *, calendar: WorkCalendar, upto
     safe_shift = cal.is_workday(start)
     intervals = _pause_intervals(proc.pauses, upto, cal)
     merged = _merge(intervals)
-    original_due, paused_days = _nth_counted(cal, merged, first_std, REPLY_DAYS)
+    first_std = cal.index_after(start)
+    if merged:
+        original_due, paused_days = _nth_counted(cal, merged, first_std, REPLY_DAYS)
+        limit, _ = _nth_counted(cal, merged, first_std, REPLY_DAYS + MAX_EXTENSION_DAYS)
+    else:  # no pause (most applications): plain counts, which the calendar remembers per day
+        original_due, paused_days = cal.add_workdays(start, REPLY_DAYS), 0
+        limit = cal.add_workdays(start, REPLY_DAYS + MAX_EXTENSION_DAYS)
     due, safe_due = original_due, _safe_before(cal, original_due, safe_shift)
-    limit, _ = _nth_counted(cal, merged, first_std, REPLY_DAYS + MAX_EXTENSION_DAYS)
     correction_notice_due = cal.add_workdays(received, CORRECTION_NOTICE_DAYS)
     fee_payment_due = cal.add_workdays(proc.fee.start, FEE_PAYMENT_DAYS) if proc.fee is not None else None
 

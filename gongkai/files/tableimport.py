@@ -58,7 +58,7 @@ CHUNK: Final = 500
 """Keys per ``IN (...)`` list when reading what is already registered."""
 INSERT_BATCH: Final = 5000
 """Rows per executemany when writing."""
-BULK_CACHE_KIB: Final = 16 * 1024
+BULK_CACHE_KIB: Final = 32 * 1024
 """SQLite's page cache while a large file is written (:func:`bulk_writing`; SQLite's default is 2 MB)."""
 
 
@@ -523,26 +523,20 @@ def _batch_writer(
     """
     connection = session.connection()
     dialect = connection.dialect
-    if dialect.name == "sqlite" and dialect.paramstyle == "qmark" and len(keys) > 1:
+    if dialect.name == "sqlite" and dialect.paramstyle == "qmark":
         compiled = sa.insert(table).compile(dialect=dialect, column_keys=keys)
         order = compiled.positiontup
         if order is not None and sorted(order) == sorted(keys):
             sql = compiled.string
-            values = operator.itemgetter(*order)
-            processors = [
-                (pos, table.c[key].type.dialect_impl(dialect).bind_processor(dialect))
-                for pos, key in enumerate(order)
-            ]
-            converted = [(pos, process) for pos, process in processors if process is not None]
+            getters = [operator.itemgetter(key) for key in order]
+            processors = [table.c[key].type.dialect_impl(dialect).bind_processor(dialect) for key in order]
 
             def write_driver(batch: list[dict[str, Any]]) -> None:
-                tuples: list[tuple[Any, ...]] = list(map(values, batch))
-                if converted:
-                    columns = [list(c) for c in zip(*tuples, strict=True)]
-                    for pos, process in converted:
-                        columns[pos] = _converted(process, columns[pos])
-                    tuples = list(zip(*columns, strict=True))
-                connection.exec_driver_sql(sql, tuples)
+                columns = [
+                    list(map(get, batch)) if process is None else _converted(process, list(map(get, batch)))
+                    for get, process in zip(getters, processors, strict=True)
+                ]
+                connection.exec_driver_sql(sql, list(zip(*columns, strict=True)))
 
             return write_driver
 

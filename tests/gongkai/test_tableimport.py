@@ -21,11 +21,13 @@ from sqlalchemy.orm import Session
 from gongkai.catalogue import itemimport
 from gongkai.core.errors import ImportRejected, InputError
 from gongkai.files.tableimport import (
+    BULK_CACHE_KIB,
     CHUNK,
     INSERT_BATCH,
     Column,
     RowCells,
     TableSpec,
+    bulk_writing,
     check_rows,
     insert_batches,
     read_table,
@@ -224,3 +226,21 @@ def test_insert_batches_stores_what_sqlalchemy_core_stores(db_url: str) -> None:
     finally:
         engine.dispose()
     assert len(written) == n and written == reference
+
+
+def test_bulk_writing_enlarges_the_sqlite_page_cache_and_gives_the_connection_its_own_back(
+    table_engine: tuple[Engine, sa.Table],
+) -> None:
+    engine, _table = table_engine
+
+    def cache_size(session: Session) -> int:
+        return int(session.connection().exec_driver_sql("PRAGMA cache_size").scalar_one())
+
+    with Session(engine) as session:
+        before = cache_size(session)
+        with bulk_writing(session):
+            assert cache_size(session) == -BULK_CACHE_KIB != before
+        assert cache_size(session) == before
+        with pytest.raises(InputError), bulk_writing(session):
+            raise InputError("stop")
+        assert cache_size(session) == before

@@ -23,6 +23,7 @@ the message says which encodings are accepted.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -462,9 +463,7 @@ def import_register(
     good = checked_rows(
         SPEC,
         counted,
-        lambda number, record: _check_row(
-            number, record, calendar=calendar, as_of=as_of, staff_ids=staff_ids
-        ),
+        functools.partial(_check_row, calendar=calendar, as_of=as_of, staff_ids=staff_ids),
         errors,
     )
     locked = final_years(session)

@@ -483,17 +483,21 @@ def bulk_writing(session: Session) -> Iterator[None]:
         connection.exec_driver_sql(f"PRAGMA cache_size = {before}")
 
 
+_ALIKE_WHEN_EQUAL: Final = frozenset({date, str, int, bool})
+"""Types whose equal values are alike in every way (two equal aware timestamps may differ in their zone)."""
+
+
 def _converted(process: Callable[[Any], Any], values: list[Any]) -> list[Any]:
-    """``process`` applied to every value of a column; once per distinct value when the values are of
-    one type (dates and timestamps repeat a lot; values of different types may be equal, 1 and True)."""
+    """``process`` applied to every value of a column, once per distinct value where that is safe:
+    dates repeat a lot, and every row carries the same timestamp object (when it was written)."""
     kinds = set(map(type, values))
     kinds.discard(type(None))
-    if len(kinds) <= 1:
-        try:
-            done = {v: process(v) for v in set(values)}
-        except TypeError:  # unhashable values
-            return list(map(process, values))
+    if len(kinds) == 1 and kinds <= _ALIKE_WHEN_EQUAL:
+        done = {v: process(v) for v in set(values)}
         return list(map(done.__getitem__, values))
+    if len(kinds) == 1:  # once per object
+        by_id = {k: process(v) for k, v in {id(v): v for v in values}.items()}
+        return list(map(by_id.__getitem__, map(id, values)))
     return list(map(process, values))
 
 

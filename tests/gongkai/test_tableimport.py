@@ -8,7 +8,7 @@ database.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -244,3 +244,23 @@ def test_bulk_writing_enlarges_the_sqlite_page_cache_and_gives_the_connection_it
         with pytest.raises(InputError), bulk_writing(session):
             raise InputError("stop")
         assert cache_size(session) == before
+
+
+def test_insert_batches_keeps_equal_timestamps_of_different_zones_apart(sqlite_url: str) -> None:
+    """A plain timestamp column stores what each value says: two equal instants in different zones are
+    converted one by one, not once for both."""
+    engine = sa.create_engine(sqlite_url)
+    table = sa.Table(
+        "stamp", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True), sa.Column("at", sa.DateTime)
+    )
+    table.metadata.create_all(engine)
+    utc = datetime(2026, 3, 1, 1, 0, tzinfo=UTC)
+    rows = [{"at": utc}, {"at": utc.astimezone(timezone(timedelta(hours=8)))}, {"at": utc}]
+    try:
+        with Session(engine) as session:
+            insert_batches(session, table, rows)
+            session.execute(sa.insert(table), rows)
+            stored = [r[0] for r in session.connection().exec_driver_sql("SELECT at FROM stamp ORDER BY id")]
+    finally:
+        engine.dispose()
+    assert stored[:3] == stored[3:] and stored[0] != stored[1]

@@ -12,7 +12,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -862,3 +862,31 @@ def test_csv_is_decoded_in_chunks_with_characters_across_their_edges(tmp_path: P
     with pytest.raises(InputError) as info:
         read_rows(path)
     assert f"第 {offset} 个字节起" in str(info.value)
+
+
+def test_events_go_to_their_applications_when_an_id_was_written_by_hand(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """The new applications' ids are read as the ids above the largest one before the insert; an
+    application stored with a high id by hand (a restore, say) leaves a PostgreSQL sequence below it,
+    and the refs not found in that range are then looked up one by one."""
+    with session_scope(engine) as session:
+        session.execute(
+            sa.insert(APP).values(
+                id=1_000_000, ref="HAND-1", received_on=date(2025, 3, 3), applicant_type="natural_person",
+                applicant_name="示例", content="示例", state="received", provisional=False,
+                clock_version=1, source="cli", created_at=datetime(2025, 3, 3, tzinfo=UTC),
+                updated_at=datetime(2025, 3, 3, tzinfo=UTC),
+            )
+        )  # fmt: skip
+    header = ["编号", "收到日期", "申请人类型", "申请人", "申请内容", "答复日期", "办理结果"]
+    rows = [
+        [f"E-{i}", "2025-03-03", "自然人", "示例", "申请公开示例", f"2025-03-{10 + i}", "3.1"]
+        for i in range(5)
+    ]
+    result = _import(engine, _write_rows(tmp_path / "events.csv", header, rows))
+    assert (result.inserted, result.events_added) == (5, 5)
+    with engine.connect() as conn:
+        joined = sa.select(APP.c.ref, EVENT.c.occurred_on).join(EVENT, EVENT.c.application_id == APP.c.id)
+        replied = {ref: on for ref, on in conn.execute(joined)}
+    assert replied == {f"E-{i}": date(2025, 3, 10 + i) for i in range(5)}

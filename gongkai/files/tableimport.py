@@ -58,6 +58,8 @@ CHUNK: Final = 500
 """Keys per ``IN (...)`` list when reading what is already registered."""
 INSERT_BATCH: Final = 5000
 """Rows per executemany when writing."""
+DEFER_INDEXES_AFTER: Final = 50_000
+"""Rows an import writes into a SQLite table before it defers that table's indexes (:class:`DeferredIndexes`)."""
 BULK_CACHE_KIB: Final = 32 * 1024
 """SQLite's page cache while a large file is written (:func:`bulk_writing`; SQLite's default is 2 MB)."""
 
@@ -483,6 +485,54 @@ def bulk_writing(session: Session) -> Iterator[None]:
         connection.exec_driver_sql(f"PRAGMA cache_size = {before}")
 
 
+class DeferredIndexes:
+    """On SQLite, the secondary indexes of a table dropped once a large import has written more rows than
+    the table held before it (and at least :data:`DEFER_INDEXES_AFTER`), and created again from their own
+    definitions when the writing ends (:meth:`restore`), in the same transaction.
+
+    Keeping eight indexes over random dates up to date row by row is most of a million-row import's time
+    (their pages no longer fit the cache); building them once at the end sorts each column once. The
+    drop and the rebuild are in the caller's transaction: a refused or interrupted import rolls both back,
+    and other connections keep reading the last committed state, indexes included. Indexes in ``keep``
+    (those the import itself reads by: the ref, the events' application id) and unique ones are never
+    dropped. Elsewhere than SQLite nothing is done (PostgreSQL would lock the table against readers)."""
+
+    def __init__(self, session: Session, table: sa.Table, *, keep: Iterable[str] = ()) -> None:
+        self._connection = session.connection()
+        self._table = table
+        self._keep = set(keep)
+        self._dropped: list[tuple[str, str]] = []
+        self._written = 0
+        self._threshold: int | None = None
+        if self._connection.dialect.name == "sqlite":
+            before = self._connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+            self._threshold = max(int(before), DEFER_INDEXES_AFTER)
+
+    def wrote(self, rows: int) -> None:
+        """Count rows written to the table; past the threshold, drop its secondary indexes (once)."""
+        if self._threshold is None or self._dropped:
+            return
+        self._written += rows
+        if self._written <= self._threshold:
+            return
+        found = self._connection.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+            (self._table.name,),
+        ).all()
+        for name, sql in found:
+            if name in self._keep or str(sql).lstrip().upper().startswith("CREATE UNIQUE"):
+                continue
+            self._connection.exec_driver_sql(f'DROP INDEX "{name}"')
+            self._dropped.append((str(name), str(sql)))
+        self._threshold = None
+
+    def restore(self) -> None:
+        """Create the dropped indexes again (call it before the transaction commits)."""
+        for _name, sql in self._dropped:
+            self._connection.exec_driver_sql(sql)
+        self._dropped.clear()
+
+
 _ALIKE_WHEN_EQUAL: Final = frozenset({date, str, int, bool})
 """Types whose equal values are alike in every way (two equal aware timestamps may differ in their zone)."""
 
@@ -552,6 +602,7 @@ def _batch_writer(
 
 __all__ = [
     "Column",
+    "DeferredIndexes",
     "ErrorList",
     "HeaderTexts",
     "Record",

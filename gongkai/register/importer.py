@@ -40,6 +40,7 @@ from gongkai.core.idnumber import id_number_problem, resident_id_problem
 from gongkai.files.tablefile import MAX_CSV_BYTES, MAX_CSV_ROWS
 from gongkai.files.tableimport import (
     Column,
+    DeferredIndexes,
     ErrorList,
     RowCells,
     TableSpec,
@@ -470,6 +471,7 @@ def import_register(
     now = utcnow()
     inserted = updated = unchanged = events_added = 0
     with contextlib.closing(records), bulk_writing(session):
+        deferred = DeferredIndexes(session, APP, keep=["ix_application_ref"])
         while batch := list(itertools.islice(good, BATCH)):  # itertools.batched is 3.12+
             fresh, appended, same = _against_registered(
                 session, batch, errors, calendar=calendar, as_of=as_of
@@ -480,7 +482,9 @@ def import_register(
             inserted, updated, unchanged = inserted + len(fresh), updated + len(appended), unchanged + same
             if not errors:
                 events_added += _write(session, fresh, appended, recorded_by=recorded_by, now=now)
-    errors.raise_if_any(path.name)
+                deferred.wrote(len(fresh))
+        errors.raise_if_any(path.name)
+        deferred.restore()
     session.flush()
     return ImportResult(
         inserted=inserted,

@@ -890,3 +890,59 @@ def test_events_go_to_their_applications_when_an_id_was_written_by_hand(
         joined = sa.select(APP.c.ref, EVENT.c.occurred_on).join(EVENT, EVENT.c.application_id == APP.c.id)
         replied = {ref: on for ref, on in conn.execute(joined)}
     assert replied == {f"E-{i}": date(2025, 3, 10 + i) for i in range(5)}
+
+
+def _index_definitions(engine: Engine) -> set[tuple[str, str]]:
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            rows = conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            ).all()
+        else:
+            rows = conn.exec_driver_sql(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+            ).all()
+    return {(str(name), str(sql)) for name, sql in rows}
+
+
+@pytest.fixture
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of 100 rows, and a table's indexes deferred once 150 rows are written: the large-import
+    path of a million-row file, on the fixture's 963 rows."""
+    import gongkai.files.tableimport as tableimport
+    import gongkai.register.importer as importer
+
+    monkeypatch.setattr(importer, "BATCH", 100)
+    monkeypatch.setattr(tableimport, "DEFER_INDEXES_AFTER", 150)
+
+
+@pytest.mark.usefixtures("small_batches")
+def test_a_large_import_builds_the_indexes_again_as_they_were(
+    engine: Engine, good_register: Register, reference_dump: Dump, tmp_path: Path
+) -> None:
+    before = _index_definitions(engine)
+    assert any(name == "ix_application_report_long_running" for name, _ in before)
+    _import(engine, write_csv(good_register, tmp_path / "register.csv"))
+    assert _index_definitions(engine) == before  # partial index's WHERE included
+    assert _dump(engine) == reference_dump
+
+
+@pytest.mark.usefixtures("small_batches")
+def test_a_large_import_refused_late_leaves_nothing_and_every_index(
+    engine: Engine, good_register: Register, tmp_path: Path
+) -> None:
+    before = _index_definitions(engine)
+    path = write_csv(good_register, tmp_path / "register.csv")
+    last_line = path.read_text(encoding="utf-8").rstrip("\r\n").splitlines()[-1]
+    bad = last_line.split(",")
+    bad[0], bad[1] = (
+        "Z-LATE-1",
+        "2026-13-45",
+    )  # a new ref with an impossible date, after the indexes were dropped
+    with path.open("a", encoding="utf-8", newline="") as fh:
+        fh.write(",".join(bad) + "\r\n")
+    with pytest.raises(ImportRejected) as info:
+        _import(engine, path)
+    assert len(info.value.problems) == 1 and "第 965 行" in info.value.problems[0]
+    assert _counts(engine) == (0, 0)
+    assert _index_definitions(engine) == before

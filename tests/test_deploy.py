@@ -108,3 +108,31 @@ def test_deploy_without_a_prefect_server_says_so(monkeypatch: pytest.MonkeyPatch
     assert result.exit_code == 2
     assert "PREFECT_API_URL" in result.output and "gongkai serve" in result.output
     assert result.output.startswith("错误：")
+
+
+def test_deploy_to_a_server_that_does_not_answer_says_so(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.servers import free_port
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["PREFECT_API_URL"] = f"http://127.0.0.1:{free_port()}/api"  # nothing listens there
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "gongkai"),
+            "--config",
+            str(REPO / "config" / "gongkai.toml"),
+            "deploy",
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert done.stderr.startswith("错误：无法连接环境变量 PREFECT_API_URL 指定的 Prefect 服务器"), done.stderr
+    assert "Traceback" not in done.stderr

@@ -32,6 +32,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from gongkai.flows.deploy import deployment_name, deployments_for
+
 from gongkai.core.errors import GongkaiError
 from gongkai.core.settings import Settings, gongkai_home
 from gongkai.core.webaddress import desk_address, desk_bind_warning
@@ -506,11 +508,6 @@ def retries_due(cfg: Settings, now: datetime, state: dict[str, RetryState]) -> l
     return due
 
 
-def deployment_name(process: str) -> str:
-    """The Prefect deployment name of a scheduled process (``gongkai-report-readiness``: dashes only)."""
-    return f"gongkai-{process.replace('_', '-')}"
-
-
 def _retry_watch(cfg: Settings, stop: threading.Event, interval: float = 30.0) -> None:
     """Every ``interval`` seconds, start a run of each process :func:`retries_due` names through its
     deployment (so the runner executes it and it shows in the Prefect UI)."""
@@ -533,52 +530,9 @@ def _retry_watch(cfg: Settings, stop: threading.Event, interval: float = 30.0) -
 
 
 def deployments(cfg: Settings) -> list[Any]:
-    """One deployment per scheduled process, from ``[schedules]`` in the office's time zone, the nightly backup's
-    (``[backup] time``), and the annual report's deployment without a schedule (last).
-
-    Each names its flow by module path (``gongkai.flows.reminders.deadline_reminders``), not by a file path
-    relative to the current folder: the runner's flow-run processes import it wherever Gongkai is installed
-    (a wheel in site-packages, a clone) and whatever folder the service was started in."""
-    from gongkai.flows.registry import FLOWS
-    from prefect.schedules import Cron
-    from prefect.types.entrypoint import EntrypointType
-
-    from gongkai.store.schedule import PROCESSES
-
-    out = []
-    for process in PROCESSES:
-        cron = getattr(cfg.schedules, process.name)
-        out.append(
-            FLOWS[process.name].to_deployment(
-                name=deployment_name(process.name),
-                schedules=[Cron(cron, timezone=cfg.office.timezone, slug=deployment_name(process.name))],
-                parameters={"scheduled": True},
-                paused=False,  # a clean stop paused it; serving again re-activates it
-                description=f"Gongkai: {process.flow_name} ({cron}, {cfg.office.timezone})",
-                entrypoint_type=EntrypointType.MODULE_PATH,
-            )
-        )
-    # The nightly backup: daily at [backup] time. Not a period process (nothing to catch up: the next night's
-    # backup is as good as a late one, and a failure is told to the administrators).
-    out.append(
-        FLOWS["backup"].to_deployment(
-            name=deployment_name("backup"),
-            schedules=[Cron(cfg.backup.cron, timezone=cfg.office.timezone, slug=deployment_name("backup"))],
-            parameters={"scheduled": True},
-            paused=False,
-            description=f"Gongkai: nightly-backup ({cfg.backup.time}, {cfg.office.timezone}; keep {cfg.backup.keep})",
-            entrypoint_type=EntrypointType.MODULE_PATH,
-        )
-    )
-    # Triggered by hand each January (from the Prefect UI or `gongkai run report`): no schedule.
-    out.append(
-        FLOWS["report"].to_deployment(
-            name="gongkai-annual-report",
-            description="Gongkai: annual-report (run from the UI; parameter year, default last year)",
-            entrypoint_type=EntrypointType.MODULE_PATH,
-        )
-    )
-    return out
+    """The deployments serve's runner serves: :func:`gongkai.flows.deploy.deployments_for` without a work pool
+    (one definition with ``gongkai deploy``'s)."""
+    return list(deployments_for(cfg))
 
 
 def run(

@@ -62,3 +62,25 @@ def office_session(engine: Engine, code: str = "default") -> ContextManager[Sess
 
 FIRST_OFFICE = 1
 """The id of the first office made in a new database (by :func:`office_session` or the first command)."""
+
+# The official 2027 holiday schedule (with its make-up working days) as a `gongkai calendar import` file.
+CALENDAR_2027 = """日期,类型,名称
+2027-01-01,off,元旦
+2027-01-04,off,元旦
+2027-01-05,off,元旦
+2027-01-09,makeup_workday,元旦
+2027-02-05,放假,春节
+2027-02-08,off,春节
+2027-02-09,off,春节
+2027-02-10,off,春节
+2027-02-11,off,春节
+2027-01-31,调休上班,春节
+2027-04-05,off,清明节
+2027-05-03,off,劳动节
+2027-05-04,off,劳动节
+2027-06-09,off,端午节
+2027-09-15,off,中秋节
+2027-10-01,off,国庆节
+2027-10-04,off,国庆节
+2027-10-05,off,国庆节
+"""

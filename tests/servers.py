@@ -1,16 +1,19 @@
 """Real servers on loopback for tests: an SMTP server (aiosmtpd) and an HTTP server collecting
-JSON posts (Apprise's ``json://``). The fixtures ``smtp`` and ``hook`` are in tests/conftest.py."""
+JSON posts (Apprise's ``json://``). The fixtures ``smtp`` and ``hook`` are in tests/conftest.py. Also the free
+port and the processes still running for a home, which the tests of served processes share."""
 
 from __future__ import annotations
 
 import email
 import email.policy
 import json
+import os
 import socket
 import threading
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -21,6 +24,24 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def processes_of(home: Path) -> list[str]:
+    """Live processes whose environment names ``home`` as their GONGKAI_HOME (or PREFECT_HOME under it), as
+    ``"PID: command line"``."""
+    marks = (f"GONGKAI_HOME={home}".encode(), f"PREFECT_HOME={home}".encode())
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            env = (entry / "environ").read_bytes().split(b"\0")
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if any(var == marks[0] or var.startswith(marks[1]) for var in env):
+            found.append(f"{entry.name}: {cmd[:160]}")
+    return found
 
 
 @dataclass

@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from gongkai.cli.main import main
+from tests.offices import CALENDAR_2027
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "config" / "gongkai.toml"
@@ -470,28 +471,6 @@ def test_calendar_show(home: Path) -> None:
     assert "2026-02-17" in listed_off  # 春节
     later = ok("calendar", "show", "2027").stdout
     assert "未公布" in later and "已公布" not in later
-
-
-CALENDAR_2027 = """日期,类型,名称
-2027-01-01,off,元旦
-2027-01-04,off,元旦
-2027-01-05,off,元旦
-2027-01-09,makeup_workday,元旦
-2027-02-05,放假,春节
-2027-02-08,off,春节
-2027-02-09,off,春节
-2027-02-10,off,春节
-2027-02-11,off,春节
-2027-01-31,调休上班,春节
-2027-04-05,off,清明节
-2027-05-03,off,劳动节
-2027-05-04,off,劳动节
-2027-06-09,off,端午节
-2027-09-15,off,中秋节
-2027-10-01,off,国庆节
-2027-10-04,off,国庆节
-2027-10-05,off,国庆节
-"""
 
 
 def test_calendar_import_lists_moved_deadlines(home: Path, tmp_path: Path) -> None:

@@ -22,6 +22,11 @@ from tests.offices import LIVE_CONFIG
 
 REPO = Path(__file__).resolve().parent.parent
 
+# Whole services started as subprocesses (minutes): they run in the TZ=UTC pass only. Every date serve computes is
+# in the office's zone from its configuration; the catch-up and period logic under it (flows, services) is tested
+# in both zones' passes.
+pytestmark = pytest.mark.once
+
 
 def _runs(db: Path) -> int:
     if not db.exists():

@@ -1123,6 +1123,47 @@ def desk(ctx: click.Context, port: int | None) -> None:
     serve_desk(port, announce=_echo)
 
 
+@main.command(
+    short_help="县级部署：把定时流程注册到 PREFECT_API_URL 指定的 Prefect 服务器（process 工作池）。"
+)
+@click.option(
+    "--pool",
+    default="gongkai",
+    show_default=True,
+    metavar="NAME",
+    help="Prefect 工作池名称（process 类型；没有则创建）。",
+)
+@click.pass_context
+def deploy(ctx: click.Context, pool: str) -> None:
+    """县级部署：在环境变量 PREFECT_API_URL 指定的 Prefect 服务器上注册本单位的定时流程（每个流程一个部署，
+    按本单位时区定时，同一流程同时只运行一次），由 prefect worker start --pool NAME 执行。再次运行时更新，不会重复；
+    修改配置中的定时安排后请再次运行。单机运行请用 gongkai serve。"""
+    from gongkai.core.settings import gongkai_home
+    from gongkai.runtime.prefect_env import configure
+
+    if not os.environ.get("PREFECT_API_URL", "").strip():
+        raise GongkaiError(
+            "未设置环境变量 PREFECT_API_URL：gongkai deploy 只用于县级部署（独立的 Prefect 服务器和 worker），"
+            "单机运行请用 gongkai serve。"
+        )
+    settings = _settings(ctx)
+    configure(gongkai_home())
+    from gongkai.flows.deploy import register
+
+    deps = register(settings, pool)
+    _echo(
+        f"已在 Prefect 服务器 {os.environ['PREFECT_API_URL']} 的工作池 {pool}（process）注册 {settings.office.name} 的 {len(deps)} 个部署："
+    )
+    for deployment in deps:
+        schedule = deployment.schedules[0].schedule if deployment.schedules else None
+        when = f"{schedule.cron}（{schedule.timezone}）" if schedule is not None else "不定时（手动运行）"  # type: ignore[union-attr]
+        _echo(f"  {deployment.flow_name}/{deployment.name}：{when}，同时只运行一次")
+    _echo(
+        f"执行：在装有 Gongkai 的机器上运行 prefect worker start --pool {pool}（环境变量见 README「County deployment」）。"
+        "修改配置中的定时安排后，请再次运行 gongkai deploy。"
+    )
+
+
 @main.group(cls=_Group)
 def user() -> None:
     """员工工作台的账号：设置密码、查看账号。"""
@@ -1448,7 +1489,9 @@ def report_build(
         sys.exit(1)
 
 
-@report.command("check")
+@report.command(
+    "check", short_help="核对已发布的年度报告文件（JSON、HTML 或 DOCX，任何系统生成）的勾稽关系 I1–I5。"
+)
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option(
     "--json", "as_json", is_flag=True, help="以 JSON 输出（每处不成立：勾稽关系、表、行、列、应为、实际）。"
@@ -1576,7 +1619,7 @@ def report_reopen(ctx: click.Context, year: int, reason: str, by: str | None) ->
 # -- demo --------------------------------------------------------------------------------------
 
 
-@main.command()
+@main.command(short_help="备份整个数据库（服务运行时也可以），备份文件仅本账号可读。")
 @click.option(
     "--output",
     type=click.Path(path_type=Path),
@@ -1600,7 +1643,7 @@ def backup(ctx: click.Context, output: Path | None) -> None:
     _echo(str(made))
 
 
-@main.command()
+@main.command(short_help="把备份恢复到空数据库，再升级到当前的数据库架构。")
 @click.argument("file", type=click.Path(path_type=Path))
 def restore(file: Path) -> None:
     """把 gongkai backup 生成的备份恢复到空数据库（GONGKAI_HOME 或 GONGKAI_DATABASE_URL 指向的新位置），再升级到

@@ -79,6 +79,13 @@ def _limited(name: str, rows: Iterable[tuple[int, list[object]]], max_rows: int 
             )
         if number == 1:
             header = cells
+        try:
+            longest = max(map(len, cells), default=0)  # type: ignore[arg-type]  # a CSV row is all text
+        except TypeError:  # an XLSX row: numbers, dates, empty cells
+            longest = MAX_CELL_CHARS + 1
+        if longest <= MAX_CELL_CHARS:
+            yield number, cells
+            continue
         for pos, value in enumerate(cells):
             if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
                 title = cell_text(header[pos]) if number > 1 and pos < len(header) else ""
@@ -241,6 +248,8 @@ def cell_text(value: object) -> str:
 
 def clean_value(value: object) -> object:
     """A cell's value as a stripped string, a date, or None when empty."""
+    if type(value) is str:  # every cell of a CSV file
+        return value.strip() or None
     if value is None:
         return None
     if isinstance(value, datetime):

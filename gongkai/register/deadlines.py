@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, cast
 
 from gongkai.core.codes import (
     CHANNELS,
@@ -228,6 +228,8 @@ def _label(kind: str) -> str:
 
 def sort_events(events: Iterable[Event]) -> list[Event]:
     """Events in the order they happened (kinds on the same day in procedural order)."""
+    if isinstance(events, Sequence) and len(events) < 2:  # nothing to order (most applications)
+        return list(events)
     return sorted(events, key=lambda e: (e.on, _KIND_ORDER.get(e.kind, 99)))
 
 
@@ -289,16 +291,18 @@ def _check_procedure(
     """
     proc = _Procedure()
     for ev in events:
-        label = _label(ev.kind)
         if ev.on < received:
-            raise EventError(f"“{label}”的日期 {ev.on.isoformat()} 早于收到申请日期 {received.isoformat()}。")
+            raise EventError(
+                f"“{_label(ev.kind)}”的日期 {ev.on.isoformat()} 早于收到申请日期 {received.isoformat()}。"
+            )
         if reject_future and ev.on > as_of:
             raise EventError(
-                f"“{label}”的日期 {ev.on.isoformat()} 晚于今天（{as_of.isoformat()}），不能预先登记。"
+                f"“{_label(ev.kind)}”的日期 {ev.on.isoformat()} 晚于今天（{as_of.isoformat()}），不能预先登记。"
             )
         if proc.conclusion is not None:
             raise EventError(
-                f"申请已于 {proc.conclusion.on.isoformat()} {_label(proc.conclusion.kind)}，不能再登记“{label}”。"
+                f"申请已于 {proc.conclusion.on.isoformat()} {_label(proc.conclusion.kind)}，"
+                f"不能再登记“{_label(ev.kind)}”。"
             )
         if ev.kind in ("correction_requested", "correction_received"):
             _record_correction(proc, ev)
@@ -378,13 +382,15 @@ def _record_decision(proc: _Procedure, ev: Event, calendar: WorkCalendar) -> Non
 _Interval = tuple[int, int, _Pause]
 
 
-def _pause_intervals(pauses: Iterable[_Pause], upto: date, calendar: WorkCalendar) -> list[_Interval]:
+def _pause_intervals(pauses: Sequence[_Pause], upto: date, calendar: WorkCalendar) -> list[_Interval]:
     """The working days each pause excludes (U2), as inclusive index ranges sorted by their start.
 
     Only the working days strictly between sending and the reply/payment are excluded; a pause
     still open runs to ``upto``; a consultation stops at the end of its 15-working-day window.
     """
     intervals: list[_Interval] = []
+    if not pauses:  # most applications
+        return intervals
     for p in pauses:
         end = p.end
         if end is None:
@@ -468,7 +474,6 @@ def _deadlines(received: date, proc: _Procedure, *, calendar: WorkCalendar, upto
     """
     cal = calendar
     start = proc.correction_received.on if proc.correction_received else received
-    first_std = cal.index_after(start)
     # Protecting reading (U1): counting the start day as day 1 (when it is a working day) ends the
     # period one working day earlier. ``safe_due`` is that: the working day before ``due``. It is
     # derived from ``due`` rather than counted separately so that a pause the office may lawfully
@@ -477,9 +482,14 @@ def _deadlines(received: date, proc: _Procedure, *, calendar: WorkCalendar, upto
     safe_shift = cal.is_workday(start)
     intervals = _pause_intervals(proc.pauses, upto, cal)
     merged = _merge(intervals)
-    original_due, paused_days = _nth_counted(cal, merged, first_std, REPLY_DAYS)
+    first_std = cal.index_after(start)
+    if merged:
+        original_due, paused_days = _nth_counted(cal, merged, first_std, REPLY_DAYS)
+        limit, _ = _nth_counted(cal, merged, first_std, REPLY_DAYS + MAX_EXTENSION_DAYS)
+    else:  # no pause (most applications): plain counts, which the calendar remembers per day
+        original_due, paused_days = cal.add_workdays(start, REPLY_DAYS), 0
+        limit = cal.add_workdays(start, REPLY_DAYS + MAX_EXTENSION_DAYS)
     due, safe_due = original_due, _safe_before(cal, original_due, safe_shift)
-    limit, _ = _nth_counted(cal, merged, first_std, REPLY_DAYS + MAX_EXTENSION_DAYS)
     correction_notice_due = cal.add_workdays(received, CORRECTION_NOTICE_DAYS)
     fee_payment_due = cal.add_workdays(proc.fee.start, FEE_PAYMENT_DAYS) if proc.fee is not None else None
 
@@ -777,6 +787,69 @@ def _explain_reply(
 # -- the clock -----------------------------------------------------------------------------------
 
 
+class ClockState(NamedTuple):
+    """The dates and the state of a clock: what the register caches per application (see
+    :func:`clock_state`); the fields of the same name of :class:`Clock`."""
+
+    state: str
+    due: date
+    safe_due: date
+    original_due: date
+    extension_limit: date
+    correction_notice_due: date
+    provisional: bool
+    concluded_on: date | None
+    outcome: str | None
+    as_of: date
+
+
+_Parts = tuple[list[Event], list[Event], list[str], _Procedure, _Deadlines, _State, date, bool]
+
+
+def _clock_parts(
+    received: date,
+    events: Sequence[Event],
+    *,
+    calendar: WorkCalendar,
+    as_of: date,
+    channel: str | None,
+    outcome: str | None,
+    reject_future: bool,
+    ignore_future: bool,
+    explain: bool,
+) -> _Parts:
+    """The steps of :func:`compute_clock` up to the explanation: the events applied and ignored,
+    warnings, procedure, deadlines, state, the day the clock is read on, and whether receipt was on a
+    working day (asked only when ``explain``)."""
+    cal = calendar
+    evs = sort_events(events)
+    warnings: list[str] = []
+    ignored: list[Event] = []
+    if ignore_future:
+        evs, ignored = _events_as_of(received, evs, as_of)
+        if ignored:
+            warnings.append(
+                f"以下事件晚于计算日期 {as_of.isoformat()}，未计入：{'、'.join(e.spec() for e in ignored)}。"
+            )
+    if channel is not None and channel not in CHANNELS:
+        raise InputError(f"申请方式“{channel}”无效，应为以下之一：{', '.join(CHANNELS)}。")
+    # Asked before the events are checked: when explaining, a receipt outside the calendar's years
+    # is reported ahead of any event error, as it always has been.
+    received_on_workday = explain and cal.is_workday(received)
+
+    proc = _check_procedure(received, evs, calendar=cal, as_of=as_of, reject_future=reject_future)
+    # A concluded clock is read as of its closing day: an open pause ends there, not at ``as_of``.
+    upto = min(as_of, proc.conclusion.on) if proc.conclusion is not None else as_of
+    dl = _deadlines(received, proc, calendar=cal, upto=upto)
+    cr = proc.correction_requested
+    if cr is not None and cr.on > dl.correction_notice_due:
+        warnings.append(
+            f"补正告知日期 {cr.on.isoformat()} 晚于法定期限 {dl.correction_notice_due.isoformat()}。"
+        )
+    st = _state(proc, dl, calendar=cal, as_of=as_of, outcome=outcome, any_events=bool(evs))
+    return evs, ignored, warnings, proc, dl, st, upto, received_on_workday
+
+
 def compute_clock(
     received: date,
     events: Sequence[Event] = (),
@@ -806,39 +879,24 @@ def compute_clock(
     Raises :class:`EventError` when the events break the procedure (reply before receipt, second
     extension, extension after the deadline, …): the message names the event and the rule.
     """
-    cal = calendar
-    evs = sort_events(events)
-    warnings: list[str] = []
-    ignored: list[Event] = []
-    if ignore_future:
-        evs, ignored = _events_as_of(received, evs, as_of)
-        if ignored:
-            warnings.append(
-                f"以下事件晚于计算日期 {as_of.isoformat()}，未计入：{'、'.join(e.spec() for e in ignored)}。"
-            )
-    if channel is not None and channel not in CHANNELS:
-        raise InputError(f"申请方式“{channel}”无效，应为以下之一：{', '.join(CHANNELS)}。")
-    # Asked before the events are checked: when explaining, a receipt outside the calendar's years
-    # is reported ahead of any event error, as it always has been.
-    received_on_workday = explain and cal.is_workday(received)
-
-    proc = _check_procedure(received, evs, calendar=cal, as_of=as_of, reject_future=reject_future)
-    # A concluded clock is read as of its closing day: an open pause ends there, not at ``as_of``.
-    upto = min(as_of, proc.conclusion.on) if proc.conclusion is not None else as_of
-    dl = _deadlines(received, proc, calendar=cal, upto=upto)
-    cr = proc.correction_requested
-    if cr is not None and cr.on > dl.correction_notice_due:
-        warnings.append(
-            f"补正告知日期 {cr.on.isoformat()} 晚于法定期限 {dl.correction_notice_due.isoformat()}。"
-        )
-    st = _state(proc, dl, calendar=cal, as_of=as_of, outcome=outcome, any_events=bool(evs))
+    evs, ignored, warnings, proc, dl, st, upto, received_on_workday = _clock_parts(
+        received,
+        events,
+        calendar=calendar,
+        as_of=as_of,
+        channel=channel,
+        outcome=outcome,
+        reject_future=reject_future,
+        ignore_future=ignore_future,
+        explain=explain,
+    )
     lines = (
         _explanation(
             received,
             proc,
             dl,
             st,
-            calendar=cal,
+            calendar=calendar,
             as_of=as_of,
             upto=upto,
             channel=channel,
@@ -871,6 +929,44 @@ def compute_clock(
         extension_limit_provisional=dl.extension_limit_provisional,
         on_time=st.on_time,
         ignored_events=tuple(e.spec() for e in ignored),
+    )
+
+
+def clock_state(
+    received: date,
+    events: Sequence[Event] = (),
+    *,
+    calendar: WorkCalendar,
+    as_of: date,
+    channel: str | None = None,
+    outcome: str | None = None,
+    reject_future: bool = False,
+) -> ClockState:
+    """:func:`compute_clock` with ``explain=False``, reduced to what the register caches: the same
+    checks and errors, the same dates and state, without building a whole :class:`Clock` (batch work:
+    a register import computes one per row)."""
+    _evs, _ignored, _warnings, _proc, dl, st, _upto, _ = _clock_parts(
+        received,
+        events,
+        calendar=calendar,
+        as_of=as_of,
+        channel=channel,
+        outcome=outcome,
+        reject_future=reject_future,
+        ignore_future=False,
+        explain=False,
+    )
+    return ClockState(
+        state=st.state,
+        due=dl.due,
+        safe_due=dl.safe_due,
+        original_due=dl.original_due,
+        extension_limit=dl.limit,
+        correction_notice_due=dl.correction_notice_due,
+        provisional=bool(dl.unannounced),
+        concluded_on=st.concluded_on,
+        outcome=st.outcome,
+        as_of=as_of,
     )
 
 

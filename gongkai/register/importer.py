@@ -23,6 +23,7 @@ the message says which encodings are accepted.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,12 +37,15 @@ from sqlmodel import Session
 from gongkai.core.codes import APPLICANT_TYPES, CHANNELS, find_applicant_type, find_channel, find_outcome
 from gongkai.core.errors import InputError
 from gongkai.core.idnumber import id_number_problem, resident_id_problem
+from gongkai.core.officescope import in_office
 from gongkai.files.tablefile import MAX_CSV_BYTES, MAX_CSV_ROWS
 from gongkai.files.tableimport import (
     Column,
+    DeferredIndexes,
     ErrorList,
     RowCells,
     TableSpec,
+    bulk_writing,
     checked_rows,
     insert_batches,
     read_table,
@@ -49,7 +53,7 @@ from gongkai.files.tableimport import (
     show,
     stream_table,
 )
-from gongkai.register.deadlines import MAX_EXTENSION_DAYS, Clock, Event, compute_clock
+from gongkai.register.deadlines import MAX_EXTENSION_DAYS, ClockState, Event, clock_state
 from gongkai.register.repository import clock_columns, events_by_application
 from gongkai.register.workcal import WorkCalendar
 from gongkai.store.models import APPLICATION_TEXT_LIMITS, utcnow
@@ -180,7 +184,7 @@ class _Row:
     ref: str
     fields: dict[str, Any]  # key of _CORE_FIELDS -> normalised value
     events: list[Event]
-    clock: dict[str, Any]  # the cached clock columns (not the Clock: its explanation is not needed)
+    clock: dict[str, Any]  # the cached clock columns
 
 
 def events_of(
@@ -216,7 +220,7 @@ def _check_row(
     received = _received(cells, as_of)
     fields = _applicant(cells)
     fields["assignee"] = _assignee(cells, staff_ids)
-    dates = {col: cells.date(col) for col, _kind in EVENT_COLUMNS}
+    dates = {col: cells.date(col) for col, _kind in EVENT_COLUMNS if record.get(col) is not None}
     days = _extension_days(cells)
     outcome_row = _outcome(cells)
     if cells.problems or received is None or ref is None:
@@ -225,14 +229,8 @@ def _check_row(
     events = events_of(dates, extension_days=days, outcome_row=outcome_row)
     try:
         calendar.schedule(received.year)  # a receipt outside the calendar's years is named before any event
-        clock = compute_clock(
-            received,
-            events,
-            calendar=calendar,
-            as_of=as_of,
-            channel=fields["channel"],
-            reject_future=True,
-            explain=False,  # only the dates and the state are stored
+        clock = clock_state(  # only the dates and the state are stored
+            received, events, calendar=calendar, as_of=as_of, channel=fields["channel"], reject_future=True
         )
     except InputError as exc:
         return None, [f"办理过程有误：{_sentence(exc)}"]
@@ -368,7 +366,7 @@ def _same_event(a: Event, b: Event) -> bool:
 
 def _compare_existing(
     row: _Row, old: _Existing, *, calendar: WorkCalendar, as_of: date
-) -> tuple[list[Event], Clock | None, list[str]]:
+) -> tuple[list[Event], ClockState | None, list[str]]:
     """New events of ``row`` for a registered application, its new clock, or the problems."""
     problems: list[str] = []
     differing: list[str] = []
@@ -414,7 +412,7 @@ def _compare_existing(
     if problems or not new_events:
         return [], None, problems
     try:
-        clock = compute_clock(
+        clock = clock_state(
             row.fields["received_on"],
             [*old.events, *new_events],
             calendar=calendar,
@@ -422,7 +420,6 @@ def _compare_existing(
             channel=row.fields["channel"],
             outcome=old.outcome_row,
             reject_future=True,
-            explain=False,
         )
     except InputError as exc:
         return [], None, [f"办理过程有误（含已登记的事件）：{_sentence(exc)}"]
@@ -431,7 +428,7 @@ def _compare_existing(
 
 # -- importing -------------------------------------------------------------------------------
 
-_Appended = tuple[_Row, _Existing, list[Event], Clock]
+_Appended = tuple[_Row, _Existing, list[Event], ClockState]
 
 
 def import_register(
@@ -468,15 +465,14 @@ def import_register(
     good = checked_rows(
         SPEC,
         counted,
-        lambda number, record: _check_row(
-            number, record, calendar=calendar, as_of=as_of, staff_ids=staff_ids
-        ),
+        functools.partial(_check_row, calendar=calendar, as_of=as_of, staff_ids=staff_ids),
         errors,
     )
     locked = final_years(session)
     now = utcnow()
     inserted = updated = unchanged = events_added = 0
-    with contextlib.closing(records):
+    with contextlib.closing(records), bulk_writing(session):
+        deferred = DeferredIndexes(session, APP, keep=["ix_application_ref"])
         while batch := list(itertools.islice(good, BATCH)):  # itertools.batched is 3.12+
             fresh, appended, same = _against_registered(
                 session, batch, errors, calendar=calendar, as_of=as_of
@@ -487,7 +483,9 @@ def import_register(
             inserted, updated, unchanged = inserted + len(fresh), updated + len(appended), unchanged + same
             if not errors:
                 events_added += _write(session, fresh, appended, recorded_by=recorded_by, now=now)
-    errors.raise_if_any(path.name)
+                deferred.wrote(len(fresh))
+        errors.raise_if_any(path.name)
+        deferred.restore()
     session.flush()
     return ImportResult(
         inserted=inserted,
@@ -610,11 +608,9 @@ def _write(
     now: datetime,
 ) -> int:
     """Bulk-insert new applications and events, update clocks; returns the event rows written."""
+    before = session.execute(sa.select(sa.func.max(APP.c.id))).scalar_one() or 0
     insert_batches(session, APP, (_application_dict(r, now=now) for r in fresh))
-    with_events = [r.ref for r in fresh if r.events]
-    ids: dict[str, int] = {
-        ref: app_id for app_id, ref in rows_by_keys(session, [APP.c.id, APP.c.ref], APP.c.ref, with_events)
-    }
+    ids = _new_ids(session, [r.ref for r in fresh if r.events], above=before)
     event_rows = itertools.chain(
         (_event_dict(ids[r.ref], ev, now=now, recorded_by=recorded_by) for r in fresh for ev in r.events),
         (
@@ -627,6 +623,26 @@ def _write(
     if appended:
         _update_clocks(session, appended, now=now)
     return written
+
+
+def _new_ids(session: Session, refs: Sequence[str], *, above: int) -> dict[str, int]:
+    """The ids of the applications just inserted with these refs. They are read as the ids above the
+    largest one before the insert (one range of the primary key instead of an ``IN`` list per 500 refs);
+    a ref not found there (a PostgreSQL sequence set below an id written by hand) is looked up by ref."""
+    wanted = set(refs)
+    ids: dict[str, int] = {
+        ref: app_id
+        for app_id, ref in session.execute(
+            sa.select(APP.c.id, APP.c.ref).where(APP.c.id > above, in_office(session, APP))
+        )
+        if ref in wanted
+    }
+    if len(ids) < len(wanted):
+        missing = [ref for ref in refs if ref not in ids]
+        ids.update(
+            (ref, app_id) for app_id, ref in rows_by_keys(session, [APP.c.id, APP.c.ref], APP.c.ref, missing)
+        )
+    return ids
 
 
 def _update_clocks(session: Session, appended: Sequence[_Appended], *, now: datetime) -> None:

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from gongkai.core.codes import APPLICANT_TYPES, CHANNELS, OPEN_STATES, find_outcome, unknown_outcome_message
 from gongkai.core.errors import EventError, InputError, NotFound
 from gongkai.core.officescope import in_office, office_of
-from gongkai.register.deadlines import Clock, Event, compute_clock, make_event
+from gongkai.register.deadlines import Clock, ClockState, Event, compute_clock, make_event
 from gongkai.register.workcal import WorkCalendar, YearSchedule
 from gongkai.store.models import (
     APPLICATION_TEXT_LIMITS,
@@ -186,7 +186,7 @@ def events_by_application(session: Session, app_ids: Sequence[int] | None = None
     return out
 
 
-def clock_columns(clock: Clock) -> dict[str, Any]:
+def clock_columns(clock: Clock | ClockState) -> dict[str, Any]:
     """The cached clock columns of ``application`` for ``clock``."""
     return {
         "state": clock.state,

@@ -248,6 +248,9 @@ class WorkCalendar:
         self._anchor = 0  # ordinal of the day that index 0 always names
         self._origin = 0  # position of that day in ``_ords``
         self._announced: dict[int, bool] = {}
+        # Answers remembered per date (the schedules never change; batch work asks the same dates again)
+        self._workdays: dict[date, bool] = {}
+        self._added: dict[tuple[date, int], date] = {}
 
     # -- schedules ---------------------------------------------------------------------------
     def schedule(self, year: int) -> YearSchedule:
@@ -265,10 +268,12 @@ class WorkCalendar:
 
     def is_workday(self, d: date) -> bool:
         """Whether the office works on ``d``."""
-        s = self.schedule(d.year)
-        if d in s.makeup_workdays:
-            return True
-        return d.weekday() < 5 and d not in s.days_off
+        known = self._workdays.get(d)
+        if known is None:
+            s = self.schedule(d.year)
+            known = d in s.makeup_workdays or (d.weekday() < 5 and d not in s.days_off)
+            self._workdays[d] = known
+        return known
 
     # -- the index ---------------------------------------------------------------------------
     def _ensure(self, lo_year: int, hi_year: int) -> None:
@@ -334,9 +339,12 @@ class WorkCalendar:
 
         This is "within n working days from d" under the standard reading of ogi-rules.md 2.3.
         """
-        if n < 1:
-            raise ValueError("n must be >= 1")
-        return self.day(self.index_after(d) + n - 1)
+        found = self._added.get((d, n))
+        if found is None:
+            if n < 1:
+                raise ValueError("n must be >= 1")
+            found = self._added[d, n] = self.day(self.index_after(d) + n - 1)
+        return found
 
     def workdays_between(self, a: date, b: date) -> int:
         """Number of working days strictly between ``a`` and ``b`` (0 when b <= a + 1 day)."""
@@ -359,6 +367,8 @@ class WorkCalendar:
 
     def unannounced_years(self, first: date, last: date) -> list[int]:
         """Years in ``[first, last]`` whose schedule has not been announced."""
+        if first.year == last.year and self._announced.get(first.year):  # most spans
+            return []
         return [y for y in range(first.year, last.year + 1) if not self.is_announced(y)]
 
     def prepare(self, first_year: int, last_year: int) -> None:

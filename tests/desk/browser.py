@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.servers import free_port
+from tests.servers import free_port, processes_of
 
 if TYPE_CHECKING:
     from playwright.sync_api import (
@@ -75,23 +75,6 @@ def running_in_ci() -> bool:
 
 
 # -- the desk as a process --------------------------------------------------------------------------------
-
-
-def processes_of(home: Path) -> list[str]:
-    """Live processes whose environment names ``home`` as their GONGKAI_HOME (or PREFECT_HOME under it)."""
-    marks = (f"GONGKAI_HOME={home}".encode(), f"PREFECT_HOME={home}".encode())
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            env = (entry / "environ").read_bytes().split(b"\0")
-            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if any(var == marks[0] or var.startswith(marks[1]) for var in env):
-            found.append(f"{entry.name}: {cmd[:160]}")
-    return found
 
 
 @dataclass

@@ -22,6 +22,7 @@ from gongkai.services.audit import audit_trail
 from gongkai.services.office import open_office
 from tests.desk.conftest import AS_OF, PASSWORDS, DeskSetup, page_text, signed_in
 from tests.desk.test_head import XSS, ask, register
+from tests.offices import CALENDAR_2027
 
 NEW_PASSWORD = "Hai-New-Pass-2027!"
 
@@ -251,27 +252,6 @@ def test_audit_refused_to_a_handler(desk: DeskSetup) -> None:
 
 
 # -- calendar ----------------------------------------------------------------------------------------------------
-
-CALENDAR_2027 = """日期,类型,名称
-2027-01-01,off,元旦
-2027-01-04,off,元旦
-2027-01-05,off,元旦
-2027-01-09,makeup_workday,元旦
-2027-02-05,放假,春节
-2027-02-08,off,春节
-2027-02-09,off,春节
-2027-02-10,off,春节
-2027-02-11,off,春节
-2027-01-31,调休上班,春节
-2027-04-05,off,清明节
-2027-05-03,off,劳动节
-2027-05-04,off,劳动节
-2027-06-09,off,端午节
-2027-09-15,off,中秋节
-2027-10-01,off,国庆节
-2027-10-04,off,国庆节
-2027-10-05,off,国庆节
-"""
 
 
 def imported_years(desk: DeskSetup) -> list[int]:

@@ -417,6 +417,42 @@ def test_finalize_then_reopen_with_a_reason(desk: DeskSetup) -> None:
 
 
 @pytest.mark.once
+def test_in_the_county_shape_the_button_runs_the_offices_deployment(
+    sqlite_desk: DeskSetup, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under ``gongkai deploy`` (a county's Prefect server, a work pool) the office's annual-report deployment is
+    named after the office: the button runs that one. ``register`` creates the pool and, run again, updates
+    what it registered rather than adding to it."""
+    from uuid import UUID
+
+    desk = sqlite_desk
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect-home"))
+    monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from gongkai.flows.deploy import register
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL
+    from prefect.testing.utilities import prefect_test_harness
+
+    _figures(desk)
+    with prefect_test_harness(server_startup_timeout=60):
+        monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())
+        register(desk.settings, "county")
+        registered = register(desk.settings, "county")
+        with get_client(sync_client=True) as prefect:
+            assert prefect.read_work_pool("county").type == "process"
+            listed = {d.name: d for d in prefect.read_deployments()}
+            assert set(listed) == {d.name for d in registered} and len(listed) == 6
+            report = listed[registered[-1].name]
+            assert report.name.startswith("gongkai-annual-report-") and report.work_pool_name == "county"
+
+        started = signed_in(desk, "chen").post("/report/2025/build")
+        assert started.status_code == 303, page_text(started)
+        run_id = UUID(re.search(r"run=([0-9a-f-]{36})", started.headers["location"]).group(1))  # type: ignore[union-attr]
+        with get_client(sync_client=True) as prefect:
+            run = prefect.read_flow_run(run_id)
+        assert run.deployment_id == report.id and run.parameters == {"year": 2025, "requested_by": "chen"}
+
+
 def test_the_button_runs_the_annual_report_deployment_through_prefect(
     sqlite_desk: DeskSetup, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

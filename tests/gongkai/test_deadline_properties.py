@@ -16,7 +16,15 @@ from hypothesis import strategies as st
 from spec_calendar import OutsideSpec, naive_add, spec_is_workday
 
 from gongkai.core.errors import EventError
-from gongkai.register.deadlines import Clock, Event, compute_clock, make_event, sort_events
+from gongkai.register.deadlines import (
+    Clock,
+    ClockState,
+    Event,
+    clock_state,
+    compute_clock,
+    make_event,
+    sort_events,
+)
 from gongkai.register.workcal import WorkCalendar
 
 SETTINGS = settings(
@@ -333,3 +341,33 @@ def test_art35_date_overrides(s: Scenario, later: int) -> None:
         return
     c = run(s.plus(make_event("delayed_reply_set", on, until=until)))
     assert c.due == c.safe_due == until
+
+
+@SETTINGS
+@given(scenarios(), st.sampled_from([None, "3.1", "3.6.1"]), st.booleans())
+def test_clock_state_is_the_clock_without_the_rest(
+    s: Scenario, outcome: str | None, reject_future: bool
+) -> None:
+    """The register import's reduced clock (clock_state) has the dates and the state of compute_clock,
+    and refuses what it refuses with the same message."""
+
+    def clock() -> Clock:
+        return compute_clock(
+            s.received, s.events, calendar=WorkCalendar(), as_of=s.as_of, channel="online",
+            outcome=outcome, reject_future=reject_future, explain=False,
+        )  # fmt: skip
+
+    def state() -> ClockState:
+        return clock_state(
+            s.received, s.events, calendar=WorkCalendar(), as_of=s.as_of, channel="online",
+            outcome=outcome, reject_future=reject_future,
+        )  # fmt: skip
+
+    try:
+        c = clock()
+    except EventError as exc:
+        with pytest.raises(EventError) as info:
+            state()
+        assert str(info.value) == str(exc)
+        return
+    assert state() == ClockState(**{name: getattr(c, name) for name in ClockState._fields})

@@ -12,7 +12,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ from gongkai.register.workcal import WorkCalendar
 from gongkai.store.db import open_database
 from gongkai.store.tables import APP
 from gongkai.store.tables import EV as EVENT
-from tests.offices import office_session
+from tests.offices import FIRST_OFFICE, office_session
 
 CALENDAR = WorkCalendar()
 APP_COLUMNS = [c for c in APP.columns.keys() if c not in ("id", "created_at", "updated_at")]
@@ -863,3 +863,87 @@ def test_csv_is_decoded_in_chunks_with_characters_across_their_edges(tmp_path: P
     with pytest.raises(InputError) as info:
         read_rows(path)
     assert f"第 {offset} 个字节起" in str(info.value)
+
+
+def test_events_go_to_their_applications_when_an_id_was_written_by_hand(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """The new applications' ids are read as the ids above the largest one before the insert; an
+    application stored with a high id by hand (a restore, say) leaves a PostgreSQL sequence below it,
+    and the refs not found in that range are then looked up one by one."""
+    with office_session(engine) as session:
+        session.execute(
+            sa.insert(APP).values(
+                office_id=FIRST_OFFICE, id=1_000_000, ref="HAND-1", received_on=date(2025, 3, 3), applicant_type="natural_person",
+                applicant_name="示例", content="示例", state="received", provisional=False,
+                clock_version=1, source="cli", created_at=datetime(2025, 3, 3, tzinfo=UTC),
+                updated_at=datetime(2025, 3, 3, tzinfo=UTC),
+            )
+        )  # fmt: skip
+    header = ["编号", "收到日期", "申请人类型", "申请人", "申请内容", "答复日期", "办理结果"]
+    rows = [
+        [f"E-{i}", "2025-03-03", "自然人", "示例", "申请公开示例", f"2025-03-{10 + i}", "3.1"]
+        for i in range(5)
+    ]
+    result = _import(engine, _write_rows(tmp_path / "events.csv", header, rows))
+    assert (result.inserted, result.events_added) == (5, 5)
+    with engine.connect() as conn:
+        joined = sa.select(APP.c.ref, EVENT.c.occurred_on).join(EVENT, EVENT.c.application_id == APP.c.id)
+        replied = {ref: on for ref, on in conn.execute(joined)}
+    assert replied == {f"E-{i}": date(2025, 3, 10 + i) for i in range(5)}
+
+
+def _index_definitions(engine: Engine) -> set[tuple[str, str]]:
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            rows = conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            ).all()
+        else:
+            rows = conn.exec_driver_sql(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+            ).all()
+    return {(str(name), str(sql)) for name, sql in rows}
+
+
+@pytest.fixture
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of 100 rows, and a table's indexes deferred once 150 rows are written: the large-import
+    path of a million-row file, on the fixture's 963 rows."""
+    import gongkai.files.tableimport as tableimport
+    import gongkai.register.importer as importer
+
+    monkeypatch.setattr(importer, "BATCH", 100)
+    monkeypatch.setattr(tableimport, "DEFER_INDEXES_AFTER", 150)
+
+
+@pytest.mark.usefixtures("small_batches")
+def test_a_large_import_builds_the_indexes_again_as_they_were(
+    engine: Engine, good_register: Register, reference_dump: Dump, tmp_path: Path
+) -> None:
+    before = _index_definitions(engine)
+    assert any(name == "ix_application_report_long_running" for name, _ in before)
+    _import(engine, write_csv(good_register, tmp_path / "register.csv"))
+    assert _index_definitions(engine) == before  # partial index's WHERE included
+    assert _dump(engine) == reference_dump
+
+
+@pytest.mark.usefixtures("small_batches")
+def test_a_large_import_refused_late_leaves_nothing_and_every_index(
+    engine: Engine, good_register: Register, tmp_path: Path
+) -> None:
+    before = _index_definitions(engine)
+    path = write_csv(good_register, tmp_path / "register.csv")
+    last_line = path.read_text(encoding="utf-8").rstrip("\r\n").splitlines()[-1]
+    bad = last_line.split(",")
+    bad[0], bad[1] = (
+        "Z-LATE-1",
+        "2026-13-45",
+    )  # a new ref with an impossible date, after the indexes were dropped
+    with path.open("a", encoding="utf-8", newline="") as fh:
+        fh.write(",".join(bad) + "\r\n")
+    with pytest.raises(ImportRejected) as info:
+        _import(engine, path)
+    assert len(info.value.problems) == 1 and "第 965 行" in info.value.problems[0]
+    assert _counts(engine) == (0, 0)
+    assert _index_definitions(engine) == before

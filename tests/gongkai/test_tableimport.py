@@ -8,8 +8,9 @@ database.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -20,16 +21,21 @@ from sqlalchemy.orm import Session
 from gongkai.catalogue import itemimport
 from gongkai.core.errors import ImportRejected, InputError
 from gongkai.files.tableimport import (
+    BULK_CACHE_KIB,
     CHUNK,
+    INSERT_BATCH,
     Column,
     RowCells,
     TableSpec,
+    bulk_writing,
     check_rows,
     insert_batches,
     read_table,
     rows_by_keys,
 )
 from gongkai.register import importer
+from gongkai.store.db import open_database, session_scope
+from gongkai.store.tables import APP
 
 SPEC = TableSpec(
     (
@@ -180,3 +186,81 @@ def test_rows_by_keys_in_chunks_and_by_one_scan_agree(table_engine: tuple[Engine
         scanned = sorted(tuple(r) for r in rows_by_keys(session, cols, table.c.code, wanted, scan_over=10))
     assert chunked == scanned
     assert sorted(code for _id, code in chunked) == sorted(wanted[:-1])
+
+
+def _stored(engine: Engine, refs: list[str]) -> list[tuple[Any, ...]]:
+    """The application rows as the database driver returns them (SQLite: the stored text), without id and ref."""
+    columns = ", ".join(c for c in APP.columns.keys() if c not in ("id", "ref"))
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(f"SELECT ref, {columns} FROM application ORDER BY ref").fetchall()
+    return [tuple(r[1:]) for r in rows if r[0] in refs]
+
+
+def test_insert_batches_stores_what_sqlalchemy_core_stores(db_url: str) -> None:
+    """The batch writer (on SQLite the driver's executemany with the types' bind processors applied by
+    column) stores exactly what SQLAlchemy Core's executemany stores: dates, aware timestamps, booleans,
+    empty cells, over more than one batch."""
+    engine = open_database(db_url)
+    now = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=timezone(timedelta(hours=8)))
+
+    def row(ref: str, i: int) -> dict[str, Any]:
+        return {
+            "ref": ref, "received_on": date(2025, 1, 1) + timedelta(days=i % 300), "arrived_at": None,
+            "channel": "online" if i % 2 else None, "applicant_type": "natural_person",
+            "applicant_name": f"申请人{i}", "applicant_contact": None, "applicant_id_number": None,
+            "content": "内容\n第二行", "assignee_id": None, "outcome_note": None, "state": "replied",
+            "due": date(2025, 2, 1), "safe_due": None, "original_due": date(2025, 2, 1),
+            "extension_limit": date(2025, 3, 1), "correction_notice_due": date(2025, 1, 8),
+            "provisional": bool(i % 3), "concluded_on": None, "outcome_row": "3.1" if i % 2 else None,
+            "clock_as_of": date(2026, 3, 1), "clock_version": 1, "source": "import",
+            "created_at": now, "updated_at": now + timedelta(microseconds=i),
+        }  # fmt: skip
+
+    n = INSERT_BATCH + 3
+    try:
+        with session_scope(engine) as session:
+            assert insert_batches(session, APP, (row(f"A{i:05d}", i) for i in range(n))) == n
+            session.execute(sa.insert(APP), [row(f"B{i:05d}", i) for i in range(n)])
+        written = _stored(engine, [f"A{i:05d}" for i in range(n)])
+        reference = _stored(engine, [f"B{i:05d}" for i in range(n)])
+    finally:
+        engine.dispose()
+    assert len(written) == n and written == reference
+
+
+def test_bulk_writing_enlarges_the_sqlite_page_cache_and_gives_the_connection_its_own_back(
+    table_engine: tuple[Engine, sa.Table],
+) -> None:
+    engine, _table = table_engine
+
+    def cache_size(session: Session) -> int:
+        return int(session.connection().exec_driver_sql("PRAGMA cache_size").scalar_one())
+
+    with Session(engine) as session:
+        before = cache_size(session)
+        with bulk_writing(session):
+            assert cache_size(session) == -BULK_CACHE_KIB != before
+        assert cache_size(session) == before
+        with pytest.raises(InputError), bulk_writing(session):
+            raise InputError("stop")
+        assert cache_size(session) == before
+
+
+def test_insert_batches_keeps_equal_timestamps_of_different_zones_apart(sqlite_url: str) -> None:
+    """A plain timestamp column stores what each value says: two equal instants in different zones are
+    converted one by one, not once for both."""
+    engine = sa.create_engine(sqlite_url)
+    table = sa.Table(
+        "stamp", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True), sa.Column("at", sa.DateTime)
+    )
+    table.metadata.create_all(engine)
+    utc = datetime(2026, 3, 1, 1, 0, tzinfo=UTC)
+    rows = [{"at": utc}, {"at": utc.astimezone(timezone(timedelta(hours=8)))}, {"at": utc}]
+    try:
+        with Session(engine) as session:
+            insert_batches(session, table, rows)
+            session.execute(sa.insert(table), rows)
+            stored = [r[0] for r in session.connection().exec_driver_sql("SELECT at FROM stamp ORDER BY id")]
+    finally:
+        engine.dispose()
+    assert stored[:3] == stored[3:] and stored[0] != stored[1]

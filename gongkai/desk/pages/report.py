@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from gongkai.core.errors import EventError, GongkaiError, InputError, NotAllowed, NotFound
+from gongkai.core.settings import Settings
 from gongkai.desk.web import Ctx, page
 
 DEPLOYMENT: Final = "annual-report/gongkai-annual-report"
@@ -284,12 +285,27 @@ def save_narrative(ctx: Ctx) -> Response:
 # -- build -----------------------------------------------------------------------------------------------------
 
 
-def _start_run(year: int, by: str) -> tuple[UUID, str]:
-    """A flow run of the annual-report deployment for ``year``, created now and left to the service's runner."""
+def _deployments(settings: Settings) -> tuple[str, str]:
+    """The annual report's deployment under ``gongkai deploy`` (a county's Prefect server: named after the office),
+    then under ``gongkai serve``."""
+    from gongkai.flows.deploy import REPORT, deployment_name, office_slug
+
+    return f"annual-report/{deployment_name(REPORT, office_slug(settings.office.name))}", DEPLOYMENT
+
+
+def _start_run(settings: Settings, year: int, by: str) -> tuple[UUID, str]:
+    """A flow run of the annual-report deployment for ``year``, created now and left to the service's runner (or the
+    county's workers)."""
     from prefect.client.schemas.objects import FlowRun
     from prefect.deployments import run_deployment
+    from prefect.exceptions import ObjectNotFound
 
-    run = run_deployment(DEPLOYMENT, parameters={"year": year, "requested_by": by}, timeout=0)
+    county, served = _deployments(settings)
+    parameters = {"year": year, "requested_by": by}
+    try:
+        run = run_deployment(county, parameters=parameters, timeout=0)
+    except ObjectNotFound:
+        run = run_deployment(served, parameters=parameters, timeout=0)
     # Called from the page's worker thread (no event loop): Prefect dispatches to the synchronous variant.
     assert isinstance(run, FlowRun)
     return run.id, run.name
@@ -310,14 +326,14 @@ def build(ctx: Ctx) -> Response:
         from prefect.exceptions import PrefectException
 
         try:
-            run_id, name = _start_run(year, ctx.me.name)
+            run_id, name = _start_run(ctx.desk.settings, year, ctx.me.name)
         except (PrefectException, httpx.HTTPError, OSError) as exc:
             return _show(
                 ctx,
                 year,
                 status=503,
                 build_error=f"无法通过 Prefect 启动年度报告的生成（{type(exc).__name__}：{exc}）：请确认 gongkai serve "
-                f"正在运行，并已提供部署 {DEPLOYMENT}。",
+                f"正在运行，并已提供部署 {DEPLOYMENT}（县级部署：已运行 gongkai deploy，部署 {_deployments(ctx.desk.settings)[0]}）。",
             )
         with ctx.unit(records=True) as office:
             note_report_run(office, ctx.me, year, str(run_id))

@@ -21,7 +21,9 @@ def _run_name() -> str:
 
 
 @flow(name=FLOW_NAME, flow_run_name=_run_name)
-def nightly_backup(as_of: date | None = None, scheduled: bool = False) -> dict[str, Any]:
+def nightly_backup(
+    as_of: date | None = None, scheduled: bool = False, office: str | None = None
+) -> dict[str, Any]:
     """夜间数据备份：把整个数据库一致地备份到 [backup] folder（文件 0600，文件夹 0700），只保留最近 [backup] keep 份
     本系统生成的备份；失败时通知管理员（每天一次），本次运行记为失败。"""
     day = business_date(as_of, settings())

@@ -14,10 +14,11 @@ office's settings.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from gongkai.core.errors import GongkaiError
-from gongkai.core.settings import Settings
+from gongkai.core.settings import DEFAULT_OFFICE_CODE, Settings
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
@@ -31,9 +32,8 @@ class DeployError(GongkaiError):
 
 
 def office_slug(name: str) -> str:
-    """The part of a deployment name that names the office, from the office's name: lower-case ASCII letters
-    and digits and Chinese characters, runs of anything else as one ``-`` (``[office] code`` will take its
-    place once offices are in the data)."""
+    """The part of a deployment name that names an office without an ``[office] code``, from the office's name:
+    lower-case ASCII letters and digits and Chinese characters, runs of anything else as one ``-``."""
     slug = re.sub(r"[^0-9a-z\u4e00-\u9fff]+", "-", name.lower()).strip("-")
     return slug[:64].strip("-") or "office"
 
@@ -45,13 +45,23 @@ def deployment_name(process: str, office: str | None = None) -> str:
     return f"{name}-{office}" if office else name
 
 
-def deployments_for(cfg: Settings, *, pool: str | None = None) -> list[RunnerDeployment]:
+def office_part(cfg: Settings) -> str:
+    """The office's part of its deployment names: its ``[office] code``, or for a configuration that names none
+    (code ``default``, one office on its own) a slug of its name (:func:`office_slug`)."""
+    if cfg.folder is None and cfg.office.code == DEFAULT_OFFICE_CODE:
+        return office_slug(cfg.office.name)
+    return cfg.office.code
+
+
+def deployments_for(cfg: Settings, *, pool: str | None = None, backup: bool = True) -> list[RunnerDeployment]:
     """One deployment per scheduled process, from ``[schedules]`` in the office's time zone, the nightly backup's
     (``[backup] time``), and the annual report's deployment without a schedule (last).
 
     Without ``pool``: ``gongkai serve``'s (served by its own runner, names as they always were). With ``pool``:
-    ``gongkai deploy``'s, in that work pool, each named after the office (:func:`office_slug`), tagged with it,
-    and limited to one run at a time (a second run waits until the first ends).
+    ``gongkai deploy``'s, in that work pool, each named after the office (:func:`office_part`), tagged with it,
+    and limited to one run at a time (a second run waits until the first ends). Every run names its office in
+    its parameters (``office``: the worker's ``GONGKAI_CONFIG`` may be a folder of many offices). ``backup``:
+    include the nightly backup (of the whole database: one per database, not one per office).
 
     Each names its flow by module path (``gongkai.flows.reminders.deadline_reminders``), not by a file path
     relative to the current folder: a flow-run process imports it wherever Gongkai is installed (a wheel in
@@ -63,7 +73,7 @@ def deployments_for(cfg: Settings, *, pool: str | None = None) -> list[RunnerDep
 
     from gongkai.store.schedule import PROCESSES
 
-    office = office_slug(cfg.office.name) if pool is not None else None
+    office = office_part(cfg) if pool is not None else None
     tz = cfg.office.timezone
     shape: dict[str, Any] = {"entrypoint_type": EntrypointType.MODULE_PATH}
     if pool is not None:
@@ -80,7 +90,7 @@ def deployments_for(cfg: Settings, *, pool: str | None = None) -> list[RunnerDep
         deployment: RunnerDeployment = FLOWS[process].to_deployment(
             name=name,
             schedules=[Cron(cron, timezone=tz, slug=deployment_name(process))],
-            parameters={"scheduled": True},
+            parameters={"scheduled": True, "office": cfg.office.code},
             paused=False,  # a clean stop of serve paused it; serving or deploying again re-activates it
             description=description,
             **shape,
@@ -93,16 +103,18 @@ def deployments_for(cfg: Settings, *, pool: str | None = None) -> list[RunnerDep
         out.append(scheduled(process.name, cron, f"Gongkai: {process.flow_name} ({cron}, {tz})"))
     # The nightly backup: daily at [backup] time. Not a period process (nothing to catch up: the next night's
     # backup is as good as a late one, and a failure is told to the administrators).
-    out.append(
-        scheduled(
-            "backup",
-            cfg.backup.cron,
-            f"Gongkai: nightly-backup ({cfg.backup.time}, {tz}; keep {cfg.backup.keep})",
+    if backup:
+        out.append(
+            scheduled(
+                "backup",
+                cfg.backup.cron,
+                f"Gongkai: nightly-backup ({cfg.backup.time}, {tz}; keep {cfg.backup.keep})",
+            )
         )
-    )
     # Triggered by hand each January (from the Prefect UI, the desk or `gongkai run report`): no schedule.
     report: RunnerDeployment = FLOWS["report"].to_deployment(
         name=deployment_name(REPORT, office),
+        parameters={"office": cfg.office.code},
         description="Gongkai: annual-report (run from the UI; parameter year, default last year)",
         **shape,
     )
@@ -110,10 +122,11 @@ def deployments_for(cfg: Settings, *, pool: str | None = None) -> list[RunnerDep
     return out
 
 
-def register(cfg: Settings, pool: str = DEFAULT_POOL) -> list[RunnerDeployment]:
+def register(offices: Sequence[Settings], pool: str = DEFAULT_POOL) -> list[RunnerDeployment]:
     """Create the process work pool ``pool`` if it does not exist, then create or update (by name: running it
-    again never duplicates) every deployment of :func:`deployments_for` in it on the Prefect server named by
-    ``PREFECT_API_URL``. Returns the deployments registered. Raises :class:`DeployError` (in Chinese) when no
+    again never duplicates) every deployment of :func:`deployments_for` for each office in it on the Prefect
+    server named by ``PREFECT_API_URL``; the nightly backup (of the whole database) with the first office only.
+    Returns the deployments registered. Raises :class:`DeployError` (in Chinese) when no
     server is named, it cannot be reached or refuses us, or ``pool`` exists with another type."""
     import httpx
     from prefect.client.orchestration import get_client
@@ -128,7 +141,11 @@ def register(cfg: Settings, pool: str = DEFAULT_POOL) -> list[RunnerDeployment]:
             "未设置环境变量 PREFECT_API_URL：gongkai deploy 只用于县级部署（独立的 Prefect 服务器和 worker），"
             "单机运行请用 gongkai serve。"
         )
-    deps = deployments_for(cfg, pool=pool)
+    deps = [
+        deployment
+        for number, cfg in enumerate(offices)
+        for deployment in deployments_for(cfg, pool=pool, backup=number == 0)
+    ]
     try:
         with get_client(sync_client=True) as client:
             try:
@@ -164,4 +181,12 @@ def register(cfg: Settings, pool: str = DEFAULT_POOL) -> list[RunnerDeployment]:
     return deps
 
 
-__all__ = ["DEFAULT_POOL", "DeployError", "deployment_name", "deployments_for", "office_slug", "register"]
+__all__ = [
+    "DEFAULT_POOL",
+    "DeployError",
+    "deployment_name",
+    "deployments_for",
+    "office_part",
+    "office_slug",
+    "register",
+]

@@ -28,7 +28,9 @@ def _run_name() -> str:
 
 
 @flow(name=FLOW_NAME, flow_run_name=_run_name)
-def deadline_reminders(as_of: date | None = None, scheduled: bool = False) -> dict[str, Any]:
+def deadline_reminders(
+    as_of: date | None = None, scheduled: bool = False, office: str | None = None
+) -> dict[str, Any]:
     """每日期限提醒：按业务日期计算每件未办结申请和待公开事项应发的提醒，写入待发队列后按人汇总发送，
     每条提醒只发一次；发送失败的留待重试，并提醒管理员。
 

@@ -31,9 +31,11 @@ def annual_report(
     as_of: date | None = None,
     scheduled: bool = False,
     requested_by: str | None = None,
+    office: str | None = None,
 ) -> dict[str, Any]:
     """年度报告：按登记簿统计表二、表三、表四，检查勾稽关系 I1–I8，保存新版本并生成 JSON、HTML、Markdown、DOCX、PDF，
-    在 Prefect 界面列出文件并通知管理员。year：报告年度（默认上一年）；requested_by：在工作台发起生成的人员标识。"""
+    在 Prefect 界面列出文件并通知管理员。year：报告年度（默认上一年）；requested_by：在工作台发起生成的人员标识；
+    office：单位代码（配置文件夹中有多个单位时）。"""
     day = business_date(as_of, settings())
     built = build_annual_report(year if year is not None else day.year - 1, requested_by)
     artifact("annual-report", built.markdown(), f"{built.year} 年度报告第 {built.version} 版")
@@ -47,7 +49,9 @@ def _readiness_run_name() -> str:
 
 
 @flow(name="annual-report-readiness", flow_run_name=_readiness_run_name)
-def annual_report_readiness(as_of: date | None = None, scheduled: bool = False) -> dict[str, Any]:
+def annual_report_readiness(
+    as_of: date | None = None, scheduled: bool = False, office: str | None = None
+) -> dict[str, Any]:
     """年度报告准备情况（每年1月定时运行）：提醒管理员上一年度报告在1月31日前须发布，并列出尚缺的内容
     （未办结申请、其他系统的年度数据、叙述部分）。"""
     day = business_date(as_of, settings())

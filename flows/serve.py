@@ -415,7 +415,7 @@ def catch_up(cfg: Settings, now: datetime | None = None, stop: threading.Event |
     done: list[str] = []
     engine = open_database()
     try:
-        office = processes.works_on(cfg, engine, gongkai_home())
+        office = processes.works_on(cfg, engine, cfg.files_home(gongkai_home()))
         for process in PROCESSES:
             if stop is not None and stop.is_set():
                 break
@@ -477,7 +477,7 @@ def retries_due(cfg: Settings, now: datetime, state: dict[str, RetryState]) -> l
     due: list[tuple[str, date]] = []
     engine = open_database()
     try:
-        office = processes.works_on(cfg, engine, gongkai_home())
+        office = processes.works_on(cfg, engine, cfg.files_home(gongkai_home()))
         for process in PROCESSES:
             cron = getattr(cfg.schedules, process.name)
             current = processes.open_period(office, process.name, now)
@@ -655,10 +655,12 @@ def _served_run(request: dict[str, Any]) -> dict[str, Any]:
     the flow's summary, the console channel's messages meanwhile, or the Chinese error a run would have shown."""
     from gongkai.flows.registry import FLOWS
 
-    if request.get("config") != os.environ.get("GONGKAI_CONFIG") or request.get("database") != os.environ.get(
-        "GONGKAI_DATABASE_URL"
+    if (
+        request.get("config") != os.environ.get("GONGKAI_CONFIG")
+        or request.get("office") != os.environ.get("GONGKAI_OFFICE")
+        or request.get("database") != os.environ.get("GONGKAI_DATABASE_URL")
     ):
-        return {"declined": "another configuration or database than serve's"}
+        return {"declined": "another configuration, office or database than serve's"}
     console = gongkai_home() / "messages" / "console.log"
     seen = console.stat().st_size if console.exists() else 0
     day = date.fromisoformat(request["as_of"])
@@ -760,6 +762,7 @@ def run_in_serve(
         "as_of": as_of.isoformat(),
         "year": year,
         "config": os.environ.get("GONGKAI_CONFIG"),
+        "office": os.environ.get("GONGKAI_OFFICE"),
         "database": os.environ.get("GONGKAI_DATABASE_URL"),
     }
     with conn:

@@ -28,9 +28,14 @@ die_with_runner()
 
 
 def settings() -> Settings:
-    """The configuration (``GONGKAI_CONFIG``, which ``gongkai serve`` and ``gongkai run`` set to the file they
-    resolved, else ./config/gongkai.toml, else the shipped demo configuration), loaded when used."""
-    return load_settings(None)
+    """The configuration (``GONGKAI_CONFIG``, which ``gongkai serve`` and ``gongkai run`` set to the file or
+    folder they resolved, else ./config/gongkai.toml, else the shipped demo configuration), loaded when used, for
+    the office the flow run's ``office`` parameter names (a worker serves many offices from one folder), else
+    ``GONGKAI_OFFICE``'s."""
+    from prefect.runtime import flow_run
+
+    office = flow_run.parameters.get("office")
+    return load_settings(None, office if isinstance(office, str) else None)
 
 
 def business_date(as_of: date | None, cfg: Settings) -> date:
@@ -43,11 +48,10 @@ def business_date(as_of: date | None, cfg: Settings) -> date:
 def works(cfg: Settings | None = None) -> Iterator[processes.Works]:
     """The office the services work on: the configured database, upgraded if needed and disposed afterwards, its
     kind (demo or a real office's register) held against the configuration ``cfg`` (default: :func:`settings`);
-    ``$GONGKAI_HOME`` for generated files; the configured channels with Prefect secrets and the console channel."""
+    the office's folder under ``$GONGKAI_HOME`` for generated files (:meth:`Settings.files_home`); the configured channels with Prefect secrets and the console channel."""
     channels = processes.Channels(secret_loader=load_secret, console_file=console_file())
-    with processes.open_works(
-        cfg if cfg is not None else settings(), home=gongkai_home(), channels=channels
-    ) as office:
+    chosen = cfg if cfg is not None else settings()
+    with processes.open_works(chosen, home=chosen.files_home(gongkai_home()), channels=channels) as office:
         yield office
 
 

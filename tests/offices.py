@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -58,6 +60,37 @@ def office_session(engine: Engine, code: str = "default") -> ContextManager[Sess
                 sa.text("SELECT id FROM office WHERE code = :c"), {"c": code}
             ).scalar_one()
     return session_scope(engine, int(office_id))
+
+
+def demo_county(folder: Path, codes: Sequence[str]) -> dict[str, str]:
+    """A configuration folder of demo offices: one file per code, each the shipped demo configuration with that
+    ``[office] code``, its own name (``CODE街道办事处``) and every person notified through
+    ``env:GONGKAI_NOTIFY_<CODE>_<ID>`` with no in-run retry delays; ``county.toml`` holds a shared ``[backup]``.
+    Returns ``{variable: "id-code@example.com"}`` for the caller to point at a mail server."""
+    import re
+
+    repo = Path(__file__).resolve().parents[1]
+    shipped = (repo / "config" / "gongkai.toml").read_text(encoding="utf-8")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "county.toml").write_text("[backup]\nkeep = 3\n", encoding="utf-8")
+    addresses: dict[str, str] = {}
+    for code in codes:
+        text = re.sub(
+            r'^name = "嘉祥街道办事处"$',
+            f'name = "{code}街道办事处"\ncode = "{code}"',
+            shipped,
+            count=1,
+            flags=re.M,
+        )
+        text = text.replace("retry_delays = [5, 30, 120]", "retry_delays = [0]")
+        for sid in ("wang", "li", "zhao"):
+            variable = f"GONGKAI_NOTIFY_{code.upper().replace('-', '_')}_{sid.upper()}"
+            text = re.sub(
+                rf'(id = "{sid}"(?:.|\n)*?notify = )\[[^\]]*\][^\n]*', rf'\1["env:{variable}"]', text, count=1
+            )
+            addresses[variable] = f"{sid}-{code}@example.com"
+        (folder / f"{code}.toml").write_text(text, encoding="utf-8")
+    return addresses
 
 
 FIRST_OFFICE = 1

@@ -66,9 +66,10 @@ def _parse_as_of(value: str | None) -> date | None:
 
 @dataclass
 class Ctx:
-    """What commands share: the config path given on the command line."""
+    """What commands share: the config path and the office given on the command line."""
 
     config: str | None
+    office: str | None = None
     fallback_said: bool = False
     """Whether the use of the shipped demo configuration has been said (once per command)."""
 
@@ -78,13 +79,20 @@ class Ctx:
     "--config",
     "config",
     metavar="PATH",
-    help="配置文件（默认 $GONGKAI_CONFIG 或 config/gongkai.toml；当前文件夹没有 config/ 时用内置的演示配置）。",
+    help="配置文件（默认 $GONGKAI_CONFIG 或 config/gongkai.toml；当前文件夹没有 config/ 时用内置的演示配置）；"
+    "也可以是配置文件夹（多个单位：每个单位一个 .toml 文件，共用的设置写在 county.toml）。",
+)
+@click.option(
+    "--office",
+    "office",
+    metavar="CODE",
+    help="单位代码（[office] code；默认 $GONGKAI_OFFICE）：配置文件夹中有多个单位时指定本次处理哪个单位。",
 )
 @click.version_option(package_name="gongkai")
 @click.pass_context
-def main(ctx: click.Context, config: str | None) -> None:
+def main(ctx: click.Context, config: str | None, office: str | None) -> None:
     """Gongkai（公开）：政府信息公开工作 —— 期限计算、申请登记、提醒、目录与年度报告。"""
-    ctx.obj = Ctx(config=config)
+    ctx.obj = Ctx(config=config, office=office)
 
 
 # -- shared plumbing ---------------------------------------------------------------------------
@@ -96,6 +104,7 @@ def _settings(ctx: click.Context) -> Settings:
 
     shared = ctx.find_object(Ctx)
     explicit = shared.config if shared is not None else None
+    office = shared.office if shared is not None else None
     if falls_back_to_demo(explicit) and not (shared is not None and shared.fallback_said):
         click.echo(
             f"未找到 {DEFAULT_CONFIG_PATH.as_posix()}（当前文件夹 {Path.cwd()}），也未用 --config 或环境变量 "
@@ -105,7 +114,7 @@ def _settings(ctx: click.Context) -> Settings:
         )
         if shared is not None:
             shared.fallback_said = True
-    return load_settings(explicit)
+    return load_settings(explicit, office)
 
 
 @contextmanager
@@ -975,7 +984,7 @@ def run_process(ctx: click.Context, process: str, as_of: str | None, year: int |
 
     settings = _settings(ctx)
     day = business_day(settings, _parse_as_of(as_of), records=True)  # a future date: refused before anything
-    os.environ["GONGKAI_CONFIG"] = str(settings.path)
+    os.environ.update(settings.environment())
     # Prefect keeps what a flow returns, so the flows return their summary's JSON; read back as the typed summary.
     result = _run_flow(ctx, process, day, year or day.year - 1)
     from gongkai.services import processes
@@ -1085,7 +1094,7 @@ def serve(ctx: click.Context, port: int | None) -> None:
     from gongkai.notify.channels import RedactingFilter
 
     settings = _settings(ctx)
-    os.environ["GONGKAI_CONFIG"] = str(settings.path)
+    os.environ.update(settings.environment())
     # The terminal (or the journal) gets the Chinese start-up summary and warnings; the developers' log, in
     # English, goes to a file. Prefect's per-run lines are in its UI, not repeated on the console.
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
@@ -1117,7 +1126,7 @@ def desk(ctx: click.Context, port: int | None) -> None:
     from gongkai.desk.server import serve_desk
 
     settings = _settings(ctx)
-    os.environ["GONGKAI_CONFIG"] = str(settings.path)
+    os.environ.update(settings.environment())
     with _env(ctx) as env:
         _load_demo_if_empty(env)
     serve_desk(port, announce=_echo)
@@ -1136,8 +1145,8 @@ def desk(ctx: click.Context, port: int | None) -> None:
 @click.pass_context
 def deploy(ctx: click.Context, pool: str) -> None:
     """县级部署：在环境变量 PREFECT_API_URL 指定的 Prefect 服务器上注册本单位的定时流程（每个流程一个部署，
-    按本单位时区定时，同一流程同时只运行一次），由 prefect worker start --pool NAME 执行。再次运行时更新，不会重复；
-    修改配置中的定时安排后请再次运行。单机运行请用 gongkai serve。"""
+    按本单位时区定时，同一流程同时只运行一次），由 prefect worker start --pool NAME 执行。配置文件夹且未用 --office
+    时注册文件夹中的全部单位。再次运行时更新，不会重复；修改配置中的定时安排后请再次运行。单机运行请用 gongkai serve。"""
     from gongkai.core.settings import gongkai_home
     from gongkai.runtime.prefect_env import configure
 
@@ -1146,13 +1155,14 @@ def deploy(ctx: click.Context, pool: str) -> None:
             "未设置环境变量 PREFECT_API_URL：gongkai deploy 只用于县级部署（独立的 Prefect 服务器和 worker），"
             "单机运行请用 gongkai serve。"
         )
-    settings = _settings(ctx)
+    offices = _all_offices(ctx)
     configure(gongkai_home())
     from gongkai.flows.deploy import register
 
-    deps = register(settings, pool)
+    deps = register(offices, pool)
+    names = "、".join(cfg.office.name for cfg in offices)
     _echo(
-        f"已在 Prefect 服务器 {os.environ['PREFECT_API_URL']} 的工作池 {pool}（process）注册 {settings.office.name} 的 {len(deps)} 个部署："
+        f"已在 Prefect 服务器 {os.environ['PREFECT_API_URL']} 的工作池 {pool}（process）注册 {names} 的 {len(deps)} 个部署："
     )
     for deployment in deps:
         schedule = deployment.schedules[0].schedule if deployment.schedules else None
@@ -1162,6 +1172,23 @@ def deploy(ctx: click.Context, pool: str) -> None:
         f"执行：在装有 Gongkai 的机器上运行 prefect worker start --pool {pool}（环境变量见 README「County deployment」）。"
         "修改配置中的定时安排后，请再次运行 gongkai deploy。"
     )
+
+
+def _all_offices(ctx: click.Context) -> list[Settings]:
+    """The office ``--office`` (or ``GONGKAI_OFFICE``) names, else every office of a configuration folder (each
+    loaded and checked: one office's mistake stops the command before anything is registered), else the one
+    office of the configuration file."""
+    from gongkai.core.settings import OFFICE_ENV, load_settings, office_files, resolve_config_path
+
+    shared = ctx.find_object(Ctx)
+    explicit = shared.config if shared is not None else None
+    named = (shared.office if shared is not None else None) or os.environ.get(OFFICE_ENV, "").strip()
+    if named:
+        return [_settings(ctx)]
+    path = resolve_config_path(explicit)
+    if not path.is_dir():
+        return [_settings(ctx)]
+    return [load_settings(path, code) for code in office_files(path)]
 
 
 @main.group(cls=_Group)

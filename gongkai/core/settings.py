@@ -1,7 +1,10 @@
 """The office's configuration: one TOML file, validated into frozen settings.
 
 ``load_settings()`` reads ``config/gongkai.toml`` (or ``--config PATH`` / ``GONGKAI_CONFIG``; with none of them
-and no such file, the shipped demo configuration) and returns a :class:`Settings`. Every problem in the file
+and no such file, the shipped demo configuration) and returns a :class:`Settings`. ``PATH`` may also be a folder of
+offices (a county's deployment): one ``*.toml`` per office, each naming its ``[office] code``, and an optional
+``county.toml`` whose settings every office takes unless its own file says otherwise; the office is chosen by
+``--office CODE`` / ``GONGKAI_OFFICE`` (not needed when the folder holds one office). Every problem in the file
 becomes one :class:`~gongkai.core.errors.ConfigError` whose message, in Chinese, names the file, the key as a
 dotted path with list items counted from 1 (``staff 第 3 项的 role``) and what was expected; when there are
 several problems, all of them are listed, one per line.
@@ -52,6 +55,12 @@ from gongkai.core.webaddress import web_address_problem
 
 CONFIG_ENV: Final = "GONGKAI_CONFIG"
 """Environment variable naming the configuration file (after ``--config``, before the default)."""
+
+OFFICE_ENV: Final = "GONGKAI_OFFICE"
+"""Environment variable naming the office (its ``[office] code``) in a configuration folder (after ``--office``)."""
+
+COUNTY_FILE: Final = "county.toml"
+"""The file of a configuration folder that holds the settings all its offices share (not an office)."""
 
 DEFAULT_CONFIG_PATH: Final = Path("config") / "gongkai.toml"
 """The configuration file used when neither ``--config`` nor ``GONGKAI_CONFIG`` is given (relative to the
@@ -761,6 +770,27 @@ class Settings(ConfigFile):
     """
 
     path: Path = Field(description="配置文件路径")
+    folder: Path | None = Field(
+        default=None, description="配置文件夹（多个单位共用一套部署时；单个配置文件时为空）"
+    )
+
+    @property
+    def source(self) -> str:
+        """The configuration for messages: the file, and the folder's ``county.toml`` it was merged with."""
+        if self.folder is not None and (self.folder / COUNTY_FILE).is_file():
+            return f"{self.path}（并入 {self.folder / COUNTY_FILE}）"
+        return str(self.path)
+
+    def environment(self) -> dict[str, str]:
+        """The variables a child process (serve's desk and flow runs, a worker's run) needs to load this same
+        configuration: ``GONGKAI_CONFIG`` (the folder, or the file) and ``GONGKAI_OFFICE`` (the office's code)."""
+        return {CONFIG_ENV: str(self.folder or self.path), OFFICE_ENV: self.office.code}
+
+    def files_home(self, home: Path) -> Path:
+        """Where this office's generated files (catalogues, reports, narratives) live under ``$GONGKAI_HOME``: the
+        home itself for an office configured by one file (as always), ``HOME/offices/CODE`` for an office of a
+        configuration folder, whose offices share one home."""
+        return home if self.folder is None else home / "offices" / self.office.code
 
     @property
     def tz(self) -> ZoneInfo:
@@ -853,7 +883,8 @@ def resolve_config_path(explicit: str | Path | None) -> Path:
     register, see :mod:`gongkai.store.registerkind`).
 
     The first of these that is given is the one used; it is not an error to name a file that others would
-    shadow. Raises :class:`ConfigError` when the chosen file does not exist or is not a file.
+    shadow. It may name a configuration folder (see :func:`load_settings`). Raises :class:`ConfigError` when the
+    chosen path does not exist.
     """
     from_env = os.environ.get(CONFIG_ENV, "").strip()
     if explicit is not None and str(explicit).strip():
@@ -868,7 +899,7 @@ def resolve_config_path(explicit: str | Path | None) -> Path:
         path = DEFAULT_CONFIG_PATH
         origin = ""
     if path.is_dir():
-        raise ConfigError(f"{origin}配置文件路径 {path} 是一个文件夹，应为 TOML 文件。")
+        return path
     if not path.is_file():
         if origin:
             raise ConfigError(f"找不到{origin}配置文件 {path}（即 {path.absolute()}）。")
@@ -1060,19 +1091,118 @@ def _problems_message(path: Path, lines: list[str]) -> str:
     return f"配置文件 {path} 有 {len(lines)} 处错误：\n{body}"
 
 
-def load_settings(path: str | Path | None = None) -> Settings:
-    """Read and validate the configuration file (see :func:`resolve_config_path` for which one).
+def load_settings(path: str | Path | None = None, office: str | None = None) -> Settings:
+    """Read and validate the configuration (see :func:`resolve_config_path` for which one).
+
+    A folder holds one office per ``*.toml`` file and, optionally, ``county.toml`` (settings shared by all): the
+    office is ``office`` (``--office``), else ``GONGKAI_OFFICE``, else the folder's only office; its file is read
+    over ``county.toml`` (tables merged key by key, the office's value winning; lists, such as ``[[staff]]``,
+    taken whole). With one file, ``office`` (or ``GONGKAI_OFFICE``), when given, must be the file's code.
 
     Raises :class:`ConfigError` naming the file, each wrong key and what was expected.
     """
     config_path = resolve_config_path(path)
-    data = _read_toml(config_path)
+    wanted = (
+        office if office is not None and office.strip() else os.environ.get(OFFICE_ENV, "").strip() or None
+    )
+    if config_path.is_dir():
+        return _load_from_folder(config_path, wanted)
+    settings = _validated(_read_toml(config_path), config_path, str(config_path), folder=None)
+    if wanted is not None and wanted != settings.office.code:
+        given = "--office" if office is not None and office.strip() else f"环境变量 {OFFICE_ENV}"
+        raise ConfigError(
+            f"{given} 指定的单位是“{wanted}”，但配置文件 {config_path} 的单位代码（[office] code）是"
+            f"“{settings.office.code}”：请指定该文件的单位，或用 --config 指定单位“{wanted}”的配置（文件或文件夹）。"
+        )
+    return settings
+
+
+def _validated(data: dict[str, Any], path: Path, label: str, *, folder: Path | None) -> Settings:
     try:
         parsed = ConfigFile.model_validate(data)
     except ValidationError as exc:
         # ``from None``: pydantic's own text repeats the input values, which may include a secret.
-        raise ConfigError(_problems_message(config_path, _problem_lines(exc))) from None
-    return Settings.model_validate({**dict(parsed), "path": config_path.resolve()})
+        raise ConfigError(_problems_message(Path(label), _problem_lines(exc))) from None
+    return Settings.model_validate(
+        {**dict(parsed), "path": path.resolve(), "folder": folder.resolve() if folder else None}
+    )
+
+
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``over`` read over ``base``: tables merged key by key, anything else (values, lists) taken from ``over``."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merged(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def office_files(folder: Path) -> dict[str, Path]:
+    """The offices of a configuration folder: ``{code: file}`` for every ``*.toml`` but ``county.toml``, in code
+    order. Raises :class:`ConfigError` listing every file that cannot be read, has no ``[office] code``, or
+    repeats another file's code."""
+    found, problems = _scan(folder)
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return found
+
+
+def _scan(folder: Path) -> tuple[dict[str, Path], list[str]]:
+    """The folder's offices, and a sentence for each file that is not one (read by :func:`office_files`, and by
+    :func:`_load_from_folder`, which lets one office's broken file stop that office only)."""
+    found: dict[str, Path] = {}
+    problems: list[str] = []
+    for file in sorted(folder.glob("*.toml")):
+        if file.name == COUNTY_FILE or not file.is_file():
+            continue
+        try:
+            office = _read_toml(file).get("office")
+        except ConfigError as exc:
+            problems.append(str(exc))
+            continue
+        code = office.get("code") if isinstance(office, dict) else None
+        if not isinstance(code, str) or not code.strip():
+            problems.append(
+                f"配置文件夹 {folder} 中的单位配置文件 {file.name} 没有写单位代码：文件夹中每个单位的文件都要在 "
+                "[office] 中写 code（小写英文字母、数字或“-”，各单位不同）。"
+            )
+        elif code in found:
+            problems.append(
+                f"配置文件夹 {folder} 中 {found[code].name} 和 {file.name} 的单位代码都是“{code}”：每个单位的代码"
+                "必须不同。"
+            )
+        else:
+            found[code] = file
+    return dict(sorted(found.items())), problems
+
+
+def _load_from_folder(folder: Path, wanted: str | None) -> Settings:
+    county = folder / COUNTY_FILE
+    shared = _read_toml(county) if county.is_file() else {}
+    if "staff" in shared:
+        raise ConfigError(f"{county} 不能写 [[staff]]：工作人员属于各单位，请写在各单位自己的配置文件中。")
+    if isinstance(shared.get("office"), dict) and "code" in shared["office"]:
+        raise ConfigError(f"{county} 不能写 [office] code：单位代码写在各单位自己的配置文件中。")
+    offices, problems = _scan(folder)
+    held = "、".join(offices) or "无"
+    also = "".join(f"\n{problem}" for problem in problems)
+    if wanted is None and len(offices) == 1 and not problems:
+        wanted = next(iter(offices))
+    elif wanted is None:
+        raise ConfigError(
+            f"配置文件夹 {folder} 中有 {len(offices)} 个单位（{held}）：请用 --office 单位代码 或环境变量 "
+            f"{OFFICE_ENV} 指定本次处理哪个单位。{also}"
+            if offices
+            else f"配置文件夹 {folder} 中没有单位配置文件：每个单位一个 .toml 文件（{COUNTY_FILE} 之外），写明 "
+            f"[office] code。{also}"
+        )
+    file = offices.get(wanted)
+    if file is None or any(f"“{wanted}”" in problem for problem in problems):
+        raise ConfigError(f"配置文件夹 {folder} 中没有单位代码为“{wanted}”的单位（已配置：{held}）。{also}")
+    label = f"{file}（并入 {county}）" if county.is_file() else str(file)
+    return _validated(_merged(shared, _read_toml(file)), file, label, folder=folder)
 
 
 def parse_notify_target(target: str) -> tuple[Literal["env", "secret", "console"], str]:

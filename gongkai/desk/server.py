@@ -30,7 +30,7 @@ def serve_desk(port: int | None = None, *, announce: Callable[[str], None] | Non
     from gongkai.desk.app import create_app
 
     _log_to_stderr()
-    settings = load_settings(os.environ.get("GONGKAI_CONFIG"))
+    settings = load_settings(os.environ.get("GONGKAI_CONFIG"), os.environ.get("GONGKAI_OFFICE"))
     port = port or settings.desk.port
     prefect = os.environ.get("GONGKAI_PREFECT_UI")
     app = create_app(settings, prefect_ui=prefect)

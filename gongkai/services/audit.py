@@ -46,6 +46,7 @@ AUDIT_ACTIONS: Final[dict[str, str]] = {
     "report_narrative_saved": "修改年度报告文字部分",
     "report_run_requested": "在工作台启动年度报告生成",
     "office_renamed": "升级后的单位采用配置文件中的单位代码",
+    "office_added": "按配置文件夹在数据库中新增本单位",
 }
 """Labels of ``audit_entry.action`` (an action of another page shows by its code until it is added here)."""
 

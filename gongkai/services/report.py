@@ -109,7 +109,7 @@ def build_annual_report(
         office.session,
         settings=office.settings,
         year=year or office.as_of.year - 1,
-        home=home or gongkai_home(),
+        home=home or office.settings.files_home(gongkai_home()),
         by=actor.name,
         formats=list(formats),
         template=template,
@@ -141,7 +141,7 @@ def finalize_annual_report(office: Office, actor: Actor, year: int, *, home: Pat
     latest = latest_version(office.session, year)
     if latest is None:
         raise NotFound(f"没有 {year} 年度的年度报告，请先生成并保存。")
-    path = narrative_path(home or gongkai_home(), year)
+    path = narrative_path(home or office.settings.files_home(gongkai_home()), year)
     written = parse_narrative(path.read_text(encoding="utf-8")) if path.exists() else {}
     built = latest.narrative or {}
     if not same_narrative(written, built):
@@ -223,7 +223,7 @@ def report_overview(office: Office, actor: Actor, year: int, *, home: Path | Non
     from gongkai.report.stats import yearly_figures
 
     del actor  # any staff member may read it
-    home = home or gongkai_home()
+    home = home or office.settings.files_home(gongkai_home())
     state = readiness(office.session, year=year, home=home)
     sections, saved = narrative_for_editing(office.session, settings=office.settings, home=home, year=year)
     latest = latest_version(office.session, year)
@@ -291,7 +291,7 @@ def save_narrative(
         raise YearLocked(
             f"{year} 年度报告已定稿，叙述不能再修改；如确需修改，请由管理员先重新开启该年度并写明原因。"
         )
-    home = home or gongkai_home()
+    home = home or office.settings.files_home(gongkai_home())
     path = narrative_path(home, year)
     if revision is not None and narrative_revision(path) != revision:
         raise NarrativeChanged(
@@ -326,7 +326,9 @@ def report_document(
     from gongkai.report.build import stored_document
 
     del actor  # any staff member may read it
-    stored, content = stored_document(office.session, home=home or gongkai_home(), year=year, fmt=fmt)
+    stored, content = stored_document(
+        office.session, home=home or office.settings.files_home(gongkai_home()), year=year, fmt=fmt
+    )
     return ReportDocument(year, stored.version, stored.status, fmt, content)
 
 

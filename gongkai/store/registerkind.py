@@ -43,6 +43,7 @@ DEMO_SUBJECT_PREFIX: Final = "【演示】"
 """What every notification from a demo register starts with, so nobody takes it for real work."""
 
 OFFICE_RENAMED: Final = "office_renamed"
+OFFICE_ADDED: Final = "office_added"
 """``audit_entry.action`` of the upgrade's office taking the code its configuration names."""
 
 
@@ -117,6 +118,12 @@ def _refusal(session: Session, settings: Settings, kind: str, office: str | None
 
 def _mismatch(session: Session, settings: Settings, code: str, held: list[str]) -> OfficeMismatch:
     listed = "、".join(f"“{c}”" for c in held)
+    if settings.folder is not None:
+        return OfficeMismatch(
+            f"数据库 {_where(session)} 中只有升级前的单个单位“{DEFAULT_OFFICE_CODE}”，不能直接用配置文件夹 "
+            f"{settings.folder} 打开：请先用该单位原来的配置文件（在 [office] 中写上它在文件夹中的代码 code）运行一次 "
+            "gongkai init，把它改为该代码，再使用配置文件夹。"
+        )
     named = f"单位代码“{code}”" if code != DEFAULT_OFFICE_CODE else "未写单位代码（[office] code）"
     return OfficeMismatch(
         f"配置文件 {settings.path} {named}，但数据库 {_where(session)} 中的单位是 {listed}：请在 [office] 中写明"
@@ -133,20 +140,22 @@ def _office_row(session: Session, code: str) -> tuple[int, str | None, str | Non
 
 def ensure_office(session: Session, settings: Settings) -> OfficeEntry:
     """The configuration's office (``[office] code``), after holding the configuration against it; one SELECT once
-    the office is recorded.
+        the office is recorded.
 
-    A database without offices gets the configuration's (its kind from ``[office] demo``). A database whose only
-    office is ``default`` takes the configuration's code (renamed, logged, audited). An office with no kind
-    recorded takes the configuration's, unless its records say otherwise. Raises :class:`RegisterKindError` when a
-    real office's configuration meets a demo register or the demo configuration a real one, and
-    :class:`OfficeMismatch` when the database holds other offices only (exit 2, nothing written either way).
+        A database without offices gets the configuration's (its kind from ``[office] demo``). A database whose only
+        office is ``default`` takes the configuration's code (renamed, logged, audited). A database holding other
+    offices gets the configuration's when it comes from a configuration folder (a county adding an office; audited),
+    never from a lone file (a file pointed at another office's database is a mistake). An office with no kind
+        recorded takes the configuration's, unless its records say otherwise. Raises :class:`RegisterKindError` when a
+        real office's configuration meets a demo register or the demo configuration a real one, and
+        :class:`OfficeMismatch` when the database holds other offices only (exit 2, nothing written either way).
     """
     wanted = DEMO if settings.office.demo else LIVE
     code = settings.office.code
     row = _office_row(session, code)
     if row is None:
         held = list(session.execute(sa.select(OFFICE.c.code).order_by(OFFICE.c.id)).scalars())
-        if held == [DEFAULT_OFFICE_CODE]:
+        if held == [DEFAULT_OFFICE_CODE] and settings.folder is None:
             session.execute(sa.update(OFFICE).where(OFFICE.c.code == DEFAULT_OFFICE_CODE).values(code=code))
             row = _office_row(session, code)
             assert row is not None
@@ -161,7 +170,7 @@ def ensure_office(session: Session, settings: Settings) -> OfficeEntry:
                 )
             )
             log.info("office %r renamed %r, the code its configuration names", DEFAULT_OFFICE_CODE, code)
-        elif held:
+        elif held and (settings.folder is None or held == [DEFAULT_OFFICE_CODE]):
             raise _mismatch(session, settings, code, held)
         else:
             values = {
@@ -175,6 +184,14 @@ def ensure_office(session: Session, settings: Settings) -> OfficeEntry:
             insert_ignoring_conflicts(session, OFFICE, [values], conflict=["code"], returning=OFFICE.c.id)
             row = _office_row(session, code)
             assert row is not None
+            if held:  # a county's new office, from its configuration folder
+                session.execute(
+                    sa.insert(AUDIT).values(
+                        office_id=row[0], at=utcnow(), actor="system", action=OFFICE_ADDED, subject=code,
+                        detail=f"folder {settings.folder}",
+                    )
+                )  # fmt: skip
+                log.info("office %r added to a database holding %s (configuration folder)", code, held)
     office_id, kind, name = row
     if kind is None:
         # Classified by no one yet (an upgraded register that held no records): its records, else the configuration.
@@ -198,6 +215,7 @@ def ensure_register_kind(session: Session, settings: Settings) -> str:
 
 __all__ = [
     "DEMO",
+    "OFFICE_ADDED",
     "OFFICE_RENAMED",
     "OfficeEntry",
     "OfficeMismatch",

@@ -507,8 +507,8 @@ def test_no_fallback_when_a_file_is_named_or_present(tmp_path: Path, monkeypatch
     assert "--config" in message and "GONGKAI_CONFIG" in message
     (tmp_path / "config" / "gongkai.toml").mkdir()
     assert not falls_back_to_demo(None)
-    with pytest.raises(ConfigError, match="文件夹"):
-        resolve_config_path(None)
+    with pytest.raises(ConfigError, match="配置文件夹 .* 中没有单位配置文件"):
+        load_settings(None)  # a folder is a configuration folder: this one holds no office
     (tmp_path / "config" / "gongkai.toml").rmdir()
     default = write(tmp_path / "config", MINIMAL)
     assert not falls_back_to_demo(None)

@@ -346,7 +346,7 @@ def latest_catalogue(ctx: Ctx) -> Response:
     from gongkai.services.items import latest_catalogue
 
     with ctx.unit() as office:
-        latest = latest_catalogue(office, ctx.me, gongkai_home())
+        latest = latest_catalogue(office, ctx.me, office.settings.files_home(gongkai_home()))
     return ctx.render(
         "catalogue/latest.html", latest=latest, findings_shown=FINDINGS_SHOWN, changes_shown=CHANGES_SHOWN
     )
@@ -358,7 +358,9 @@ def catalogue_file(ctx: Ctx) -> Response:
     from gongkai.services.items import catalogue_file
 
     with ctx.unit() as office:
-        found = catalogue_file(office, ctx.me, ctx.request.path_params["name"], gongkai_home())
+        found = catalogue_file(
+            office, ctx.me, ctx.request.path_params["name"], office.settings.files_home(gongkai_home())
+        )
     return FileResponse(found.path, media_type=found.media_type, filename=found.filename)
 
 

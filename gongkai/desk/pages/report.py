@@ -288,9 +288,9 @@ def save_narrative(ctx: Ctx) -> Response:
 def _deployments(settings: Settings) -> tuple[str, str]:
     """The annual report's deployment under ``gongkai deploy`` (a county's Prefect server: named after the office),
     then under ``gongkai serve``."""
-    from gongkai.flows.deploy import REPORT, deployment_name, office_slug
+    from gongkai.flows.deploy import REPORT, deployment_name, office_part
 
-    return f"annual-report/{deployment_name(REPORT, office_slug(settings.office.name))}", DEPLOYMENT
+    return f"annual-report/{deployment_name(REPORT, office_part(settings))}", DEPLOYMENT
 
 
 def _start_run(settings: Settings, year: int, by: str) -> tuple[UUID, str]:
@@ -301,7 +301,7 @@ def _start_run(settings: Settings, year: int, by: str) -> tuple[UUID, str]:
     from prefect.exceptions import ObjectNotFound
 
     county, served = _deployments(settings)
-    parameters = {"year": year, "requested_by": by}
+    parameters = {"year": year, "requested_by": by, "office": settings.office.code}
     try:
         run = run_deployment(county, parameters=parameters, timeout=0)
     except ObjectNotFound:

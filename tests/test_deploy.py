@@ -66,7 +66,26 @@ def test_deploy_registers_one_limited_deployment_per_process_in_the_pool(cfg: Se
         assert d.entrypoint is not None and d.entrypoint.startswith("gongkai.flows.")  # a module path
         assert not d.paused
         assert f"office:{office}" in d.tags
-    assert all(d.parameters == {"scheduled": True} for d in deps[:-1])
+    assert all(d.parameters == {"scheduled": True, "office": "default"} for d in deps[:-1])
+    assert deps[-1].parameters == {"office": "default"}  # a worker's runs name their office
+
+
+def test_a_folders_offices_are_deployed_by_code_with_one_backup(tmp_path: Path) -> None:
+    from gongkai.flows.deploy import deployments_for
+
+    from gongkai.core.settings import load_settings
+    from tests.offices import demo_county
+
+    demo_county(tmp_path / "county", ["hedong", "hexi"])
+    hedong = load_settings(tmp_path / "county", "hedong")
+    names = [d.name for d in deployments_for(hedong, pool="county")]
+    assert "gongkai-reminders-hedong" in names and "gongkai-backup-hedong" in names
+    assert all(
+        d.parameters["office"] == "hexi"
+        for d in deployments_for(load_settings(tmp_path / "county", "hexi"), pool="county")
+    )
+    without = [d.flow_name for d in deployments_for(hedong, pool="county", backup=False)]
+    assert "nightly-backup" not in without and len(without) == len(names) - 1
 
 
 def test_a_schedule_in_another_time_zone_is_registered_in_it(tmp_path: Path) -> None:

@@ -60,8 +60,9 @@ def test_each_office_run_reminds_only_its_own_staff_once(county: Path, smtp: Smt
 
 
 def test_a_run_without_an_office_names_the_choice_to_make(county: Path) -> None:
-    from gongkai.core.errors import ConfigError
     from gongkai.flows.reminders import deadline_reminders
+
+    from gongkai.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="--office"):
         deadline_reminders(as_of=AS_OF)

@@ -537,9 +537,8 @@ def test_resolve_missing_explicit_file_is_not_replaced_by_environment(
     assert "typo.toml" in str(info.value)
 
 
-def test_resolve_refuses_a_folder(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="文件夹"):
-        resolve_config_path(tmp_path)
+def test_resolve_takes_a_folder_as_a_configuration_folder(tmp_path: Path) -> None:
+    assert resolve_config_path(tmp_path) == tmp_path  # its offices: tests/gongkai/test_config_folder.py
 
 
 # --- the environment ----------------------------------------------------------------------------------------

@@ -260,7 +260,9 @@ def main() -> None:
         assert len(loaded) == n
         build(loaded, previous, figures)
         totals.append(report(f"{n} entries read from SQLite (one query)", figures))
-        totals.append(report(f"update_catalogue on SQLite ({n} items)", update(url, Path(tmp) / "out", office_id)))
+        totals.append(
+            report(f"update_catalogue on SQLite ({n} items)", update(url, Path(tmp) / "out", office_id))
+        )
     if max(totals) >= GOAL_SECONDS:
         sys.stdout.write(f"FAILED: the {n}-item catalogue took {GOAL_SECONDS:g} s or more\n")
         raise SystemExit(1)

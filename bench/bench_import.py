@@ -140,7 +140,9 @@ def main() -> int:
             timings.append((time.perf_counter() - t0, result))
         with engine.connect() as c:
             mine = {"office": office_id}
-            apps = c.execute(sa.text("SELECT count(*) FROM application WHERE office_id = :office"), mine).scalar()
+            apps = c.execute(
+                sa.text("SELECT count(*) FROM application WHERE office_id = :office"), mine
+            ).scalar()
             events = c.execute(
                 sa.text("SELECT count(*) FROM application_event WHERE office_id = :office"), mine
             ).scalar()

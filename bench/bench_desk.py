@@ -118,8 +118,9 @@ def write_register(path: Path, n: int, today: date) -> None:
             w.writerow(row + events)
 
 
-def build(root: Path, n: int, today: date) -> str:
-    """The register of ``n`` applications imported through the service, everyone's password set; its URL."""
+def build(root: Path, n: int, today: date) -> tuple[str, int]:
+    """The register of ``n`` applications imported through the service, everyone's password set; its URL and the
+    id of its office."""
     from gongkai.core.settings import load_settings
     from gongkai.services.accounts import set_password
     from gongkai.services.actor import Actor
@@ -135,19 +136,23 @@ def build(root: Path, n: int, today: date) -> str:
     with open_office(settings, today, url=url) as office:
         operator = Actor.terminal(settings, "bench")
         done = import_register(office, operator, register)
+        office_id = office.office_id
         for person in settings.staff:
             set_password(office, operator, person.id, PASSWORD)
     register.unlink()
     with sqlite3.connect(root / "desk.db") as conn:
-        open_count = conn.execute("SELECT count(*) FROM application WHERE concluded_on IS NULL").fetchone()[0]
+        open_count = conn.execute(
+            "SELECT count(*) FROM application WHERE office_id = ? AND concluded_on IS NULL", (office_id,)
+        ).fetchone()[0]
         mine = conn.execute(
-            "SELECT count(*), sum(concluded_on IS NULL) FROM application WHERE assignee_id = 'li'"
+            "SELECT count(*), sum(concluded_on IS NULL) FROM application WHERE office_id = ? AND assignee_id = 'li'",
+            (office_id,),
         ).fetchone()
     print(
         f"register:    {done.inserted:,} applications ({open_count:,} open; li {mine[0]:,}, {mine[1]:,} open), "
         f"{done.events_added:,} events, built in {time.perf_counter() - t0:.1f} s"
     )
-    return url
+    return url, office_id
 
 
 # -- the desk ----------------------------------------------------------------------------------------------------
@@ -374,13 +379,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         root = args.keep or Path(tmp)
         root.mkdir(parents=True, exist_ok=True)
-        url = build(root, args.rows, today)
+        url, office_id = build(root, args.rows, today)
         proc, base = start_desk(root, url)
         missed: list[str] = []
         try:
             single_user(base, args.rows, args.requests, missed, "li: share")
             with sqlite3.connect(root / "desk.db") as conn:
-                conn.execute("UPDATE application SET assignee_id = 'li'")
+                conn.execute("UPDATE application SET assignee_id = 'li' WHERE office_id = ?", (office_id,))
             single_user(base, args.rows, args.requests, missed, "li: all")
             print(
                 f"load test:   {args.users} people, {args.requests} page views each, pause {args.think:g} s"

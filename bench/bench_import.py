@@ -23,6 +23,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+from benchoffice import bench_office
 
 from gongkai.register import repository as register
 from gongkai.register.importer import import_register
@@ -124,21 +125,27 @@ def main() -> int:
             f"generated:            {path.stat().st_size / 1024 / 1024:.0f} MB CSV in {time.perf_counter() - t0:.1f} s"
         )
         engine = open_database(f"sqlite:///{tmp}/bench.db")
-        with session_scope(engine) as s:
+        office_id = bench_office(engine)
+        with session_scope(engine, office_id) as s:
             register.sync_staff(s, [("wang", "王丽", ["handler"])])
         as_of = date(2026, 11, 27)
         timings = []
         for _ in range(runs):
             t0 = time.perf_counter()
-            with session_scope(engine) as s:
+            with session_scope(engine, office_id) as s:
                 cal = register.load_calendar(s)
                 result = import_register(
                     s, path, calendar=cal, as_of=as_of, recorded_by="bench", staff_ids={"wang"}
                 )
             timings.append((time.perf_counter() - t0, result))
         with engine.connect() as c:
-            apps = c.execute(sa.text("SELECT count(*) FROM application")).scalar()
-            events = c.execute(sa.text("SELECT count(*) FROM application_event")).scalar()
+            mine = {"office": office_id}
+            apps = c.execute(
+                sa.text("SELECT count(*) FROM application WHERE office_id = :office"), mine
+            ).scalar()
+            events = c.execute(
+                sa.text("SELECT count(*) FROM application_event WHERE office_id = :office"), mine
+            ).scalar()
         engine.dispose()
     peak_mb = peak_rss_mb()
     t1, r1 = timings[0]

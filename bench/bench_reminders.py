@@ -1,8 +1,8 @@
 """The deadline-reminders flow over 100,000 open applications on SQLite, and email delivery to a
 loopback SMTP server, sequential vs batched.
 
-Run: ``python bench/bench_reminders.py [N]`` (needs the test extras: aiosmtpd). Prints the figures
-recorded in the README. The flow runs under Prefect's test harness (its ~10 s start is not timed).
+Run: ``python bench/bench_reminders.py [N]`` (default 100,000; needs the test extras: aiosmtpd). Prints the
+figures recorded in the README. The flow runs under Prefect's test harness (its ~10 s start is not timed).
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ AS_OF = date(2026, 11, 27)
 
 
 def make_register(url: str, n: int) -> None:
-    """``n`` open applications received over the 40 days before AS_OF, a tenth with a consultation."""
+    """``n`` open applications received over the 40 days before AS_OF, a tenth with a consultation, in the office
+    of the configuration (``GONGKAI_CONFIG``), made as every command makes it."""
     import sqlalchemy as sa
+    from benchoffice import bench_office
 
     from gongkai.register import repository as register
     from gongkai.store.db import open_database, session_scope
@@ -35,7 +37,8 @@ def make_register(url: str, n: int) -> None:
     engine = open_database(url)
     rng = random.Random(3)
     now = utcnow()
-    with session_scope(engine) as s:
+    office_id = bench_office(engine)
+    with session_scope(engine, office_id) as s:
         register.sync_staff(
             s,
             [
@@ -49,6 +52,7 @@ def make_register(url: str, n: int) -> None:
         received = AS_OF - timedelta(days=rng.randint(0, 40))
         apps.append(
             {
+                "office_id": office_id,
                 "ref": f"B{i:07d}",
                 "received_on": received,
                 "channel": "online",
@@ -67,9 +71,10 @@ def make_register(url: str, n: int) -> None:
     with engine.begin() as conn:
         for k in range(0, n, 5000):
             conn.execute(sa.insert(APP), apps[k : k + 5000])
-        ids = [r[0] for r in conn.execute(sa.select(APP.c.id))]
+        ids = [r[0] for r in conn.execute(sa.select(APP.c.id).where(APP.c.office_id == office_id))]
         events = [
             {
+                "office_id": office_id,
                 "application_id": i,
                 "kind": "consultation_sent",
                 "occurred_on": AS_OF - timedelta(days=3),
@@ -114,13 +119,15 @@ def bench_flow(n: int) -> dict[str, Any]:
         from gongkai.register import repository as register
         from gongkai.reminders.plan import plan_reminders
         from gongkai.store.db import open_database, session_scope
+        from gongkai.store.registerkind import ensure_office
 
         engine = open_database()
+        settings = load_settings(None)
         with session_scope(engine) as s:
+            office_id = ensure_office(s, settings).id
+        with session_scope(engine, office_id) as s:
             t0 = time.perf_counter()
-            planned = plan_reminders(
-                s, settings=load_settings(None), calendar=register.load_calendar(s), as_of=AS_OF
-            )
+            planned = plan_reminders(s, settings=settings, calendar=register.load_calendar(s), as_of=AS_OF)
             t_plan = time.perf_counter() - t0
         engine.dispose()
 

@@ -4,13 +4,14 @@ Run: ``python bench/bench_report.py [N ...] [--year YEAR] [--postgres URL]`` (de
 1,000,000 applications, year 2025, a fresh SQLite file per size; with ``--postgres`` a throwaway database
 ``gk_bench_…`` is created on that server for each size and dropped afterwards). Builds a register spread over
 2015–2026 with SQLAlchemy Core bulk inserts (realistic applicant types, outcomes, processing times, a few
-long-running and never-concluded applications, withdrawals, catalogue items and appeals; on PostgreSQL then
+long-running and never-concluded applications, withdrawals, catalogue items and appeals, all of the shipped
+configuration's office, made as every command makes it; on PostgreSQL then
 ``VACUUM ANALYZE``, untimed, as autovacuum does after a bulk insert), then measures in a *fresh subprocess* —
 so that building the data does not count towards its memory — within the same run:
 
-* the baseline: one hand-written ``SELECT outcome_row, applicant_type, count(*) … WHERE concluded_on
-  in the year GROUP BY outcome_row, applicant_type`` (the cheapest query that gives table 三's outcome
-  rows, over the same database and its covering index);
+* the baseline: one hand-written ``SELECT outcome_row, applicant_type, count(*) … WHERE office_id = the office
+  AND concluded_on in the year GROUP BY outcome_row, applicant_type`` (the cheapest query that gives an office's
+  table 三 outcome rows, over the same database and its covering index);
 * :func:`gongkai.report.stats.compute_statistics` for the year (tables 二, 三, 四 and the checks), and the
   number of SQL statements it sends (counted by a ``before_cursor_execute`` listener);
 * :func:`gongkai.report.chart.monthly_outcome_series` (the chart's data), and whether the database plans it
@@ -81,7 +82,8 @@ CHANNELS = ["in_person", "post", "letter", "online", "online", "online", "fax"]
 
 BASELINE_SQL = (
     "SELECT outcome_row, applicant_type, count(*) FROM application "
-    "WHERE concluded_on >= :jan1 AND concluded_on <= :dec31 GROUP BY outcome_row, applicant_type"
+    "WHERE office_id = :office_id AND concluded_on >= :jan1 AND concluded_on <= :dec31 "
+    "GROUP BY outcome_row, applicant_type"
 )
 
 
@@ -98,14 +100,17 @@ def _lag(rng: random.Random) -> int | None:
 
 
 def build(url: str, n: int) -> dict[str, int]:
-    """Write ``n`` applications, catalogue items, appeals and yearly figures with Core bulk inserts."""
+    """Write ``n`` applications, catalogue items, appeals and yearly figures with Core bulk inserts, all of the
+    shipped configuration's office (made as every command makes it)."""
     import sqlalchemy as sa
+    from benchoffice import bench_office
 
     from gongkai.store.db import open_database
     from gongkai.store.models import utcnow
     from gongkai.store.tables import APP, APPEAL, FIGURE, ITEM
 
     engine = open_database(url)
+    office_id = bench_office(engine)
     rng = random.Random(2021)
     now = utcnow()
     span = (LAST_DAY - FIRST_DAY).days + 1
@@ -126,6 +131,7 @@ def build(url: str, n: int) -> dict[str, int]:
                 state = "withdrawn" if outcome is None else "replied"
             batch.append(
                 {
+                    "office_id": office_id,
                     "ref": f"B{i:07d}",
                     "received_on": received,
                     "channel": rng.choice(CHANNELS),
@@ -158,6 +164,7 @@ def build(url: str, n: int) -> dict[str, int]:
             )
             items.append(
                 {
+                    "office_id": office_id,
                     "index_no": f"IDX-{i:05d}",
                     "title": f"文件{i}",
                     "summary": "",
@@ -180,6 +187,7 @@ def build(url: str, n: int) -> dict[str, int]:
             kind = rng.choice(["reconsideration", "reconsideration", "litigation"])
             appeals.append(
                 {
+                    "office_id": office_id,
                     "kind": kind,
                     "route": None
                     if kind == "reconsideration"
@@ -195,7 +203,15 @@ def build(url: str, n: int) -> dict[str, int]:
         conn.execute(
             sa.insert(FIGURE),
             [
-                {"year": y, "key": k, "value": v, "source": "bench", "entered_by": "bench", "entered_at": now}
+                {
+                    "office_id": office_id,
+                    "year": y,
+                    "key": k,
+                    "value": v,
+                    "source": "bench",
+                    "entered_by": "bench",
+                    "entered_at": now,
+                }
                 for y in range(2015, 2027)
                 for k, v in (
                     ("licensing_decisions", 120),
@@ -220,17 +236,17 @@ def build(url: str, n: int) -> dict[str, int]:
                     break
                 time.sleep(0.25)
     engine.dispose()
-    return {"applications": n, "open": open_count}
+    return {"applications": n, "open": open_count, "office_id": office_id}
 
 
-def measure(url: str, year: int) -> dict[str, Any]:
-    """Runs in the fresh subprocess: baseline, statistics and chart timings, and this process's peak memory."""
+def measure(url: str, year: int, office_id: int) -> dict[str, Any]:
+    """Runs in the fresh subprocess: baseline, statistics and chart timings for the office ``office_id``, and this
+    process's peak memory."""
     import sqlalchemy as sa
-    from sqlmodel import Session
 
     from gongkai.report.chart import monthly_outcome_series
     from gongkai.report.stats import compute_statistics
-    from gongkai.store.db import open_database
+    from gongkai.store.db import open_database, session_scope
 
     rss_imports = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     engine = open_database(url)
@@ -239,11 +255,11 @@ def measure(url: str, year: int) -> dict[str, Any]:
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         statements.append(statement)
 
-    params = {"jan1": date(year, 1, 1), "dec31": date(year, 12, 31)}
+    params = {"office_id": office_id, "jan1": date(year, 1, 1), "dec31": date(year, 12, 31)}
     baseline: list[float] = []
     stats: list[float] = []
     chart: list[float] = []
-    with Session(engine) as session:
+    with session_scope(engine, office_id) as session:
         session.execute(sa.text(BASELINE_SQL), params).all()  # warm-up: pages into the cache
         data = compute_statistics(session, year=year, office_name="基准测试街道办事处")
         monthly_outcome_series(session, year=year)
@@ -366,7 +382,7 @@ def bench_one(n: int, year: int, postgres: str | None) -> bool:
             t0 = time.perf_counter()
             built = _run("--build", url, str(n))
             build_s = time.perf_counter() - t0
-            m = _run("--measure", url, str(year))
+            m = _run("--measure", url, str(year), str(built["office_id"]))
         finally:
             if postgres is not None:
                 _run("--pg", postgres, "drop", name)
@@ -426,7 +442,7 @@ def main() -> int:
         print(json.dumps(build(sys.argv[2], int(sys.argv[3]))))
         return 0
     if len(sys.argv) > 1 and sys.argv[1] == "--measure":
-        print(json.dumps(measure(sys.argv[2], int(sys.argv[3]))))
+        print(json.dumps(measure(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))))
         return 0
     if len(sys.argv) > 1 and sys.argv[1] == "--pg":
         print(json.dumps(_postgres_database(sys.argv[2], sys.argv[3], sys.argv[4])))

@@ -9,7 +9,8 @@ measured peak memory): about 80 % published items in force over the last five ye
 (some past their ``valid_until``, some repealed but still marked in force, 1 % with a fictional resident ID
 number — region 990101 — or mobile number in the summary, a few changed after publication), properly repealed
 and withdrawn items, 5 % withheld (``not_public``), 3 % unpublished drafts, some on-request items, and about
-30,000 pre-publication reviews (``item_review``). Then, each timed in its own transaction like the flow's task
+30,000 pre-publication reviews (``item_review``), all of the configuration's office (made as every command makes
+it; every session below is scoped to it). Then, each timed in its own transaction like the flow's task
 (``tasks.review.review_content``): the calendar, :func:`gongkai.review.periodic.run_review`, writing its notices to the
 outbox and the commit (the notices are then marked sent, untimed, as the flow's delivery task would), for
 
@@ -250,8 +251,10 @@ def make_catalogue(n: int) -> tuple[list[dict[str, Any]], list[tuple[int, dict[s
 
 
 def build(url: str, n: int, config: str) -> dict[str, Any]:
-    """Runs in a subprocess: a migrated database with the staff, ``n`` items and their reviews (Core inserts)."""
+    """Runs in a subprocess: a migrated database with the configuration's office, its staff, ``n`` items and their
+    reviews (Core inserts)."""
     import sqlalchemy as sa
+    from benchoffice import bench_office
 
     from gongkai.core.settings import load_settings
     from gongkai.register import repository as register
@@ -264,17 +267,19 @@ def build(url: str, n: int, config: str) -> dict[str, Any]:
     t_make = time.perf_counter() - t0
     settings = load_settings(config)
     engine = open_database(url)
-    with session_scope(engine) as s:
+    office_id = bench_office(engine, settings)
+    with session_scope(engine, office_id) as s:
         register.sync_staff(s, [(p.id, p.name, p.role) for p in settings.staff])
     now = utcnow()
     t0 = time.perf_counter()
     with engine.begin() as conn:
-        rows = [{**r, "created_at": now, "updated_at": now} for r in items]
+        rows = [{**r, "office_id": office_id, "created_at": now, "updated_at": now} for r in items]
         for k in range(0, len(rows), 5000):
             conn.execute(sa.insert(ITEM), rows[k : k + 5000])
-        ids = dict(conn.execute(sa.select(ITEM.c.index_no, ITEM.c.id)).tuples().all())
+        mine = sa.select(ITEM.c.index_no, ITEM.c.id).where(ITEM.c.office_id == office_id)
+        ids = dict(conn.execute(mine).tuples().all())
         review_rows = [
-            {"item_id": ids[items[i]["index_no"]], "legal_ground": None, "referral": False, "note": None, **r,
+            {"office_id": office_id, "item_id": ids[items[i]["index_no"]], "legal_ground": None, "referral": False, "note": None, **r,
              "recorded_at": now, "recorded_by": "bench"}
             for i, r in reviews
         ]  # fmt: skip
@@ -283,6 +288,7 @@ def build(url: str, n: int, config: str) -> dict[str, Any]:
     t_insert = time.perf_counter() - t0
     engine.dispose()
     return {
+        "office_id": office_id,
         "make_s": t_make,
         "insert_s": t_insert,
         "items": len(items),
@@ -328,7 +334,7 @@ def profiled(enabled: bool) -> Iterator[None]:
         pstats.Stats(profile, stream=sys.stdout).sort_stats("cumulative").print_stats(30)
 
 
-def review_run(engine: Any, settings: Any, as_of: date, label: str) -> dict[str, Any]:
+def review_run(engine: Any, office_id: int, settings: Any, as_of: date, label: str) -> dict[str, Any]:
     """One weekly run as the flow's task does it: calendar, run_review, notices to the outbox, one commit."""
     from gongkai.notify.outbox import write_outbox
     from gongkai.register import repository as register
@@ -336,7 +342,7 @@ def review_run(engine: Any, settings: Any, as_of: date, label: str) -> dict[str,
     from gongkai.store.db import session_scope
 
     t0 = time.perf_counter()
-    with session_scope(engine) as session:
+    with session_scope(engine, office_id) as session:
         calendar = register.load_calendar(session)
         t1 = time.perf_counter()
         result = run_review(session, settings=settings, calendar=calendar, as_of=as_of)
@@ -345,7 +351,7 @@ def review_run(engine: Any, settings: Any, as_of: date, label: str) -> dict[str,
                               supersede=False)  # fmt: skip
         t3 = time.perf_counter()
     t4 = time.perf_counter()
-    delivered(engine)
+    delivered(engine, office_id)
     c = result.counts
     return {
         "label": label, "as_of": as_of, "calendar": t1 - t0, "review": t2 - t1, "outbox": t3 - t2, "commit": t4 - t3,
@@ -356,7 +362,7 @@ def review_run(engine: Any, settings: Any, as_of: date, label: str) -> dict[str,
     }  # fmt: skip
 
 
-def delivered(engine: Any) -> None:
+def delivered(engine: Any, office_id: int) -> None:
     """Untimed: mark the queued notices sent, as the flow's next task (``send-review-notices``) would; then
     :func:`analyzed`, the week to the next run standing in for autovacuum."""
     import sqlalchemy as sa
@@ -366,7 +372,7 @@ def delivered(engine: Any) -> None:
     with engine.begin() as conn:
         conn.execute(
             sa.update(OUTBOX)
-            .where(OUTBOX.c.status == "pending")
+            .where(OUTBOX.c.office_id == office_id, OUTBOX.c.status == "pending")
             .values(status="sent", sent_at=datetime.now(UTC))
         )
     analyzed(engine)
@@ -396,13 +402,13 @@ OUTCOME_FOR: dict[str, list[str]] = {
 }
 
 
-def record_outcomes(engine: Any, as_of: date) -> dict[str, Any]:
+def record_outcomes(engine: Any, office_id: int, as_of: date) -> dict[str, Any]:
     """About RECORD_TARGET open tasks, every kind represented, each recorded in its own transaction."""
     from gongkai.review.periodic import list_tasks, record_outcome
     from gongkai.store.db import session_scope
 
     rng = random.Random(8)
-    with session_scope(engine) as session:
+    with session_scope(engine, office_id) as session:
         tasks = list_tasks(session, as_of=as_of)
     by_kind: dict[str, list[dict[str, Any]]] = {}
     for t in tasks:
@@ -417,7 +423,7 @@ def record_outcomes(engine: Any, as_of: date) -> dict[str, Any]:
     for t in chosen:
         outcome = rng.choice(OUTCOME_FOR[t["kind"]])
         t0 = time.perf_counter()
-        with session_scope(engine) as session:
+        with session_scope(engine, office_id) as session:
             record_outcome(session, t["id"], outcome=outcome, reviewer="赵建国", reviewed_on=as_of,
                            reason="经复查，按登记的处理结果办理", by="wang", as_of=as_of)  # fmt: skip
         times.append(time.perf_counter() - t0)
@@ -425,19 +431,22 @@ def record_outcomes(engine: Any, as_of: date) -> dict[str, Any]:
     return {"n": len(times), "total": sum(times), "times": times, "outcomes": outcomes, "rss": rss_mb()}
 
 
-def daily_reminders(engine: Any, settings: Any, as_of: date) -> dict[str, Any]:
+def daily_reminders(engine: Any, office_id: int, settings: Any, as_of: date) -> dict[str, Any]:
     """The daily reminder planning with overdue review tasks present, and its outbox (supersede on)."""
     import sqlalchemy as sa
 
+    from gongkai.core.officescope import in_office
     from gongkai.notify.outbox import write_outbox
     from gongkai.register import repository as register
     from gongkai.reminders.plan import plan_reminders
     from gongkai.store.db import session_scope
     from gongkai.store.tables import REVIEW_TASK as TASK
 
-    with session_scope(engine) as session:
+    with session_scope(engine, office_id) as session:
         overdue = session.execute(
-            sa.select(sa.func.count()).select_from(TASK).where(TASK.c.status == "open", TASK.c.due_on < as_of)
+            sa.select(sa.func.count())
+            .select_from(TASK)
+            .where(in_office(session, TASK), TASK.c.status == "open", TASK.c.due_on < as_of)
         ).scalar_one()
         calendar = register.load_calendar(session)
         t0 = time.perf_counter()
@@ -572,16 +581,17 @@ def main() -> int:
             check=True, capture_output=True, text=True,
         )  # fmt: skip
         built = json.loads(out.stdout.strip().splitlines()[-1])
+        office_id = int(built["office_id"])
         engine = open_database(url)
         analyzed(engine)
         try:
             runs = []
             with profiled(args.profile):
-                runs.append(review_run(engine, settings, AS_OF, "first"))
-            runs.append(review_run(engine, settings, SECOND, "second"))
-            rec = record_outcomes(engine, SECOND)
-            runs.append(review_run(engine, settings, THIRD, "third"))
-            rem = daily_reminders(engine, settings, REMINDERS_DAY)
+                runs.append(review_run(engine, office_id, settings, AS_OF, "first"))
+            runs.append(review_run(engine, office_id, settings, SECOND, "second"))
+            rec = record_outcomes(engine, office_id, SECOND)
+            runs.append(review_run(engine, office_id, settings, THIRD, "third"))
+            rem = daily_reminders(engine, office_id, settings, REMINDERS_DAY)
         finally:
             engine.dispose()
     ok = report(db, built, runs, rec, rem, rss_imports, rss_mb())

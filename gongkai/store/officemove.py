@@ -131,8 +131,9 @@ def _encode(value: Any) -> Any:
 
 def _decoder(column: sa.Column[Any]) -> Any:
     """How to read back a value of ``column`` from the file (None: as JSON gave it)."""
+    kind_of = column.type.impl_instance if isinstance(column.type, sa.types.TypeDecorator) else column.type
     try:
-        kind = column.type.python_type
+        kind = kind_of.python_type
     except NotImplementedError:
         return None
     if kind is datetime:
@@ -305,7 +306,7 @@ def import_office(engine: Engine, path: Path) -> Moved:
     except (json.JSONDecodeError, KeyError, TypeError, ValueError, IndexError) as exc:
         raise _corrupt(path, f"内容不符合格式：{type(exc).__name__}") from None
     except sa.exc.IntegrityError as exc:
-        raise _corrupt(path, f"数据之间的引用不一致：{type(exc.orig).__name__}") from None
+        raise _corrupt(path, f"数据之间的引用不一致：{type(exc.orig).__name__}") from exc
 
 
 def _import(conn: Connection, path: Path, header: dict[str, Any], lines: Iterator[bytes]) -> Moved:
@@ -330,14 +331,17 @@ def _import(conn: Connection, path: Path, header: dict[str, Any], lines: Iterato
 
     tables = {t.name: t for t in office_tables()}
     declared = {str(entry["name"]): entry for entry in header["tables"]}
-    if set(declared) != set(tables):
+    order = list(declared)
+    if set(order) != set(tables):
         raise _corrupt(path, "表的清单与本数据库不同")
-    for name, entry in declared.items():
-        if list(entry["columns"]) != [c.name for c in _columns(tables[name])]:
+    for at, name in enumerate(order):
+        if list(declared[name]["columns"]) != [c.name for c in _columns(tables[name])]:
             raise _corrupt(path, f"表 {name} 的列与本数据库不同")
+        early = _parents(tables[name]) - set(order[:at])
+        if early:
+            raise _corrupt(path, f"表 {name} 排在它引用的表 {'、'.join(sorted(early))} 之前")
     ids: dict[str, dict[int, int]] = {name: {} for name, t in tables.items() if _is_new_id(t)}
     counts = dict.fromkeys(tables, 0)
-    done: set[str] = set()
     sqlite_state: dict[str, int] = {}
     current: str | None = None
     batch: list[list[Any]] = []
@@ -357,14 +361,8 @@ def _import(conn: Connection, path: Path, header: dict[str, Any], lines: Iterato
         name, row = str(item[0]), list(item[1])
         if name != current:
             flush()
-            table = tables.get(name)
-            if table is None or name in done:
-                raise _corrupt(path, f"表 {name} 不在本数据库中或出现两次")
-            waiting = _parents(table) - done
-            if waiting:
-                raise _corrupt(path, f"表 {name} 出现在它引用的表 {'、'.join(sorted(waiting))} 之前")
-            if current is not None:
-                done.add(current)
+            if name not in declared or (current is not None and order.index(name) < order.index(current)):
+                raise _corrupt(path, f"表 {name} 不在文件头中或不按文件头的顺序")
             current = name
         batch.append(row)
         if len(batch) >= BATCH:

@@ -37,7 +37,12 @@ KEYS = {
     "reminder_outbox": re.compile(r"^(app|item|review|change):(\d+)"),
     "review_task": re.compile(r"^(draft|withheld|pii|repealed|validity|rereview):(\d+)"),
 }
-KEY_TABLE = {"app": "application", "item": "proactive_item", "review": "review_task", "change": "deadline_change"}
+KEY_TABLE = {
+    "app": "application",
+    "item": "proactive_item",
+    "review": "review_task",
+    "change": "deadline_change",
+}
 
 
 def _url(kind: str, tmp: Path) -> Iterator[str]:
@@ -129,7 +134,11 @@ def _mapped(rows: dict[str, list[dict[str, Any]]], ids: dict[str, dict[int, int]
 
 
 def _identity(rows: dict[str, list[dict[str, Any]]]) -> dict[str, dict[int, int]]:
-    return {t: {r["id"]: r["id"] for r in rs} for t, rs in rows.items() if rs and "id" in rs[0] and t != "desk_session"}
+    return {
+        t: {r["id"]: r["id"] for r in rs}
+        for t, rs in rows.items()
+        if rs and "id" in rs[0] and t != "desk_session"
+    }
 
 
 def _statistics(url: str, code: str) -> list[dict[str, Any]]:
@@ -159,7 +168,9 @@ def test_an_office_moves_into_a_database_holding_another_with_the_same_ids(
     assert all(before_a[t] for t in ("application", "reminder_outbox", "review_task", "annual_report", "account",
                                      "audit_entry", "desk_session", "catalogue_snapshot", "staff"))  # fmt: skip
 
-    path, exported = export_office(source, "jiaxiang", output=None, folder=tmp_path / "backups", tz=ZONE, now=NOW)
+    path, exported = export_office(
+        source, "jiaxiang", output=None, folder=tmp_path / "backups", tz=ZONE, now=NOW
+    )
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert path.name == "gongkai-office-jiaxiang-20261127-090000.jsonl.gz"
     moved = import_office(target, path)
@@ -177,7 +188,9 @@ def test_an_office_moves_into_a_database_holding_another_with_the_same_ids(
     _run_again(A, target, tmp_path / "a2")
     _run_again(A, source, tmp_path / "a")
     again = _rows(target, "jiaxiang")
-    assert sorted(r["key"] for r in again["reminder_outbox"]) == sorted(r["key"] for r in after_a["reminder_outbox"])
+    assert sorted(r["key"] for r in again["reminder_outbox"]) == sorted(
+        r["key"] for r in after_a["reminder_outbox"]
+    )
     assert sorted(r["key"] for r in again["review_task"]) == sorted(r["key"] for r in after_a["review_task"])
     assert len(_rows(source, "jiaxiang")["reminder_outbox"]) == len(before_a["reminder_outbox"])
 
@@ -245,7 +258,11 @@ def test_the_commands(sqlite_url: str, tmp_path: Path) -> None:
     config = tmp_path / "jiaxiang.toml"
     config.write_text((REPO / "config" / "gongkai.toml").read_text(encoding="utf-8").replace(
         "[office]\n", '[office]\ncode = "jiaxiang"\n', 1), encoding="utf-8")  # fmt: skip
-    env = {"GONGKAI_DATABASE_URL": sqlite_url, "GONGKAI_HOME": str(tmp_path / "home"), "GONGKAI_CONFIG": str(config)}
+    env = {
+        "GONGKAI_DATABASE_URL": sqlite_url,
+        "GONGKAI_HOME": str(tmp_path / "home"),
+        "GONGKAI_CONFIG": str(config),
+    }
     result = CliRunner().invoke(main, ["office", "export"], env=env, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     path = Path(result.stdout.strip())

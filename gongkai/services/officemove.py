@@ -35,7 +35,9 @@ def export_office(
         output = next(
             p
             for attempt in range(1000)
-            for p in [folder / f"gongkai-office-{code}-{stamp}{'' if attempt == 0 else f'-{attempt}'}.{SUFFIX}"]
+            for p in [
+                folder / f"gongkai-office-{code}-{stamp}{'' if attempt == 0 else f'-{attempt}'}.{SUFFIX}"
+            ]
             if not p.exists()
         )
     engine = open_database(url)

@@ -196,7 +196,11 @@ def export_office(engine: Engine, code: str, output: Path, *, now: datetime) -> 
             )
         oid = int(office["id"])
         counts = {
-            t.name: int(conn.execute(sa.select(sa.func.count()).select_from(t).where(t.c.office_id == oid)).scalar_one())
+            t.name: int(
+                conn.execute(
+                    sa.select(sa.func.count()).select_from(t).where(t.c.office_id == oid)
+                ).scalar_one()
+            )
             for t in tables
         }
         header = {
@@ -253,7 +257,9 @@ def read_header(path: Path, lines: Iterator[bytes]) -> dict[str, Any]:
     revision = str(header.get("revision"))
     if revision != HEAD:
         if revision < HEAD:
-            advice = "请先在导出的服务器上升级 Gongkai 并运行 gongkai init，再重新导出（gongkai office export）"
+            advice = (
+                "请先在导出的服务器上升级 Gongkai 并运行 gongkai init，再重新导出（gongkai office export）"
+            )
         else:
             advice = "请先把本服务器的 Gongkai 升级到导出时的版本（升级后运行 gongkai init），再导入"
         raise OfficeMoveError(
@@ -266,7 +272,9 @@ def _held_rows(conn: Connection, office_id: int) -> list[str]:
     return [
         t.name
         for t in office_tables()
-        if conn.execute(sa.select(sa.literal(1)).select_from(t).where(t.c.office_id == office_id).limit(1)).first()
+        if conn.execute(
+            sa.select(sa.literal(1)).select_from(t).where(t.c.office_id == office_id).limit(1)
+        ).first()
     ]
 
 
@@ -281,7 +289,9 @@ def _new_ids(conn: Connection, table: sa.Table, n: int, state: dict[str, int]) -
             ).scalars()
         )
     if table.name not in state:
-        state[table.name] = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one())
+        state[table.name] = int(
+            conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one()
+        )
     start = state[table.name] + 1
     state[table.name] += n
     return list(range(start, start + n))
@@ -309,27 +319,30 @@ def import_office(engine: Engine, path: Path) -> Moved:
         raise _corrupt(path, f"数据之间的引用不一致：{type(exc.orig).__name__}") from exc
 
 
-def _import(conn: Connection, path: Path, header: dict[str, Any], lines: Iterator[bytes]) -> Moved:
-    office = dict(header["office"])
+def _new_office(conn: Connection, path: Path, office: dict[str, Any]) -> tuple[str, int]:
+    """The office row for the file's office: new, or one with the same code that holds no row at all (made by a
+    command run with that office's configuration before the import). Its code and id."""
     code = str(office["code"])
     if not _CODE.fullmatch(code):
         raise _corrupt(path, f"单位代码“{code[:40]}”不符合格式")
     existing = conn.execute(sa.select(OFFICE.c.id).where(OFFICE.c.code == code)).scalar()
     values = {c.name: (dec(office[c.name]) if (dec := _decoder(c)) and office[c.name] is not None
                        else office[c.name]) for c in OFFICE.c if c.name != "id"}  # fmt: skip
-    if existing is not None:
-        held = _held_rows(conn, int(existing))
-        if held:
-            raise OfficeMoveError(
-                f"本数据库已有单位代码为“{code}”的单位，且已有数据（{'、'.join(held[:5])} 等表），未导入任何数据。"
-                "导入只接收新单位：同一文件不能导入两次；要替换它须先恢复导入前的备份。"
-            )
-        conn.execute(sa.update(OFFICE).where(OFFICE.c.id == existing).values(values))
-        office_id = int(existing)
-    else:
-        office_id = int(conn.execute(sa.insert(OFFICE).values(values).returning(OFFICE.c.id)).scalar_one())
+    if existing is None:
+        return code, int(conn.execute(sa.insert(OFFICE).values(values).returning(OFFICE.c.id)).scalar_one())
+    held = _held_rows(conn, int(existing))
+    if held:
+        raise OfficeMoveError(
+            f"本数据库已有单位代码为“{code}”的单位，且已有数据（{'、'.join(held[:5])} 等表），未导入任何数据。"
+            "导入只接收新单位：同一文件不能导入两次；要替换它须先恢复导入前的备份。"
+        )
+    conn.execute(sa.update(OFFICE).where(OFFICE.c.id == existing).values(values))
+    return code, int(existing)
 
-    tables = {t.name: t for t in office_tables()}
+
+def _declared(path: Path, header: dict[str, Any], tables: dict[str, sa.Table]) -> dict[str, Any]:
+    """The header's tables (name -> entry), checked against this database's: the same tables and columns, each
+    after the tables whose new ids its rows need."""
     declared = {str(entry["name"]): entry for entry in header["tables"]}
     order = list(declared)
     if set(order) != set(tables):
@@ -340,6 +353,14 @@ def _import(conn: Connection, path: Path, header: dict[str, Any], lines: Iterato
         early = _parents(tables[name]) - set(order[:at])
         if early:
             raise _corrupt(path, f"表 {name} 排在它引用的表 {'、'.join(sorted(early))} 之前")
+    return declared
+
+
+def _import(conn: Connection, path: Path, header: dict[str, Any], lines: Iterator[bytes]) -> Moved:
+    code, office_id = _new_office(conn, path, dict(header["office"]))
+    tables = {t.name: t for t in office_tables()}
+    declared = _declared(path, header, tables)
+    order = list(declared)
     ids: dict[str, dict[int, int]] = {name: {} for name, t in tables.items() if _is_new_id(t)}
     counts = dict.fromkeys(tables, 0)
     sqlite_state: dict[str, int] = {}
@@ -405,7 +426,10 @@ def _write(
     for n, values in enumerate(rows):
         if len(values) != len(names):
             raise _corrupt(path, f"表 {table.name} 的一行有 {len(values)} 个值，应为 {len(names)} 个")
-        row = {k: (v if v is None or dec is None else dec(v)) for k, v, dec in zip(names, values, decoders, strict=True)}
+        row = {
+            k: (v if v is None or dec is None else dec(v))
+            for k, v, dec in zip(names, values, decoders, strict=True)
+        }
         row["office_id"] = office_id
         for column, target in refs.items():
             if row[column] is not None:

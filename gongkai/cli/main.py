@@ -1688,6 +1688,64 @@ def restore(file: Path) -> None:
     _echo(f"已把 {file} 恢复到 {redact_url(url)}（数据库架构版本 {revisions}）。下一步：gongkai serve。")
 
 
+# -- office: moving one office between databases -----------------------------------------------
+
+
+@main.group(cls=_Group)
+def office() -> None:
+    """单位数据的迁移：把本单位的全部数据导出为一个文件，再导入另一个数据库（如单机迁入县级部署，或反向）。"""
+
+
+@office.command("export", short_help="把本单位的全部数据导出为一个文件（仅本账号可读）。")
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="导出文件（不得已存在）；默认：[backup] folder（GONGKAI_HOME/backups）下的 gongkai-office-单位代码-年月日-时分秒.jsonl.gz。",
+)
+@click.pass_context
+def office_export(ctx: click.Context, output: Path | None) -> None:
+    """把配置文件 [office] code 所指单位的全部数据（申请及其事件、工作人员、目录、检查、提醒发件箱、年度报告、
+    账号、审计记录等，不含全国共用的节假日安排）在一次读事务中导出为一个文件（0600），打印其路径。文件含申请人的
+    个人信息，请妥善保管。"""
+    from datetime import UTC
+
+    from gongkai.core.settings import database_url, gongkai_home
+    from gongkai.services.officemove import export_office
+
+    settings = _settings(ctx)
+    path, moved = export_office(
+        database_url(),
+        settings.office.code,
+        output=output,
+        folder=settings.backup.folder_in(gongkai_home()),
+        tz=settings.tz,
+        now=datetime.now(UTC),
+    )
+    _echo(str(path))
+    click.echo(f"已导出单位“{moved.code}”的 {sum(moved.counts.values())} 行数据。", err=True)
+
+
+@office.command("import", short_help="把 gongkai office export 的文件导入本数据库，成为一个新单位。")
+@click.argument("file", type=click.Path(path_type=Path))
+def office_import(file: Path) -> None:
+    """把 gongkai office export 生成的文件导入本配置的数据库（GONGKAI_HOME 或 GONGKAI_DATABASE_URL），成为使用文件中
+    单位代码的新单位（一个事务，全部导入或全部不导入）。已有该单位代码且有数据、数据库架构版本不同、文件损坏时拒绝
+    （退出码 2），不做任何改动。"""
+    from gongkai.core.settings import database_url, redact_url
+    from gongkai.services.officemove import import_office
+
+    url = database_url()
+    moved = import_office(url, file)
+    _echo(
+        f"已把单位“{moved.code}”的 {sum(moved.counts.values())} 行数据导入 {redact_url(url)}。"
+        "请核对各表行数（gongkai office export 时打印的文件与导入结果一致），再用该单位的配置启动服务。"
+    )
+    for name, n in moved.counts.items():
+        if n:
+            _echo(f"  {name}: {n}")
+
+
 @main.command()
 @_as_of_option
 @click.pass_context

@@ -1,9 +1,11 @@
 """The county shape for real, on loopback: a Prefect server on PostgreSQL (pg_trgm, an auth string, CSRF protection
-on), ``gongkai deploy`` (twice: it updates, never duplicates), one ``prefect worker start --pool gongkai`` (process
-worker) with Gongkai's environment, the register on PostgreSQL, staff notified on a loopback SMTP server.
+on), three offices configured as one folder in one register on PostgreSQL, ``gongkai deploy`` of the whole folder
+(twice: it updates, never duplicates), one ``prefect worker start --pool gongkai`` (process worker) with Gongkai's
+environment, every office's staff notified on a loopback SMTP server.
 
-1. Three runs of the reminders deployment at once (a late pile-up after days off): the deployment's limit runs them
-   one after another, the first sends each staff member their digest, the others find the day done: once each.
+1. Three runs of each office's reminders deployment at once (a late pile-up after days off): each deployment's limit
+   runs its office's one after another, the first sends each of that office's staff their digest, with that
+   office's reminders only, the others find the day done: once each.
 2. A new working morning, the SMTP server slow: the worker and its flow run are killed (SIGKILL, as systemd stops a
    unit's whole cgroup) in the middle of sending; the killed run is marked Crashed (what Prefect's zombie-run
    automation or an administrator does; otherwise its concurrency slot is freed when its lease runs out), the
@@ -34,12 +36,13 @@ from click.testing import CliRunner
 from gongkai.cli.main import main
 from gongkai.core.clockseam import office_today
 from tests.conftest import _postgres_database
-from tests.flows.test_reminders_flow import _config
+from tests.offices import demo_county
 from tests.servers import SmtpSink, free_port, processes_of
 
 AUTH = "county-admin:Pr3fectAuth"
 BIN = Path(sys.executable).parent
 STAFF = ("wang", "li", "zhao")
+OFFICES = ("hebei", "hedong", "hexi")
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, what: str, log: Path | None = None) -> None:
@@ -168,13 +171,17 @@ def test_county_stack_runs_reminders_once_and_survives_a_killed_worker(
     prefect_server: str,
     register_database: str,
 ) -> None:
-    config = _config(tmp_path, smtp, monkeypatch)  # every staff member notified by email on `smtp`
-    config.write_text(config.read_text(encoding="utf-8").replace("lease_minutes = 10", "lease_minutes = 1"),
-                      encoding="utf-8")  # fmt: skip
+    folder = tmp_path / "county"
+    addresses = demo_county(folder, OFFICES)  # every office's staff notified by email on `smtp`
+    for office in folder.glob("he*.toml"):
+        office.write_text(office.read_text(encoding="utf-8").replace("lease_minutes = 10", "lease_minutes = 1"),
+                          encoding="utf-8")  # fmt: skip
     home = tmp_path / "home"
     monkeypatch.setenv("GONGKAI_HOME", str(home))
     monkeypatch.setenv("GONGKAI_DATABASE_URL", register_database)
-    assert CliRunner().invoke(main, ["demo"]).exit_code == 0
+    monkeypatch.setenv("GONGKAI_CONFIG", str(folder))
+    for code in OFFICES:
+        assert CliRunner().invoke(main, ["--office", code, "demo"]).exit_code == 0
     today = office_today("Asia/Shanghai")
     register = sa.create_engine(register_database)
 
@@ -183,12 +190,13 @@ def test_county_stack_runs_reminders_once_and_survives_a_killed_worker(
             return list(conn.execute(sa.text(sql)).all())
 
     # The environment a worker's unit gets: Gongkai's (absolute paths: the flow runs start in a temporary
-    # folder), the notification variables, the Prefect server and its auth string; nothing else of ours.
+    # folder; the configuration folder of all offices, no office: each run names its own), the notification
+    # variables, the Prefect server and its auth string; nothing else of ours.
     env = _clean_env() | {
         "GONGKAI_HOME": str(home),
-        "GONGKAI_CONFIG": str(config),
+        "GONGKAI_CONFIG": str(folder),
         "GONGKAI_DATABASE_URL": register_database,
-        **{f"GONGKAI_NOTIFY_{sid.upper()}": os.environ[f"GONGKAI_NOTIFY_{sid.upper()}"] for sid in STAFF},
+        **{variable: smtp.url(address) for variable, address in addresses.items()},
         "PREFECT_API_URL": prefect_server,
         "PREFECT_API_AUTH_STRING": AUTH,
         "PREFECT_HOME": str(tmp_path / "worker-prefect"),
@@ -227,29 +235,37 @@ def test_county_stack_runs_reminders_once_and_survives_a_killed_worker(
             assert done.returncode == 0, done.stderr
             assert "deadline-reminders/gongkai-reminders-" in done.stdout, done.stdout
         deployments = api.post("/deployments/filter", {})
-        assert len(deployments) == 6, [d["name"] for d in deployments]  # not 12
-        (reminders,) = [d for d in deployments if d["name"].startswith("gongkai-reminders-")]
-        assert reminders["work_pool_name"] == "gongkai"
-        assert reminders["global_concurrency_limit"]["limit"] == 1
-        assert [s["schedule"]["timezone"] for s in reminders["schedules"]] == ["Asia/Shanghai"]
+        assert len(deployments) == 3 * 5 + 1, [d["name"] for d in deployments]  # not twice; one backup
+        reminders = {
+            d["parameters"]["office"]: d for d in deployments if d["name"].startswith("gongkai-reminders-")
+        }
+        assert sorted(reminders) == sorted(OFFICES)
+        for code, deployment in reminders.items():
+            assert deployment["name"] == f"gongkai-reminders-{code}"
+            assert deployment["work_pool_name"] == "gongkai"
+            assert deployment["global_concurrency_limit"]["limit"] == 1
+            assert [s["schedule"]["timezone"] for s in deployment["schedules"]] == ["Asia/Shanghai"]
         assert api.get("/work_pools/gongkai")["type"] == "process"
 
-        def run_reminders() -> str:
-            run = api.post(f"/deployments/{reminders['id']}/create_flow_run", {})
+        def run_reminders(code: str) -> str:
+            run = api.post(f"/deployments/{reminders[code]['id']}/create_flow_run", {})
             return str(run["id"])
 
         def state(run_id: str) -> str:
             return str(api.get(f"/flow_runs/{run_id}")["state"]["type"])
 
-        # 1. A pile-up of three runs: one at a time, the day's digests once.
+        # 1. A pile-up of three runs per office: one at a time per office, each office's digests once.
         log = start_worker()
-        runs = [run_reminders() for _ in range(3)]
-        wait_for(lambda: all(state(r) == "COMPLETED" for r in runs), 120, "three runs to complete", log)
-        spans = sorted(
-            (api.get(f"/flow_runs/{r}")["start_time"], api.get(f"/flow_runs/{r}")["end_time"]) for r in runs
+        runs = {code: [run_reminders(code) for _ in range(3)] for code in OFFICES}
+        every = [r for piled in runs.values() for r in piled]
+        wait_for(lambda: all(state(r) == "COMPLETED" for r in every), 180, "nine runs to complete", log)
+        for code, piled in runs.items():
+            _one_after_another(api, code, piled)
+        _each_person_once_with_their_offices_reminders(smtp, addresses)
+        per_office = rows(
+            "SELECT o.code, count(*) FROM reminder_outbox r JOIN office o ON o.id = r.office_id GROUP BY o.code"
         )
-        assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False)), f"runs overlapped: {spans}"
-        assert sorted(m.to[0] for m in smtp.messages) == sorted(f"{sid}@example.com" for sid in STAFF)
+        assert len(per_office) == 3 and len({n for _code, n in per_office}) == 1  # the same demo year each
         assert (
             rows("SELECT count(*) FROM reminder_outbox WHERE status <> 'sent' AND status <> 'superseded'")[0][
                 0
@@ -262,14 +278,15 @@ def test_county_stack_runs_reminders_once_and_survives_a_killed_worker(
         # 2. The next working morning, two new applications due a reminder, the mail server slow.
         for n, who in enumerate(("wang", "li")):
             added = CliRunner().invoke(main, [
-                "request", "add", "--ref", f"C-{n}", "--received", (today - timedelta(days=18)).isoformat(),
+                "--office", "hexi", "request", "add", "--ref", f"C-{n}", "--received", (today - timedelta(days=18)).isoformat(),
                 "--applicant-type", "自然人", "--applicant-name", "测试申请人", "--content", f"县级部署测试 {n}",
                 "--assignee", who, "--by", "wang"])  # fmt: skip
             assert added.exit_code == 0, added.output
         with register.begin() as conn:
-            conn.execute(sa.text("DELETE FROM schedule_progress WHERE flow = 'deadline-reminders'"))
+            conn.execute(sa.text("DELETE FROM schedule_progress WHERE flow = 'deadline-reminders' AND office_id = "
+                                 "(SELECT id FROM office WHERE code = 'hexi')"))  # fmt: skip
         smtp.delay = 3.0
-        killed_run = run_reminders()
+        killed_run = run_reminders("hexi")
         wait_for(lambda: bool(rows("SELECT 1 FROM reminder_outbox WHERE status = 'sending'")), 90,
                  "the run to claim its reminders", log)  # fmt: skip
         time.sleep(1.0)  # inside the first SMTP conversation
@@ -288,30 +305,23 @@ def test_county_stack_runs_reminders_once_and_survives_a_killed_worker(
         assert claimed is not None
         log = start_worker()
         time.sleep(max(0.0, (claimed + timedelta(minutes=1, seconds=2) - _now(register)).total_seconds()))
-        rerun = run_reminders()
+        rerun = run_reminders("hexi")
         wait_for(lambda: state(rerun) == "COMPLETED", 120, "the run after the kill", log)
 
         assert rows("SELECT count(*) FROM reminder_outbox WHERE status IN ('pending', 'sending')")[0][0] == 0
-        assert rows("SELECT count(*) FROM schedule_progress WHERE flow = 'deadline-reminders'")[0][0] == 1
+        assert rows("SELECT count(*) FROM schedule_progress WHERE flow = 'deadline-reminders'")[0][0] == 3
         later = smtp.messages[first:]
-        problems, repeats = [], 0
         new_rows = rows(
             f"SELECT recipient, text FROM reminder_outbox WHERE id > {before} AND status = 'sent'"
         )
         assert new_rows
-        for recipient, text in new_rows:
-            got = [m for m in later if f"{recipient}@example.com" in m.to and str(text) in m.text]
-            if not 1 <= len(got) <= 2:
-                problems.append(f"{recipient} received {len(got)}x: {text}")
-            elif len(got) == 2:
-                repeats += 1
-                if "可能重复" not in got[1].subject:
-                    problems.append(f"{recipient} received an unlabelled repeat: {text}")
+        problems, repeats = _once_or_a_labelled_repeat(later, new_rows, "hexi")
         assert not problems, "\n".join(problems)
         assert repeats <= 1
         # The rows the killed run had claimed went out again, labelled (whether or not the first copy arrived).
         assert any("可能重复" in m.subject for m in later)
         assert any("C-0" in m.text for m in later) and any("C-1" in m.text for m in later)
+        assert all(m.to[0].endswith("-hexi@example.com") for m in later)  # hexi's run sent hexi's only
     finally:
         for worker in workers:
             if worker.poll() is None:
@@ -325,6 +335,36 @@ def test_county_stack_runs_reminders_once_and_survives_a_killed_worker(
         register.dispose()
         api.http.close()
     wait_for(lambda: not processes_of(home), 15, "no worker or flow run left behind")
+
+
+def _one_after_another(api: Api, code: str, runs: list[str]) -> None:
+    spans = sorted(
+        (api.get(f"/flow_runs/{r}")["start_time"], api.get(f"/flow_runs/{r}")["end_time"]) for r in runs
+    )
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False)), f"{code} overlapped: {spans}"
+
+
+def _once_or_a_labelled_repeat(later: list[Any], sent: list[Any], code: str) -> tuple[list[str], int]:
+    """Each reminder sent after the kill reached its person once, or twice with the second labelled."""
+    problems: list[str] = []
+    repeats = 0
+    for recipient, text in sent:
+        got = [m for m in later if f"{recipient}-{code}@example.com" in m.to and str(text) in m.text]
+        if not 1 <= len(got) <= 2:
+            problems.append(f"{recipient} received {len(got)}x: {text}")
+        elif len(got) == 2:
+            repeats += 1
+            if "可能重复" not in got[1].subject:
+                problems.append(f"{recipient} received an unlabelled repeat: {text}")
+    return problems, repeats
+
+
+def _each_person_once_with_their_offices_reminders(smtp: SmtpSink, addresses: dict[str, str]) -> None:
+    assert sorted(m.to[0] for m in smtp.messages) == sorted(addresses.values())
+    for mail in smtp.messages:
+        code = mail.to[0].split("-", 1)[1].split("@")[0]
+        assert f"{code}街道办事处" in mail.text, mail.to
+        assert not any(f"{other}街道办事处" in mail.text for other in OFFICES if other != code)
 
 
 def _now(engine: sa.Engine) -> Any:

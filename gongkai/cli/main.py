@@ -1624,7 +1624,9 @@ def county() -> None:
     """全县汇总（只读）：各单位年度报告数据（表二、表三、表四）的逐单位列示、合计与勾稽关系核对。"""
 
 
-@county.command("report")
+@county.command(
+    "report", short_help="汇总所有单位某年度的年度报告数据（表二、表三、表四）与合计，逐单位核对勾稽关系。"
+)
 @click.option("--year", type=int, required=True, metavar="YYYY", help="报告年度。")
 @click.option(
     "--format",

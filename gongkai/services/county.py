@@ -35,22 +35,20 @@ def county_report(engine: Engine, actor: Actor, year: int) -> CountyReport:
     from gongkai.report.county import FINAL, LIVE, CountyReport, OfficeTables, hard_failures
     from gongkai.report.stats import MAX_YEAR, MIN_YEAR, compute_statistics
     from gongkai.store.db import session_scope
-    from gongkai.store.models import OfficeRecord
-    from gongkai.store.tables import REPORT
+    from gongkai.store.tables import OFFICE, REPORT
 
     require(actor, "administrator", "汇总各单位的年度报告数据")
     if isinstance(year, bool) or not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
         raise InputError(f"报告年度应为 {MIN_YEAR} 至 {MAX_YEAR} 之间的整数，实际为“{year}”。")
-    office = OfficeRecord.__table__
     final = (
         sa.select(REPORT.c.office_id, REPORT.c.version, REPORT.c.data)
         .where(REPORT.c.year == year, REPORT.c.status == "final")
         .subquery()
     )
     listing = (
-        sa.select(office.c.id, office.c.code, office.c.name, final.c.version, final.c.data)
-        .select_from(office.outerjoin(final, final.c.office_id == office.c.id))
-        .order_by(office.c.code, final.c.version.desc())
+        sa.select(OFFICE.c.id, OFFICE.c.code, OFFICE.c.name, final.c.version, final.c.data)
+        .select_from(OFFICE.outerjoin(final, final.c.office_id == OFFICE.c.id))
+        .order_by(OFFICE.c.code, final.c.version.desc())
     )
     # Not scoped to one office: it reads the office list and each office's final report of the year (figures only).
     with session_scope(engine) as session:

@@ -1643,6 +1643,84 @@ def report_reopen(ctx: click.Context, year: int, reason: str, by: str | None) ->
     _echo(f"已重新开启 {year} 年度，原因已记录。更正后请重新生成并定稿。")
 
 
+# -- county ------------------------------------------------------------------------------------
+
+
+@main.group(cls=_Group)
+def county() -> None:
+    """全县汇总（只读）：各单位年度报告数据（表二、表三、表四）的逐单位列示、合计与勾稽关系核对。"""
+
+
+@county.command(
+    "report", short_help="汇总所有单位某年度的年度报告数据（表二、表三、表四）与合计，逐单位核对勾稽关系。"
+)
+@click.option("--year", type=int, required=True, metavar="YYYY", help="报告年度。")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "html", "xlsx"]),
+    default="json",
+    show_default=True,
+    help="输出格式：JSON（默认打印到屏幕）、HTML 或 XLSX（写入文件并打印其路径）。",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="输出文件（默认：HTML/XLSX 写到 $GONGKAI_HOME/county/county-report-年度.html|xlsx，JSON 打印到屏幕）。",
+)
+@click.option("--force", is_flag=True, help="--output 文件已存在时覆盖。")
+def county_report(year: int, fmt: str, output: Path | None, force: bool) -> None:
+    """汇总数据库中所有单位某年度的年度报告数据：每个单位一行（已定稿的取定稿报告，未定稿的实时统计）和合计，并逐单位、
+    对合计核对勾稽关系 I1–I5；有单位不成立时列出单位、表、行、列，退出码为 1。"""
+    from gongkai.core.settings import database_url, gongkai_home
+    from gongkai.report.county import render_html, write_xlsx
+    from gongkai.services.actor import Actor
+    from gongkai.services.county import county_report as make_report
+    from gongkai.store.db import open_database
+
+    if output is not None:
+        _check_output(output, force=force)
+    engine = open_database(database_url())
+    try:
+        found = make_report(engine, Actor.operator(_who(None)), year)
+    finally:
+        engine.dispose()
+    to_stdout = fmt == "json" and output is None
+    if to_stdout:
+        _echo(found.dumps())
+    else:
+        path = output or gongkai_home() / "county" / f"county-report-{year}.{fmt}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "xlsx":
+            write_xlsx(found, path)
+        else:
+            path.write_text(found.dumps() if fmt == "json" else render_html(found), encoding="utf-8")
+        _echo(f"已生成 {year} 年度全县汇总（{len(found.offices)} 个单位）：{path}")
+    lines = []
+    for office in found.offices:
+        lines += [f"单位“{office.name}”（{office.code}，{office.status_label}）：{m}" for m in office.missing]
+    failing = [(f"单位“{o.name}”（{o.code}，{o.status_label}）", o.failures) for o in found.failing]
+    if found.total_failures:
+        failing.append(("合计", found.total_failures))
+    for who, failures in failing:
+        for v in failures:
+            where = (
+                f"{v.table}“{v.row}”“{v.column}”：应为 {v.expected}，实际为 {v.found}" if v.table else v.text
+            )
+            lines.append(f"{who} {v.identity} 不成立：{where}")
+    if failing:
+        lines.append(f"勾稽关系不成立：{'、'.join(who for who, _ in failing)}。")
+    elif found.offices:
+        lines.append(f"{len(found.offices)} 个单位及合计的勾稽关系 I1–I5 全部成立。")
+    else:
+        lines.append("数据库中还没有任何单位。")
+    for line in lines:
+        click.echo(line, err=to_stdout)
+    if failing:
+        sys.exit(1)
+
+
 # -- demo --------------------------------------------------------------------------------------
 
 

@@ -48,6 +48,11 @@ class Actor:
         return cls(name, ALL_ROLES, "operator")
 
     @classmethod
+    def operator(cls, name: str) -> Actor:
+        """The trusted operator at the server's terminal, outside any one office (e.g. ``gongkai county report``)."""
+        return cls(name, ALL_ROLES, "operator")
+
+    @classmethod
     def schedule(cls, process: str) -> Actor:
         """A scheduled process (``schedule:reminders``): it records runs and documents, never decisions of people."""
         return cls(f"schedule:{process}", frozenset({"administrator"}), "schedule")

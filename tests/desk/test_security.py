@@ -591,3 +591,66 @@ def test_a_request_over_the_upload_limit_is_refused_with_413(target: Target) -> 
         assert streamed.status_code == 413, f"{path} without a Content-Length"
         assert _snapshot(target.desk, skip=("desk_session",)) == before
     assert target.desk.healthy()
+
+
+def test_an_offices_desk_finds_nothing_of_another_office_in_the_same_database(tmp_path: Path) -> None:
+    """Two demo offices of one configuration folder in one database, with the same refs and index numbers: the
+    desk of one reads and changes its own rows only; another office's refs and items are not found (404), and a
+    change posted to one writes nothing."""
+    import sqlalchemy as sa
+    from click.testing import CliRunner
+
+    from gongkai.cli.main import main
+    from gongkai.core.settings import load_settings
+    from gongkai.desk.app import create_app
+    from tests.desk.conftest import AS_OF, Clock, DeskClient
+    from tests.offices import demo_county
+
+    folder = tmp_path / "county"
+    demo_county(folder, ["hedong", "hexi"])
+    url = f"sqlite:///{tmp_path / 'county.db'}"
+    runner = CliRunner()
+    env = {"GONGKAI_DATABASE_URL": url, "GONGKAI_HOME": str(tmp_path / "home")}
+    for code in ("hedong", "hexi"):
+        done = runner.invoke(
+            main, ["--config", str(folder), "--office", code, "demo", "--as-of", "2026-01-12"], env=env
+        )
+        assert done.exit_code == 0, done.output
+    added = runner.invoke(main, [
+        "--config", str(folder), "--office", "hedong", "request", "add", "--ref", "HD-ONLY", "--received",
+        "2026-02-24", "--applicant-type", "自然人", "--applicant-name", "河东独有申请人", "--content", "河东独有内容",
+        "--by", "wang"], env=env)  # fmt: skip
+    assert added.exit_code == 0, added.output
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        hedong = conn.execute(sa.text("SELECT id FROM office WHERE code = 'hedong'")).scalar_one()
+        shared_ref, item = conn.execute(
+            sa.text(
+                "SELECT a.ref, (SELECT index_no FROM proactive_item WHERE office_id = :o LIMIT 1) FROM application a "
+                "WHERE a.office_id = :o AND a.ref <> 'HD-ONLY' LIMIT 1"
+            ),
+            {"o": hedong},
+        ).one()
+        conn.execute(sa.text("UPDATE application SET content = '只在河东改过的内容' WHERE office_id = :o AND ref = :r"),
+                     {"o": hedong, "r": shared_ref})  # fmt: skip
+        before = conn.execute(sa.text("SELECT count(*) FROM application_event")).scalar_one()
+    hexi = load_settings(folder, "hexi")
+    app = create_app(hexi, url=url, home=tmp_path / "home", now=Clock(), as_of=AS_OF)
+    client = DeskClient(app)
+    assert client.login("wang", "demo-wang").status_code == 303
+
+    assert client.get("/applications/HD-ONLY").status_code == 404
+    assert client.get("/items/" + str(item)).status_code == 200  # hexi's own item of that number
+    shown = client.get(f"/applications/{shared_ref}")
+    assert (
+        shown.status_code == 200 and "只在河东改过的内容" not in shown.text
+    )  # hexi's application of that ref
+    listing = client.get("/applications?scope=all")
+    assert "HD-ONLY" not in listing.text and "河东独有" not in listing.text
+    refused = client.post(
+        "/applications/HD-ONLY/events", {"kind": "replied", "date": "2026-03-02", "param": "1"}
+    )
+    assert refused.status_code == 404
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM application_event")).scalar_one() == before
+    engine.dispose()

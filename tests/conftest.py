@@ -30,7 +30,8 @@ _GONGKAI_ENV_VARS = ("GONGKAI_HOME", "GONGKAI_DATABASE_URL", "GONGKAI_CONFIG")
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked ``once`` (killing processes, starting Prefect servers: nothing depends on the
-    time zone) run in the README's TZ=UTC pass and are skipped in the other zone's pass.
+    time zone) run in the README's TZ=UTC pass and are skipped in the other zone's pass; so do the PostgreSQL
+    cases (see below).
 
     So do the staff desk's (``tests/desk``): the desk's clock is injected (``now``, ``as_of``), it shows times in
     the office's zone by the configuration, never the server's, and the date logic under it is the services',
@@ -42,9 +43,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if os.environ.get("TZ", "UTC") in {"", "UTC"}:
         return
     skip = pytest.mark.skip(reason="does not depend on the time zone: runs once, in the TZ=UTC pass")
+    # A PostgreSQL session's time zone is the server's setting, never the client's TZ (libpq reads PGTZ only), so a
+    # PostgreSQL case sees the same database in both passes; what the zone changes is the Python side, which this
+    # pass runs on SQLite.
+    on_postgres = pytest.mark.skip(reason="PostgreSQL's session zone is the server's: runs in the TZ=UTC pass")
     for item in items:
         if item.get_closest_marker("once") is not None:
             item.add_marker(skip)
+        elif item.get_closest_marker("postgres") is not None:
+            item.add_marker(on_postgres)
 
 
 def _running_in_ci() -> bool:

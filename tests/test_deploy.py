@@ -13,6 +13,8 @@ from click.testing import CliRunner
 from gongkai.cli.main import main
 from gongkai.core.settings import Settings, load_settings
 
+pytestmark = pytest.mark.once  # registering with Prefect: nothing here depends on the server's zone
+
 REPO = Path(__file__).resolve().parent.parent
 
 

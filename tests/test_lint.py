@@ -11,7 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.shipped_tree import repo_path, shipped_tree
+
+pytestmark = pytest.mark.once  # static checks of the source: the same in every zone
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

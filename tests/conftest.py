@@ -46,7 +46,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # A PostgreSQL session's time zone is the server's setting, never the client's TZ (libpq reads PGTZ only), so a
     # PostgreSQL case sees the same database in both passes; what the zone changes is the Python side, which this
     # pass runs on SQLite.
-    on_postgres = pytest.mark.skip(reason="PostgreSQL's session zone is the server's: runs in the TZ=UTC pass")
+    on_postgres = pytest.mark.skip(
+        reason="PostgreSQL's session zone is the server's: runs in the TZ=UTC pass"
+    )
     for item in items:
         if item.get_closest_marker("once") is not None:
             item.add_marker(skip)

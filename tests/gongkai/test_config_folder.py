@@ -184,6 +184,15 @@ def test_a_folders_offices_share_one_database_and_see_only_their_own(
     )
     assert status.exit_code == 0, status.output
     assert json.loads(status.output) == []  # none of hedong's applications
+    ref = json.loads(runner.invoke(main, ["--config", str(folder), "--office", "hedong", "request", "list",
+                                          "--as-of", "2026-11-27", "--json"]).output)[0]["ref"]  # fmt: skip
+    shown = runner.invoke(main, ["--config", str(folder), "request", "show", ref])
+    assert shown.exit_code != 0 and ref in shown.output  # hexi holds no such application
+    event = runner.invoke(
+        main,
+        ["--config", str(folder), "request", "event", ref, "withdrawn:2026-11-27", "--as-of", "2026-11-27"],
+    )
+    assert event.exit_code != 0
     assert _count(url, "SELECT count(*) FROM office") == 2
     assert _count(url, "SELECT count(*) FROM audit_entry WHERE action = 'office_added'") == 1
     assert _count(url, "SELECT count(*) FROM application") == hedong_apps

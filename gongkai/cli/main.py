@@ -162,9 +162,14 @@ def init(ctx: click.Context) -> None:
     """创建或升级数据库，并检查配置文件；有工作人员的通知环境变量未设置时逐条说明并以退出码 1 结束。"""
     from gongkai.services.office import initialise
 
-    found = initialise(_settings(ctx), os.environ)
+    settings = _settings(ctx)
+    found = initialise(settings, os.environ)
     kind = "演示登记簿（演示单位的虚构数据）" if found.demo else "本单位登记簿"
-    _echo(f"配置检查通过：{found.config_path}（{found.office_name}，工作人员 {found.staff} 名）。")
+    merged = settings.folder / "county.toml" if settings.folder is not None else None
+    about = (f"并入 {merged}；" if merged is not None and merged.is_file() else "") + (
+        f"单位代码 {settings.office.code}，" if settings.folder is not None else ""
+    )
+    _echo(f"配置检查通过：{found.config_path}（{about}{found.office_name}，工作人员 {found.staff} 名）。")
     _echo(f"数据库已就绪：{found.database}（结构版本 {found.schema}，{kind}）。")
     for line in found.unset_notify:
         click.echo(f"注意：{line}。", err=True)

@@ -22,9 +22,6 @@ from typing import Any, Final
 
 from sqlalchemy.engine import Engine
 
-from gongkai.catalogue.build import digest_text, quarter_of
-from gongkai.catalogue.build import summary_markdown as catalogue_markdown
-from gongkai.catalogue.build import update_catalogue as build_catalogue
 from gongkai.core.clockseam import office_today
 from gongkai.core.messages import PlannedReminder, late_note
 from gongkai.core.settings import Settings
@@ -33,9 +30,6 @@ from gongkai.notify import outbox
 from gongkai.notify.channels import Notifier, SecretLoader
 from gongkai.register import repository as register
 from gongkai.reminders.plan import plan_reminders as plan_due_reminders
-from gongkai.report.build import build_report, readiness, readiness_text
-from gongkai.review.periodic import history, run_review, year_figures
-from gongkai.review.periodic import summary_markdown as review_markdown
 from gongkai.services.actor import Actor
 from gongkai.store.db import open_database, session_scope
 from gongkai.store.models import ReminderRun, utcnow
@@ -502,6 +496,10 @@ class CatalogueUpdated:
 def update_catalogue(works: Works, actor: Actor, as_of: date) -> CatalogueUpdated:
     """Build the catalogue and the guide for the quarter before ``as_of``, diff against the last snapshot, check
     completeness, store the snapshot; word the summary for the catalogue owner (else the first administrator)."""
+    from gongkai.catalogue.build import digest_text, quarter_of
+    from gongkai.catalogue.build import summary_markdown as catalogue_markdown
+    from gongkai.catalogue.build import update_catalogue as build_catalogue
+
     settings = works.settings
     period, _, _ = quarter_of(as_of)
     with session_scope(works.engine, works.office_id) as session:
@@ -622,6 +620,9 @@ def review_content(works: Works, actor: Actor, as_of: date, flow_run_id: str | N
 
     Idempotent: tasks and notices are keyed (a retried or overlapping run adds nothing twice) and all of it is
     written in one transaction, so a crash leaves either the whole run or nothing."""
+    from gongkai.review.periodic import history, run_review, year_figures
+    from gongkai.review.periodic import summary_markdown as review_markdown
+
     settings = works.settings
     with session_scope(works.engine, works.office_id) as session:
         result = run_review(
@@ -761,6 +762,8 @@ REPORT_FORMATS: Final = ("json", "html", "md", "docx", "pdf")
 def build_annual_report(works: Works, actor: Actor, year: int) -> ReportBuilt:
     """Compute the statistics of ``year``, check the identities, store a new version (recorded as built by
     ``actor``) and write every format."""
+    from gongkai.report.build import build_report
+
     with session_scope(works.engine, works.office_id) as session:
         result = build_report(
             session,
@@ -828,6 +831,8 @@ class ReadinessChecked:
 def check_readiness(works: Works, actor: Actor, as_of: date) -> ReadinessChecked:
     """What is still missing before last year's report (the year before ``as_of``) can be made final, worded
     for the administrators (a run caught up on a later day says so)."""
+    from gongkai.report.build import readiness, readiness_text
+
     year = as_of.year - 1
     with session_scope(works.engine, works.office_id) as session:
         state = readiness(session, year=year, home=works.home)

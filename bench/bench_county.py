@@ -10,9 +10,9 @@ else), which is dropped first; any other database is refused (exit 2). Steps, ea
    ``--apps`` applications received over the last 14 months with their events (replies, withdrawals, extensions,
    consultations), so that the open ones near or past their deadline are due a reminder today. Core bulk inserts
    as the other benches; then ``VACUUM ANALYZE``. Not a goal.
-2. Reminders for all offices on one worker, the county shape: ``prefect server start`` (its own database: SQLite
-   under a temporary ``PREFECT_HOME``, not PostgreSQL as in production; its scheduler off, so that no scheduled
-   run joins in), ``gongkai deploy`` of the folder, one ``prefect worker start --pool gongkai`` process worker
+2. Reminders for all offices on one worker, the county shape: ``prefect server start`` (its own database on
+   PostgreSQL, a new one on the same server, as in production; ``--prefect-sqlite``: SQLite under a temporary
+   ``PREFECT_HOME``; its scheduler off, so that no scheduled run joins in), ``gongkai deploy`` of the folder, one ``prefect worker start --pool gongkai`` process worker
    (polling every 2 s; ``--worker-limit N`` passes ``--limit N``: at most N flow runs at once), then one run of
    every office's reminders deployment created at once, as the 08:30 schedules do. Timed from the first creation until every run is COMPLETED. Goal: < 60 s. "Excluding mail":
    the digests go to the loopback sink, which answers at once; no real mail server is waited for.
@@ -346,21 +346,35 @@ def kill_leftovers(home: Path) -> None:
             pass
 
 
-def prefect_server(stack: ExitStack, tmp: Path) -> str:
-    """``prefect server start`` on a free loopback port, its database SQLite under its own PREFECT_HOME."""
+def prefect_server(stack: ExitStack, tmp: Path, database: str | None) -> str:
+    """``prefect server start`` on a free loopback port, its database on PostgreSQL (``database``, a psycopg URL; the
+    production shape) or, without one, SQLite under its own PREFECT_HOME."""
     import httpx
+    import sqlalchemy as sa
 
     from tests.servers import free_port
 
     port = free_port()
     log = tmp / "prefect-server.log"
-    env = clean_env() | {
-        "PREFECT_HOME": str(tmp / "prefect-server"),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
-        "PREFECT_UI_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-    }
+    on_postgres: dict[str, str] = {}
+    if database is not None:
+        engine = sa.create_engine(database)
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+        engine.dispose()
+        asyncpg = sa.make_url(database).set(drivername="postgresql+asyncpg")
+        on_postgres = {"PREFECT_API_DATABASE_CONNECTION_URL": asyncpg.render_as_string(hide_password=False)}
+    env = (
+        clean_env()
+        | on_postgres
+        | {
+            "PREFECT_HOME": str(tmp / "prefect-server"),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
+            "PREFECT_UI_ENABLED": "false",
+            "DO_NOT_TRACK": "1",
+        }
+    )
     proc = start(
         stack,
         [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
@@ -581,7 +595,9 @@ def run(opts: argparse.Namespace, stack: ExitStack) -> list[str]:
     )
     missed: list[str] = []
 
-    server = prefect_server(stack, tmp)
+    prefect_db = None if opts.prefect_sqlite else stack.enter_context(new_database(url, "prefect"))
+    server = prefect_server(stack, tmp, prefect_db)
+    say(f"Prefect server's database: {'PostgreSQL' if prefect_db else 'SQLite'}")
     env = clean_env() | {
         "GONGKAI_HOME": str(home),
         "GONGKAI_CONFIG": str(folder),
@@ -655,6 +671,11 @@ def main() -> int:
         help="runs the worker starts at once (prefect worker start --limit; default: all)",
     )
     parser.add_argument("--restore-url", help="an empty database to restore into (default: create one)")
+    parser.add_argument(
+        "--prefect-sqlite",
+        action="store_true",
+        help="the Prefect server's database on SQLite (default: a new PostgreSQL database, as in production)",
+    )
     opts = parser.parse_args()
     if not opts.url.startswith("postgresql") or not 1 <= opts.offices <= 99 or opts.apps < 1:
         parser.error("POSTGRES_URL must be postgresql+psycopg://…; --offices 1 to 99; --apps at least 1")

@@ -11,8 +11,9 @@ its staff sign in to its desk like any staff and change nothing anywhere) or an 
 run by the server's administrator, acts as the trusted operator).
 
 The overview (:func:`county_overview`) counts with the definitions each office's own pages use: an application is
-overdue when open past its cached ``safe_due`` (the 待办 and the unit head's list), due soon when at most
-:data:`DUE_SOON_DAYS` working days are left before it (``request list --due-within``), an item awaits publication as
+overdue when open past its cached ``safe_due`` (the 待办 and the unit head's list), due soon when not overdue and at
+most :data:`DUE_SOON_DAYS` working days are left before it (``request list --due-within``: not while awaiting the
+applicant's correction), an item awaits publication as
 in ``item list --unpublished`` and is late past its Art. 26 date (:func:`~gongkai.register.deadlines.publication_due`),
 a review task is overdue when open past its ``due_on``, an outbox row is unconfirmed while ``pending`` or ``sending``
 (alerts apart, as :func:`gongkai.notify.outbox.outstanding`), and the report's readiness is that of the January
@@ -262,7 +263,10 @@ def county_overview(engine: Engine, actor: Actor, as_of: date) -> CountyOverview
                 a.office_id,
                 sa.func.count(),
                 when(a.safe_due < as_of),
-                when(sa.and_(a.safe_due >= as_of, a.safe_due < soon_before)),
+                # a clock stopped for the applicant's correction has no working days left (``--due-within`` leaves it out)
+                when(
+                    sa.and_(a.safe_due >= as_of, a.safe_due < soon_before, a.state != "awaiting_correction")
+                ),
             )
             .where(a.concluded_on.is_(None))
             .group_by(a.office_id)

@@ -212,7 +212,9 @@ def test_a_county_person_changes_nothing(county: County, engine: Engine, tmp_pat
         "register": lambda o: applications.register_application(
             o, zhou, received_on=AS_OF, applicant_type="natural_person", applicant_name="张", content="x"
         ),
-        "event": lambda o: applications.record_event(o, zhou, "2026-0001", make_event("correction_requested", AS_OF)),
+        "event": lambda o: applications.record_event(
+            o, zhou, "2026-0001", make_event("correction_requested", AS_OF)
+        ),
         "import": lambda o: imports.import_file(o, zhou, "register", upload),
         "extension": lambda o: extensions.request_extension(o, zhou, "2026-0001", days=5, reason="x"),
         "decide": lambda o: extensions.decide_extension(o, zhou, 1, approve=True, note="", days=None),

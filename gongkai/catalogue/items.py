@@ -553,6 +553,12 @@ def _item_filters(
     return where
 
 
+def awaiting_publication() -> list[sa.ColumnElement[bool]]:
+    """The filter of :func:`list_items` ``unpublished``: proactive items not withdrawn, never published or changed
+    after publication (for a query over every office's items, e.g. the county's overview)."""
+    return _item_filters(unpublished=True, category=None, search=None)
+
+
 def list_items(
     session: Session,
     *,
@@ -606,6 +612,7 @@ __all__ = [
     "ItemData",
     "ItemInvalid",
     "add_item",
+    "awaiting_publication",
     "check_item",
     "count_items",
     "get_item",

@@ -1726,6 +1726,55 @@ def county_report(year: int, fmt: str, output: Path | None, force: bool) -> None
         sys.exit(1)
 
 
+@county.command(
+    "status", short_help="全县各单位的工作状态：在办、逾期、待公开、检查任务、未送达消息和去年年度报告。"
+)
+@_as_of_option
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON（字段见 README“County overview”）。")
+def county_status(as_of: str | None, as_json: bool) -> None:
+    """数据库中每个单位一行（按单位代码排序）和全县合计：在办申请、逾期（已过答复期限）、3 个工作日内到期、待批准的延期、
+    待公开和超过 20 个工作日仍未公开的主动公开事项、未处理和逾期的定期检查任务、未确认送达和发送失败的提醒消息，以及上一年度
+    年度报告的状态（未生成、草稿第几版、已定稿）和尚未录入的年度数据。只读，不改动任何数据。"""
+    from gongkai.core.clockseam import office_today
+    from gongkai.core.settings import database_url
+    from gongkai.files.display import table
+    from gongkai.services.actor import Actor
+    from gongkai.services.county import COUNTED, county_overview
+    from gongkai.store.db import open_database
+
+    day = _parse_as_of(as_of) or office_today()
+    engine = open_database(database_url())
+    try:
+        found = county_overview(engine, Actor.operator(_who(None)), day)
+    finally:
+        engine.dispose()
+    if as_json:
+        _echo(json.dumps(found.to_json(), ensure_ascii=False, indent=2))
+        return
+    year = found.report_year
+    headers = ["单位", "代码", "在办申请", "逾期", "3个工作日内到期", "待批延期", "待公开事项", "超期未公开"]
+    headers += ["检查任务", "逾期任务", "未确认消息", "发送失败", f"{year}年度报告", "未录入的年度数据"]
+    rows = [
+        [
+            o.name,
+            o.code,
+            *(str(getattr(o, k)) for k in COUNTED),
+            o.report_label,
+            "、".join(o.missing_figures) or "—",
+        ]
+        for o in found.offices
+    ]
+    rows.append(
+        ["合计", "", *(str(found.totals[k]) for k in COUNTED), f"{found.reports_final} 个单位已定稿", ""]
+    )
+    _echo(f"全县各单位工作状态（截至 {day.isoformat()}，共 {len(found.offices)} 个单位）")
+    _echo(table(headers, rows))
+    if found.january:
+        _echo(
+            f"{year} 年度报告须于 {year + 1}-01-31 前公开发布：{len(found.offices) - found.reports_final} 个单位尚未定稿。"
+        )
+
+
 # -- demo --------------------------------------------------------------------------------------
 
 

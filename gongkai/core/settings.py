@@ -67,13 +67,15 @@ DEFAULT_CONFIG_PATH: Final = Path("config") / "gongkai.toml"
 current directory)."""
 
 
-Role = Literal["handler", "unit_head", "administrator"]
-"""A staff member's role in the disclosure work."""
+Role = Literal["handler", "unit_head", "administrator", "county"]
+"""A staff member's role in the disclosure work. ``county``: the county's open-government office (县政务公开办),
+which reads every office's status and reports and changes nothing (it holds no other role's rights)."""
 
 ROLE_LABELS: Final[dict[Role, str]] = {
     "handler": "承办人",
     "unit_head": "信息公开工作机构负责人",
     "administrator": "管理员",
+    "county": "县级政务公开工作人员（只读）",
 }
 """The Chinese label of each role, for messages and documents."""
 
@@ -84,6 +86,8 @@ ROLE_ALIASES: Final[dict[str, Role]] = {
     "科室负责人": "unit_head",
     "信息公开工作机构负责人": "unit_head",
     "管理员": "administrator",
+    "县级": "county",
+    "县级政务公开工作人员": "county",
 }
 """Every spelling of a role accepted in the configuration: the English name or its Chinese name."""
 
@@ -752,6 +756,10 @@ class ConfigFile(_Section):
             "unit_head": "延期答复须经其批准",
             "administrator": "逾期提醒要升级到管理员",
         }
+        # The county's office (every person holds ``county``) takes no applications of its own: nobody there
+        # decides an extension. It still needs an administrator (its accounts, its own schedules' notices).
+        if self.staff and all(person.has_role("county") for person in self.staff):
+            del reasons["unit_head"]
         for role, reason in reasons.items():
             if not any(person.has_role(role) for person in self.staff):
                 label = f"{role}（{ROLE_LABELS[role]}）"

@@ -2,8 +2,10 @@
 
 Roles are those of ``[[staff]]`` (CONTRACT section 6): an extension (``extension_approved``) is recorded only by a
 ``unit_head`` (Art. 33); finalizing or reopening a report, importing a calendar and managing accounts only by an
-``administrator``; everything else by any staff member. They are checked here, in the service layer, so every adapter
-obeys them.
+``administrator``; everything else that records or changes by any staff member doing the office's work (``handler``,
+``unit_head`` or ``administrator``: :func:`require_work`). A ``county`` person (the county's open-government office)
+reads every office's status and reports (:mod:`gongkai.services.county`) and changes nothing: no changing service
+accepts that role. They are checked here, in the service layer, so every adapter obeys them.
 
 The command line acts as the staff member named by ``--by`` or ``$GONGKAI_USER`` when that names a ``[[staff]]`` id
 (their roles apply: a clerk cannot approve an extension by typing it). Otherwise it acts as the *operator*: whoever has
@@ -20,6 +22,9 @@ from gongkai.core.errors import NotAllowed
 from gongkai.core.settings import ROLE_LABELS, Role, Settings
 
 ALL_ROLES: Final[frozenset[Role]] = frozenset(ROLE_LABELS)
+
+WORK_ROLES: Final[tuple[Role, ...]] = ("handler", "unit_head", "administrator")
+"""The roles that do an office's work: any of them may record and change what is not reserved to one of them."""
 
 ActorKind = Literal["staff", "operator", "schedule"]
 
@@ -67,3 +72,15 @@ def require(actor: Actor, role: Role, action: str) -> None:
     name of what was attempted, e.g. ``"批准延期答复"``."""
     if not actor.has(role):
         raise NotAllowed(f"{actor.name} 无权{action}：只有{ROLE_LABELS[role]}（{role}）可以{action}。")
+
+
+def require_any(actor: Actor, roles: tuple[Role, ...], action: str) -> None:
+    """Refuse (:class:`NotAllowed`, nothing written) unless ``actor`` holds one of ``roles``."""
+    if not any(actor.has(role) for role in roles):
+        who = "或".join(f"{ROLE_LABELS[role]}（{role}）" for role in roles)
+        raise NotAllowed(f"{actor.name} 无权{action}：只有{who}可以{action}。")
+
+
+def require_work(actor: Actor, action: str) -> None:
+    """Refuse unless ``actor`` does the office's work (:data:`WORK_ROLES`): a ``county`` reader changes nothing."""
+    require_any(actor, WORK_ROLES, action)

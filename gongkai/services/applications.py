@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from gongkai.register.deadlines import Clock, Event
-from gongkai.services.actor import Actor, require
+from gongkai.services.actor import Actor, require, require_work
 from gongkai.services.calculator import Deadline, calculate_deadline, parse_event
 from gongkai.services.office import Office
 
@@ -205,6 +205,7 @@ def register_application(
 ) -> Registered:
     """Register an application (any staff member), recorded as ``actor``. Codes are those of CONTRACT section 3
     (``applicant_type``, ``channel``); ``ref`` defaults to the next ``YYYY-NNNN`` of the year of receipt."""
+    require_work(actor, "登记申请")
     from gongkai.core.idnumber import check_id_number
     from gongkai.register import repository as register
 
@@ -242,6 +243,7 @@ def record_event(
 ) -> Recorded:
     """Record ``event`` on application ``ref`` after checking it against the procedure. An extension
     (``extension_approved``) only by a ``unit_head`` (Art. 33: the head of the disclosure unit approves it)."""
+    require_work(actor, "登记办理过程")
     from gongkai.register import repository as register
 
     if event.kind == "extension_approved":
@@ -273,6 +275,7 @@ class RegisterImported:
 def import_register(office: Office, actor: Actor, path: Path) -> RegisterImported:
     """Import a request register (CONTRACT section 3), all or nothing, recorded as ``actor`` (any staff member;
     rows recording an extension only by a ``unit_head``, as ``record_event``)."""
+    require_work(actor, "导入申请登记表")
     from gongkai.register.importer import import_register as run_import
 
     result = run_import(

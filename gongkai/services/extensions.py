@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from gongkai.register.extensions import PendingExtension
-from gongkai.services.actor import Actor, require
+from gongkai.services.actor import Actor, require, require_work
 from gongkai.services.office import Office
 
 __all__ = [
@@ -38,6 +38,7 @@ class ExtensionRequestView:
 
 def request_extension(office: Office, actor: Actor, ref: str, *, days: int, reason: str) -> int:
     """Ask the unit head to extend ``ref``'s reply period by ``days`` working days; the request's id."""
+    require_work(actor, "申请延期答复")
     from gongkai.register import extensions
 
     row = extensions.request_extension(

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Final
 
 from gongkai.core.errors import InputError
-from gongkai.services.actor import Actor
+from gongkai.services.actor import Actor, require_work
 from gongkai.services.office import Office
 
 __all__ = ["IMPORT_KINDS", "IMPORT_SUFFIXES", "FileImported", "import_file"]
@@ -33,6 +33,7 @@ def import_file(office: Office, actor: Actor, kind: str, path: Path) -> FileImpo
     """Import ``path`` as ``kind`` (``register`` or ``items``) recorded as ``actor`` (roles as the command line's
     imports: rows recording an extension only by a unit head); :class:`~gongkai.core.errors.ImportRejected`
     lists every bad row and nothing is written."""
+    require_work(actor, "导入文件")
     from gongkai.services.applications import import_register
     from gongkai.services.items import import_catalogue_items
     from gongkai.store.audit import record_audit

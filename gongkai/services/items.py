@@ -15,7 +15,7 @@ from gongkai.catalogue.items import ItemInvalid
 from gongkai.catalogue.itemview import item_json
 from gongkai.core.errors import NotFound
 from gongkai.register.deadlines import publication_due
-from gongkai.services.actor import Actor
+from gongkai.services.actor import Actor, require_work
 from gongkai.services.office import Office
 from gongkai.services.paging import Paged, clamp_page
 from gongkai.services.review import ReviewRecord, item_review_records
@@ -169,6 +169,7 @@ def add_item(
 ) -> ItemAdded:
     """Register an item (any staff member), recorded as ``actor``. ``attribute`` and ``five_publics`` are codes
     (:data:`gongkai.catalogue.items.ATTRIBUTES`, ``FIVE_PUBLICS``); the category an Art. 20 one or the office's."""
+    require_work(actor, "新增主动公开事项")
 
     data = items.ItemData(
         index_no=index_no.strip(),
@@ -224,6 +225,7 @@ def review_item(
 ) -> ItemReviewed:
     """Record the Art. 17 pre-publication review of an item (any staff member; append-only). ``result``: a code
     or label of :data:`gongkai.catalogue.items.REVIEW_RESULTS`; withholding needs ``legal_ground``."""
+    require_work(actor, "登记公开前审查")
 
     review = items.record_review(
         office.session, index_no, reviewer, reviewed_on, result, legal_ground, referral, note, actor.name
@@ -244,6 +246,7 @@ class ItemChanged:
 
 def change_item(office: Office, actor: Actor, index_no: str, *, changed_on: date, what: str) -> ItemChanged:
     """Record a change of an item's information (any staff member): a new 20-working-day period runs from it."""
+    require_work(actor, "登记事项变更")
 
     items.record_change(office.session, index_no, changed_on, what, actor.name, as_of=office.as_of)
     it = items.get_item(office.session, index_no)
@@ -266,6 +269,7 @@ class ItemsImported:
 
 def import_catalogue_items(office: Office, actor: Actor, path: Path) -> ItemsImported:
     """Import a catalogue file (CSV or XLSX), all or nothing, recorded as ``actor`` (any staff member)."""
+    require_work(actor, "导入主动公开事项")
 
     result = import_items(
         office.session,

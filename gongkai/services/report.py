@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from gongkai.report.narrative import NarrativeChanged, NarrativeRejected
-from gongkai.services.actor import Actor, require
+from gongkai.services.actor import Actor, require, require_work
 from gongkai.services.office import Office
 
 if TYPE_CHECKING:
@@ -71,6 +71,7 @@ def narrative_headings() -> dict[str, str]:
 
 def set_figure(office: Office, actor: Actor, *, year: int, key: str, value: Decimal, source: str) -> Figure:
     """Enter or correct one yearly figure (any staff member), recorded as ``actor``."""
+    require_work(actor, "录入年度数据")
     from gongkai.report.stats import set_yearly_figure
 
     return set_yearly_figure(office.session, year=year, key=key, value=value, source=source, by=actor.name)
@@ -78,6 +79,7 @@ def set_figure(office: Office, actor: Actor, *, year: int, key: str, value: Deci
 
 def import_figures(office: Office, actor: Actor, path: Path) -> list[Figure]:
     """Import yearly figures from CSV/XLSX (columns 年度、项目、数值、来源), all or nothing."""
+    require_work(actor, "导入年度数据")
     from gongkai.report.stats import import_yearly_figures
 
     return import_yearly_figures(office.session, path, by=actor.name)
@@ -102,6 +104,7 @@ def build_annual_report(
 ) -> BuildResult:
     """Build a new version of the year's report (default: the year before the business date): statistics,
     identity checks, the documents in ``formats`` under ``home`` (default ``GONGKAI_HOME``). Any staff member."""
+    require_work(actor, "生成年度报告")
     from gongkai.core.settings import gongkai_home
     from gongkai.report.build import build_report
 
@@ -264,6 +267,7 @@ def save_narrative(
     recorded in the audit trail. ``revision`` is :attr:`ReportOverview.narrative_revision` as read: when the file
     changed since, nothing is written (:class:`~gongkai.report.narrative.NarrativeChanged`). Refused with the
     reason per section (:class:`~gongkai.report.narrative.NarrativeRejected`) and while the year is final."""
+    require_work(actor, "保存年度报告叙述部分")
     from gongkai.core.errors import InputError
     from gongkai.core.settings import gongkai_home
     from gongkai.report.build import narrative_for_editing
@@ -335,9 +339,9 @@ def report_document(
 def check_buildable(office: Office, actor: Actor, year: int) -> None:
     """Refuse (:class:`~gongkai.store.yearlock.YearLocked`) a new version of a final year before a build is
     started elsewhere (a Prefect run would only fail there)."""
+    require_work(actor, "生成年度报告")
     from gongkai.store.yearlock import YearLocked, is_year_final
 
-    del actor  # building is any staff member's work
     if is_year_final(office.session, year):
         raise YearLocked(
             f"{year} 年度报告已定稿，不能再生成新版本；如确需修改，请由管理员先重新开启该年度并写明原因。"
@@ -347,6 +351,7 @@ def check_buildable(office: Office, actor: Actor, year: int) -> None:
 def note_report_run(office: Office, actor: Actor, year: int, run: str) -> None:
     """Record in the audit trail that ``actor`` started a build of ``year`` run elsewhere (the Prefect flow run
     ``run``, whose version is recorded as built by the schedule)."""
+    require_work(actor, "生成年度报告")
     from gongkai.store.audit import record_audit
 
     record_audit(office.session, actor.name, "report_run_requested", str(year), run)

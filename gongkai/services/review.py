@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from gongkai.core.errors import InputError, NotFound
-from gongkai.services.actor import Actor
+from gongkai.services.actor import Actor, require_work
 from gongkai.services.office import Office
 from gongkai.services.paging import Paged, clamp_page
 
@@ -209,6 +209,7 @@ def record_review_outcome(
 ) -> OutcomeRecorded:
     """Record the reviewer's outcome of a task (any staff member; ``reviewed_on`` defaults to the business date)
     and apply it to the item; recorded as ``actor``."""
+    require_work(actor, "登记定期检查结果")
     from gongkai.review import periodic as rv
 
     done = rv.record_outcome(

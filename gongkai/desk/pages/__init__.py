@@ -7,9 +7,20 @@ from starlette.routing import BaseRoute
 
 def routes() -> list[BaseRoute]:
     """Every page's route."""
-    from gongkai.desk.pages import admin, applications, auth, catalogue, head, home, imports, report, review
+    from gongkai.desk.pages import (
+        admin,
+        applications,
+        auth,
+        catalogue,
+        county,
+        head,
+        home,
+        imports,
+        report,
+        review,
+    )
 
     out: list[BaseRoute] = []
-    for module in (auth, home, applications, imports, head, catalogue, review, report, admin):
+    for module in (auth, home, applications, imports, head, catalogue, review, report, admin, county):
         out.extend(module.routes)
     return out

@@ -28,6 +28,7 @@ from gongkai.core.codes import (
 )
 from gongkai.core.errors import InputError, NotFound
 from gongkai.desk.web import Ctx, FormErrors, page
+from gongkai.services.actor import require_work
 
 _FILTERS: Final = ("q", "state", "assignee", "year", "scope")
 _EXTENSION_FORM: Final = "extension-request"
@@ -202,6 +203,8 @@ def create(ctx: Ctx) -> Response:
         field_of_message,
     )
     from gongkai.services.applications import register_application
+
+    require_work(ctx.me, "登记申请")  # a 403 before the form is judged
 
     values = {name: ctx.field(name) for name in FORM_FIELDS}
     as_of = _today(ctx)
@@ -390,6 +393,8 @@ def add_event(ctx: Ctx) -> Response:
     from gongkai.core.errors import EventError
     from gongkai.services.applications import parse_event, record_event
 
+    require_work(ctx.me, "登记办理过程")  # a 403 before the form is judged
+
     ref = ctx.request.path_params["ref"]
     kind, day, param, note = ctx.field("kind"), ctx.field("date"), ctx.field("param"), ctx.field("note")
     typed = {"date": day, "param": param, "note": note}
@@ -417,6 +422,8 @@ def add_event(ctx: Ctx) -> Response:
 @page()
 def request_extension(ctx: Ctx) -> Response:
     from gongkai.services.extensions import request_extension as ask
+
+    require_work(ctx.me, "申请延期答复")  # a 403 before the form is judged
 
     ref = ctx.request.path_params["ref"]
     days, reason = ctx.field("days"), ctx.field("reason")

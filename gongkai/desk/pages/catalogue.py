@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute, Route
 
 from gongkai.core.errors import InputError, NotFound
 from gongkai.desk.web import Ctx, page
+from gongkai.services.actor import require_work
 
 PAGE_SIZE = 50
 SEARCH_LIMIT = 100
@@ -164,6 +165,8 @@ def new_item(ctx: Ctx) -> Response:
 def add_item(ctx: Ctx) -> Response:
     from gongkai.services.items import ItemInvalid, add_item, find_attribute, find_five_publics
 
+    require_work(ctx.me, "新增主动公开事项")  # a 403 before the form is judged
+
     values = {name: ctx.field(name) for name in ITEM_FIELDS}
     errors: dict[str, str] = {}
     for name, label in (("index_no", "索引号"), ("title", "名称"), ("category", "类别")):
@@ -266,6 +269,8 @@ def show_item(ctx: Ctx) -> Response:
 def review_item(ctx: Ctx) -> Response:
     from gongkai.services.items import ItemInvalid, review_item
 
+    require_work(ctx.me, "登记公开前审查")  # a 403 before the form is judged
+
     index_no = ctx.request.path_params["index_no"]
     values: dict[str, Any] = {
         name: ctx.field(name) for name in ("reviewer", "reviewed_on", "result", "legal_ground", "note")
@@ -309,6 +314,8 @@ def review_item(ctx: Ctx) -> Response:
 @page()
 def change_item(ctx: Ctx) -> Response:
     from gongkai.services.items import ItemInvalid, change_item
+
+    require_work(ctx.me, "登记事项变更")  # a 403 before the form is judged
 
     index_no = ctx.request.path_params["index_no"]
     values = {"changed_on": ctx.field("changed_on"), "what": ctx.field("what")}

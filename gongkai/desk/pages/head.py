@@ -64,9 +64,7 @@ def decide(ctx: Ctx) -> Response:
     request_id = int(ctx.request.path_params["id"])
     decision, note, raw_days = ctx.field("decision"), ctx.field("note"), ctx.field("days")
     form = {"id": request_id, "decision": decision, "note": note, "days": raw_days}
-    require(
-        ctx.me, "unit_head", "批准延期答复"
-    )  # before the form is judged: a refusal is a 403 whatever was typed
+    require(ctx.me, "unit_head", "批准延期答复")  # a 403 before the form is judged
     try:
         if decision not in ("approve", "refuse"):
             raise FormErrors({"": "请选择批准或不批准。"})

@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Route
 
 from gongkai.core.errors import ImportRejected, InputError, NotFound
 from gongkai.desk.web import Ctx, page
+from gongkai.services.actor import require_work
 
 _UNSAFE_NAME: Final = re.compile(r"[\x00-\x1f\x7f/\\]")
 _NAME_MAX: Final = 120
@@ -53,6 +54,8 @@ def import_form(ctx: Ctx) -> Response:
 @page()
 def import_upload(ctx: Ctx) -> Response:
     from gongkai.services.imports import IMPORT_KINDS, IMPORT_SUFFIXES, import_file
+
+    require_work(ctx.me, "导入文件")  # a 403 before the form is judged
 
     kind = ctx.field("kind")
     upload = ctx.upload("file")

@@ -24,6 +24,7 @@ from starlette.routing import BaseRoute, Route
 from gongkai.core.errors import EventError, GongkaiError, InputError, NotAllowed, NotFound
 from gongkai.core.settings import Settings
 from gongkai.desk.web import Ctx, page
+from gongkai.services.actor import require_work
 
 DEPLOYMENT: Final = "annual-report/gongkai-annual-report"
 DIRECT_FORMATS: Final = ("json", "html", "md", "docx")
@@ -216,6 +217,8 @@ def set_figure(ctx: Ctx) -> Response:
     from gongkai.services.report import figure_labels
     from gongkai.services.report import set_figure as enter
 
+    require_work(ctx.me, "录入年度数据")  # a 403 before the form is judged
+
     year = _path_year(ctx)
     key = str(ctx.request.path_params["key"])
     labels = figure_labels()
@@ -258,6 +261,8 @@ def set_figure(ctx: Ctx) -> Response:
 def save_narrative(ctx: Ctx) -> Response:
     from gongkai.services.report import NarrativeChanged, NarrativeRejected
     from gongkai.services.report import save_narrative as save
+
+    require_work(ctx.me, "保存年度报告叙述部分")  # a 403 before the form is judged
 
     year = _path_year(ctx)
     form = ctx.form

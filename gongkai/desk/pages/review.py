@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Route
 from gongkai.core.errors import InputError, NotFound
 from gongkai.desk.pages.catalogue import DATE_LABELS, my_name, plain_message
 from gongkai.desk.web import Ctx, page
+from gongkai.services.actor import require_work
 
 PAGE_SIZE = 50
 STATUSES = {"open": "待处理", "done": "已登记处理结果", "closed": "情况已消除，自动关闭", "all": "全部"}
@@ -117,6 +118,8 @@ def show_task(ctx: Ctx) -> Response:
 def record_outcome(ctx: Ctx) -> Response:
     from gongkai.core.dates import parse_date
     from gongkai.services.review import record_review_outcome, review_task
+
+    require_work(ctx.me, "登记定期检查结果")  # a 403 before the form is judged
 
     task_id: int = ctx.request.path_params["task_id"]
     values = {name: ctx.field(name) for name in OUTCOME_FIELDS}

@@ -436,8 +436,8 @@ def test_in_the_county_shape_the_button_runs_the_offices_deployment(
     _figures(desk)
     with prefect_test_harness(server_startup_timeout=60):
         monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())
-        register(desk.settings, "county")
-        registered = register(desk.settings, "county")
+        register([desk.settings], "county")
+        registered = register([desk.settings], "county")
         with get_client(sync_client=True) as prefect:
             assert prefect.read_work_pool("county").type == "process"
             listed = {d.name: d for d in prefect.read_deployments()}

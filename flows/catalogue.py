@@ -26,7 +26,7 @@ def _run_name() -> str:
 
 @flow(name=FLOW_NAME, flow_run_name=_run_name)
 def catalogue_update(
-    as_of: date | None = None, scheduled: bool = False, office: str | None = None
+    as_of: date | None = None, scheduled: bool = False, office: str | None = None, follow_up: int = 0
 ) -> dict[str, Any]:
     """政府信息公开目录和指南季度更新：按数据生成目录（HTML、XLSX、CSV、Markdown）和指南，与上一期比较（新增、变更、
     废止、撤下），检查完整性（必填项、第二十六条逾期、未审核、已废止仍显示有效、指南联系方式、标准目录事项），

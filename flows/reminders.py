@@ -29,12 +29,13 @@ def _run_name() -> str:
 
 @flow(name=FLOW_NAME, flow_run_name=_run_name)
 def deadline_reminders(
-    as_of: date | None = None, scheduled: bool = False, office: str | None = None
+    as_of: date | None = None, scheduled: bool = False, office: str | None = None, follow_up: int = 0
 ) -> dict[str, Any]:
     """每日期限提醒：按业务日期计算每件未办结申请和待公开事项应发的提醒，写入待发队列后按人汇总发送，
     每条提醒只发一次；发送失败的留待重试，并提醒管理员。
 
     as_of: 业务日期（默认：本单位时区的今天）。scheduled: 定时运行时为 True —— 当天已完成则跳过。
+    office: 单位代码（配置文件夹中有多个单位时）。follow_up: 县级部署中未送达提醒的补发运行序号（系统自动填写）。
     """
     day = business_date(as_of, settings())
     if scheduled and period_done(PROCESS, day):

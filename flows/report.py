@@ -50,7 +50,7 @@ def _readiness_run_name() -> str:
 
 @flow(name="annual-report-readiness", flow_run_name=_readiness_run_name)
 def annual_report_readiness(
-    as_of: date | None = None, scheduled: bool = False, office: str | None = None
+    as_of: date | None = None, scheduled: bool = False, office: str | None = None, follow_up: int = 0
 ) -> dict[str, Any]:
     """年度报告准备情况（每年1月定时运行）：提醒管理员上一年度报告在1月31日前须发布，并列出尚缺的内容
     （未办结申请、其他系统的年度数据、叙述部分）。"""

@@ -25,7 +25,7 @@ def _run_name() -> str:
 
 @flow(name=FLOW_NAME, flow_run_name=_run_name)
 def content_review(
-    as_of: date | None = None, scheduled: bool = False, office: str | None = None
+    as_of: date | None = None, scheduled: bool = False, office: str | None = None, follow_up: int = 0
 ) -> dict[str, Any]:
     """定期内容检查（每周）：已公开信息的定期复查、有效期届满、已废止仍标注有效、公开内容中的个人信息（身份证号码、
     手机号码）、网站栏目空白或长期未更新、不予公开信息的定期评估、待发布前审查的信息；发现的问题生成检查任务并通知

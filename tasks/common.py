@@ -9,16 +9,17 @@ done by :mod:`gongkai.services.processes`; a task is one call of it, with Prefec
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import Any, Final, TextIO
 
 from gongkai.core.clockseam import business_date as checked_business_date
 from gongkai.core.settings import Settings, gongkai_home, load_settings
-from gongkai.runtime.supervise import die_with_runner
+from gongkai.runtime.supervise import RUNNER_PID_ENV, die_with_runner
 from gongkai.services import processes
 from gongkai.services.actor import Actor
 
@@ -105,9 +106,80 @@ def period_done(process: str, as_of: date) -> bool:
 
 
 def settle_period(process: str, as_of: date) -> processes.Settlement:
-    """Record the period of ``as_of`` as done for ``process`` unless messages it waits for are unconfirmed."""
+    """Record the period of ``as_of`` as done for ``process`` unless messages it waits for are unconfirmed (then, in
+    the county shape, a follow-up run is scheduled: :func:`follow_up`)."""
     with works() as office:
-        return processes.settle_period(office, Actor.schedule(process), process, as_of)
+        settled = processes.settle_period(office, Actor.schedule(process), process, as_of)
+    follow_up(process, as_of, settled)
+    return settled
+
+
+FOLLOW_UP_GAP: Final = timedelta(minutes=10)
+"""How long after a run that left messages unconfirmed its follow-up run starts at the earliest (the county shape)."""
+
+MAX_FOLLOW_UPS: Final = 6
+"""Follow-up runs of one period at most: a fault that persists is for the administrator (told by the alerts; the
+failed runs show in the Prefect UI), and the next scheduled run starts again."""
+
+
+def follow_up_at(settled: processes.Settlement, attempt: int, now: datetime) -> datetime | None:
+    """When the follow-up run of a run whose period is ``settled`` should start, or None: the period is done, or
+    ``attempt`` follow-ups were already made (:data:`MAX_FOLLOW_UPS`). Not before the outbox can retry (its
+    ``retry_at``: a lease that runs out, a channel's backoff) and not within :data:`FOLLOW_UP_GAP`."""
+    if settled.done or attempt >= MAX_FOLLOW_UPS:
+        return None
+    soonest = now + FOLLOW_UP_GAP
+    return max(soonest, settled.retry_at) if settled.retry_at is not None else soonest
+
+
+def follow_up(process: str, as_of: date, settled: processes.Settlement) -> str | None:
+    """In the county shape, schedule one more run of this run's own deployment for when the messages it left
+    unconfirmed (a mail server down, an interrupted send) can be retried: under ``gongkai serve`` the service's
+    retry watcher does that, a worker has none. Only for a run of a deployment outside serve; the follow-up names
+    the same office and business date, runs as a scheduled run (nothing if the period got done meanwhile; else only
+    what is still owed: the outbox sends each message once), and is made once per attempt (an idempotency key).
+    Returns the follow-up run's id, or None."""
+    from prefect.runtime import deployment, flow_run
+
+    if os.environ.get(RUNNER_PID_ENV):
+        return None  # serve's retry watcher takes it up
+    deployment_id = deployment.get_id()
+    if deployment_id is None:
+        return None  # a run by hand (gongkai run without serve, a test): nothing schedules it again
+    parameters: dict[str, Any] = dict(flow_run.get_parameters())
+    attempt = int(parameters.get("follow_up") or 0)
+    at = follow_up_at(settled, attempt, datetime.now(UTC))
+    if at is None:
+        if not settled.done:
+            logging.getLogger(__name__).warning(
+                "%s for %s still owes %s messages after %s follow-up runs: left for the next scheduled run",
+                process, as_of.isoformat(), settled.outstanding, attempt,
+            )  # fmt: skip
+        return None
+    return schedule_follow_up(str(deployment_id), parameters, as_of, attempt + 1, at)
+
+
+def schedule_follow_up(
+    deployment_id: str, parameters: dict[str, Any], as_of: date, attempt: int, at: datetime
+) -> str:
+    """Create the follow-up flow run ``attempt`` of a deployment's run for ``as_of``, scheduled at ``at``, with the
+    run's parameters (``as_of`` fixed, ``scheduled``, ``follow_up`` = ``attempt``); a second call for the same
+    deployment, date and attempt returns the same run (idempotency key)."""
+    from prefect.deployments import run_deployment
+
+    follow = {**parameters, "as_of": as_of.isoformat(), "scheduled": True, "follow_up": attempt}
+    run = run_deployment(
+        deployment_id,
+        parameters=follow,
+        scheduled_time=at,
+        timeout=0,
+        as_subflow=False,
+        idempotency_key=f"gongkai-follow-up:{deployment_id}:{as_of.isoformat()}:{attempt}",
+    )
+    logging.getLogger(__name__).info(
+        "Messages of %s left unconfirmed: follow-up run %s scheduled at %s", as_of.isoformat(), attempt, at
+    )
+    return str(run.id)  # type: ignore[union-attr]
 
 
 def artifact(key: str, markdown: str, description: str) -> None:

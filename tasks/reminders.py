@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from gongkai.tasks.common import artifact, works
+from gongkai.tasks.common import artifact, follow_up, works
 from prefect import get_run_logger, task
 
 from gongkai.services import processes
@@ -50,4 +50,5 @@ def record_run(
     with works() as office:
         summary = processes.record_reminder_run(office, ACTOR, as_of, planned, delivered, flow_run_id)
     artifact("deadline-reminders", summary.markdown(), f"期限提醒 {as_of.isoformat()}")
+    follow_up("reminders", as_of, summary.settled)
     return summary

@@ -195,10 +195,11 @@ def test_no_statement_per_application_and_a_few_per_office(county: Engine) -> No
     assert len(selects) <= 1 + 2 * 2, selects
 
 
-def test_only_an_administrator_may(county: Engine) -> None:
-    clerk = Actor("li", frozenset({"handler"}), "staff")
-    with pytest.raises(NotAllowed, match="administrator"):
-        county_report(county, clerk, YEAR)
+def test_only_the_county_may(county: Engine) -> None:
+    for someone in (Actor("li", frozenset({"handler"}), "staff"), Actor("wang", frozenset({"administrator"}), "staff")):
+        with pytest.raises(NotAllowed, match="county"):
+            county_report(county, someone, YEAR)
+    assert county_report(county, Actor("zhou", frozenset({"county"}), "staff"), YEAR).offices
 
 
 # -- the command line --------------------------------------------------------------------------------------------

@@ -46,7 +46,9 @@ __all__ = [
     "county_report_document",
 ]
 
-COUNTY_READERS: Final = ("county", "administrator")
+COUNTY_READERS: Final = ("county",)
+"""Who reads across offices: the county's people (and the trusted operator at the server's terminal, who holds every
+role). An office's own administrator does not: data of one office is never visible to another (CONTRACT section 7)."""
 DUE_SOON_DAYS: Final = 3
 """Working days left before ``safe_due`` within which an open application counts as due soon (not yet overdue)."""
 
@@ -54,8 +56,8 @@ DUE_SOON_DAYS: Final = 3
 def county_report(engine: Engine, actor: Actor, year: int) -> CountyReport:
     """Tables 二, 三 and 四 of ``year`` for every office (ordered by code), their total, and identities I1–I5 checked
     on each office and on the total. Raises :class:`~gongkai.core.errors.InputError` (exit 2) for a year outside
-    the report's range, :class:`~gongkai.core.errors.NotAllowed` unless ``actor`` is ``county`` or an
-    ``administrator``."""
+    the report's range, :class:`~gongkai.core.errors.NotAllowed` unless ``actor`` is ``county`` (or the
+    operator)."""
     import sqlalchemy as sa
 
     from gongkai.core.errors import InputError
@@ -227,7 +229,7 @@ class CountyOverview:
 def county_overview(engine: Engine, actor: Actor, as_of: date) -> CountyOverview:
     """Each office's open, overdue and unpublished work and last year's report readiness as of ``as_of``, one row
     per office in the database (ordered by code) and the totals. :class:`~gongkai.core.errors.NotAllowed` unless
-    ``actor`` is ``county`` or an ``administrator``. Reads only."""
+    ``actor`` is ``county`` (or the operator). Reads only."""
     import sqlalchemy as sa
 
     from gongkai.catalogue.items import awaiting_publication

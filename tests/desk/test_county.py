@@ -102,10 +102,12 @@ def test_a_county_person_changes_nothing_on_the_desk(county_desk: DeskSetup) -> 
     assert _counts(county_desk.url) == before
 
 
-def test_a_handler_of_an_ordinary_office_is_refused_the_overview(tmp_path: Path, db_url: str) -> None:
-    desk = _desk(tmp_path, db_url, "aa", {"li": "Qiang-Pass-2026!"})
-    client = signed_in(desk, "li", "Qiang-Pass-2026!")
-    assert 'href="/county"' not in client.get("/").text
-    refused = client.get("/county")
-    assert refused.status_code == 403 and "无权" in page_text(refused)
-    assert client.get("/county/report/2025.html").status_code == 403
+def test_an_ordinary_offices_staff_are_refused_the_overview(tmp_path: Path, db_url: str) -> None:
+    """A handler, and an office's own administrator too: one office's figures are not another's to see."""
+    desk = _desk(tmp_path, db_url, "aa", {"li": "Qiang-Pass-2026!", "wang": "Li-Pass-2026!"})
+    for who, password in (("li", "Qiang-Pass-2026!"), ("wang", "Li-Pass-2026!")):
+        client = signed_in(desk, who, password)
+        assert 'href="/county"' not in client.get("/").text
+        refused = client.get("/county")
+        assert refused.status_code == 403 and "无权" in page_text(refused)
+        assert client.get("/county/report/2025.html").status_code == 403

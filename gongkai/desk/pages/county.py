@@ -1,5 +1,5 @@
 """The county's overview (``GET /county``): every office's open, overdue and unpublished work and last year's report
-readiness, and the county report of last year to download. Only ``county`` and ``administrator`` people may look
+readiness, and the county report of last year to download. Only ``county`` people may look
 (checked in :mod:`gongkai.services.county`); the page changes nothing."""
 
 from __future__ import annotations

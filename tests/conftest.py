@@ -25,7 +25,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
 POSTGRES_URL_ENV = "GONGKAI_TEST_POSTGRES_URL"
-_GONGKAI_ENV_VARS = ("GONGKAI_HOME", "GONGKAI_DATABASE_URL", "GONGKAI_CONFIG")
+_GONGKAI_ENV_VARS = ("GONGKAI_HOME", "GONGKAI_DATABASE_URL", "GONGKAI_CONFIG", "GONGKAI_OFFICE")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -196,7 +196,10 @@ def test_no_statement_per_application_and_a_few_per_office(county: Engine) -> No
 
 
 def test_only_the_county_may(county: Engine) -> None:
-    for someone in (Actor("li", frozenset({"handler"}), "staff"), Actor("wang", frozenset({"administrator"}), "staff")):
+    for someone in (
+        Actor("li", frozenset({"handler"}), "staff"),
+        Actor("wang", frozenset({"administrator"}), "staff"),
+    ):
         with pytest.raises(NotAllowed, match="county"):
             county_report(county, someone, YEAR)
     assert county_report(county, Actor("zhou", frozenset({"county"}), "staff"), YEAR).offices

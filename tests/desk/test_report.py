@@ -450,7 +450,11 @@ def test_in_the_county_shape_the_button_runs_the_offices_deployment(
         run_id = UUID(re.search(r"run=([0-9a-f-]{36})", started.headers["location"]).group(1))  # type: ignore[union-attr]
         with get_client(sync_client=True) as prefect:
             run = prefect.read_flow_run(run_id)
-        assert run.deployment_id == report.id and run.parameters == {"year": 2025, "requested_by": "chen"}
+        assert run.deployment_id == report.id and run.parameters == {
+            "year": 2025,
+            "requested_by": "chen",
+            "office": "default",
+        }
 
 
 def test_the_button_runs_the_annual_report_deployment_through_prefect(
@@ -488,7 +492,11 @@ def test_the_button_runs_the_annual_report_deployment_through_prefect(
         run_id = UUID(re.search(r"run=([0-9a-f-]{36})", location).group(1))  # type: ignore[union-attr]
         with get_client(sync_client=True) as prefect:
             run = prefect.read_flow_run(run_id)
-        assert run.deployment_id == deployment_id and run.parameters == {"year": 2025, "requested_by": "chen"}
+        assert run.deployment_id == deployment_id and run.parameters == {
+            "year": 2025,
+            "requested_by": "chen",
+            "office": "default",
+        }
         assert _stored(desk) == []  # built by the run, not by the desk
 
         page = client.get(location)

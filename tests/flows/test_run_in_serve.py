@@ -71,7 +71,14 @@ def test_a_request_from_another_configuration_is_declined(
             )
             conn.sendall(json.dumps(request).encode() + b"\n")
             reply = json.loads(conn.makefile("rb").readline())
-    assert reply == {"declined": "another configuration or database than serve's"}
+        assert reply == {"declined": "another configuration, office or database than serve's"}
+        # The same configuration folder, another of its offices: not this serve's either.
+        monkeypatch.setenv("GONGKAI_OFFICE", "hedong")
+        with socket.create_connection(("127.0.0.1", facts["port"]), timeout=10) as conn:
+            request.update(config=str(tmp_path / "serve.toml"), office="hexi")
+            conn.sendall(json.dumps(request).encode() + b"\n")
+            reply = json.loads(conn.makefile("rb").readline())
+        assert reply == {"declined": "another configuration, office or database than serve's"}
 
 
 @pytest.fixture

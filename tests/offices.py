@@ -50,15 +50,16 @@ def office_session(engine: Engine, code: str = "default") -> ContextManager[Sess
     from gongkai.store.db import session_scope
 
     with engine.begin() as conn:
-        office_id = conn.execute(sa.text("SELECT id FROM office WHERE code = :c"), {"c": code}).scalar()
-        if office_id is None:
-            conn.execute(
-                sa.text("INSERT INTO office (code, set_by, created_at) VALUES (:c, 'config', :t)"),
-                {"c": code, "t": datetime.now(UTC)},
-            )
-            office_id = conn.execute(
-                sa.text("SELECT id FROM office WHERE code = :c"), {"c": code}
-            ).scalar_one()
+        # Threads of one test may open it at once (overlapping runs): the first row written is the office.
+        conn.execute(
+            sa.text(
+                "INSERT INTO office (code, set_by, created_at) VALUES (:c, 'config', :t) "
+                "ON CONFLICT (code) DO NOTHING"
+            ),
+            {"c": code, "t": datetime.now(UTC)},
+        )
+    with engine.connect() as conn:
+        office_id = conn.execute(sa.text("SELECT id FROM office WHERE code = :c"), {"c": code}).scalar_one()
     return session_scope(engine, int(office_id))
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from gongkai.catalogue import itemimport
 from gongkai.core.errors import ImportRejected, InputError
+from gongkai.core.officescope import office_of
 from gongkai.files.tableimport import (
     BULK_CACHE_KIB,
     CHUNK,
@@ -34,8 +35,9 @@ from gongkai.files.tableimport import (
     rows_by_keys,
 )
 from gongkai.register import importer
-from gongkai.store.db import open_database, session_scope
+from gongkai.store.db import open_database
 from gongkai.store.tables import APP
+from tests.offices import office_session
 
 SPEC = TableSpec(
     (
@@ -218,9 +220,10 @@ def test_insert_batches_stores_what_sqlalchemy_core_stores(db_url: str) -> None:
 
     n = INSERT_BATCH + 3
     try:
-        with session_scope(engine) as session:
+        with office_session(engine) as session:  # insert_batches writes the session's office itself
             assert insert_batches(session, APP, (row(f"A{i:05d}", i) for i in range(n))) == n
-            session.execute(sa.insert(APP), [row(f"B{i:05d}", i) for i in range(n)])
+            office = {"office_id": office_of(session)}
+            session.execute(sa.insert(APP), [{**row(f"B{i:05d}", i), **office} for i in range(n)])
         written = _stored(engine, [f"A{i:05d}" for i in range(n)])
         reference = _stored(engine, [f"B{i:05d}" for i in range(n)])
     finally:
